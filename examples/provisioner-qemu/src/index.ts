@@ -1,0 +1,9 @@
+/**
+ * An example third-party provkit provisioner: plain QEMU without libvirt, driven through a
+ * core `CommandRunner`. See README.md.
+ *
+ * @packageDocumentation
+ */
+export { QemuProvisioner } from './qemu-provisioner.ts';
+export type { QemuProvisionerConfig } from './qemu-config.ts';
+export * from './qemu-commands.ts';

@@ -1,0 +1,285 @@
+import {
+  AbortedError,
+  BaseProvisioner,
+  ImageExistsError,
+  ImageInUseError,
+  ImageNotFoundError,
+  InvalidInputError,
+  KeyedMutex,
+  NodeNotFoundError,
+  OperationFailedError,
+  UnsupportedFunctionalityError,
+  assertName,
+  forgetHostKey,
+  assertPositiveInteger,
+  parseImageName,
+  sh,
+  throwIfAborted,
+  type CaptureOptions,
+  type CaptureResult,
+  type CommandEvent,
+  type ImageInfo,
+  type ImageOperationOptions,
+  type ImageSize,
+  type ListImagesOptions,
+  type LoadOptions,
+  type LoadResult,
+  type LoadStep,
+  type NodeOperationOptions,
+  type NodeSpec,
+  type NodeStatusOptions,
+  type NodeStatusResult,
+  type OsModuleV1,
+  type PowerOffOptions,
+  type PowerState,
+  type SizeSpec,
+} from '@provkit/core';
+import { convertArgv, createOverlayArgv, imageNameOfFile, imagePath, nodeFiles, partialImagePath, startScript, type MachineSpec, type NodeFiles } from './qemu-commands.ts';
+import { resolveConfig, sshAddress, validSize, type QemuProvisionerConfig, type ResolvedConfig } from './qemu-config.ts';
+import { QemuHost } from './qemu-host.ts';
+
+
+/**
+ * A provkit provisioner for plain QEMU, without libvirt: each node is a daemonized
+ * `qemu-system-x86_64` (TCG, direct kernel boot, user networking forwarding SSH from
+ * `node.address.port`) on a qcow2 overlay of a library image. Written only against the
+ * public API of `@provkit/core`, as any third-party provisioner would be.
+ *
+ * Host requirements: `qemu-system-x86_64`, `qemu-img` and `socat` (for QMP).
+ */
+export class QemuProvisioner extends BaseProvisioner {
+  readonly provider = 'qemu';
+  readonly #host: QemuHost;
+  readonly #config: ResolvedConfig;
+  readonly #osModule: OsModuleV1 | undefined;
+  readonly #locks = new KeyedMutex();
+  readonly #forwardCommand = (event: CommandEvent): void => void this.events.emit('command', event);
+
+  constructor(config: QemuProvisionerConfig) {
+    super({ linkedClones: true, fullClones: false });
+    this.#config = resolveConfig(config);
+    this.#osModule = config.osModule;
+    this.#host = new QemuHost(config.host);
+    this.#host.runner.events.on('command', this.#forwardCommand);
+  }
+
+  async load(options: LoadOptions): Promise<LoadResult> {
+    const name = assertName('node.name', options.node.name);
+    const address = sshAddress(options.node);
+    const { name: image } = parseImageName('image', options.image);
+    const size = validSize('size', options.size ?? this.#config.defaultSize);
+    if (options.diskMode === 'full') throw new UnsupportedFunctionalityError("diskMode 'full'", 'the qemu example provisioner');
+    const osModule = options.osModule ?? this.#osModule;
+    if (!osModule) throw new InvalidInputError('osModule', 'load needs an OS module to wait for the guest and run post-load');
+    const { signal } = options;
+    throwIfAborted(signal, `load of ${name}`);
+    const node: NodeSpec = { ...options.node, address };
+    const files = this.#files(name);
+    const started = Date.now();
+    return this.#locks.run(`node:${name}`, async () => {
+      const source = imagePath(this.#config.libraryDir, image);
+      if (!(await this.#host.fileExists(source, signal))) throw new ImageNotFoundError(image, this.#config.libraryDir);
+      if (size.diskBytes !== undefined && size.diskBytes < (await this.#host.imageInfo(source, signal)).virtualBytes) {
+        throw new InvalidInputError('size.diskBytes', `is smaller than image ${image}`);
+      }
+      const progress = this.progress('load', { node: name, image }, options.onProgress);
+      // VCL's load replaces whatever the node ran before.
+      if ((await this.#host.power(files, signal)) !== undefined) await this.#destroy(files);
+      progress.step('started');
+      let step: LoadStep = 'disk-prepared';
+      try {
+        await this.#host.runner.run(['mkdir', '-p', files.dir], { signal });
+        await this.#host.runner.run(createOverlayArgv(source, files.disk, size.diskBytes), { signal });
+        progress.step(step);
+        step = 'domain-defined';
+        await this.#host.runner.writeFile(files.startScript, startScript(this.#machine(name, size, address.port)), { mode: 0o755, signal });
+        await this.#host.runner.writeFile(files.imageRecord, `${image}\n`, { signal });
+        if (this.#config.knownHostsPath !== undefined) await forgetHostKey(this.#config.knownHostsPath, address.host, address.port);
+        progress.step(step);
+        step = 'powered-on';
+        await this.#host.start(files, signal);
+        progress.step(step);
+        step = 'machine-booted';
+        await osModule.waitForResponse({ node, timeoutMs: options.bootTimeoutMs ?? this.#config.bootTimeoutMs, signal });
+        progress.step(step);
+        step = 'post-load-done';
+        await osModule.postLoad({ node, image, customization: options.customization, signal });
+        progress.step(step);
+      } catch (error) {
+        const cleanupError = await this.#destroy(files).then(() => undefined, (failure: unknown) => failure);
+        throw new OperationFailedError('load', step, error, cleanupError);
+      }
+      progress.step('load-done');
+      return { node: name, image, address, durationMs: Date.now() - started };
+    }, signal);
+  }
+
+  /** VCL's node_status, answered by the OS module: power, SSH, then `currentimage.txt`. */
+  async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    const name = assertName('node.name', options.node.name);
+    if (options.image !== undefined) parseImageName('image', options.image);
+    const osModule = this.#osModule;
+    if (!osModule) throw new UnsupportedFunctionalityError('nodeStatus without an OS module', 'the qemu example provisioner');
+    const { node, signal } = options;
+    const power = (await this.#host.power(this.#files(name), signal)) ?? 'off';
+    if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${name} is not running` };
+    const ssh = await osModule.waitForResponse({ node, timeoutMs: options.sshTimeoutMs ?? 10_000, signal }).then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof AbortedError) throw error;
+        return false;
+      },
+    );
+    if (!ssh) return { status: 'reload', power, ssh, detail: 'SSH does not answer' };
+    const current = await osModule.readCurrentImage({ node, signal });
+    if (!current) return { status: 'reload', power, ssh, detail: 'the guest has no currentimage.txt' };
+    const facts = { power, ssh, currentImage: current.image };
+    if (options.image !== undefined && current.image !== options.image) return { status: 'reload', ...facts, detail: `runs ${current.image}, not ${options.image}` };
+    if (!current.postLoadDone) return { status: 'post-load', ...facts, detail: 'post-load has not run' };
+    return { status: 'ready', ...facts, detail: `runs ${current.image}, post-load done` };
+  }
+
+  /** Generalizes (OS module), waits for QEMU to exit, flattens the overlay into the library under a temporary name, then renames. */
+  async capture(options: CaptureOptions): Promise<CaptureResult> {
+    const name = assertName('node.name', options.node.name);
+    const { name: image } = parseImageName('image', options.image);
+    const endState = options.endState ?? 'off';
+    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
+    const osModule = options.osModule ?? this.#osModule;
+    if (!osModule && !options.skipPreCapture) throw new InvalidInputError('osModule', 'capture needs an OS module for preCapture (or skipPreCapture)');
+    const { node, signal } = options;
+    throwIfAborted(signal, `capture of ${name}`);
+    const files = this.#files(name);
+    const started = Date.now();
+    return this.#locks.runAll([`node:${name}`, `image:${image}`], async () => {
+      if ((await this.#host.power(files, signal)) === undefined) throw new NodeNotFoundError(name);
+      const target = imagePath(this.#config.libraryDir, image);
+      if (await this.#host.fileExists(target, signal)) throw new ImageExistsError(image, this.#config.libraryDir);
+      const partial = partialImagePath(this.#config.libraryDir, image);
+      const progress = this.progress('capture', { node: name, image }, options.onProgress);
+      let step = 'pre-capture-done';
+      try {
+        // Always ask for `off`: the disk is copied from a stopped machine; endState applies after.
+        if (osModule && !options.skipPreCapture) await osModule.preCapture({ node, endState: 'off', signal });
+        progress.step(step);
+        step = 'powered-off';
+        await this.#host.waitUntilOff(files, options.shutdownTimeoutMs ?? 120_000, signal);
+        progress.step(step);
+        step = 'image-written';
+        await this.#host.runner.run(convertArgv(files.disk, partial), { signal });
+        // `ln` refuses an existing name atomically (mv would replace it), so no half or clobbered image.
+        await this.#host.runner.run(sh`ln -T -- ${partial} ${target} && rm -f -- ${partial}`, { signal });
+        progress.step(step);
+      } catch (error) {
+        const cleanupError = await this.#host.runner.run(['rm', '-f', '--', partial]).then(() => undefined, (failure: unknown) => failure);
+        throw new OperationFailedError('capture', step, error, cleanupError);
+      }
+      if (endState !== 'off') await this.#host.start(files, signal);
+      const info = await this.#host.imageInfo(target, signal);
+      progress.step('capture-done');
+      return { image, sizeBytes: info.allocatedBytes, virtualBytes: info.virtualBytes, durationMs: Date.now() - started };
+    }, signal);
+  }
+
+  /** Kills the node's QEMU and deletes its directory; unloading nothing succeeds. */
+  async unload(options: NodeOperationOptions): Promise<void> {
+    const name = assertName('node.name', options.node.name);
+    throwIfAborted(options.signal, `unload of ${name}`);
+    await this.#locks.run(`node:${name}`, () => this.#destroy(this.#files(name)), options.signal);
+  }
+
+  async powerOn(options: NodeOperationOptions): Promise<void> {
+    const files = this.#files(assertName('node.name', options.node.name));
+    await this.#locks.run(`node:${options.node.name}`, async () => {
+      const power = await this.#host.power(files, options.signal);
+      if (power === undefined) throw new NodeNotFoundError(options.node.name);
+      if (power === 'off') await this.#host.start(files, options.signal);
+    }, options.signal);
+  }
+
+  /** Graceful: the ACPI power button through QMP, bounded by `timeoutMs`, then a hard kill. */
+  async powerOff(options: PowerOffOptions): Promise<void> {
+    const files = this.#files(assertName('node.name', options.node.name));
+    const timeoutMs = assertPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
+    if (options.mode !== undefined && options.mode !== 'graceful' && options.mode !== 'hard') throw new InvalidInputError('mode', 'is neither graceful nor hard');
+    await this.#locks.run(`node:${options.node.name}`, async () => {
+      const power = await this.#host.power(files, options.signal);
+      if (power === undefined) throw new NodeNotFoundError(options.node.name);
+      if (power === 'off') return;
+      if (options.mode === 'hard') return this.#host.kill(files);
+      const graceful = await this.#host.powerOff(files, timeoutMs, options.signal);
+      if (!graceful) this.events.emit('warning', { message: `guest did not power off within ${timeoutMs} ms; killed`, operation: 'powerOff', node: options.node.name });
+    }, options.signal);
+  }
+
+  async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    const name = assertName('node.name', options.node.name);
+    const power = await this.#host.power(this.#files(name), options.signal);
+    if (power === undefined) throw new NodeNotFoundError(name);
+    return power;
+  }
+
+  /** The image recorded on the host when the node was loaded. */
+  override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    const files = this.#files(assertName('node.name', options.node.name));
+    const result = await this.#host.runner.run(['cat', files.imageRecord], { check: false, signal: options.signal });
+    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+  }
+
+  override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    const { name } = parseImageName('image', options.image);
+    return this.#host.fileExists(imagePath(this.#config.libraryDir, name), options.signal);
+  }
+
+  async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    const { name } = parseImageName('image', options.image);
+    if (!(await this.doesImageExist(options))) throw new ImageNotFoundError(name, this.#config.libraryDir);
+    const { virtualBytes, allocatedBytes } = await this.#host.imageInfo(imagePath(this.#config.libraryDir, name), options.signal);
+    return { virtualBytes, allocatedBytes };
+  }
+
+  async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    const listing = await this.#host.runner.run(['ls', '-1', '--', this.#config.libraryDir], { signal: options.signal });
+    const images: ImageInfo[] = [];
+    for (const name of listing.stdout.split('\n').map(imageNameOfFile)) {
+      if (name === undefined) continue;
+      const { base, revision } = parseImageName('image', name);
+      if (options.base !== undefined && base !== options.base) continue;
+      const info = await this.#host.imageInfo(imagePath(this.#config.libraryDir, name), options.signal);
+      images.push({ name, base, revision, format: info.format, virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes });
+    }
+    return images;
+  }
+
+  /** Deletes a library image; refused while a node's overlay is backed by it. */
+  async deleteImage(options: ImageOperationOptions): Promise<void> {
+    const { name } = parseImageName('image', options.image);
+    await this.#locks.run(`image:${name}`, async () => {
+      if (!(await this.doesImageExist(options))) throw new ImageNotFoundError(name, this.#config.libraryDir);
+      const records = await this.#host.runner.run(sh`grep -lxF -- ${name} ${this.#config.nodesDir}/*/image 2>/dev/null`, { check: false });
+      const usedBy = records.stdout.split('\n').filter(Boolean).map((path) => path.split('/').at(-2) ?? path);
+      if (usedBy.length > 0) throw new ImageInUseError(name, usedBy);
+      await this.#host.runner.run(['rm', '-f', '--', imagePath(this.#config.libraryDir, name)]);
+    }, options.signal);
+  }
+
+  override async close(): Promise<void> {
+    this.#host.runner.events.off('command', this.#forwardCommand);
+  }
+
+  #files(name: string): NodeFiles {
+    return nodeFiles(this.#config.nodesDir, name);
+  }
+
+  #machine(name: string, size: SizeSpec, sshPort: number): MachineSpec {
+    const { kernelPath, initrdPath, kernelCmdline, qemuBinary, forwardAddress } = this.#config;
+    const { cpus, memoryBytes } = size;
+    return { name, files: this.#files(name), cpus, memoryBytes, kernelPath, initrdPath, kernelCmdline, qemuBinary, sshForward: { address: forwardAddress, port: sshPort } };
+  }
+
+  /** Kill and delete, never interrupted: it is also the cleanup of a failed or aborted load. */
+  async #destroy(files: NodeFiles): Promise<void> {
+    await this.#host.kill(files);
+    await this.#host.runner.run(['rm', '-rf', '--', files.dir]);
+  }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# libvirtd (QEMU driver) + virtlogd on this machine, reached by the KVM provisioner through the
+# lab sshd as a remote host would be. Domains run under TCG (type='qemu'): /dev/kvm hangs guests
+# here. A libvirtd that is already running is reused and never stopped by `down`.
+# Usage: libvirt.sh packages|up|down|status
+LAB_SERVICE=libvirt
+source "$(dirname "$0")/../lib.sh"
+dir=$LAB_DIR/libvirt
+uri=qemu:///system
+# Domains the lab's tests define carry this prefix; `down` removes leftovers with it.
+domain_prefix=pklab-
+packages() { echo libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils; }
+
+prepare_host() {
+  getent group kvm >/dev/null || groupadd --system kvm
+  getent group libvirt >/dev/null || groupadd --system libvirt
+  getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+  id libvirt-qemu >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /var/lib/libvirt \
+    --shell /usr/sbin/nologin --gid libvirt-qemu --groups kvm libvirt-qemu
+  mkdir -p /var/run/libvirt /var/log/libvirt /var/lib/libvirt/images /etc/libvirt
+  local conf=/etc/libvirt/qemu.conf
+  if ! grep -q '^# provkit-lab' "$conf" 2>/dev/null; then
+    [ -f "$conf" ] && cp "$conf" "$conf.provkit-orig"
+    cat >"$conf" <<'CONF'
+# provkit-lab: no cgroups and no security driver (containers here allow neither); QEMU runs as root.
+security_driver = "none"
+cgroup_controllers = [ ]
+user = "root"
+group = "root"
+CONF
+  fi
+}
+
+virsh_ok() { timeout 10 virsh -c "$uri" version >/dev/null 2>&1; }
+
+up() {
+  if status; then cat "$dir/state.json"; return; fi
+  lab_need_packages $(packages)
+  mkdir -p "$dir"
+  local started=no
+  if pgrep -x libvirtd >/dev/null && virsh_ok; then
+    lab_log "reusing the running libvirtd"
+  else
+    prepare_host
+    pgrep -x virtlogd >/dev/null || virtlogd -d
+    if ! pgrep -x libvirtd >/dev/null; then
+      libvirtd -d
+      started=yes
+    fi
+    local delay=0.05 start=$SECONDS
+    until virsh_ok; do
+      (( SECONDS - start >= 30 )) && lab_die "libvirtd did not answer on $uri within 30s (see /var/log/libvirt/libvirtd.log)"
+      sleep "$delay"; delay=$(awk -v d="$delay" 'BEGIN { d *= 2; if (d > 1) d = 1; print d }')
+    done
+  fi
+  echo "$started" >"$dir/started-by-lab"
+  lab_json uri "$uri" domainType qemu domainPrefix "$domain_prefix" imagesDir /var/lib/libvirt/images \
+    libvirtVersion "$(virsh -c "$uri" version --daemon 2>/dev/null | awk '/daemon/ {print $NF}')" \
+    startedByLab "$started" >"$dir/state.json"
+  cat "$dir/state.json"
+}
+
+down() {
+  if virsh_ok; then
+    local name
+    for name in $(virsh -c "$uri" list --all --name | grep "^$domain_prefix" || true); do
+      virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true
+      virsh -c "$uri" undefine "$name" --nvram >/dev/null 2>&1 || virsh -c "$uri" undefine "$name" >/dev/null 2>&1 || true
+    done
+  fi
+  if [ "$(cat "$dir/started-by-lab" 2>/dev/null)" = yes ]; then
+    # libvirtd -d records its pid here; stop exactly that process.
+    lab_stop_pid /run/libvirtd.pid 10
+  fi
+  rm -f "$dir/state.json" "$dir/started-by-lab"
+}
+
+status() { [ -f "$dir/state.json" ] && pgrep -x libvirtd >/dev/null && virsh_ok; }
+
+case "${1:-}" in
+  packages|up|down|status) "$1" ;;
+  *) echo "usage: $0 packages|up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# OpenLDAP slapd on free loopback ports (ldap:// with StartTLS, and ldaps://) with an mdb
+# database, stoney cloud's sst.schema loaded after core, cosine, inetorgperson and nis, a
+# self-signed CA and server certificate, and stoney cloud's base entries.
+# Usage: slapd.sh packages|up|down|status
+LAB_SERVICE=slapd
+source "$(dirname "$0")/../lib.sh"
+dir=$LAB_DIR/slapd
+base_dn='dc=provkit,dc=test'
+root_dn="cn=admin,$base_dn"
+packages() { echo slapd ldap-utils openssl; }
+
+# sst.schema lives in shared/ beside the repository checkout; PROVKIT_SST_SCHEMA overrides.
+sst_schema() {
+  local candidate
+  for candidate in "${PROVKIT_SST_SCHEMA:-}" "$LAB_ROOT/../../shared/ldap/sst.schema" "$LAB_ROOT/../shared/ldap/sst.schema"; do
+    if [ -n "$candidate" ] && [ -f "$candidate" ]; then (cd "$(dirname "$candidate")" && echo "$PWD/$(basename "$candidate")"); return; fi
+  done
+  lab_die "stoney cloud schema sst.schema not found (looked at \$PROVKIT_SST_SCHEMA and $LAB_ROOT/../../shared/ldap/sst.schema); set PROVKIT_SST_SCHEMA"
+}
+
+# make_tls: a CA and a server certificate for 127.0.0.1/localhost, signed by the CA.
+make_tls() {
+  local tls=$dir/tls
+  mkdir -p "$tls"
+  chmod 700 "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj '/CN=provkit lab CA' \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj '/CN=localhost' -keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/server.ext"
+  openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial \
+    -days 30 -extfile "$tls/server.ext" -out "$tls/server.crt" 2>/dev/null
+  rm -f "$tls/server.csr" "$tls/ca.key"
+}
+
+fill() { # fill TEMPLATE OUT: replaces @VAR@ placeholders
+  sed -e "s|@DIR@|$dir|g" -e "s|@BASE_DN@|$base_dn|g" -e "s|@ROOT_DN@|$root_dn|g" \
+    -e "s|@SST_SCHEMA@|$schema|g" -e "s|@ROOT_PW_HASH@|$hash|g" "$1" >"$2"
+}
+
+up() {
+  if status; then cat "$dir/state.json"; return; fi
+  lab_need_packages $(packages)
+  local schema hash port tls_port password
+  schema=$(sst_schema)
+  rm -rf "$dir"
+  mkdir -p "$dir/data"
+  chmod 700 "$dir"
+  make_tls
+  # The password goes through files only, never a command line.
+  (umask 077; printf 'lab-%s' "$(openssl rand -hex 16)" >"$dir/rootpw")
+  password=$(cat "$dir/rootpw")
+  hash=$(slappasswd -T "$dir/rootpw")
+  fill "$LAB_ROOT/slapd/slapd.conf.template" "$dir/slapd.conf"
+  fill "$LAB_ROOT/slapd/base.ldif.template" "$dir/base.ldif"
+  slaptest -u -f "$dir/slapd.conf" >"$dir/slaptest.log" 2>&1 || lab_die "slaptest refused the configuration: $(tail -5 "$dir/slaptest.log")"
+  slapadd -f "$dir/slapd.conf" -l "$dir/base.ldif" >"$dir/slapadd.log" 2>&1 || lab_die "slapadd of the base entries failed: $(tail -5 "$dir/slapadd.log")"
+  port=$(lab_free_port)
+  tls_port=$(lab_free_port)
+  [ "$port" != "$tls_port" ] || tls_port=$(lab_free_port)
+  # slapd keeps inherited descriptors open as a daemon: close them, or it would hold the
+  # caller's service lock (lab/src flock) for as long as it runs.
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      n=${fd##*/}
+      [ "$n" -gt 2 ] && eval "exec $n>&-"
+    done
+    exec /usr/sbin/slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/"
+  ) || lab_die "slapd did not start: $(tail -5 "$dir/slapd.log" 2>/dev/null)"
+  lab_wait_port 127.0.0.1 "$port" 20 slapd
+  lab_wait_port 127.0.0.1 "$tls_port" 20 'slapd (ldaps)'
+  lab_json url "ldap://127.0.0.1:$port" ldapsUrl "ldaps://127.0.0.1:$tls_port" \
+    bindDN "$root_dn" password "$password" baseDN "$base_dn" caFile "$dir/tls/ca.crt" \
+    schemaPath "$schema" logPath "$dir/slapd.log" pidPath "$dir/slapd.pid" >"$dir/state.json"
+  cat "$dir/state.json"
+}
+
+down() { lab_stop_pid "$dir/slapd.pid"; rm -f "$dir/state.json"; }
+status() { [ -f "$dir/state.json" ] && lab_pid_alive "$dir/slapd.pid"; }
+
+case "${1:-}" in
+  packages|up|down|status) "$1" ;;
+  *) echo "usage: $0 packages|up|down|status" >&2; exit 2 ;;
+esac

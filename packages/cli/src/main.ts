@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+import { InvalidInputError } from '@provkit/core';
+import { defaultConfigPath, loadConfig, nodeFromConfig, type CliConfig } from './config.ts';
+import type { CommandContext } from './commands/context.ts';
+import { imagesCommand } from './commands/images.ts';
+import { labCommand } from './commands/lab.ts';
+import { captureCommand, loadCommand, statusCommand, unloadCommand } from './commands/node-commands.ts';
+import { EXIT, exitCodeFor } from './exit-codes.ts';
+import { createOsModule, createProvisioner } from './modules.ts';
+import { createOutput } from './output.ts';
+
+/** `provkit --help`. */
+export const USAGE = `usage: provkit <command> [options]
+
+commands:
+  status <node> [--image I]            is the node ready? (exit 0 ready, 3 not ready)
+  load <node> <image> [--cpus N --memory 1GiB] [--disk 20GiB] [--full-copy]
+  capture <node> <image> [--end-state off|on|reboot]
+  unload <node>                        power off, undefine, delete its disks (idempotent)
+  images                               list the image library
+  lab up|down|status [service...]      the local lab of real peers (from a provkit checkout)
+
+options:
+  --config FILE     configuration (YAML/JSON; default $PROVKIT_CONFIG or ./provkit.yaml)
+  --address H[:P]   the node's SSH address, overriding the configuration
+  --json            machine-readable output on stdout (progress as JSON lines on stderr)
+  -h, --help        this text
+
+exit codes: 0 ok, 1 failure, 2 bad input, 3 not ready, 4 not found, 5 timeout,
+            6 host key / certificate refused, 7 image exists, 130 interrupted`;
+
+const commands: Record<string, (context: CommandContext) => Promise<number>> = {
+  status: statusCommand,
+  load: loadCommand,
+  capture: captureCommand,
+  unload: unloadCommand,
+  images: imagesCommand,
+};
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], signal: AbortSignal = new AbortController().signal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      address: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      image: { type: 'string' },
+      cpus: { type: 'string' },
+      memory: { type: 'string' },
+      disk: { type: 'string' },
+      'full-copy': { type: 'boolean', default: false },
+      'end-state': { type: 'string' },
+    },
+  });
+  const output = createOutput(values.json ?? false);
+  const [name, ...rest] = positionals;
+  if (values.help || !name) {
+    console.log(USAGE);
+    return name || values.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    if (name === 'lab') return await labCommand(rest, signal);
+    const command = commands[name];
+    if (!command) throw new InvalidInputError('command', `unknown command ${JSON.stringify(name)} (see provkit --help)`);
+    let config: CliConfig | undefined;
+    const getConfig = (): CliConfig => (config ??= loadConfig(values.config ?? defaultConfigPath()));
+    const made: { provisioner?: ReturnType<typeof createProvisioner>; os?: ReturnType<typeof createOsModule> | undefined } = {};
+    const context: CommandContext = {
+      positionals: rest,
+      flags: values,
+      output,
+      signal,
+      provisioner: () => (made.provisioner ??= createProvisioner(getConfig().provisioner)),
+      osModule: async () => {
+        const os = getConfig().os;
+        return os ? (made.os ??= createOsModule(os)) : undefined;
+      },
+      node: (nodeName) => {
+        if (!nodeName) throw new InvalidInputError('<node>', 'is required');
+        return nodeFromConfig(getConfig(), nodeName, values.address);
+      },
+    };
+    try {
+      return await command(context);
+    } finally {
+      await Promise.all([made.provisioner?.then((module) => module.close()), made.os?.then((module) => module.close())]);
+    }
+  } catch (error) {
+    output.error(error);
+    return exitCodeFor(error);
+  }
+}

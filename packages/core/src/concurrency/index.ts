@@ -1,0 +1,2 @@
+export { Semaphore } from './semaphore.ts';
+export { KeyedMutex } from './keyed-mutex.ts';

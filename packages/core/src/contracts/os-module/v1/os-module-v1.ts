@@ -1,0 +1,69 @@
+import type { ProvkitEmitter } from '../../../events/index.ts';
+import type { Customization } from '../../shared/customization.ts';
+import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
+import type { CurrentImageInfo } from './current-image.ts';
+import type { PreCaptureOptions, PreCaptureResult } from './pre-capture.ts';
+
+/** What an OS module supports, as data. */
+export interface OsModuleCapabilitiesV1 {
+  /** Firewall control for `grantAccess` / `revokeAccess`. */
+  firewall: boolean;
+  /** Generalization for capture. */
+  generalize: boolean;
+  /** Local user management. */
+  users: boolean;
+}
+
+/** Options of `waitForResponse`, `shutdown` and `reboot`. */
+export interface WaitOptions extends NodeOperationOptions {
+  timeoutMs?: number;
+}
+
+/** Options of `postLoad`. */
+export interface PostLoadOptions extends NodeOperationOptions {
+  /** The image just loaded, recorded in `currentimage.txt`. */
+  image: string;
+  customization?: Customization;
+}
+
+/** Options of `writeCurrentImage`. */
+export interface WriteCurrentImageOptions extends NodeOperationOptions {
+  info: CurrentImageInfo;
+}
+
+/**
+ * Version 1 of the OS-module contract: drives a guest operating system over SSH.
+ * Every method takes one options object naming the node (whose `address` is used).
+ */
+export interface OsModuleV1 {
+  readonly specificationVersion: 'v1';
+  /** OS family, e.g. `linux`, `windows`. */
+  readonly os: string;
+  readonly capabilities: OsModuleCapabilitiesV1;
+  readonly events: ProvkitEmitter;
+
+  /** Waits until the guest answers SSH and runs a command (bounded). */
+  waitForResponse(options: WaitOptions): Promise<void>;
+  /** After load: host keys, hostname, customization, then records post-load in `currentimage.txt`. */
+  postLoad(options: PostLoadOptions): Promise<void>;
+  /** Generalizes the guest for capture and leaves it in `endState` (default off). */
+  preCapture(options: PreCaptureOptions): Promise<PreCaptureResult>;
+  createUser(options: CreateUserOptions): Promise<void>;
+  deleteUser(options: DeleteUserOptions): Promise<void>;
+  setPassword(options: SetPasswordOptions): Promise<void>;
+  /** Gives every administrator account a new random password and returns them. */
+  randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords>;
+  /** Opens `ports` to `remoteIp` only. */
+  grantAccess(options: AccessOptions): Promise<void>;
+  revokeAccess(options: AccessOptions): Promise<void>;
+  /** Reads `currentimage.txt`; `undefined` when the guest has none. */
+  readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined>;
+  writeCurrentImage(options: WriteCurrentImageOptions): Promise<void>;
+  /** Shuts the guest down and waits until SSH stops answering (bounded). */
+  shutdown(options: WaitOptions): Promise<void>;
+  /** Reboots the guest and waits until SSH answers again (bounded). */
+  reboot(options: WaitOptions): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

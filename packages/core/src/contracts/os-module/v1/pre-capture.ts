@@ -1,0 +1,29 @@
+import type { NodeOperationOptions } from '../../shared/node.ts';
+
+/** State the node is left in after `preCapture` (VCL's end_state). */
+export type EndState = 'on' | 'off' | 'reboot';
+
+/** Options of `preCapture`. */
+export interface PreCaptureOptions extends NodeOperationOptions {
+  /** Default `off`: the provisioner then copies the disk of a stopped machine. */
+  endState?: EndState;
+  /** Names of the generalization operations to run; default: the module's default set. */
+  operations?: readonly string[];
+  /** Bound on the final shutdown / reboot wait. */
+  timeoutMs?: number;
+}
+
+/** What one generalization operation did. */
+export interface OperationReport {
+  name: string;
+  /** False when there was nothing to do on this guest. */
+  changed: boolean;
+  /** What was removed or changed, in words (never a secret). */
+  detail: string;
+}
+
+/** Result of `preCapture`. */
+export interface PreCaptureResult {
+  operations: OperationReport[];
+  endState: EndState;
+}

@@ -1,0 +1,79 @@
+import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
+import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
+import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
+import type { CaptureOptions, CaptureResult } from './capture.ts';
+import type { ListImagesOptions, RetrieveImageOptions } from './images.ts';
+import type { LoadOptions, LoadResult } from './load.ts';
+import type { PowerOffOptions } from './power.ts';
+import type { ProvisionerV1 } from './provisioner-v1.ts';
+import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+
+/** Capabilities a provisioner has unless it says otherwise. */
+export const DEFAULT_PROVISIONER_CAPABILITIES: ProvisionerCapabilitiesV1 = {
+  linkedClones: false,
+  fullClones: true,
+  snapshots: false,
+  captureWhileOn: false,
+  retrieveImage: false,
+  discoversAddress: false,
+};
+
+/**
+ * Base class for provisioners (first- and third-party). It supplies the event emitter,
+ * progress reporting and safe defaults for optional members, so that members added to the
+ * contract later do not break existing subclasses.
+ */
+export abstract class BaseProvisioner implements ProvisionerV1 {
+  readonly specificationVersion = 'v1' as const;
+  abstract readonly provider: string;
+  readonly capabilities: ProvisionerCapabilitiesV1;
+  readonly events: ProvkitEmitter;
+
+  constructor(capabilities: Partial<ProvisionerCapabilitiesV1> = {}, events: ProvkitEmitter = createEmitter()) {
+    this.capabilities = { ...DEFAULT_PROVISIONER_CAPABILITIES, ...capabilities };
+    this.events = events;
+  }
+
+  abstract nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult>;
+  abstract load(options: LoadOptions): Promise<LoadResult>;
+  abstract capture(options: CaptureOptions): Promise<CaptureResult>;
+  abstract unload(options: NodeOperationOptions): Promise<void>;
+  abstract powerOn(options: NodeOperationOptions): Promise<void>;
+  abstract powerOff(options: PowerOffOptions): Promise<void>;
+  abstract powerStatus(options: NodeOperationOptions): Promise<PowerState>;
+  abstract getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
+  abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
+  abstract deleteImage(options: ImageOperationOptions): Promise<void>;
+
+  /** Default: a hard power-off followed by power-on. */
+  async powerReset(options: NodeOperationOptions): Promise<void> {
+    await this.powerOff({ ...options, mode: 'hard' });
+    await this.powerOn(options);
+  }
+
+  /** Default: the provisioner keeps no record of the loaded image. */
+  async getCurrentImage(_options: NodeOperationOptions): Promise<string | undefined> {
+    return undefined;
+  }
+
+  /** Default: looks the name up in {@link listImages}. */
+  async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    const images = await this.listImages(options.signal ? { signal: options.signal } : {});
+    return images.some((image) => image.name === options.image);
+  }
+
+  /** Default: unsupported. */
+  async retrieveImage(_options: RetrieveImageOptions): Promise<void> {
+    throw new UnsupportedFunctionalityError('retrieveImage', this.provider);
+  }
+
+  /** Default: nothing to release. */
+  async close(): Promise<void> {}
+
+  /** A progress reporter for one operation, emitting on {@link events} and `onProgress`. */
+  protected progress(operation: string, subject: { node?: string; image?: string }, onProgress?: (event: ProgressEvent) => void): ProgressReporter {
+    return new ProgressReporter(this.events, { operation, ...subject }, onProgress);
+  }
+}

@@ -1,0 +1,14 @@
+import type { OperationOptions } from '../../shared/node.ts';
+
+/** Where `retrieveImage` copies from: another host's library, reached by its provisioner. */
+export interface RetrieveImageOptions extends OperationOptions {
+  image: string;
+  /** A provisioner of the same kind whose library holds the image. */
+  from: unknown;
+}
+
+/** Options of `listImages`. */
+export interface ListImagesOptions extends OperationOptions {
+  /** Only images whose base name is this. */
+  base?: string;
+}

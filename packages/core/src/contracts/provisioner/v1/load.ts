@@ -1,0 +1,40 @@
+import type { ProgressEvent } from '../../../events/index.ts';
+import type { Customization } from '../../shared/customization.ts';
+import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { SizeSpec } from '../../shared/size.ts';
+import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
+
+/** Progress steps of `load`, in order (VCL's load log). */
+export const LOAD_STEPS = ['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done'] as const;
+
+/** One step of `load`. */
+export type LoadStep = (typeof LOAD_STEPS)[number];
+
+/** Options of `load`. */
+export interface LoadOptions extends NodeOperationOptions {
+  /** The library image `<name>-v<revision>` to put on the node. */
+  image: string;
+  /** Hardware; defaults are the provisioner's. */
+  size?: SizeSpec;
+  /** `linked` (default): overlay / linked clone; `full`: an independent copy. */
+  diskMode?: 'linked' | 'full';
+  /** Per-node changes, applied by the OS module during post-load. */
+  customization?: Customization;
+  /** The OS module for waiting and post-load; default: the provisioner's own. */
+  osModule?: OsModuleV1;
+  /** Bound on the wait for the guest to answer SSH (default provisioner-specific). */
+  bootTimeoutMs?: number;
+  /** Receives every progress event of this load. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Provider-specific options, keyed by provider name: `{ kvm: { ... } }`. */
+  providerOptions?: Record<string, Record<string, unknown>>;
+}
+
+/** Result of `load`. */
+export interface LoadResult {
+  node: string;
+  image: string;
+  /** Where the node's SSH answered. */
+  address?: { host: string; port: number };
+  durationMs: number;
+}

@@ -1,0 +1,56 @@
+import type { ProvkitEmitter } from '../../../events/index.ts';
+import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
+import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
+import type { CaptureOptions, CaptureResult } from './capture.ts';
+import type { ListImagesOptions, RetrieveImageOptions } from './images.ts';
+import type { LoadOptions, LoadResult } from './load.ts';
+import type { PowerOffOptions } from './power.ts';
+import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+
+/**
+ * Version 1 of the provisioner contract: a module that drives one host (a libvirt server,
+ * an ESXi or vCenter) to load images onto nodes, capture nodes as images, and power and
+ * tear down nodes. Every method takes one options object with an optional `signal`.
+ *
+ * A breaking change makes a `ProvisionerV2` beside this one; this one is never edited.
+ */
+export interface ProvisionerV1 {
+  readonly specificationVersion: 'v1';
+  /** Provider name, e.g. `kvm`, `esx`. */
+  readonly provider: string;
+  readonly capabilities: ProvisionerCapabilitiesV1;
+  /** `progress`, `command` and `warning` events. */
+  readonly events: ProvkitEmitter;
+
+  /** Is the node ready for a user? See {@link NodeStatusResult}. */
+  nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult>;
+  /**
+   * Puts `image` onto the node: prepare the disk, define, power on, wait for SSH, run the OS
+   * module's `postLoad`. On failure removes what it created and throws `OperationFailedError`
+   * naming the step. Bad input is refused before any side effect.
+   */
+  load(options: LoadOptions): Promise<LoadResult>;
+  /**
+   * Generalizes the node (OS module `preCapture`), waits until it is off, and copies its
+   * disk into the library atomically as a new standalone image. Refuses an existing name.
+   */
+  capture(options: CaptureOptions): Promise<CaptureResult>;
+  /** Powers off, undefines and deletes the node's own disks. Unloading nothing succeeds. */
+  unload(options: NodeOperationOptions): Promise<void>;
+  powerOn(options: NodeOperationOptions): Promise<void>;
+  powerOff(options: PowerOffOptions): Promise<void>;
+  powerReset(options: NodeOperationOptions): Promise<void>;
+  powerStatus(options: NodeOperationOptions): Promise<PowerState>;
+  /** The image the node was loaded with, from the host's records (not the guest's). */
+  getCurrentImage(options: NodeOperationOptions): Promise<string | undefined>;
+  getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
+  doesImageExist(options: ImageOperationOptions): Promise<boolean>;
+  /** Copies an image from another host's library into this one, verified. */
+  retrieveImage(options: RetrieveImageOptions): Promise<void>;
+  listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
+  /** Deletes an image; refused while a node still depends on it. */
+  deleteImage(options: ImageOperationOptions): Promise<void>;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

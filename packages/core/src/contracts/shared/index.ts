@@ -1,0 +1,4 @@
+export type * from './node.ts';
+export type * from './size.ts';
+export type * from './customization.ts';
+export type * from './image.ts';

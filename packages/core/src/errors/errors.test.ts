@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { CommandFailedError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
+import { ProvkitError } from './provkit-error.ts';
+
+describe('ProvkitError', () => {
+  it('is recognised by its Symbol.for marker, also when thrown by another copy of core', () => {
+    const error = new InvalidInputError('node.name', 'bad');
+    expect(ProvkitError.isInstance(error)).toBe(true);
+    // Another copy of the package has another class, but the same global symbol.
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('provkit.error')]: true, code: 'TIMEOUT' });
+    expect(ProvkitError.isInstance(foreign)).toBe(true);
+    expect(ProvkitError.hasCode(foreign, 'TIMEOUT')).toBe(true);
+    expect(ProvkitError.isInstance(new Error('plain'))).toBe(false);
+    expect(ProvkitError.isInstance(undefined)).toBe(false);
+  });
+
+  it('names the field of invalid input and carries codes and retryability per kind', () => {
+    const invalid = new InvalidInputError('size.memoryBytes', 'must be positive');
+    expect(invalid).toMatchObject({ code: 'INVALID_INPUT', field: 'size.memoryBytes', isRetryable: false });
+    expect(invalid.message).toBe('Invalid size.memoryBytes: must be positive');
+    const timeout = new TimeoutError('SSH on node web-1', 5000, 'connection refused');
+    expect(timeout).toMatchObject({ code: 'TIMEOUT', isRetryable: true, awaited: 'SSH on node web-1', lastState: 'connection refused' });
+    expect(timeout.message).toContain('SSH on node web-1');
+    expect(timeout.message).toContain('connection refused');
+    expect(new ImageExistsError('base-v1').code).toBe('IMAGE_EXISTS');
+  });
+
+  it('says which step of an operation failed and inherits retryability from the cause', () => {
+    const cause = new TimeoutError('SSH on node n1', 1000);
+    const failed = new OperationFailedError('load', 'machine-booted', cause);
+    expect(failed).toMatchObject({ code: 'OPERATION_FAILED', operation: 'load', step: 'machine-booted', isRetryable: true, cause });
+    expect(failed.message).toBe(`load failed at step machine-booted: ${cause.message}`);
+    const command = new CommandFailedError({ command: 'virsh start n1', target: 'local', exitCode: 1, stderrTail: 'error: no domain' });
+    expect(new OperationFailedError('load', 'powered-on', command, new Error('undefine failed')).message).toContain('cleanup also failed: undefine failed');
+  });
+});

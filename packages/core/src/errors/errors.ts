@@ -1,0 +1,275 @@
+import { ProvkitError, type ProvkitErrorOptions } from './provkit-error.ts';
+
+/** A value the caller passed is not acceptable; thrown before any side effect. */
+export class InvalidInputError extends ProvkitError {
+  /** The option or field that was refused, e.g. `node.name`. */
+  readonly field: string;
+  constructor(field: string, message: string, options?: ProvkitErrorOptions) {
+    super('INVALID_INPUT', `Invalid ${field}: ${message}`, options);
+    this.name = 'InvalidInputError';
+    this.field = field;
+  }
+}
+
+/** Facts about a command that exited unsuccessfully. */
+export interface CommandFailure {
+  /** The command line as run, with secrets redacted. */
+  command: string;
+  /** Where it ran, e.g. `root@10.0.0.5:22` or `local`. */
+  target: string;
+  exitCode: number | null;
+  signal?: string | null;
+  /** The last lines of standard error, secrets redacted. */
+  stderrTail: string;
+}
+
+/** A command exited non-zero (or was killed by a signal). */
+export class CommandFailedError extends ProvkitError {
+  readonly command: string;
+  readonly target: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
+  constructor(failure: CommandFailure, options?: ProvkitErrorOptions) {
+    const how = failure.exitCode === null ? `was killed by ${failure.signal ?? 'a signal'}` : `exited ${failure.exitCode}`;
+    const tail = failure.stderrTail ? `: ${failure.stderrTail}` : '';
+    super('COMMAND_FAILED', `Command on ${failure.target} ${how}: ${failure.command}${tail}`, options);
+    this.name = 'CommandFailedError';
+    this.command = failure.command;
+    this.target = failure.target;
+    this.exitCode = failure.exitCode;
+    this.signal = failure.signal ?? null;
+    this.stderrTail = failure.stderrTail;
+  }
+}
+
+/** A bounded wait or a command ran past its deadline. */
+export class TimeoutError extends ProvkitError {
+  /** What was awaited, e.g. `SSH on node web-1`. */
+  readonly awaited: string;
+  /** The last state seen before giving up, when known. */
+  readonly lastState: string | undefined;
+  readonly timeoutMs: number;
+  constructor(awaited: string, timeoutMs: number, lastState?: string, options?: ProvkitErrorOptions) {
+    const last = lastState === undefined ? '' : ` (last state: ${lastState})`;
+    super('TIMEOUT', `Timed out after ${timeoutMs} ms waiting for ${awaited}${last}`, { isRetryable: true, ...options });
+    this.name = 'TimeoutError';
+    this.awaited = awaited;
+    this.lastState = lastState;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The caller's `AbortSignal` fired. */
+export class AbortedError extends ProvkitError {
+  constructor(what: string, options?: ProvkitErrorOptions) {
+    super('ABORTED', `Aborted: ${what}`, options);
+    this.name = 'AbortedError';
+  }
+}
+
+/** The named image is not in the library. */
+export class ImageNotFoundError extends ProvkitError {
+  readonly image: string;
+  constructor(image: string, where?: string, options?: ProvkitErrorOptions) {
+    super('IMAGE_NOT_FOUND', `Image ${image} not found${where ? ` in ${where}` : ''}`, options);
+    this.name = 'ImageNotFoundError';
+    this.image = image;
+  }
+}
+
+/** An image of that name already exists; captures never overwrite. */
+export class ImageExistsError extends ProvkitError {
+  readonly image: string;
+  constructor(image: string, where?: string, options?: ProvkitErrorOptions) {
+    super('IMAGE_EXISTS', `Image ${image} already exists${where ? ` in ${where}` : ''}`, options);
+    this.name = 'ImageExistsError';
+    this.image = image;
+  }
+}
+
+/** The image is still used (for instance as the backing file of a node's overlay). */
+export class ImageInUseError extends ProvkitError {
+  readonly image: string;
+  readonly usedBy: readonly string[];
+  constructor(image: string, usedBy: readonly string[], options?: ProvkitErrorOptions) {
+    super('IMAGE_IN_USE', `Image ${image} is in use by ${usedBy.join(', ')}`, options);
+    this.name = 'ImageInUseError';
+    this.image = image;
+    this.usedBy = usedBy;
+  }
+}
+
+/** The named node (domain, VM) does not exist on the host. */
+export class NodeNotFoundError extends ProvkitError {
+  readonly node: string;
+  constructor(node: string, options?: ProvkitErrorOptions) {
+    super('NODE_NOT_FOUND', `Node ${node} not found`, options);
+    this.name = 'NodeNotFoundError';
+    this.node = node;
+  }
+}
+
+/** A node of that name already exists and the operation would replace it. */
+export class NodeExistsError extends ProvkitError {
+  readonly node: string;
+  constructor(node: string, options?: ProvkitErrorOptions) {
+    super('NODE_EXISTS', `Node ${node} already exists`, options);
+    this.name = 'NodeExistsError';
+    this.node = node;
+  }
+}
+
+/** The object is in a state that does not allow the operation (e.g. a ready-for-use template being started). */
+export class InvalidStateError extends ProvkitError {
+  constructor(message: string, options?: ProvkitErrorOptions) {
+    super('INVALID_STATE', message, options);
+    this.name = 'InvalidStateError';
+  }
+}
+
+/** A concurrent change won: compare-and-swap failed. Retry after re-reading. */
+export class ConflictError extends ProvkitError {
+  constructor(message: string, options?: ProvkitErrorOptions) {
+    super('CONFLICT', message, { isRetryable: true, ...options });
+    this.name = 'ConflictError';
+  }
+}
+
+/** The remote side refused the operation for lack of permission. */
+export class PermissionDeniedError extends ProvkitError {
+  constructor(message: string, options?: ProvkitErrorOptions) {
+    super('PERMISSION_DENIED', message, options);
+    this.name = 'PermissionDeniedError';
+  }
+}
+
+/** The SSH server presented a host key that does not match the expected one. */
+export class HostKeyMismatchError extends ProvkitError {
+  readonly host: string;
+  /** What was expected (fingerprints), or `unknown host` when no key is on record. */
+  readonly expected: string;
+  /** SHA256 fingerprint of the key the server offered. */
+  readonly actual: string;
+  constructor(host: string, expected: string, actual: string, options?: ProvkitErrorOptions) {
+    super('HOST_KEY_MISMATCH', `Host key of ${host} is ${actual}, expected ${expected}; refusing to connect`, options);
+    this.name = 'HostKeyMismatchError';
+    this.host = host;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** A connection to a host could not be made or was lost. */
+export class ConnectionError extends ProvkitError {
+  readonly host: string;
+  constructor(host: string, message: string, options?: ProvkitErrorOptions) {
+    super('CONNECTION_FAILED', `Connection to ${host} failed: ${message}`, { isRetryable: true, ...options });
+    this.name = 'ConnectionError';
+    this.host = host;
+  }
+}
+
+/** The host refused the credentials. */
+export class AuthenticationError extends ProvkitError {
+  readonly host: string;
+  constructor(host: string, message: string, options?: ProvkitErrorOptions) {
+    super('AUTHENTICATION_FAILED', `Authentication to ${host} failed: ${message}`, options);
+    this.name = 'AuthenticationError';
+    this.host = host;
+  }
+}
+
+/** The module does not support what was asked (a missing capability). */
+export class UnsupportedFunctionalityError extends ProvkitError {
+  readonly functionality: string;
+  constructor(functionality: string, by?: string, options?: ProvkitErrorOptions) {
+    super('UNSUPPORTED_FUNCTIONALITY', `${functionality} is not supported${by ? ` by ${by}` : ''}`, options);
+    this.name = 'UnsupportedFunctionalityError';
+    this.functionality = functionality;
+  }
+}
+
+/** A module implements a contract version this copy of core does not know. */
+export class UnsupportedSpecificationError extends ProvkitError {
+  readonly specificationVersion: string;
+  constructor(kind: string, specificationVersion: string, options?: ProvkitErrorOptions) {
+    super('UNSUPPORTED_SPECIFICATION', `Unsupported ${kind} specification version "${specificationVersion}"`, options);
+    this.name = 'UnsupportedSpecificationError';
+    this.specificationVersion = specificationVersion;
+  }
+}
+
+/**
+ * A multi-step operation (load, capture, ...) failed at a named step. `cause` holds the
+ * underlying error; `cleanup` says what was undone, and `cleanupError` a failure while undoing.
+ */
+export class OperationFailedError extends ProvkitError {
+  readonly operation: string;
+  readonly step: string;
+  readonly cleanupError: unknown;
+  constructor(operation: string, step: string, cause: unknown, cleanupError?: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const cleanup = cleanupError === undefined ? '' : `; cleanup also failed: ${cleanupError instanceof Error ? cleanupError.message : String(cleanupError)}`;
+    super('OPERATION_FAILED', `${operation} failed at step ${step}: ${reason}${cleanup}`, {
+      cause,
+      isRetryable: ProvkitError.isInstance(cause) ? cause.isRetryable : false,
+    });
+    this.name = 'OperationFailedError';
+    this.operation = operation;
+    this.step = step;
+    this.cleanupError = cleanupError;
+  }
+}
+
+/** The remote API answered with a fault provkit has no specific class for. */
+export class RemoteFaultError extends ProvkitError {
+  /** The fault's own name, e.g. a vim25 fault type or an LDAP result code. */
+  readonly fault: string;
+  constructor(fault: string, message: string, options?: ProvkitErrorOptions) {
+    super('REMOTE_FAULT', `${fault}: ${message}`, options);
+    this.name = 'RemoteFaultError';
+    this.fault = fault;
+  }
+}
+
+/** An inventory (LDAP directory, in-memory store) has no object of that kind and id. */
+export class NotFoundError extends ProvkitError {
+  /** What was looked for, e.g. `template`, `pool`. */
+  readonly kind: string;
+  readonly id: string;
+  constructor(kind: string, id: string, options?: ProvkitErrorOptions) {
+    super('NOT_FOUND', `No ${kind} ${id}`, options);
+    this.name = 'NotFoundError';
+    this.kind = kind;
+    this.id = id;
+  }
+}
+
+/** A stored entry cannot be read as what it claims to be (a missing or malformed attribute). */
+export class InvalidEntryError extends ProvkitError {
+  /** The entry, e.g. its LDAP DN. */
+  readonly entry: string;
+  /** The attribute or field at fault. */
+  readonly field: string;
+  constructor(entry: string, field: string, message: string, options?: ProvkitErrorOptions) {
+    super('INVALID_ENTRY', `Entry ${entry} has an invalid ${field}: ${message}`, options);
+    this.name = 'InvalidEntryError';
+    this.entry = entry;
+    this.field = field;
+  }
+}
+
+/** No storage pool has room for a new volume of the requested size. */
+export class InsufficientStorageError extends ProvkitError {
+  readonly sizeBytes: number;
+  /** The pools that were considered, with the bytes each had free. */
+  readonly pools: readonly { pool: string; freeBytes: number }[];
+  constructor(sizeBytes: number, pools: readonly { pool: string; freeBytes: number }[], options?: ProvkitErrorOptions) {
+    const seen = pools.length === 0 ? 'no storage pool is available' : `free: ${pools.map((p) => `${p.pool} ${p.freeBytes}`).join(', ')}`;
+    super('INSUFFICIENT_STORAGE', `No storage pool has room for a volume of ${sizeBytes} bytes (${seen})`, options);
+    this.name = 'InsufficientStorageError';
+    this.sizeBytes = sizeBytes;
+    this.pools = pools;
+  }
+}

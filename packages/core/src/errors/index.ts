@@ -1,0 +1,2 @@
+export { ProvkitError, type ProvkitErrorOptions } from './provkit-error.ts';
+export * from './errors.ts';

@@ -1,0 +1,15 @@
+export * from './byte-quantity.ts';
+export * from './vm-size.ts';
+export * from './vm-sizes-yaml.ts';
+export * from './profile.ts';
+export * from './template-mode.ts';
+export * from './template-lifecycle.ts';
+export type * from './records.ts';
+export type * from './inventory.ts';
+export * from './record-input.ts';
+export * from './memory-inventory.ts';
+export type * from './storage.ts';
+export * from './storage-plan.ts';
+export * from './allocate-storage.ts';
+export * from './memory-storage-catalog.ts';
+export * from './inventory-suite.ts';

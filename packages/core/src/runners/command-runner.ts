@@ -1,0 +1,67 @@
+import type { Readable } from 'node:stream';
+import type { ProvkitEmitter } from '../events/index.ts';
+import type { Secret } from '../secret/index.ts';
+import type { ShellFragment } from '../shell/index.ts';
+
+/**
+ * A command: an argv (each word quoted for you), or a {@link ShellFragment} built with the
+ * `sh` template. Plain strings are not accepted, so nothing reaches a shell unquoted.
+ */
+export type Command = readonly string[] | ShellFragment;
+
+/** Options of {@link CommandRunner.run}. */
+export interface RunOptions {
+  /** Stops the command (the remote process gets SIGKILL / the channel is closed). */
+  signal?: AbortSignal;
+  /** Kills the command after this long and throws `TimeoutError`. Default: the runner's. */
+  timeoutMs?: number;
+  /** Data for the command's standard input, then EOF. Secrets go here, never in argv. */
+  stdin?: string | Uint8Array | Secret | Readable;
+  /**
+   * Throw `CommandFailedError` on a non-zero exit (default `true`). With `false` the result
+   * carries the exit code instead.
+   */
+  check?: boolean;
+  /** More values to redact from the command's echo in events and errors. */
+  secrets?: readonly Secret[];
+  /** Cap on captured stdout/stderr bytes each (default 64 MiB); past it the command fails. */
+  maxOutputBytes?: number;
+}
+
+/** What a finished command returned. */
+export interface CommandResult {
+  /** The command line as run, secrets redacted. */
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** Raw standard output, for binary data. */
+  stdoutBytes: Buffer;
+  durationMs: number;
+}
+
+/** Options of file transfers. */
+export interface TransferOptions {
+  signal?: AbortSignal;
+  /** File mode of the written file, e.g. `0o600`. */
+  mode?: number;
+}
+
+/**
+ * Runs commands on one target (the local machine or one SSH host). Implementations emit a
+ * `command` event per command with secrets redacted.
+ */
+export interface CommandRunner {
+  /** Where commands run: `local` or `user@host:port`. */
+  readonly target: string;
+  /** Runs a command through `sh -c` on the target. */
+  run(command: Command, options?: RunOptions): Promise<CommandResult>;
+  /** Writes `data` to `remotePath` on the target. */
+  writeFile(remotePath: string, data: string | Uint8Array | Secret, options?: TransferOptions): Promise<void>;
+  /** Copies a local file to `remotePath` on the target. */
+  uploadFile(localPath: string, remotePath: string, options?: TransferOptions): Promise<void>;
+  /** Copies `remotePath` on the target to a local file. */
+  downloadFile(remotePath: string, localPath: string, options?: TransferOptions): Promise<void>;
+  /** Events of this runner (`command`). */
+  readonly events: ProvkitEmitter;
+}

@@ -1,0 +1,166 @@
+import { Readable, type Writable } from 'node:stream';
+import { AbortedError, CommandFailedError, ProvkitError, TimeoutError } from '../errors/index.ts';
+import type { ProvkitEmitter } from '../events/index.ts';
+import { redact, Secret } from '../secret/index.ts';
+import type { CommandResult, RunOptions } from './command-runner.ts';
+import { tail } from './render-command.ts';
+
+/** A started process, local or remote, as {@link execute} drives it. */
+export interface ProcessHandle {
+  stdout: Readable;
+  stderr: Readable;
+  stdin: Writable;
+  /** Resolves with the exit code (or `null` and a signal name) once the process ended. */
+  exited: Promise<{ exitCode: number | null; signal: string | null }>;
+  /** Ends the process at once (SIGKILL, channel close). */
+  kill(): void;
+}
+
+/** What {@link execute} needs to know about one command. */
+export interface ExecutionContext {
+  target: string;
+  /** The command line, secrets already redacted. */
+  display: string;
+  events: ProvkitEmitter;
+  defaultTimeoutMs: number;
+  /** Values to redact from output quoted in errors. */
+  secrets: readonly Secret[];
+}
+
+const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
+
+/**
+ * Feeds stdin, collects output, enforces timeout / abort / output cap, emits the `command`
+ * event and turns the outcome into a result or a typed error. Shared by every runner, so
+ * local and SSH commands behave the same.
+ */
+export async function execute(
+  start: () => Promise<ProcessHandle>,
+  context: ExecutionContext,
+  options: RunOptions,
+): Promise<CommandResult> {
+  const started = Date.now();
+  // A secret fed to stdin is redacted from quoted output too (a command may echo its input).
+  if (Secret.isSecret(options.stdin)) context = { ...context, secrets: [...context.secrets, options.stdin] };
+  const timeoutMs = options.timeoutMs ?? context.defaultTimeoutMs;
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  const emit = (exitCode: number | null, error?: string): void => {
+    const event = { target: context.target, command: context.display, exitCode, durationMs: Date.now() - started };
+    context.events.emit('command', error === undefined ? event : { ...event, error });
+  };
+  if (options.signal?.aborted) {
+    emit(null, 'aborted');
+    throw new AbortedError(`command on ${context.target}: ${context.display}`, { cause: options.signal.reason });
+  }
+
+  let handle: ProcessHandle;
+  try {
+    handle = await start();
+  } catch (error) {
+    emit(null, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let outBytes = 0;
+  let errBytes = 0;
+  let ended: 'timeout' | 'abort' | 'overflow' | undefined;
+  const stop = (why: 'timeout' | 'abort' | 'overflow'): void => {
+    if (ended) return;
+    ended = why;
+    handle.kill();
+  };
+  handle.stdout.on('data', (chunk: Buffer) => {
+    outBytes += chunk.length;
+    if (outBytes > maxOutput) stop('overflow');
+    else stdout.push(chunk);
+  });
+  handle.stderr.on('data', (chunk: Buffer) => {
+    errBytes += chunk.length;
+    if (errBytes > maxOutput) stop('overflow');
+    else stderr.push(chunk);
+  });
+  const drained = Promise.all([streamEnd(handle.stdout), streamEnd(handle.stderr)]);
+
+  const timer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+  const onAbort = (): void => stop('abort');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  feedStdin(handle.stdin, options.stdin);
+
+  let exit: { exitCode: number | null; signal: string | null };
+  try {
+    exit = await handle.exited;
+    await drained;
+  } catch (error) {
+    emit(null, error instanceof Error ? error.message : String(error));
+    if (ended) throw endedError(ended, context, timeoutMs, maxOutput, options, error);
+    throw error;
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  if (ended) {
+    emit(exit.exitCode, ended);
+    throw endedError(ended, context, timeoutMs, maxOutput, options);
+  }
+  const stdoutBytes = Buffer.concat(stdout);
+  const result: CommandResult = {
+    command: context.display,
+    exitCode: exit.exitCode ?? -1,
+    stdout: stdoutBytes.toString('utf8'),
+    stderr: Buffer.concat(stderr).toString('utf8'),
+    stdoutBytes,
+    durationMs: Date.now() - started,
+  };
+  emit(exit.exitCode);
+  if ((options.check ?? true) && exit.exitCode !== 0) {
+    throw new CommandFailedError({
+      command: context.display,
+      target: context.target,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      stderrTail: redact(tail(result.stderr), context.secrets),
+    });
+  }
+  return result;
+}
+
+function endedError(
+  why: 'timeout' | 'abort' | 'overflow',
+  context: ExecutionContext,
+  timeoutMs: number,
+  maxOutput: number,
+  options: RunOptions,
+  cause?: unknown,
+): ProvkitError {
+  const what = `command on ${context.target}: ${context.display}`;
+  if (why === 'timeout') return new TimeoutError(what, timeoutMs, 'still running', { cause });
+  if (why === 'abort') return new AbortedError(what, { cause: options.signal?.reason ?? cause });
+  return new CommandFailedError({
+    command: context.display,
+    target: context.target,
+    exitCode: null,
+    signal: 'KILL',
+    stderrTail: `output exceeded ${maxOutput} bytes`,
+  });
+}
+
+function streamEnd(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.readableEnded || stream.destroyed) return resolve();
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+    stream.once('error', () => resolve());
+  });
+}
+
+function feedStdin(stdin: Writable, input: RunOptions['stdin']): void {
+  // A command that exits without reading its input closes the pipe; that is not an error.
+  stdin.on('error', () => {});
+  if (input === undefined) return void stdin.end();
+  if (input instanceof Readable) return void input.pipe(stdin);
+  const data = Secret.isSecret(input) ? input.reveal() : input;
+  stdin.end(data);
+}

@@ -1,0 +1,2 @@
+export { Secret, redact } from './secret.ts';
+export { randomPassword } from './random-password.ts';

@@ -1,0 +1,1 @@
+export { shellQuote, shellJoin, sh, raw, ShellFragment, type ShellValue } from './quote.ts';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../errors/index.ts';
+import { assertAbsolutePath, assertIpAddress, assertName, assertPort, assertUsername, formatImageName, parseImageName } from './validate.ts';
+
+describe('validators', () => {
+  it('accepts node names and refuses shell and path characters, naming the field', () => {
+    expect(assertName('node.name', 'web-1.lab')).toBe('web-1.lab');
+    for (const bad of ['', '-rf', '../etc', 'a/b', 'a b', 'a;b', '$(x)', 'a\nb', 'x'.repeat(64), '.hidden']) {
+      expect(() => assertName('node.name', bad)).toThrow(InvalidInputError);
+    }
+    try {
+      assertName('node.name', 'a;b');
+    } catch (error) {
+      expect(error).toMatchObject({ field: 'node.name' });
+    }
+  });
+
+  it('parses image names <name>-v<revision>', () => {
+    expect(parseImageName('image', 'debian12-base-v3')).toEqual({ name: 'debian12-base-v3', base: 'debian12-base', revision: 3 });
+    expect(formatImageName('win2019', 12)).toBe('win2019-v12');
+    for (const bad of ['debian', 'debian-v', 'debian-vx', 'a/b-v1', '..-v1', 'x-v1;rm']) expect(() => parseImageName('image', bad)).toThrow(InvalidInputError);
+  });
+
+  it('checks user names, IP addresses, ports and absolute paths', () => {
+    expect(assertUsername('username', 'vcl_user-1')).toBe('vcl_user-1');
+    for (const bad of ['Root', 'a"b', 'a;b', '1abc', '']) expect(() => assertUsername('username', bad)).toThrow(InvalidInputError);
+    expect(assertIpAddress('remoteIp', '192.0.2.7')).toBe('192.0.2.7');
+    expect(assertIpAddress('remoteIp', '2001:db8::1')).toBe('2001:db8::1');
+    for (const bad of ['192.0.2.300', 'example.org', '10.0.0.0/8', '']) expect(() => assertIpAddress('remoteIp', bad)).toThrow(InvalidInputError);
+    expect(assertPort('port', 22)).toBe(22);
+    for (const bad of [0, 65536, 2.5, '22']) expect(() => assertPort('port', bad)).toThrow(InvalidInputError);
+    expect(assertAbsolutePath('path', '/var/lib/libvirt/images/a.qcow2')).toBe('/var/lib/libvirt/images/a.qcow2');
+    for (const bad of ['relative', '/a/../b', '/a\nb']) expect(() => assertAbsolutePath('path', bad)).toThrow(InvalidInputError);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * stoney cloud's lean provisioning end to end on real peers: the inventory in the lab's slapd
+ * (sst.schema), the KVM provisioner on the lab's libvirtd (reached through the lab sshd as a
+ * remote host) booting the lab's Linux guest under TCG, and the Linux OS module generalizing
+ * it over SSH.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LEAN_PROVISIONING_STEPS,
+  LeanProvisioning,
+  ProvkitError,
+  Secret,
+  SshPool,
+  TemplateMode,
+  createProfile,
+  sh,
+  sshRunnerFactory,
+  type CommandRunner,
+  type NodeSpec,
+  type ProgressEvent,
+} from '@provkit/core';
+import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState, type SshdLabState } from '@provkit/lab';
+import { LinuxOsModule } from '@provkit/os-linux';
+import { KvmProvisioner } from '@provkit/provisioner-kvm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LdapInventory } from '../src/index.ts';
+
+let slapd: SlapdLabState;
+let libvirt: LibvirtLabState;
+let guest: KvmGuestLabState;
+let hostPool: SshPool;
+let guestPool: SshPool;
+let host: CommandRunner;
+let runDir: string;
+let kvm: KvmProvisioner;
+let inventory: LdapInventory;
+let run: string;
+const machines: NodeSpec[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+const usedPorts = new Set<number>();
+
+async function machine(label: string): Promise<NodeSpec> {
+  // A forwarded port is never reused within the run: the guests' host keys are pinned per
+  // address on first use, and a new guest behind an old port would be a (rightful) mismatch.
+  let port = await freePort();
+  while (usedPorts.has(port)) port = await freePort();
+  usedPorts.add(port);
+  const spec = { name: `${run}-${label}`, address: { host: '127.0.0.1', port } };
+  machines.push(spec);
+  return spec;
+}
+
+async function domainDefined(name: string): Promise<boolean> {
+  const { stdout } = await host.run(['virsh', '--connect', libvirt.uri, 'list', '--all', '--name']);
+  return stdout.split('\n').includes(name);
+}
+
+beforeAll(async () => {
+  slapd = await ensureLabService<SlapdLabState>('slapd');
+  const sshd = await ensureLabService<SshdLabState>('sshd');
+  libvirt = await ensureLabService<LibvirtLabState>('libvirt');
+  guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
+  hostPool = new SshPool({ maxChannelsPerConnection: 8 });
+  host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
+  guestPool = new SshPool({ connectTimeoutMs: 5000 });
+  const knownHosts = join(mkdtempSync(join(tmpdir(), 'provkit-lean-')), 'known_hosts');
+  const osModule = new LinuxOsModule({
+    runnerFor: sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } }),
+    // The generalization the lab's busybox guest needs: a new identity at the next boot.
+    operations: ['machine-id', 'ssh-hostkeys'],
+  });
+  run = `${libvirt.domainPrefix}lean-${randomBytes(3).toString('hex')}`;
+  runDir = `${libvirt.imagesDir}/provkit-${run}`;
+  await host.run(sh`mkdir -p -- ${`${runDir}/library`} ${`${runDir}/nodes`} && cp -- ${guest.imagePath} ${`${runDir}/library/${guest.imageName}.qcow2`}`);
+  kvm = new KvmProvisioner({
+    runner: host,
+    libraryDir: `${runDir}/library`,
+    nodeDiskDir: `${runDir}/nodes`,
+    uri: libvirt.uri,
+    domainType: libvirt.domainType,
+    network: { kind: 'user-forward' },
+    directKernelBoot: { kernel: guest.kernelPath, initrd: guest.initrdPath, cmdline: guest.kernelCmdline },
+    osModule,
+    bootTimeoutMs: 120_000,
+    shutdownTimeoutMs: 90_000,
+  });
+  inventory = new LdapInventory({ url: slapd.url, bindDN: slapd.bindDN, password: Secret.of(slapd.password), baseDN: slapd.baseDN, tls: { startTls: true, caFile: slapd.caFile } });
+});
+
+afterAll(async () => {
+  for (const spec of machines) await kvm?.unload({ node: spec }).catch(() => undefined);
+  await host?.run(sh`rm -rf -- ${runDir}`).catch(() => undefined);
+  await inventory?.close();
+  await kvm?.close();
+  await guestPool?.close();
+  await hostPool?.close();
+});
+
+describe('lean provisioning on the KVM lab guest with the inventory in slapd', () => {
+  it('profile -> template -> install -> capture -> release -> persistent VM -> load, then a failed capture leaves everything consistent', async () => {
+    const profile = createProfile({
+      name: 'lab-linux',
+      size: { name: 'lab', cpus: 1, memoryBytes: 192 * 1024 ** 2, diskBytes: guest.virtualBytes },
+      os: { operatingSystem: 'Linux', type: 'Debian', version: '12' },
+    });
+    const templatePool = (await inventory.createPool({ displayName: 'lab templates', type: 'template' })).id;
+    const vmPool = (await inventory.createPool({ displayName: 'lab VMs', type: 'persistent' })).id;
+    const workflow = new LeanProvisioning({ inventory, provisioner: kvm });
+    const steps: ProgressEvent[] = [];
+    workflow.events.on('progress', (event) => steps.push(event));
+    const image = `${run}-tpl-v1`;
+    const templateMachine = await machine('tpl');
+    const vmMachine = await machine('vm');
+
+    const result = await workflow.run({
+      profile,
+      templatePool,
+      templateHost: 'lab-host',
+      templateMachine,
+      baseImage: guest.imageName,
+      image,
+      vm: { pool: vmPool, host: 'lab-host', machine: vmMachine, type: 'Server', softwareStack: 'busybox', environment: 'lab', reseller: 'r-lab', customer: 'c-lab' },
+    });
+
+    expect(steps.map((event) => event.step)).toEqual([...LEAN_PROVISIONING_STEPS]);
+    const template = await inventory.getTemplate(result.template.id);
+    expect(template).toMatchObject({ mode: TemplateMode.ReadyForUse, image, profile: 'lab-linux' });
+    expect(await inventory.getVm(result.vm.id)).toMatchObject({ template: template.id, image, pool: vmPool, softwareStack: 'busybox' });
+    expect(await kvm.doesImageExist({ image })).toBe(true);
+    // The template machine was unloaded after its capture; the VM runs the captured image.
+    expect(await domainDefined(templateMachine.name)).toBe(false);
+    const status = await kvm.nodeStatus({ node: vmMachine, image });
+    expect(status, status.detail).toMatchObject({ status: 'ready', currentImage: image });
+
+    // A second run whose capture name is taken: the real provisioner refuses it, and the run
+    // unloads its template machine, retires its template and records no VM.
+    const failingMachine = await machine('tpl2');
+    const error = await workflow
+      .run({ profile, templatePool, templateHost: 'lab-host', templateMachine: failingMachine, baseImage: guest.imageName, image, vm: { pool: vmPool, host: 'lab-host', machine: await machine('vm2'), type: 'Server', reseller: 'r-lab', customer: 'c-lab' } })
+      .catch((caught: unknown) => caught);
+    const cause = (error as { cause?: unknown }).cause;
+    expect(error, `${String(error)} / cause: ${String(cause)} / cause's cause: ${String((cause as { cause?: unknown } | undefined)?.cause)}`).toMatchObject({ code: 'OPERATION_FAILED', step: 'capture' });
+    expect(ProvkitError.hasCode((error as Error).cause, 'IMAGE_EXISTS')).toBe(true);
+    const failed = (await inventory.listTemplates()).filter((candidate) => candidate.pool === templatePool && candidate.id !== template.id);
+    expect(failed).toEqual([expect.objectContaining({ mode: TemplateMode.DoNotUse })]);
+    expect(failed[0]!.image).toBeUndefined();
+    expect(await inventory.listVms({ template: failed[0]!.id })).toEqual([]);
+    expect(await domainDefined(failingMachine.name)).toBe(false);
+    expect((await inventory.getTemplate(template.id)).mode).toBe(TemplateMode.ReadyForUse);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * grantAccess / revokeAccess against the real Debian root's firewall tools, inside its own
+ * network namespace: the rules are read back with `ip netns exec <ns> nft list ruleset` /
+ * `iptables -S`, the management connection keeps working, and this machine's own ruleset is
+ * never touched. Addresses are private ones that exist only as rule text.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SshPool } from '@provkit/core';
+import type { LinuxOsModule } from '@provkit/os-linux';
+import { exists, inGuest, read, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { execFileSync } from 'node:child_process';
+
+let lab: DebianRootFixture;
+let hostRulesetBefore: string;
+
+/** This machine's (the host namespace's) nftables ruleset, read with the root's own nft. */
+function hostRuleset(): string {
+  return execFileSync('chroot', [lab.state.rootPath, 'nft', 'list', 'ruleset']).toString();
+}
+
+beforeAll(async () => {
+  lab = await startDebianRoot();
+  hostRulesetBefore = hostRuleset();
+});
+afterAll(async () => lab?.close());
+
+async function sshStillWorks(): Promise<string> {
+  const pool = new SshPool();
+  try {
+    const runner = pool.runner({ host: lab.state.host, port: lab.state.port, username: 'root', privateKeyPath: lab.state.privateKeyPath, hostKey: { kind: 'known-hosts', path: lab.state.knownHostsPath } });
+    return (await runner.run(['hostname'])).stdout.trim();
+  } finally {
+    await pool.close();
+  }
+}
+
+describe('LinuxOsModule firewall on a real Debian root (nftables detected)', () => {
+  let module: LinuxOsModule;
+  beforeAll(() => {
+    module = lab.module();
+  });
+
+  it('grants ports to one address in a table of its own, keeps the management address, and new SSH connections still work', async () => {
+    const s = lab.state;
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toBe('');
+    await module.grantAccess({ node: lab.node, remoteIp: '192.168.77.50', ports: [22, 3389] });
+    const ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    expect(ruleset).toContain('table inet provkit');
+    expect(ruleset).toContain(`ip saddr ${s.hostAddress} tcp dport { 22, 3389 } accept comment "provkit management"`);
+    expect(ruleset).toContain('ip saddr 192.168.77.50 tcp dport 22 accept comment "provkit grant"');
+    expect(ruleset).toContain('ip saddr 192.168.77.50 tcp dport 3389 accept comment "provkit grant"');
+    expect(ruleset).toContain('tcp dport { 22, 3389 } drop comment "provkit restrict"');
+    expect(read(s, '/var/lib/provkit/access-grants')).toBe('192.168.77.50 22\n192.168.77.50 3389\n');
+    expect(await sshStillWorks()).toBe('debian-root');
+  });
+
+  it('adds a second grantee (IPv6 too) and granting twice changes nothing', async () => {
+    const s = lab.state;
+    await module.grantAccess({ node: lab.node, remoteIp: 'fd00:77::5', ports: [22] });
+    await module.grantAccess({ node: lab.node, remoteIp: 'fd00:77::5', ports: [22] });
+    const ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    expect(ruleset).toContain('ip6 saddr fd00:77::5 tcp dport 22 accept comment "provkit grant"');
+    expect(ruleset.match(/fd00:77::5/g)).toHaveLength(1);
+    expect(read(s, '/var/lib/provkit/access-grants')).toBe('192.168.77.50 22\n192.168.77.50 3389\nfd00:77::5 22\n');
+  });
+
+  it('revokes one port, then everything, leaving no provkit table and no grants file', async () => {
+    const s = lab.state;
+    await module.revokeAccess({ node: lab.node, remoteIp: '192.168.77.50', ports: [3389] });
+    let ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    expect(ruleset).not.toContain('3389');
+    expect(ruleset).toContain('ip saddr 192.168.77.50 tcp dport 22 accept');
+    await module.revokeAccess({ node: lab.node, remoteIp: '192.168.77.50', ports: [22] });
+    await module.revokeAccess({ node: lab.node, remoteIp: 'fd00:77::5', ports: [22] });
+    ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    expect(ruleset).toBe('');
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(false);
+    await module.revokeAccess({ node: lab.node, remoteIp: '192.168.77.50', ports: [22] });
+  });
+
+  it("never touches this machine's own ruleset", () => {
+    expect(hostRuleset()).toBe(hostRulesetBefore);
+    expect(hostRuleset()).not.toContain('provkit');
+  });
+});
+
+describe('LinuxOsModule firewall on a real Debian root (iptables chosen)', () => {
+  let module: LinuxOsModule;
+  beforeAll(() => {
+    module = lab.module({ firewall: 'iptables', managementAddresses: ['10.213.0.9'] });
+  });
+
+  it('fills a PROVKIT-INPUT chain jumped to from INPUT, and SSH still works', async () => {
+    const s = lab.state;
+    await module.grantAccess({ node: lab.node, remoteIp: '192.168.77.60', ports: [22] });
+    const rules = await inGuest(s, ['iptables', '-S']);
+    expect(rules).toContain('-A INPUT -j PROVKIT-INPUT');
+    expect(rules).toContain(`-A PROVKIT-INPUT -s ${s.hostAddress}/32 -p tcp -m tcp --dport 22 -m comment --comment provkit-management -j ACCEPT`);
+    expect(rules).toContain('-A PROVKIT-INPUT -s 10.213.0.9/32 -p tcp -m tcp --dport 22 -m comment --comment provkit-management -j ACCEPT');
+    expect(rules).toContain('-A PROVKIT-INPUT -s 192.168.77.60/32 -p tcp -m tcp --dport 22 -m comment --comment provkit-grant -j ACCEPT');
+    expect(rules).toContain('-A PROVKIT-INPUT -p tcp -m tcp --dport 22 -m comment --comment provkit-restrict -j DROP');
+    expect(await sshStillWorks()).toBe('debian-root');
+  });
+
+  it('re-granting refills the chain instead of duplicating rules, and the jump stays single', async () => {
+    const s = lab.state;
+    await module.grantAccess({ node: lab.node, remoteIp: '192.168.77.61', ports: [8080] });
+    const rules = await inGuest(s, ['iptables', '-S']);
+    expect(rules.match(/-A INPUT -j PROVKIT-INPUT/g)).toHaveLength(1);
+    expect(rules.match(/192\.168\.77\.60\/32/g)).toHaveLength(1);
+    expect(rules).toContain('-A PROVKIT-INPUT -s 192.168.77.61/32 -p tcp -m tcp --dport 8080 -m comment --comment provkit-grant -j ACCEPT');
+  });
+
+  it('revoking the last grants removes the chain and the jump', async () => {
+    const s = lab.state;
+    await module.revokeAccess({ node: lab.node, remoteIp: '192.168.77.60', ports: [22] });
+    await module.revokeAccess({ node: lab.node, remoteIp: '192.168.77.61', ports: [8080] });
+    const rules = await inGuest(s, ['iptables', '-S']);
+    expect(rules).not.toContain('PROVKIT');
+    expect(hostRuleset()).toBe(hostRulesetBefore);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * `@provkit/os-linux`: the Linux OS module. Generalizes a guest before capture with named
+ * operations (virt-sysprep's default set and VCL's pre-capture steps), manages users,
+ * passwords (over chpasswd's standard input) and the guest's firewall, and keeps VCL's
+ * `currentimage.txt`. The shell scripts and rule builders it runs are exported too: they are
+ * pure and can be inspected or reused.
+ *
+ * @packageDocumentation
+ */
+export { LinuxOsModule, type LinuxOperationReport, type LinuxPreCaptureResult } from './linux-os-module.ts';
+export type { LinuxOsModuleOptions, LinuxOsModuleTimeouts } from './linux-os-module-options.ts';
+export { PreCaptureFailedError } from './pre-capture-failed-error.ts';
+export type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';
+export { LINUX_OPERATIONS, LINUX_OPERATION_NAMES, selectOperations } from './operations/operation-catalog.ts';
+export { parseActions, summarizeActions, changedAnything, type GuestAction } from './script/actions.ts';
+export { guestScript } from './script/guest-script.ts';
+export { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
+export { ACCESS_GRANTS_FILE, addGrants, removeGrants, parseAccessGrants, formatAccessGrants, type AccessGrant } from './firewall/access-grants.ts';
+export { buildNftRuleset, NFT_TABLE } from './firewall/nftables-rules.ts';
+export { buildIptablesRestore, IPTABLES_CHAIN } from './firewall/iptables-rules.ts';
+export { firewalldCommands, firewalldRichRule } from './firewall/firewalld-commands.ts';
+export { ufwCommands } from './firewall/ufw-commands.ts';
+export { FIREWALL_KINDS, applyFirewallScript, inspectFirewallScript, parseFirewallInspection, type FirewallKind, type FirewallInspection, type FirewallChange } from './firewall/firewall-script.ts';
+export { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_LOG_PATH } from './first-boot/first-boot-hook.ts';
+export { RESERVATION_USERS_FILE, sudoersDropInPath } from './users/user-functions.ts';
+export { assertSshPublicKey } from './users/ssh-public-key.ts';

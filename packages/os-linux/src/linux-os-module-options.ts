@@ -1,0 +1,39 @@
+import type { ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
+import type { FirewallKind } from './firewall/firewall-script.ts';
+
+/** Bounds of the module's waits, in milliseconds. */
+export interface LinuxOsModuleTimeouts {
+  /** `waitForResponse` when the call gives none (default 120 000). */
+  responseMs?: number;
+  /** `shutdown` and `preCapture` with end state `off` (default 180 000). */
+  shutdownMs?: number;
+  /** `reboot` and `preCapture` with end state `reboot` (default 300 000). */
+  rebootMs?: number;
+  /** One guest script (default 120 000). */
+  commandMs?: number;
+}
+
+/** Options of {@link LinuxOsModule}. */
+export interface LinuxOsModuleOptions {
+  /** Gives the runner reaching a node's guest (e.g. core's `sshRunnerFactory` as root). */
+  runnerFor: RunnerFactory;
+  /** The password the `root-password` operation sets before capture; without it that step is off. */
+  rootPassword?: Secret;
+  /** The generalization operations `preCapture` runs when the call names none (default: every default-enabled one). */
+  operations?: readonly string[];
+  /**
+   * Keep `/root/.ssh/authorized_keys` when `ssh-userdir` runs (default true): it is how the
+   * provisioner reaches the next machine loaded from the image.
+   */
+  keepRootAuthorizedKeys?: boolean;
+  /** Which firewall to drive (default `auto`: detected on the guest). */
+  firewall?: 'auto' | FirewallKind;
+  /**
+   * Addresses that keep reaching every port `grantAccess` restricts, besides the address the
+   * module's own SSH connection comes from (always kept).
+   */
+  managementAddresses?: readonly string[];
+  /** Where the module's progress, command and warning events go (default: a new emitter). */
+  events?: ProvkitEmitter;
+  timeouts?: LinuxOsModuleTimeouts;
+}

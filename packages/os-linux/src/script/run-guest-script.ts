@@ -1,0 +1,8 @@
+import type { CommandRunner, RunOptions, ShellFragment } from '@provkit/core';
+import { parseActions, type GuestAction } from './actions.ts';
+
+/** Runs a guest script (failing on a non-zero exit) and returns what it reported. */
+export async function runGuestScript(runner: CommandRunner, script: ShellFragment, options: RunOptions = {}): Promise<{ actions: GuestAction[]; stdout: string }> {
+  const result = await runner.run(script, options);
+  return { actions: parseActions(result.stdout), stdout: result.stdout };
+}

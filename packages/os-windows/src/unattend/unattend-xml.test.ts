@@ -1,0 +1,168 @@
+import { InvalidInputError, Secret } from '@provkit/core';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { decodeUnattendPassword, encodeUnattendPassword } from './unattend-password.ts';
+import { buildUnattendXml, UNATTEND_NAMESPACE, WCM_NAMESPACE } from './unattend-xml.ts';
+import { xmlEscape } from './xml-escape.ts';
+
+type Node = Record<string, unknown>;
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['settings', 'component', 'RunSynchronousCommand', 'PathAndCredentials'].includes(name), parseTagValue: false });
+
+function parse(xml: string): Node {
+  expect(XMLValidator.validate(xml)).toBe(true);
+  return parser.parse(xml) as Node;
+}
+
+/** The components of each pass: { passName: { componentName: componentNode } }. */
+function passes(xml: string): Record<string, Record<string, Node>> {
+  const root = parse(xml).unattend as Node;
+  const out: Record<string, Record<string, Node>> = {};
+  for (const settings of root.settings as Node[]) {
+    const components: Record<string, Node> = {};
+    for (const component of settings.component as Node[]) components[component['@name'] as string] = component;
+    out[settings['@pass'] as string] = components;
+  }
+  return out;
+}
+
+describe('buildUnattendXml', () => {
+  const full = buildUnattendXml({
+    computerName: 'LAB-PC01',
+    timeZone: 'W. Europe Standard Time',
+    productKey: 'ABCDE-12345-FGHIJ-67890-KLMNO',
+    runSynchronous: [{ path: 'cmd.exe /c echo <a & b> "c"', description: "first & 'only'" }, { path: 'reg.exe add HKLM\\X /f' }],
+    networkLocation: 'Home',
+    protectYourPC: 1,
+    administratorPassword: Secret.of('P@ss<&>"word'),
+    driverPaths: ['C:\\Drivers', '\\\\server\\share\\drivers'],
+  });
+
+  it('is well-formed XML in the unattend namespace', () => {
+    const root = parse(full).unattend as Node;
+    expect(root['@xmlns']).toBe(UNATTEND_NAMESPACE);
+    expect(full.startsWith('<?xml version="1.0" encoding="utf-8"?>\n')).toBe(true);
+  });
+
+  it('marks every component amd64, neutral, nonSxS, with the Microsoft public key token and the wcm namespace', () => {
+    for (const components of Object.values(passes(full))) {
+      for (const component of Object.values(components)) {
+        expect(component).toMatchObject({
+          '@processorArchitecture': 'amd64',
+          '@publicKeyToken': '31bf3856ad364e35',
+          '@language': 'neutral',
+          '@versionScope': 'nonSxS',
+          '@xmlns:wcm': WCM_NAMESPACE,
+          '@xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
+        });
+      }
+    }
+  });
+
+  it('puts each component in the pass where Windows reads it', () => {
+    const layout = Object.fromEntries(Object.entries(passes(full)).map(([pass, components]) => [pass, Object.keys(components)]));
+    expect(layout).toEqual({
+      offlineServicing: ['Microsoft-Windows-PnpCustomizationsNonWinPE'],
+      generalize: ['Microsoft-Windows-PnpSysprep', 'Microsoft-Windows-Security-SPP'],
+      specialize: ['Microsoft-Windows-Shell-Setup', 'Microsoft-Windows-Deployment'],
+      oobeSystem: ['Microsoft-Windows-Shell-Setup'],
+      auditSystem: ['Microsoft-Windows-PnpCustomizationsNonWinPE'],
+    });
+  });
+
+  it('generalize: keeps device installs and skips the rearm', () => {
+    const generalize = passes(full).generalize!;
+    expect(generalize['Microsoft-Windows-PnpSysprep']).toMatchObject({ PersistAllDeviceInstalls: 'true', DoNotCleanUpNonPresentDevices: 'true' });
+    expect(generalize['Microsoft-Windows-Security-SPP']).toMatchObject({ SkipRearm: '1' });
+    const other = passes(buildUnattendXml({ persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false, skipRearm: false })).generalize!;
+    expect(other['Microsoft-Windows-PnpSysprep']).toMatchObject({ PersistAllDeviceInstalls: 'false', DoNotCleanUpNonPresentDevices: 'false' });
+    expect(other['Microsoft-Windows-Security-SPP']).toMatchObject({ SkipRearm: '0' });
+  });
+
+  it('specialize: computer name, time zone, product key and ordered RunSynchronous commands, text escaped', () => {
+    const specialize = passes(full).specialize!;
+    expect(specialize['Microsoft-Windows-Shell-Setup']).toMatchObject({ ComputerName: 'LAB-PC01', TimeZone: 'W. Europe Standard Time', ProductKey: 'ABCDE-12345-FGHIJ-67890-KLMNO' });
+    const commands = ((specialize['Microsoft-Windows-Deployment']!.RunSynchronous as Node).RunSynchronousCommand as Node[]).map((command) => ({ ...command }));
+    expect(commands).toEqual([
+      { '@wcm:action': 'add', Order: '1', Path: 'cmd.exe /c echo <a & b> "c"', Description: "first & 'only'" },
+      { '@wcm:action': 'add', Order: '2', Path: 'reg.exe add HKLM\\X /f' },
+    ]);
+    expect(full).toContain('<Path>cmd.exe /c echo &lt;a &amp; b&gt; &quot;c&quot;</Path>');
+  });
+
+  it('oobeSystem: hides the EULA and account pages, sets network location and ProtectYourPC, encodes the password', () => {
+    const shell = passes(full).oobeSystem!['Microsoft-Windows-Shell-Setup']!;
+    expect(shell.OOBE).toEqual({ HideEULAPage: 'true', HideLocalAccountScreen: 'true', HideOnlineAccountScreens: 'true', NetworkLocation: 'Home', ProtectYourPC: '1' });
+    const password = (shell.UserAccounts as Node).AdministratorPassword as Node;
+    expect(password.PlainText).toBe('false');
+    expect(decodeUnattendPassword(password.Value as string)).toBe('P@ss<&>"word');
+    expect(full).not.toContain('P@ss');
+  });
+
+  it('driver paths: numbered PathAndCredentials list items', () => {
+    const drivers = passes(full).offlineServicing!['Microsoft-Windows-PnpCustomizationsNonWinPE']!.DriverPaths as Node;
+    expect(drivers.PathAndCredentials).toEqual([
+      { '@wcm:action': 'add', '@wcm:keyValue': '1', Path: 'C:\\Drivers' },
+      { '@wcm:action': 'add', '@wcm:keyValue': '2', Path: '\\\\server\\share\\drivers' },
+    ]);
+  });
+
+  it('defaults: random computer name, UTC, Work, ProtectYourPC 3, no password, no drivers, no RunSynchronous', () => {
+    const minimal = passes(buildUnattendXml());
+    expect(Object.keys(minimal)).toEqual(['generalize', 'specialize', 'oobeSystem']);
+    expect(minimal.specialize!['Microsoft-Windows-Shell-Setup']).toMatchObject({ ComputerName: '*', TimeZone: 'UTC' });
+    expect(minimal.specialize!['Microsoft-Windows-Deployment']).toBeUndefined();
+    expect(minimal.oobeSystem!['Microsoft-Windows-Shell-Setup']!.UserAccounts).toBeUndefined();
+    expect(minimal.oobeSystem!['Microsoft-Windows-Shell-Setup']!.OOBE).toMatchObject({ NetworkLocation: 'Work', ProtectYourPC: '3' });
+  });
+
+  it('uses the requested architecture', () => {
+    expect(buildUnattendXml({ processorArchitecture: 'arm64' })).toContain('processorArchitecture="arm64"');
+  });
+
+  it.each([
+    ['unattend.computerName', { computerName: 'way-too-long-computer-name' }],
+    ['unattend.computerName', { computerName: '12345' }],
+    ['unattend.timeZone', { timeZone: 'UTC</TimeZone><x>' }],
+    ['unattend.productKey', { productKey: 'abc' }],
+    ['unattend.runSynchronous[0].path', { runSynchronous: [{ path: 'a\r\nb' }] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['relative\\drivers'] }],
+    ['unattend.protectYourPC', { protectYourPC: 4 as 1 }],
+  ])('refuses a bad %s', (field, options) => {
+    const error = (() => {
+      try {
+        buildUnattendXml(options);
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe(field);
+  });
+});
+
+describe('unattend password encoding', () => {
+  it('is base64 of UTF-16LE(password + "AdministratorPassword")', () => {
+    expect(encodeUnattendPassword('Pa55')).toBe(Buffer.from('Pa55AdministratorPassword', 'utf16le').toString('base64'));
+    // Known value: "password" as Windows SIM hides it.
+    expect(encodeUnattendPassword('password')).toBe('cABhAHMAcwB3AG8AcgBkAEEAZABtAGkAbgBpAHMAdAByAGEAdABvAHIAUABhAHMAcwB3AG8AcgBkAA==');
+  });
+
+  it('round-trips any password, and rejects a value for another setting', () => {
+    for (const password of ['', 'simple', 'ünïcødé-€', 'with "quotes" & <tags>', '😀 emoji']) {
+      expect(decodeUnattendPassword(encodeUnattendPassword(password))).toBe(password);
+    }
+    expect(decodeUnattendPassword(encodeUnattendPassword('x', 'Password'))).toBeUndefined();
+    expect(decodeUnattendPassword(encodeUnattendPassword('x', 'Password'), 'Password')).toBe('x');
+  });
+});
+
+describe('xmlEscape', () => {
+  it('escapes the five XML specials and refuses characters XML cannot hold', () => {
+    expect(xmlEscape(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
+    expect(xmlEscape('tab\tand\nnewline')).toBe('tab\tand\nnewline');
+    expect(() => xmlEscape('bell\u0007')).toThrow(InvalidInputError);
+    expect(() => xmlEscape('lone \uD800 surrogate')).toThrow(InvalidInputError);
+    expect(xmlEscape('pair \uD83D\uDE00')).toBe('pair \uD83D\uDE00');
+  });
+});

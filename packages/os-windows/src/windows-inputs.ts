@@ -1,0 +1,78 @@
+import {
+  assertIpAddress,
+  assertPort,
+  InvalidInputError,
+  randomPassword,
+  Secret,
+  UnsupportedFunctionalityError,
+  type AccessOptions,
+  type Customization,
+} from '@provkit/core';
+import { assertArgv, assertComputerName, assertPublicKey, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+
+/** The generalization steps of `preCapture`, in the order they run (VCL's Windows pre_capture). */
+export const WINDOWS_PRE_CAPTURE_OPERATIONS = [
+  'logoff-users',
+  'delete-reservation-users',
+  'reset-administrator-password',
+  'delete-temp-files',
+  'disable-hibernation',
+  'remove-ssh-host-keys',
+] as const;
+
+/** One generalization step name. */
+export type WindowsPreCaptureOperation = (typeof WINDOWS_PRE_CAPTURE_OPERATIONS)[number];
+
+/** The requested generalization steps in run order; unknown names are refused. */
+export function selectOperations(requested: readonly string[] | undefined): WindowsPreCaptureOperation[] {
+  if (requested === undefined) return [...WINDOWS_PRE_CAPTURE_OPERATIONS];
+  for (const name of requested) {
+    if (!(WINDOWS_PRE_CAPTURE_OPERATIONS as readonly string[]).includes(name)) {
+      throw new InvalidInputError('operations', `${JSON.stringify(name)} is not one of ${WINDOWS_PRE_CAPTURE_OPERATIONS.join(', ')}`);
+    }
+  }
+  return WINDOWS_PRE_CAPTURE_OPERATIONS.filter((name) => requested.includes(name));
+}
+
+/** Checks a user to create; keys for non-administrators are unsupported (see below). */
+export function validateUser(prefix: string, user: { username: string; password?: Secret; sshPublicKeys?: readonly string[]; admin?: boolean }) {
+  assertWindowsUsername(`${prefix}username`, user.username);
+  if (user.password !== undefined) {
+    if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
+    assertWindowsPassword(`${prefix}password`, user.password.reveal());
+  }
+  user.sshPublicKeys?.forEach((key, index) => assertPublicKey(`${prefix}sshPublicKeys[${index}]`, key));
+  if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
+    // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
+    throw new UnsupportedFunctionalityError('sshPublicKeys for non-administrator users', 'the windows OS module');
+  }
+  return user;
+}
+
+/** Checks every part of a load customization before anything runs. */
+export function validateCustomization(customization: Customization | undefined): Customization {
+  if (!customization) return {};
+  if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
+  customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
+  customization.sshAuthorizedKeys?.forEach((key, index) => assertPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
+  return customization;
+}
+
+/** Checks `remoteIp` and `ports` of grant/revoke; duplicate ports are dropped. */
+export function validateAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
+  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
+  if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'must list at least one port');
+  const ports = [...new Set(options.ports.map((port, index) => assertPort(`ports[${index}]`, port)))];
+  return { remoteIp, ports };
+}
+
+/** A random password that meets Windows' default complexity rule (upper, lower and digit). */
+export function complexPassword(): Secret {
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const candidate = randomPassword(20);
+    const value = candidate.reveal();
+    if (/[A-Z]/.test(value) && /[a-z]/.test(value) && /[0-9]/.test(value)) return candidate;
+  }
+  throw new InvalidInputError('password', 'could not generate a complex password');
+}

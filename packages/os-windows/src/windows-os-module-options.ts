@@ -1,0 +1,43 @@
+import type { CommandRunner, NodeSpec, ProvkitEmitter, Secret } from '@provkit/core';
+import type { UnattendOptions } from './unattend/unattend-xml.ts';
+
+/** Options of {@link WindowsOsModule}. */
+export interface WindowsOsModuleOptions {
+  /** The runner that reaches a node's OpenSSH server, e.g. core's `sshRunnerFactory(pool, {..., remoteShell: 'other'})`. */
+  runnerFor: (node: NodeSpec) => CommandRunner;
+  /**
+   * Password the built-in Administrator gets before capture and after OOBE on every clone.
+   * Without it the Administrator password is left alone and the answer file sets none.
+   */
+  administratorPassword?: Secret;
+  /** Settings of the generated `unattend.xml` (the password comes from `administratorPassword`). */
+  unattend?: Omit<UnattendOptions, 'administratorPassword'>;
+  /** Run Sysprep with `/mode:vm` (clones run on the same hypervisor; skips hardware detection). Default false. */
+  sysprepVmMode?: boolean;
+  /** Where VCL's `currentimage.txt` lives (default `C:\ProgramData\provkit\currentimage.txt`). */
+  currentImagePath?: string;
+  /** Where the answer file is written before Sysprep (default `C:\Windows\Temp\provkit-unattend.xml`); specialize deletes it. */
+  unattendPath?: string;
+  /** Bound on one command (default 120 s). */
+  commandTimeoutMs?: number;
+  /** Bound on Sysprep, from start to the end state (default 30 min). */
+  sysprepTimeoutMs?: number;
+  /** Default bound of `waitForResponse`, `shutdown` and `reboot` (default 10 min). */
+  waitTimeoutMs?: number;
+  /** Seconds `shutdown.exe` waits before acting, so the command returns first (default 3). */
+  shutdownDelaySeconds?: number;
+  /** Backoff of the bounded waits: first delay between polls and its cap (default 250 ms / 2 s; Sysprep 1 s / 10 s). */
+  pollDelayMs?: { initial?: number; max?: number };
+  events?: ProvkitEmitter;
+  /** Called by `close()`, e.g. to close an `SshPool` made for this module alone. */
+  onClose?: () => Promise<void> | void;
+}
+
+/** How one script runs: stdin (plain; sent base64-encoded), extra secrets to redact, bounds. */
+export interface RunSpec {
+  stdin?: string | Secret;
+  secrets?: readonly Secret[];
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number;
+  check?: boolean;
+}

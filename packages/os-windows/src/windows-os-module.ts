@@ -1,0 +1,394 @@
+import {
+  assertImageName,
+  BaseOsModule,
+  CommandFailedError,
+  ConnectionError,
+  createEmitter,
+  InvalidInputError,
+  KeyedMutex,
+  redact,
+  tail,
+  OperationFailedError,
+  Secret,
+  type AccessOptions,
+  type CommandResult,
+  type CommandRunner,
+  type CreateUserOptions,
+  type CurrentImageInfo,
+  type Customization,
+  type DeleteUserOptions,
+  type EndState,
+  type NodeOperationOptions,
+  type NodeSpec,
+  type OperationReport,
+  type PostLoadOptions,
+  type PreCaptureOptions,
+  type PreCaptureResult,
+  type RandomizedPasswords,
+  type SetPasswordOptions,
+  type WaitOptions,
+  type WriteCurrentImageOptions,
+} from '@provkit/core';
+import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { decodeClixml } from './powershell/clixml.ts';
+import { encodeCommand } from './powershell/encode-command.ts';
+import type { PsFragment } from './powershell/quote.ts';
+import { readFileScript, writeFileScript } from './scripts/file-scripts.ts';
+import { grantAccessScript, revokeAccessScript } from './scripts/firewall-scripts.ts';
+import { powerScript, runArgvScript, startSysprepScript, type SysprepExit } from './scripts/power-scripts.ts';
+import { renameComputerScript } from './scripts/system-scripts.ts';
+import { authorizeAdministratorKeysScript, createUserScript, deleteUserScript, listAdministratorsScript, setPasswordsScript } from './scripts/user-scripts.ts';
+import { checkStoreApps, runCleanupStep } from './pre-capture-steps.ts';
+import { outputValue, outputValues } from './script-output.ts';
+import { buildUnattendXml, type UnattendOptions } from './unattend/unattend-xml.ts';
+import type { RunSpec, WindowsOsModuleOptions } from './windows-os-module-options.ts';
+import { GENERALIZED_IMAGE_STATE, probe, waitForBoot, waitForGone, waitForSysprep, type WaitContext } from './node-waits.ts';
+import { complexPassword, selectOperations, validateAccess, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { assertWindowsPassword, assertWindowsPath, assertWindowsUsername } from './windows-validators.ts';
+
+export { GENERALIZED_IMAGE_STATE };
+
+export { WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation };
+export type { WindowsOsModuleOptions };
+
+const SSH_KEYGEN_COMMAND = 'cmd.exe /c if exist "%windir%\\System32\\OpenSSH\\ssh-keygen.exe" "%windir%\\System32\\OpenSSH\\ssh-keygen.exe" -A';
+
+const SYSPREP_EXIT: Record<EndState, SysprepExit> = { off: 'shutdown', on: 'quit', reboot: 'reboot' };
+
+/**
+ * The Windows OS module: drives Windows Server 2019+ / Windows 10 1809+ guests through their
+ * OpenSSH server, running every script as `powershell -EncodedCommand` (so no quoting reaches
+ * cmd.exe) and passing secrets on stdin. `preCapture` runs VCL's cleanup, then Sysprep with an
+ * answer file this module generates.
+ */
+export class WindowsOsModule extends BaseOsModule {
+  readonly os = 'windows';
+  readonly #runnerFor: (node: NodeSpec) => CommandRunner;
+  readonly #administratorPassword: Secret | undefined;
+  readonly #unattend: Omit<UnattendOptions, 'administratorPassword'>;
+  readonly #vmMode: boolean;
+  readonly #currentImagePath: string;
+  readonly #unattendPath: string;
+  readonly #commandTimeoutMs: number;
+  readonly #sysprepTimeoutMs: number;
+  readonly #waitTimeoutMs: number;
+  readonly #shutdownDelay: number;
+  readonly #pollDelay: { initial?: number; max?: number };
+  readonly #nodes = new KeyedMutex();
+  readonly #onClose: (() => Promise<void> | void) | undefined;
+
+  constructor(options: WindowsOsModuleOptions) {
+    super({ firewall: true, generalize: true, users: true }, options.events ?? createEmitter());
+    if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'must be a function returning a command runner');
+    this.#runnerFor = options.runnerFor;
+    this.#administratorPassword = options.administratorPassword;
+    if (options.administratorPassword) assertWindowsPassword('administratorPassword', options.administratorPassword.reveal());
+    this.#currentImagePath = assertWindowsPath('currentImagePath', options.currentImagePath ?? 'C:\\ProgramData\\provkit\\currentimage.txt');
+    this.#unattendPath = assertWindowsPath('unattendPath', options.unattendPath ?? 'C:\\Windows\\Temp\\provkit-unattend.xml');
+    this.#unattend = options.unattend ?? {};
+    this.#vmMode = options.sysprepVmMode ?? false;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
+    this.#sysprepTimeoutMs = options.sysprepTimeoutMs ?? 30 * 60_000;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 10 * 60_000;
+    this.#shutdownDelay = options.shutdownDelaySeconds ?? 3;
+    this.#pollDelay = options.pollDelayMs ?? {};
+    this.#onClose = options.onClose;
+    // Refuse a bad answer-file setting now rather than at capture time.
+    this.#unattendXml();
+  }
+
+  /** The answer file for this module's settings (secret: it holds the encoded password). */
+  #unattendXml(operations: readonly WindowsPreCaptureOperation[] = WINDOWS_PRE_CAPTURE_OPERATIONS): string {
+    const runSynchronous = [
+      ...(this.#unattend.runSynchronous ?? []),
+      // The original answer file would otherwise stay in every clone; Setup has cached it by now.
+      { path: `cmd.exe /c del /f /q "${this.#unattendPath}"`, description: 'provkit: remove the answer file' },
+    ];
+    if (operations.includes('remove-ssh-host-keys')) {
+      // sshd makes missing host keys when it starts; this makes sure of it before OOBE (-A only adds missing ones).
+      runSynchronous.push({ path: SSH_KEYGEN_COMMAND, description: 'provkit: create this clone\'s SSH host keys' });
+    }
+    const options: UnattendOptions = { ...this.#unattend, runSynchronous };
+    if (this.#administratorPassword) options.administratorPassword = this.#administratorPassword;
+    return buildUnattendXml(options);
+  }
+
+  async waitForResponse(options: WaitOptions): Promise<void> {
+    const node = this.#node(options.node);
+    await waitForBoot(this.#waitContext(node), options.timeoutMs ?? this.#waitTimeoutMs, options.signal, () => true);
+  }
+
+  async postLoad(options: PostLoadOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const image = assertImageName('image', options.image);
+    const customization = validateCustomization(options.customization);
+    const progress = this.progress('postLoad', node.name);
+    await this.#nodes.run(
+      node.name,
+      async () => {
+        await waitForBoot(this.#waitContext(node), this.#waitTimeoutMs, options.signal, () => true);
+        progress.step('responding');
+        if (customization.hostname !== undefined) {
+          const renamed = await this.#run(node, renameComputerScript(customization.hostname), { signal: options.signal });
+          if (outputValue(renamed.stdout, 'renamed') === 'true') {
+            await this.#rebootAndWait(node, this.#waitTimeoutMs, options.signal);
+            progress.step('hostname-set', `renamed to ${customization.hostname} and restarted`);
+          } else progress.step('hostname-set', `already ${customization.hostname}`);
+        }
+        for (const user of customization.users ?? []) {
+          await this.#createUser(node, user, options.signal);
+          progress.step('user-created', user.username);
+        }
+        if (customization.sshAuthorizedKeys && customization.sshAuthorizedKeys.length > 0) {
+          await this.#authorizeKeys(node, customization.sshAuthorizedKeys, options.signal);
+          progress.step('keys-authorized', `${customization.sshAuthorizedKeys.length} key(s)`);
+        }
+        if (customization.firstBootCommand) {
+          await this.#run(node, runArgvScript(customization.firstBootCommand), { signal: options.signal, timeoutMs: Math.max(this.#commandTimeoutMs, 30 * 60_000) });
+          progress.step('first-boot-command-done');
+        }
+        const current = await this.#readCurrentImage(node, options.signal);
+        const properties = current?.image === image ? current.properties : {};
+        await this.#writeCurrentImage(node, { image, properties, postLoadDone: true }, options.signal);
+        progress.step('post-load-done', image);
+      },
+      options.signal,
+    );
+  }
+
+  override async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
+    const node = this.#node(options.node);
+    const endState = options.endState ?? 'off';
+    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
+    const operations = selectOperations(options.operations);
+    const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
+    const signal = options.signal;
+    const progress = this.progress('preCapture', node.name);
+    return this.#nodes.run(
+      node.name,
+      async () => {
+        const step = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
+          try {
+            return await task();
+          } catch (error) {
+            throw new OperationFailedError('preCapture', name, error);
+          }
+        };
+
+        const warn = (message: string): void => void this.events.emit('warning', { operation: 'preCapture', node: node.name, message });
+        const problems = await checkStoreApps((script) => this.#run(node, script, { signal }), warn);
+        progress.step('appx-checked', problems === undefined ? 'could not check Store apps' : `${problems} package(s) that may make Sysprep fail`);
+
+        const reports: OperationReport[] = [];
+        for (const name of operations) {
+          const report = await step(name, () =>
+            runCleanupStep(name, (script, spec = {}) => this.#run(node, script, { ...spec, signal }), {
+              administratorPassword: this.#administratorPassword,
+              warn,
+            }),
+          );
+          reports.push(report);
+          progress.step(name, report.detail);
+        }
+
+        await step('write-unattend', async () => {
+          const xml = this.#unattendXml(operations);
+          const secrets = this.#administratorPassword ? [this.#administratorPassword] : [];
+          await this.#run(node, writeFileScript(this.#unattendPath, { adminOnly: true }), { stdin: Secret.of(xml), secrets, signal });
+          progress.step('unattend-written', this.#unattendPath);
+        });
+
+        await step('start-sysprep', async () => {
+          try {
+            const started = await this.#run(node, startSysprepScript(this.#unattendPath, SYSPREP_EXIT[endState], this.#vmMode), { signal });
+            progress.step('sysprep-started', `process ${outputValue(started.stdout, 'pid') ?? 'unknown'}, /${SYSPREP_EXIT[endState]}`);
+          } catch (error) {
+            // Sysprep may take the machine down before the launching command reports back.
+            if (!(error instanceof ConnectionError)) throw error;
+            progress.step('sysprep-started', 'the SSH session dropped while Sysprep started (expected)');
+          }
+        });
+
+        await step('wait-for-sysprep', () => waitForSysprep(this.#waitContext(node), endState, timeoutMs, signal));
+        progress.step(endState === 'on' ? 'generalized' : endState === 'off' ? 'shut-down' : 'rebooting', `Sysprep finished; ${GENERALIZED_IMAGE_STATE}`);
+        return { operations: reports, endState };
+      },
+      signal,
+    );
+  }
+
+  override async createUser(options: CreateUserOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const user = validateUser('', options);
+    await this.#nodes.run(node.name, () => this.#createUser(node, user, options.signal), options.signal);
+  }
+
+  async #createUser(node: NodeSpec, user: CreateUserOptions | NonNullable<Customization['users']>[number], signal: AbortSignal | undefined): Promise<void> {
+    const secrets = user.password ? [user.password] : [];
+    const input = Secret.of(JSON.stringify({ password: user.password ? user.password.reveal() : null }));
+    await this.#run(node, createUserScript(user.username, user.admin ?? false), { stdin: input, secrets, signal });
+    if (user.sshPublicKeys && user.sshPublicKeys.length > 0) await this.#authorizeKeys(node, user.sshPublicKeys, signal);
+  }
+
+  async #authorizeKeys(node: NodeSpec, keys: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+    await this.#run(node, authorizeAdministratorKeysScript(), { stdin: JSON.stringify({ keys }), signal });
+  }
+
+  override async deleteUser(options: DeleteUserOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const username = assertWindowsUsername('username', options.username);
+    await this.#nodes.run(node.name, () => this.#run(node, deleteUserScript(username, options.removeHome ?? true), { signal: options.signal }), options.signal);
+  }
+
+  override async setPassword(options: SetPasswordOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const username = assertWindowsUsername('username', options.username);
+    if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret');
+    assertWindowsPassword('password', options.password.reveal());
+    await this.#nodes.run(node.name, () => this.#setPasswords(node, { [username]: options.password }, options.signal), options.signal);
+  }
+
+  override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
+    const node = this.#node(options.node);
+    return this.#nodes.run(
+      node.name,
+      async () => {
+        const listed = await this.#run(node, listAdministratorsScript(), { signal: options.signal });
+        const passwords: Record<string, Secret> = {};
+        // Names come from the guest and travel only inside the JSON on stdin, so any account name works.
+        for (const name of outputValues(listed.stdout, 'user')) if (name.length > 0) passwords[name] = complexPassword();
+        if (Object.keys(passwords).length > 0) await this.#setPasswords(node, passwords, options.signal);
+        return { passwords };
+      },
+      options.signal,
+    );
+  }
+
+  async #setPasswords(node: NodeSpec, passwords: Record<string, Secret>, signal: AbortSignal | undefined): Promise<void> {
+    const plain = Object.fromEntries(Object.entries(passwords).map(([name, password]) => [name, password.reveal()]));
+    await this.#run(node, setPasswordsScript(), { stdin: Secret.of(JSON.stringify(plain)), secrets: Object.values(passwords), signal });
+  }
+
+  override async grantAccess(options: AccessOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const { remoteIp, ports } = validateAccess(options);
+    await this.#nodes.run(node.name, () => this.#run(node, grantAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
+    this.progress('grantAccess', node.name).step('access-granted', `TCP ${ports.join(', ')} from ${remoteIp}`);
+  }
+
+  override async revokeAccess(options: AccessOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const { remoteIp, ports } = validateAccess(options);
+    await this.#nodes.run(node.name, () => this.#run(node, revokeAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
+    this.progress('revokeAccess', node.name).step('access-revoked', `TCP ${ports.join(', ')} from ${remoteIp}`);
+  }
+
+  async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
+    return this.#readCurrentImage(this.#node(options.node), options.signal);
+  }
+
+  async #readCurrentImage(node: NodeSpec, signal: AbortSignal | undefined): Promise<CurrentImageInfo | undefined> {
+    const result = await this.#run(node, readFileScript(this.#currentImagePath), { signal });
+    const content = outputValue(result.stdout, 'content');
+    if (content === undefined) return undefined;
+    return parseCurrentImage(Buffer.from(content, 'base64').toString('utf8'));
+  }
+
+  async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const text = formatCurrentImage(options.info);
+    await this.#nodes.run(node.name, () => this.#run(node, writeFileScript(this.#currentImagePath), { stdin: text, signal: options.signal }), options.signal);
+  }
+
+  async #writeCurrentImage(node: NodeSpec, info: CurrentImageInfo, signal: AbortSignal | undefined): Promise<void> {
+    await this.#run(node, writeFileScript(this.#currentImagePath), { stdin: formatCurrentImage(info), signal });
+  }
+
+  async shutdown(options: WaitOptions): Promise<void> {
+    const node = this.#node(options.node);
+    const timeoutMs = options.timeoutMs ?? this.#waitTimeoutMs;
+    await this.#nodes.run(
+      node.name,
+      async () => {
+        await this.#run(node, powerScript('shutdown', this.#shutdownDelay), { signal: options.signal });
+        await waitForGone(this.#waitContext(node), timeoutMs, options.signal);
+        this.progress('shutdown', node.name).step('shut-down');
+      },
+      options.signal,
+    );
+  }
+
+  async reboot(options: WaitOptions): Promise<void> {
+    const node = this.#node(options.node);
+    await this.#nodes.run(node.name, () => this.#rebootAndWait(node, options.timeoutMs ?? this.#waitTimeoutMs, options.signal), options.signal);
+    this.progress('reboot', node.name).step('rebooted');
+  }
+
+  /** Restarts and waits for a different boot time, so the old boot answering late is not mistaken for the new one. */
+  async #rebootAndWait(node: NodeSpec, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const before = await probe(this.#waitContext(node), signal, Math.min(this.#commandTimeoutMs, 60_000));
+    await this.#run(node, powerScript('reboot', this.#shutdownDelay), { signal });
+    await waitForBoot(this.#waitContext(node), timeoutMs, signal, (boot) => boot !== before);
+  }
+
+  #waitContext(node: NodeSpec): WaitContext {
+    return { node, run: (script, spec) => this.#run(node, script, spec), commandTimeoutMs: this.#commandTimeoutMs, pollDelay: this.#pollDelay };
+  }
+
+  /** Encodes and runs one script (refusing an oversized one before anything runs), decoding CLIXML errors. */
+  async #run(node: NodeSpec, script: PsFragment, spec: RunSpec = {}): Promise<CommandResult> {
+    const argv = encodeCommand(script);
+    const runner = this.#runnerFor(node);
+    const secrets = [...(spec.secrets ?? [])];
+    let stdin: string | Secret | undefined;
+    if (spec.stdin !== undefined) {
+      // Scripts read stdin as base64 (see READ_INPUT); a secret stays a Secret in its encoded form too.
+      const encoded = Buffer.from(Secret.isSecret(spec.stdin) ? spec.stdin.reveal() : spec.stdin, 'utf8').toString('base64');
+      stdin = Secret.isSecret(spec.stdin) ? Secret.of(encoded) : encoded;
+      if (Secret.isSecret(spec.stdin)) secrets.push(spec.stdin);
+    }
+    if (Secret.isSecret(stdin)) secrets.push(stdin);
+    const options = {
+      timeoutMs: spec.timeoutMs ?? this.#commandTimeoutMs,
+      // Checked here instead, so the error quotes the decoded CLIXML, not the tail of its markup.
+      check: false,
+      ...(stdin !== undefined ? { stdin } : {}),
+      ...(secrets.length > 0 ? { secrets } : {}),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    };
+    const started = Date.now();
+    let result: CommandResult;
+    try {
+      result = await runner.run(argv, options);
+    } catch (error) {
+      this.#emitCommand(runner, argv.join(' '), null, Date.now() - started, error);
+      throw error;
+    }
+    this.#emitCommand(runner, result.command, result.exitCode, Date.now() - started);
+    if ((spec.check ?? true) && result.exitCode !== 0) {
+      throw new CommandFailedError({
+        command: result.command,
+        target: runner.target,
+        exitCode: result.exitCode,
+        stderrTail: redact(tail(decodeClixml(result.stderr)), secrets),
+      });
+    }
+    return result;
+  }
+
+  /** Mirrors a command onto this module's events unless the runner already reports to the same emitter. */
+  #emitCommand(runner: CommandRunner, command: string, exitCode: number | null, durationMs: number, error?: unknown): void {
+    if (runner.events === this.events) return;
+    const event = { target: runner.target, command, exitCode, durationMs };
+    this.events.emit('command', error === undefined ? event : { ...event, error: error instanceof Error ? error.name : 'error' });
+  }
+
+  override async close(): Promise<void> {
+    await this.#onClose?.();
+  }
+
+  #node(node: NodeSpec): NodeSpec {
+    if (!node || typeof node.name !== 'string' || node.name.length === 0) throw new InvalidInputError('node.name', 'is required');
+    return node;
+  }
+}

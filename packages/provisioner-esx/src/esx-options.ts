@@ -1,0 +1,65 @@
+import { assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import type { VimDriverOptions } from './vsphere/vim-driver.ts';
+import type { VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
+
+/**
+ * Options of {@link EsxProvisioner}. The back end is chosen by configuration: `api` for a
+ * vCenter or an ESXi whose API may write (licensed), `ssh` for an ESXi whose API is
+ * read-only (the free license), driven by `vim-cmd` and `vmkfstools` over SSH. Give one.
+ */
+export interface EsxProvisionerOptions {
+  api?: VimDriverOptions;
+  ssh?: VimCmdDriverOptions;
+  /** OS module for SSH waits, post-load and pre-capture; none: the node is only powered. */
+  osModule?: OsModuleV1;
+  /** Size of nodes when a load gives none (default: the image's own hardware). */
+  defaultSize?: Partial<SizeSpec>;
+  /** Bound on the wait for VMware Tools and an IP after power on (default 10 min). */
+  toolsTimeoutMs?: number;
+  /** Bound on the wait for SSH after Tools (default 10 min). */
+  bootTimeoutMs?: number;
+  /** Bound on the wait for power off before capture and in graceful power off (default 5 min). */
+  shutdownTimeoutMs?: number;
+  events?: ProvkitEmitter;
+}
+
+/** Validated settings. */
+export interface EsxSettings {
+  osModule: OsModuleV1 | undefined;
+  defaultSize: Partial<SizeSpec>;
+  toolsTimeoutMs: number;
+  bootTimeoutMs: number;
+  shutdownTimeoutMs: number;
+}
+
+/** Validates the options that need no host. */
+export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
+  if ((options.api === undefined) === (options.ssh === undefined)) throw new InvalidInputError('backend', 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
+  if (options.defaultSize !== undefined) assertPartialSize('defaultSize', options.defaultSize);
+  return {
+    osModule: options.osModule,
+    defaultSize: options.defaultSize ?? {},
+    toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : assertPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
+    bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
+    shutdownTimeoutMs: options.shutdownTimeoutMs === undefined ? 300_000 : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs),
+  };
+}
+
+const MIB = 1024 * 1024;
+
+/** Checks a (partial) size: positive integer cpus, memory a positive whole number of 4 MiB. */
+export function assertPartialSize(field: string, size: Partial<SizeSpec>): void {
+  if (typeof size !== 'object' || size === null) throw new InvalidInputError(field, 'must be an object');
+  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus);
+  if (size.memoryBytes !== undefined) {
+    assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
+    // vSphere takes memory in MiB, in multiples of 4.
+    if (size.memoryBytes % (4 * MIB) !== 0) throw new InvalidInputError(`${field}.memoryBytes`, `${size.memoryBytes} is not a multiple of 4 MiB`);
+  }
+  if (size.diskBytes !== undefined) assertPositiveInteger(`${field}.diskBytes`, size.diskBytes);
+}
+
+/** Memory in the MiB vSphere counts in. */
+export function memoryMB(bytes: number): number {
+  return bytes / MIB;
+}

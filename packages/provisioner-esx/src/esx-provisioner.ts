@@ -1,0 +1,328 @@
+import {
+  assertHost,
+  assertImageName,
+  assertName,
+  assertPort,
+  assertPositiveInteger,
+  BaseProvisioner,
+  ImageExistsError,
+  ImageNotFoundError,
+  InvalidInputError,
+  InvalidStateError,
+  KeyedMutex,
+  NodeExistsError,
+  NodeNotFoundError,
+  OperationFailedError,
+  throwIfAborted,
+  TimeoutError,
+  UnsupportedFunctionalityError,
+  type CaptureOptions,
+  type CaptureResult,
+  type ImageInfo,
+  type ImageOperationOptions,
+  type ImageSize,
+  type ListImagesOptions,
+  type LoadOptions,
+  type LoadResult,
+  type NodeAddress,
+  type NodeOperationOptions,
+  type NodeSpec,
+  type NodeStatusOptions,
+  type NodeStatusResult,
+  type OsModuleV1,
+  type PowerOffOptions,
+  type PowerState,
+} from '@provkit/core';
+import type { EsxDriver } from './esx-driver.ts';
+import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
+import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
+import { VimDriver } from './vsphere/vim-driver.ts';
+
+/** Bound on the calls that undo a failed operation (they run even after an abort). */
+const CLEANUP_TIMEOUT_MS = 300_000;
+
+function checkNode(node: NodeSpec): NodeSpec {
+  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'must be an object');
+  assertName('node.name', node.name);
+  if (node.address !== undefined) {
+    assertHost('node.address.host', node.address.host);
+    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
+  }
+  return node;
+}
+
+function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
+/**
+ * Provisioner for VMware ESXi and vCenter. Images are templates in a folder; a load clones
+ * the node from the image (a linked clone from its root snapshot by default, a full clone on
+ * request), sizes it, powers it on and waits for VMware Tools to report running and an IP,
+ * then, with an OS module and a node address, for SSH and post-load. A capture makes a new
+ * template atomically (temporary name, then rename). Operations on one node and on one image
+ * are serialized; different ones run in parallel over one vSphere session.
+ */
+export class EsxProvisioner extends BaseProvisioner {
+  readonly provider = 'esx';
+  readonly driver: EsxDriver;
+  readonly settings: EsxSettings;
+  readonly #locks = new KeyedMutex();
+
+  constructor(options: EsxProvisionerOptions) {
+    const settings = resolveSettings(options);
+    const linked = options.api !== undefined;
+    super({ linkedClones: linked, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: false, discoversAddress: true }, options.events);
+    this.settings = settings;
+    this.driver = options.api !== undefined ? new VimDriver(options.api, this.events) : new VimCmdDriver(options.ssh!);
+  }
+
+  #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
+    return given ?? this.settings.osModule;
+  }
+
+  async load(options: LoadOptions): Promise<LoadResult> {
+    const node = checkNode(options.node);
+    const image = assertImageName('image', options.image);
+    if (options.size !== undefined) assertPartialSize('size', options.size);
+    const size = { ...this.settings.defaultSize, ...options.size };
+    const diskMode = options.diskMode ?? (this.driver.supportsLinkedClones ? 'linked' : 'full');
+    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    throwIfAborted(options.signal, `load of ${node.name}`);
+    return this.#locks.run(`node:${node.name}`, async () => {
+      const started = Date.now();
+      const call = signalOf(options);
+      // Checks that change nothing: a failure here leaves nothing to undo.
+      const info = await this.driver.imageInfo(image, call);
+      if (info === undefined) throw new ImageNotFoundError(image);
+      if (size.diskBytes !== undefined && size.diskBytes !== info.virtualBytes) {
+        if (size.diskBytes < info.virtualBytes) throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${info.virtualBytes}`);
+        throw new UnsupportedFunctionalityError('growing the system disk at load', 'the esx provisioner');
+      }
+      if ((await this.driver.nodeFacts(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
+
+      const osModule = this.#osModule(options.osModule);
+      const progress = this.progress('load', { node: node.name, image }, options.onProgress);
+      progress.step('started', `${diskMode} clone of template ${image}`);
+      let step = 'clone';
+      let created = false;
+      try {
+        await this.#locks.run(`image:${image}`, () =>
+          this.driver.createNode({ node: node.name, image, diskMode }, call),
+        options.signal);
+        created = true;
+        progress.step('disk-prepared', `${diskMode} clone`);
+        if (size.cpus !== undefined || size.memoryBytes !== undefined) {
+          step = 'size';
+          await this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call);
+        }
+        progress.step('domain-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
+
+        step = 'power-on';
+        await this.driver.powerOn(node.name, call);
+        progress.step('powered-on');
+
+        step = 'wait-for-tools';
+        const guest = await this.driver.waitForGuest(node.name, { ...call, timeoutMs: this.settings.toolsTimeoutMs });
+        const address: Required<NodeAddress> = node.address ? { host: node.address.host, port: node.address.port ?? 22 } : { host: guest.ipAddress, port: 22 };
+        progress.step('machine-booted', `VMware Tools running, IP ${guest.ipAddress}`);
+
+        if (osModule && node.address) {
+          step = 'wait-for-ssh';
+          await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...call });
+          step = 'post-load';
+          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...call });
+          progress.step('post-load-done');
+        } else if (osModule || options.customization) {
+          // The Tools address is reported, but SSH and post-load go only to an address the caller gave.
+          this.events.emit('warning', { message: `no ${osModule ? 'node address' : 'OS module'}: SSH wait and post-load skipped${options.customization ? ', customization not applied' : ''}`, operation: 'load', node: node.name });
+        }
+        progress.step('load-done');
+        return { node: node.name, image, address, durationMs: Date.now() - started };
+      } catch (error) {
+        if (!created) throw new OperationFailedError('load', step, error);
+        let cleanupError: unknown;
+        await this.driver.destroyNode(node.name, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => (cleanupError = failure));
+        progress.step('load-failed', `at ${step}; ${cleanupError === undefined ? 'destroyed the node it created' : 'cleanup failed'}`);
+        throw new OperationFailedError('load', step, error, cleanupError);
+      }
+    }, options.signal);
+  }
+
+  async capture(options: CaptureOptions): Promise<CaptureResult> {
+    const node = checkNode(options.node);
+    const image = assertImageName('image', options.image);
+    const endState = options.endState ?? 'off';
+    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    throwIfAborted(options.signal, `capture of ${node.name}`);
+    const call = signalOf(options);
+    return this.#locks.run(`image:${image}`, () =>
+      this.#locks.run(`node:${node.name}`, async () => {
+        const started = Date.now();
+        if ((await this.driver.imageInfo(image, call)) !== undefined) throw new ImageExistsError(image);
+        const facts = await this.driver.nodeFacts(node.name, call);
+        if (facts === undefined) throw new NodeNotFoundError(node.name);
+        if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
+        const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
+        progress.step('started');
+        let step = 'pre-capture';
+        try {
+          const osModule = this.#osModule(options.osModule);
+          if (!options.skipPreCapture && osModule && node.address && facts.power === 'on') {
+            await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...call });
+            progress.step('pre-capture-done');
+          } else if (facts.power !== 'off') {
+            await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
+          }
+          step = 'wait-for-power-off';
+          await this.driver.waitForPowerOff(node.name, { ...call, timeoutMs: shutdownTimeoutMs });
+          progress.step('powered-off');
+          step = 'copy-to-template';
+          const size = await this.driver.captureNode(node.name, image, call);
+          progress.step('image-created', `template ${image}, ${size.allocatedBytes} bytes in files`);
+          if (endState !== 'off') {
+            step = 'power-on';
+            await this.driver.powerOn(node.name, call);
+          }
+          progress.step('capture-done');
+          return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
+        } catch (error) {
+          if (error instanceof ImageExistsError) throw error;
+          throw new OperationFailedError('capture', step, error);
+        }
+      }, options.signal),
+    options.signal);
+  }
+
+  async unload(options: NodeOperationOptions): Promise<void> {
+    const node = checkNode(options.node);
+    throwIfAborted(options.signal, `unload of ${node.name}`);
+    await this.#locks.run(`node:${node.name}`, async () => {
+      const removed = await this.driver.destroyNode(node.name, signalOf(options));
+      if (removed) this.progress('unload', { node: node.name }).step('unload-done', 'powered off and destroyed');
+    }, options.signal);
+  }
+
+  async #facts(name: string, signal: AbortSignal | undefined) {
+    const facts = await this.driver.nodeFacts(name, signal ? { signal } : {});
+    if (facts === undefined) throw new NodeNotFoundError(name);
+    if (facts.isTemplate) throw new InvalidStateError(`${name} is a template, not a node`);
+    return facts;
+  }
+
+  async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    return (await this.#facts(checkNode(options.node).name, options.signal)).power;
+  }
+
+  async powerOn(options: NodeOperationOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    await this.#locks.run(`node:${name}`, async () => {
+      const facts = await this.#facts(name, options.signal);
+      if (facts.power !== 'on') await this.driver.powerOn(name, signalOf(options));
+    }, options.signal);
+  }
+
+  async powerOff(options: PowerOffOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    const mode = options.mode ?? 'graceful';
+    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const timeoutMs = options.timeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
+    await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
+  }
+
+  async #powerOff(name: string, mode: 'graceful' | 'hard', timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const facts = await this.#facts(name, signal);
+    if (facts.power === 'off') return;
+    const call = signal ? { signal } : {};
+    if (mode === 'graceful') {
+      if (!facts.toolsRunning) {
+        this.events.emit('warning', { message: `node ${name} has no running VMware Tools to shut it down gracefully; powering it off`, operation: 'powerOff', node: name });
+      } else {
+        await this.driver.shutdownGuest(name, call);
+        try {
+          await this.driver.waitForPowerOff(name, { ...call, timeoutMs });
+          return;
+        } catch (error) {
+          if (!(error instanceof TimeoutError)) throw error;
+          this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name });
+        }
+        if ((await this.#facts(name, signal)).power === 'off') return;
+      }
+    }
+    await this.driver.powerOff(name, call);
+  }
+
+  override async powerReset(options: NodeOperationOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    await this.#locks.run(`node:${name}`, async () => {
+      const facts = await this.#facts(name, options.signal);
+      if (facts.power === 'on') await this.driver.reset(name, signalOf(options));
+      else await this.driver.powerOn(name, signalOf(options));
+    }, options.signal);
+  }
+
+  async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    const node = checkNode(options.node);
+    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const facts = await this.driver.nodeFacts(node.name, signalOf(options));
+    if (facts === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} does not exist on the host` };
+    if (facts.isTemplate) return { status: 'reload', power: 'off', ssh: false, detail: `${node.name} is a template, not a node` };
+    if (facts.power !== 'on') return { status: 'reload', power: facts.power, ssh: false, detail: `node ${node.name} is ${facts.power}` };
+    const recorded = facts.image === undefined ? {} : { currentImage: facts.image };
+    if (wanted !== undefined && facts.image !== undefined && facts.image !== wanted) {
+      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `the node was loaded from ${facts.image}, not ${wanted}` };
+    }
+    const osModule = this.settings.osModule;
+    if (!osModule) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `no OS module configured: the guest cannot be checked (VMware Tools ${facts.toolsRunning ? 'running' : 'not running'})` };
+    if (!node.address) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: 'the node has no address to check its SSH' };
+    const probe = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
+    let current;
+    try {
+      current = await osModule.readCurrentImage({ node, signal: probe });
+    } catch (error) {
+      throwIfAborted(options.signal, `status of ${node.name}`);
+      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (!current) return { status: 'reload', power: facts.power, ssh: true, detail: 'the guest has no currentimage.txt' };
+    const base = { power: facts.power, ssh: true, currentImage: current.image };
+    const image = wanted ?? facts.image;
+    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
+    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
+    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+  }
+
+  override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    return (await this.#facts(checkNode(options.node).name, options.signal)).image;
+  }
+
+  async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    const image = assertImageName('image', options.image);
+    const info = await this.driver.imageInfo(image, signalOf(options));
+    if (info === undefined) throw new ImageNotFoundError(image);
+    return { virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes };
+  }
+
+  override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    const image = assertImageName('image', options.image);
+    return (await this.driver.imageInfo(image, signalOf(options))) !== undefined;
+  }
+
+  async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    const images = await this.driver.listImages(signalOf(options));
+    return base === undefined ? images : images.filter((image) => image.base === base);
+  }
+
+  async deleteImage(options: ImageOperationOptions): Promise<void> {
+    const image = assertImageName('image', options.image);
+    await this.#locks.run(`image:${image}`, () => this.driver.deleteImage(image, signalOf(options)), options.signal);
+  }
+
+  override async close(): Promise<void> {
+    await this.driver.close();
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * `@provkit/provisioner-esx`: a provkit provisioner for VMware vSphere. It talks vim25 SOAP
+ * to a vCenter or an ESXi through a small typed client of its own (session reuse, bounded
+ * concurrency, `WaitForUpdatesEx` to follow tasks, TLS verified by default), and drives an
+ * ESXi whose API is read-only (free license) with `vim-cmd`/`vmkfstools` over SSH instead.
+ *
+ * @packageDocumentation
+ */
+export { EsxProvisioner } from './esx-provisioner.ts';
+export type { EsxProvisionerOptions } from './esx-options.ts';
+export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware } from './esx-driver.ts';
+export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';
+export { VSphereApi, type GuestFacts, type VimPowerState, type ApiCallOptions, type ApiWaitOptions } from './vsphere/vsphere-api.ts';
+export { VimClient, VimFault, type VimClientOptions, type VimRequestEvent, type VimCallOptions } from './wire/vim-client.ts';
+export type { VimTlsOptions } from './wire/tls-verification.ts';
+export * as vim25 from './translation/vim-requests.ts';
+export { escapeXml, type MoRef } from './translation/xml.ts';
+export { faultToError, type FaultContext } from './translation/faults.ts';
+export { VimCmdDriver, type VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
+export { acquireVimClient, type SharedVimClient } from './wire/shared-vim-client.ts';

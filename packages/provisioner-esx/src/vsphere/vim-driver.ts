@@ -1,0 +1,379 @@
+import { randomBytes } from 'node:crypto';
+import {
+  IMAGE_NAME_PATTERN,
+  ImageExistsError,
+  ImageInUseError,
+  ImageNotFoundError,
+  InvalidInputError,
+  InvalidStateError,
+  NodeNotFoundError,
+  parseImageName,
+  type ImageInfo,
+  type ImageSize,
+  type PowerState,
+  type ProvkitEmitter,
+  type Secret,
+} from '@provkit/core';
+import type { XmlValue } from '../translation/envelope.ts';
+import { folderChildren } from '../translation/property-spec.ts';
+import * as requests from '../translation/vim-requests.ts';
+import { decodeBoolean, decodeDiskCapacities, decodeExtraConfig, decodeLayoutFiles, decodeRootSnapshots, decodeString, parseMoRef } from '../translation/vim-responses.ts';
+import type { MoRef } from '../translation/xml.ts';
+import type { CreateNodeRequest, DriverCallOptions, EsxDriver, EsxNodeFacts, NodeHardware } from '../esx-driver.ts';
+import type { VimTlsOptions } from '../wire/tls-verification.ts';
+import { acquireVimClient, type SharedVimClient } from '../wire/shared-vim-client.ts';
+import { VSphereApi } from './vsphere-api.ts';
+
+/** Where the vSphere back end keeps images and nodes, and how it reaches the endpoint. */
+export interface VimDriverOptions {
+  /** SDK endpoint, `https://vcenter.example.org/sdk`. */
+  url: string;
+  username: string;
+  password: Secret;
+  tls?: VimTlsOptions;
+  /** Inventory path of the datacenter (`/DC0`); default: the only one (`ha-datacenter` on an ESXi). */
+  datacenter?: string;
+  /** Folder under the datacenter's VM folder holding the templates (`images`, `a/b`); default: the VM folder. */
+  imagesFolder?: string;
+  /** Folder under the datacenter's VM folder for nodes; default: the VM folder. */
+  nodesFolder?: string;
+  /** Inventory path of the resource pool for nodes; default: the first compute resource's root pool. */
+  resourcePool?: string;
+  /** Datastore name for nodes' and images' files; default: the source's. */
+  datastore?: string;
+  /** Bound on SOAP requests in flight (default 8). */
+  maxConcurrentRequests?: number;
+  requestTimeoutMs?: number;
+  /** Bound on each vSphere task (default 30 min). */
+  taskTimeoutMs?: number;
+}
+
+/** extraConfig keys provkit records on the nodes it creates. */
+const IMAGE_KEY = 'provkit.image';
+const DISK_MODE_KEY = 'provkit.diskMode';
+/** Name of the snapshot linked clones are made from; captures create it. */
+export const BASE_SNAPSHOT_NAME = 'provkit-base';
+
+const NODE_PATHS = ['runtime.powerState', 'config.template', 'guest.toolsRunningStatus', 'guest.ipAddress', 'config.extraConfig'];
+const IMAGE_PATHS = ['name', 'config.template', 'layoutEx.file', 'config.hardware.device', 'snapshot'];
+
+interface Placement {
+  datacenterPath: string;
+  imagesFolder: MoRef;
+  imagesPath: string;
+  nodesFolder: MoRef;
+  nodesPath: string;
+  pool: MoRef;
+  datastore: MoRef | undefined;
+}
+
+function folderPath(field: string, value: string | undefined): string {
+  if (value === undefined || value === '') return '';
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_. -]*(\/[A-Za-z0-9_][A-Za-z0-9_. -]*)*$/.test(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a folder path like "images" or "a/b"`);
+  return `/${value}`;
+}
+
+function powerOf(value: XmlValue | undefined): PowerState {
+  const state = decodeString(value);
+  return state === 'poweredOn' ? 'on' : state === 'poweredOff' ? 'off' : state === 'suspended' ? 'suspended' : 'unknown';
+}
+
+/**
+ * The vSphere API back end: a vCenter or an ESXi with a writable API. Drivers of one endpoint
+ * (same URL, user, password and TLS settings) share one session in the process. Images are templates
+ * in the images folder, each with the root snapshot `provkit-base` that linked clones use;
+ * nodes are VMs in the nodes folder, recording their image in `extraConfig`.
+ */
+export class VimDriver implements EsxDriver {
+  readonly kind = 'api' as const;
+  readonly supportsLinkedClones = true;
+  readonly api: VSphereApi;
+  readonly #options: VimDriverOptions;
+  readonly #imagesSuffix: string;
+  readonly #nodesSuffix: string;
+  readonly #taskTimeoutMs: number;
+  readonly #session: SharedVimClient;
+  #placement: Promise<Placement> | undefined;
+  /**
+   * References found or made by this driver, so one operation does not look a name up again
+   * at every step. A stale one (the object was removed behind provkit's back) is dropped and
+   * looked up afresh on the first "not found".
+   */
+  readonly #images = new Map<string, { ref: MoRef; snapshots: Array<{ snapshot: MoRef; name: string }> }>();
+  readonly #nodes = new Map<string, MoRef>();
+
+  constructor(options: VimDriverOptions, events?: ProvkitEmitter) {
+    this.#imagesSuffix = folderPath('imagesFolder', options.imagesFolder);
+    this.#nodesSuffix = folderPath('nodesFolder', options.nodesFolder);
+    if (options.datacenter !== undefined) folderPath('datacenter', options.datacenter.replace(/^\//, ''));
+    this.#options = options;
+    this.#taskTimeoutMs = options.taskTimeoutMs ?? 30 * 60_000;
+    this.#session = acquireVimClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.maxConcurrentRequests ? { maxConcurrentRequests: options.maxConcurrentRequests } : {}),
+      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(events ? { events } : {}),
+    });
+    this.api = new VSphereApi(this.#session.client);
+  }
+
+  /** Resolves folders, pool and datastore once (lazily, so constructing touches nothing). */
+  #place(options: DriverCallOptions): Promise<Placement> {
+    this.#placement ??= this.#resolvePlacement(options);
+    this.#placement.catch(() => (this.#placement = undefined));
+    return this.#placement;
+  }
+
+  async #resolvePlacement(options: DriverCallOptions): Promise<Placement> {
+    const call = options.signal ? { signal: options.signal } : {};
+    let datacenterPath = this.#options.datacenter?.replace(/^\//, '');
+    if (datacenterPath === undefined) {
+      const content = await this.api.client.serviceContent(call);
+      const datacenters = await this.api.viewObjects(content.rootFolder, 'Datacenter', ['name'], call);
+      if (datacenters.length !== 1) throw new InvalidInputError('datacenter', `the endpoint has ${datacenters.length} datacenters; name one`);
+      datacenterPath = decodeString(datacenters[0]!.props['name'])!;
+    }
+    const must = async (path: string, field: string): Promise<MoRef> => {
+      const ref = await this.api.findByPath(path, call);
+      if (ref === undefined) throw new InvalidInputError(field, `nothing at inventory path ${path}`);
+      return ref;
+    };
+    const imagesPath = `${datacenterPath}/vm${this.#imagesSuffix}`;
+    const nodesPath = `${datacenterPath}/vm${this.#nodesSuffix}`;
+    const [imagesFolder, nodesFolder] = await Promise.all([must(imagesPath, 'imagesFolder'), must(nodesPath, 'nodesFolder')]);
+    let pool: MoRef;
+    if (this.#options.resourcePool !== undefined) pool = await must(this.#options.resourcePool.replace(/^\//, ''), 'resourcePool');
+    else {
+      const datacenter = await must(datacenterPath, 'datacenter');
+      const computeResources = await this.api.viewObjects(datacenter, 'ComputeResource', ['name', 'resourcePool'], call);
+      const first = computeResources
+        .map((entry) => ({ name: decodeString(entry.props['name']) ?? '', pool: entry.props['resourcePool'] }))
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .find((entry) => entry.pool !== undefined);
+      const ref = parseMoRef(first?.pool);
+      if (ref === undefined) throw new InvalidInputError('resourcePool', `datacenter ${datacenterPath} has no compute resource with a resource pool`);
+      pool = ref;
+    }
+    const datastore = this.#options.datastore === undefined ? undefined : await must(`${datacenterPath}/datastore/${this.#options.datastore}`, 'datastore');
+    return { datacenterPath, imagesFolder, imagesPath, nodesFolder, nodesPath, pool, datastore };
+  }
+
+  /** Looks an image up (always afresh) and returns its reference and properties, when it is a template. */
+  async #lookupImage(image: string, options: DriverCallOptions): Promise<{ ref: MoRef; props: Record<string, XmlValue> } | undefined> {
+    const placement = await this.#place(options);
+    const ref = await this.api.findByPath(`${placement.imagesPath}/${image}`, options);
+    if (ref === undefined || ref.type !== 'VirtualMachine') {
+      this.#images.delete(image);
+      return undefined;
+    }
+    const props = await this.api.properties(ref, IMAGE_PATHS, options);
+    if (!decodeBoolean(props['config.template'])) {
+      this.#images.delete(image);
+      return undefined;
+    }
+    this.#images.set(image, { ref, snapshots: decodeRootSnapshots(props['snapshot']) });
+    return { ref, props };
+  }
+
+  async #findImage(image: string, options: DriverCallOptions): Promise<MoRef | undefined> {
+    return (await this.#lookupImage(image, options))?.ref;
+  }
+
+  async #findNode(node: string, options: DriverCallOptions): Promise<MoRef | undefined> {
+    const placement = await this.#place(options);
+    const ref = await this.api.findByPath(`${placement.nodesPath}/${node}`, options);
+    if (ref?.type !== 'VirtualMachine') {
+      this.#nodes.delete(node);
+      return undefined;
+    }
+    this.#nodes.set(node, ref);
+    return ref;
+  }
+
+  /** Runs `action` on the node's reference: the known one first, a fresh lookup if that one went stale. */
+  async #withNode<T>(node: string, options: DriverCallOptions, action: (ref: MoRef) => Promise<T>): Promise<T> {
+    const known = this.#nodes.get(node);
+    if (known !== undefined) {
+      try {
+        return await action(known);
+      } catch (error) {
+        if (!(error instanceof NodeNotFoundError)) throw error;
+        this.#nodes.delete(node);
+      }
+    }
+    const ref = await this.#findNode(node, options);
+    if (ref === undefined) throw new NodeNotFoundError(node);
+    return action(ref);
+  }
+
+  #task(request: Parameters<VSphereApi['runTask']>[0], context: { node?: string; image?: string; creates?: 'node' | 'image' }, options: DriverCallOptions) {
+    return this.api.runTask(request, { ...options, context, timeoutMs: this.#taskTimeoutMs });
+  }
+
+  static #imageInfo(name: string, props: Record<string, XmlValue>): ImageInfo {
+    const parsed = parseImageName('image', name);
+    const virtualBytes = decodeDiskCapacities(props['config.hardware.device']).reduce((sum, bytes) => sum + bytes, 0);
+    const allocatedBytes = decodeLayoutFiles(props['layoutEx.file']).reduce((sum, file) => sum + file.size, 0);
+    return { name, base: parsed.base, revision: parsed.revision, format: 'template', virtualBytes, allocatedBytes };
+  }
+
+  async imageInfo(image: string, options: DriverCallOptions = {}): Promise<ImageInfo | undefined> {
+    const found = await this.#lookupImage(image, options);
+    return found === undefined ? undefined : VimDriver.#imageInfo(image, found.props);
+  }
+
+  async listImages(options: DriverCallOptions = {}): Promise<ImageInfo[]> {
+    const placement = await this.#place(options);
+    const objects = await this.api.retrieve([folderChildren(placement.imagesFolder, 'VirtualMachine', IMAGE_PATHS)], options);
+    return objects
+      .filter((object) => decodeBoolean(object.props['config.template']) && IMAGE_NAME_PATTERN.test(decodeString(object.props['name']) ?? ''))
+      .map((object) => VimDriver.#imageInfo(decodeString(object.props['name'])!, object.props))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async deleteImage(image: string, options: DriverCallOptions = {}): Promise<void> {
+    const ref = await this.#findImage(image, options);
+    if (ref === undefined) throw new ImageNotFoundError(image);
+    const placement = await this.#place(options);
+    // Linked nodes share the template's disks through its snapshot: they must go first.
+    const nodes = await this.api.retrieve([folderChildren(placement.nodesFolder, 'VirtualMachine', ['name', 'config.extraConfig'])], options);
+    const usedBy = nodes
+      .filter((object) => {
+        const extra = decodeExtraConfig(object.props['config.extraConfig']);
+        return extra[IMAGE_KEY] === image && extra[DISK_MODE_KEY] === 'linked';
+      })
+      .map((object) => decodeString(object.props['name']) ?? object.obj.value);
+    if (usedBy.length > 0) throw new ImageInUseError(image, usedBy);
+    this.#images.delete(image);
+    await this.#task(requests.destroyTask(ref), { image }, options);
+  }
+
+  async nodeFacts(node: string, options: DriverCallOptions = {}): Promise<EsxNodeFacts | undefined> {
+    const ref = await this.#findNode(node, options);
+    if (ref === undefined) return undefined;
+    const props = await this.api.properties(ref, NODE_PATHS, options);
+    const ipAddress = decodeString(props['guest.ipAddress']);
+    const image = decodeExtraConfig(props['config.extraConfig'])[IMAGE_KEY];
+    return {
+      power: powerOf(props['runtime.powerState']),
+      isTemplate: decodeBoolean(props['config.template']) === true,
+      toolsRunning: decodeString(props['guest.toolsRunningStatus']) === 'guestToolsRunning',
+      ...(ipAddress ? { ipAddress } : {}),
+      ...(image ? { image } : {}),
+    };
+  }
+
+  /**
+   * Clones the node. The name was checked free by the caller (under its node lock); the
+   * endpoint refuses a duplicate itself (DuplicateName → NodeExistsError). The template is
+   * the one the caller just looked up, if any; a stale reference fails as ImageNotFoundError.
+   */
+  async createNode(request: CreateNodeRequest, options: DriverCallOptions = {}): Promise<void> {
+    const placement = await this.#place(options);
+    const known = this.#images.get(request.image) ?? (await this.#lookupImage(request.image, options), this.#images.get(request.image));
+    if (known === undefined) throw new ImageNotFoundError(request.image, placement.imagesPath);
+    const template = known.ref;
+    let snapshot: MoRef | undefined;
+    if (request.diskMode === 'linked') {
+      const roots = known.snapshots;
+      // Decided: a template without exactly one root snapshot is not changed behind the
+      // user's back (that would edit a library image); the load is refused instead.
+      if (roots.length !== 1) {
+        throw new InvalidStateError(`image ${request.image} has ${roots.length} root snapshots; a linked clone needs exactly one (capture it with provkit, which creates "${BASE_SNAPSHOT_NAME}", or load with diskMode "full")`);
+      }
+      snapshot = roots[0]!.snapshot;
+    }
+    const clone = await this.#task(
+      requests.cloneVmTask(template, {
+        folder: placement.nodesFolder,
+        name: request.node,
+        pool: placement.pool,
+        ...(placement.datastore ? { datastore: placement.datastore } : {}),
+        ...(snapshot ? { linkedFromSnapshot: snapshot } : {}),
+        config: { extraConfig: { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: request.diskMode } },
+      }),
+      { node: request.node, image: request.image, creates: 'node' },
+      options,
+    ).catch((error: unknown) => {
+      if (error instanceof ImageNotFoundError) this.#images.delete(request.image);
+      throw error;
+    });
+    if (clone !== undefined) this.#nodes.set(request.node, clone);
+  }
+
+  /** `ReconfigVM_Task`. Sizes are not put into the clone spec: not every endpoint honours them there (the simulator does not). */
+  async resizeNode(node: string, hardware: NodeHardware, options: DriverCallOptions = {}): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.#task(requests.reconfigVmTask(ref, hardware), { node }, options));
+  }
+
+  async destroyNode(node: string, options: DriverCallOptions = {}): Promise<boolean> {
+    const ref = await this.#findNode(node, options);
+    if (ref === undefined) return false;
+    const props = await this.api.properties(ref, ['runtime.powerState', 'config.template'], options);
+    if (decodeBoolean(props['config.template'])) throw new InvalidStateError(`${node} is a template (an image), not a node; use deleteImage`);
+    if (powerOf(props['runtime.powerState']) !== 'off') await this.#task(requests.powerOffVmTask(ref), { node }, options);
+    this.#nodes.delete(node);
+    await this.#task(requests.destroyTask(ref), { node }, options);
+    return true;
+  }
+
+  async powerOn(node: string, options: DriverCallOptions = {}): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.#task(requests.powerOnVmTask(ref), { node }, options));
+  }
+
+  async powerOff(node: string, options: DriverCallOptions = {}): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.#task(requests.powerOffVmTask(ref), { node }, options));
+  }
+
+  async shutdownGuest(node: string, options: DriverCallOptions = {}): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.api.invoke(requests.shutdownGuest(ref), { ...options, context: { node } }));
+  }
+
+  async reset(node: string, options: DriverCallOptions = {}): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.#task(requests.resetVmTask(ref), { node }, options));
+  }
+
+  async waitForGuest(node: string, options: DriverCallOptions & { timeoutMs: number }): Promise<{ ipAddress: string }> {
+    return this.#withNode(node, options, (ref) => this.api.waitForGuest(ref, { ...options, what: `VMware Tools and an IP address on node ${node}`, context: { node } }));
+  }
+
+  async waitForPowerOff(node: string, options: DriverCallOptions & { timeoutMs: number }): Promise<void> {
+    await this.#withNode(node, options, (ref) => this.api.waitForPowerState(ref, 'poweredOff', { ...options, what: `node ${node} to power off`, context: { node } }));
+  }
+
+  async captureNode(node: string, image: string, options: DriverCallOptions = {}): Promise<ImageSize> {
+    const placement = await this.#place(options);
+    const source = await this.#findNode(node, options);
+    if (source === undefined) throw new NodeNotFoundError(node);
+    // Any object of that name in the images folder blocks the name, template or not.
+    if ((await this.api.findByPath(`${placement.imagesPath}/${image}`, options)) !== undefined) throw new ImageExistsError(image, placement.imagesPath);
+    // "~" is outside every valid node and image name: the temporary copy can never be taken for one.
+    const temporary = `${image}~capture-${randomBytes(4).toString('hex')}`;
+    const copy = await this.#task(
+      requests.cloneVmTask(source, { folder: placement.imagesFolder, name: temporary, pool: placement.pool, ...(placement.datastore ? { datastore: placement.datastore } : {}) }),
+      { node, image, creates: 'image' },
+      options,
+    );
+    if (copy === undefined) throw new InvalidStateError(`cloning ${node} returned no VM`);
+    try {
+      await this.#task(requests.createSnapshotTask(copy, BASE_SNAPSHOT_NAME, `base of linked clones of ${image}`), { image }, options);
+      await this.api.invoke(requests.markAsTemplate(copy), { ...options, context: { image } });
+      await this.#task(requests.renameTask(copy, image), { image, creates: 'image' }, options);
+    } catch (error) {
+      await this.#task(requests.destroyTask(copy), { image }, {}).catch(() => undefined);
+      throw error;
+    }
+    const props = await this.api.properties(copy, IMAGE_PATHS, options);
+    this.#images.set(image, { ref: copy, snapshots: decodeRootSnapshots(props['snapshot']) });
+    const info = VimDriver.#imageInfo(image, props);
+    return { virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes };
+  }
+
+  /** Releases this driver's hold on the shared session (the last one logs out). */
+  async close(): Promise<void> {
+    await this.#session.release();
+  }
+}

@@ -1,0 +1,201 @@
+import { AbortedError, TimeoutError } from '@provkit/core';
+import type { VimRequest, XmlValue } from '../translation/envelope.ts';
+import type { FaultContext } from '../translation/faults.ts';
+import { propertiesOf, viewContents, type PropertyFilterSpec } from '../translation/property-spec.ts';
+import * as requests from '../translation/vim-requests.ts';
+import {
+  decodeBoolean,
+  decodeExtraConfig,
+  decodeLayoutFiles,
+  decodeString,
+  decodeTaskOutcome,
+  parseRetrieveResult,
+  parseReturnedMoRef,
+  parseUpdateSet,
+  type ObjectContent,
+  type VmFile,
+} from '../translation/vim-responses.ts';
+import type { MoRef } from '../translation/xml.ts';
+import type { VimClient } from '../wire/vim-client.ts';
+import { faultToError } from '../translation/faults.ts';
+
+/** Options of a call: cancellation and what the call is about (for typed faults). */
+export interface ApiCallOptions {
+  signal?: AbortSignal;
+  context?: Omit<FaultContext, 'method'>;
+}
+
+/** Options of a bounded wait. */
+export interface ApiWaitOptions extends ApiCallOptions {
+  /** What is awaited, for the timeout message. */
+  what: string;
+  timeoutMs: number;
+}
+
+/** A VM's power state as vim25 names it. */
+export type VimPowerState = 'poweredOn' | 'poweredOff' | 'suspended';
+
+/** What VMware Tools report about a guest. */
+export interface GuestFacts {
+  toolsRunning: boolean;
+  ipAddress?: string;
+}
+
+const TASK_PATHS = ['info.state', 'info.error', 'info.result'];
+/** Longest single long poll; a wait is a series of these up to its deadline. */
+const MAX_POLL_SECONDS = 60;
+
+/**
+ * The vSphere operations provkit uses, on top of {@link VimClient}: lookups by inventory path
+ * and container view, property retrieval (all pages), waits driven by `WaitForUpdatesEx`
+ * (no timer polling), and the VM methods, each task followed to its end.
+ */
+export class VSphereApi {
+  readonly client: VimClient;
+
+  constructor(client: VimClient) {
+    this.client = client;
+  }
+
+  /** `FindByInventoryPath`: the entity at `path` (`DC0/vm/folder/name`), or `undefined`. */
+  async findByPath(path: string, options: ApiCallOptions = {}): Promise<MoRef | undefined> {
+    const content = await this.client.serviceContent(options);
+    return parseReturnedMoRef(await this.client.call(requests.findByInventoryPath(content.searchIndex, path), options));
+  }
+
+  /** Every object the specs select, following continuation tokens. */
+  async retrieve(specs: readonly PropertyFilterSpec[], options: ApiCallOptions = {}): Promise<ObjectContent[]> {
+    const content = await this.client.serviceContent(options);
+    let page = parseRetrieveResult(await this.client.call(requests.retrievePropertiesEx(content.propertyCollector, specs, 500), options));
+    const objects = [...page.objects];
+    while (page.token) {
+      page = parseRetrieveResult(await this.client.call(requests.continueRetrievePropertiesEx(content.propertyCollector, page.token), options));
+      objects.push(...page.objects);
+    }
+    return objects;
+  }
+
+  /** Some properties of one object. A missing object raises the typed not-found of the context. */
+  async properties(ref: MoRef, paths: readonly string[], options: ApiCallOptions = {}): Promise<Record<string, XmlValue>> {
+    const [object] = await this.retrieve([propertiesOf(ref, paths)], options);
+    return object?.props ?? {};
+  }
+
+  /** Properties of the objects of `type` under `container`, through a container view (destroyed after). */
+  async viewObjects(container: MoRef, type: string, paths: readonly string[], options: ApiCallOptions = {}): Promise<ObjectContent[]> {
+    const content = await this.client.serviceContent(options);
+    const view = parseReturnedMoRef(await this.client.call(requests.createContainerView(content.viewManager, container, [type], true), options));
+    if (view === undefined) return [];
+    try {
+      return await this.retrieve([viewContents(view, type, paths)], options);
+    } finally {
+      await this.client.call(requests.destroyView(view)).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Follows properties of one object with `WaitForUpdatesEx` on a private collector until
+   * `check` returns a value, the deadline passes (TimeoutError with the last state) or the
+   * signal fires (AbortedError).
+   */
+  async waitForProperties<T>(ref: MoRef, paths: readonly string[], check: (props: Readonly<Record<string, XmlValue | undefined>>) => T | undefined, options: ApiWaitOptions): Promise<T> {
+    const { signal, timeoutMs, what } = options;
+    const deadline = Date.now() + timeoutMs;
+    const collector = await this.client.acquireCollector(signal ? { signal } : {});
+    let healthy = true;
+    let filter: MoRef | undefined;
+    const state: Record<string, XmlValue | undefined> = {};
+    try {
+      filter = parseReturnedMoRef(await this.client.call(requests.createFilter(collector, propertiesOf(ref, paths)), options));
+      let version = '';
+      for (;;) {
+        if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+        const remainingMs = deadline - Date.now();
+        if (remainingMs <= 0) throw new TimeoutError(what, timeoutMs, describe(state));
+        const waitSeconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remainingMs / 1000)));
+        healthy = false; // until the poll returns, the collector may have a poll pending
+        const response = await this.client.longPoll(
+          () => this.client.call(requests.waitForUpdatesEx(collector, version, waitSeconds), { ...options, timeoutMs: waitSeconds * 1000 + 30_000 }),
+          signal,
+        );
+        healthy = true;
+        const set = parseUpdateSet(response);
+        if (set === undefined) continue; // the poll's own wait ended without changes
+        version = set.version;
+        for (const update of set.updates) {
+          if (update.obj.value !== ref.value) continue;
+          if (update.kind === 'leave') throw faultToError({ type: 'ManagedObjectNotFound', message: `${ref.type} ${ref.value} went away`, detail: {} }, { method: 'WaitForUpdatesEx', ...options.context });
+          Object.assign(state, update.changes);
+        }
+        const value = check(state);
+        if (value !== undefined) return value;
+      }
+    } finally {
+      if (filter && healthy) await this.client.call(requests.destroyPropertyFilter(filter)).catch(() => (healthy = false));
+      this.client.releaseCollector(collector, healthy);
+    }
+  }
+
+  /**
+   * Starts a task and follows it to its end; returns its result reference (e.g. a clone).
+   * A task that ended in an error throws the typed error of its fault.
+   */
+  async runTask(request: VimRequest, options: ApiCallOptions & { timeoutMs?: number } = {}): Promise<MoRef | undefined> {
+    const task = await this.client.startTask(request, options);
+    // Many tasks are over by the time they are looked at: one retrieval settles those.
+    let outcome = decodeTaskOutcome(await this.properties(task, TASK_PATHS, options));
+    if (outcome.state === 'queued' || outcome.state === 'running') {
+      outcome = await this.waitForProperties(task, TASK_PATHS, (props) => {
+        const current = decodeTaskOutcome(props);
+        return current.state === 'success' || current.state === 'error' ? current : undefined;
+      }, { ...options, what: `task ${request.method}`, timeoutMs: options.timeoutMs ?? 30 * 60_000 });
+    }
+    if (outcome.state === 'error') throw faultToError(outcome.fault, { method: request.method, ...options.context });
+    return outcome.state === 'success' ? outcome.result : undefined;
+  }
+
+  /** Calls a method that is not a task. */
+  async invoke(request: VimRequest, options: ApiCallOptions = {}): Promise<void> {
+    await this.client.call(request, options);
+  }
+
+  /** Tools state and IP address of a VM. */
+  async guestFacts(vm: MoRef, options: ApiCallOptions = {}): Promise<GuestFacts> {
+    return decodeGuest(await this.properties(vm, GUEST_PATHS, options));
+  }
+
+  /** Waits until Tools run and report an IP address. */
+  async waitForGuest(vm: MoRef, options: ApiWaitOptions): Promise<GuestFacts & { ipAddress: string }> {
+    return this.waitForProperties(vm, GUEST_PATHS, (props) => {
+      const facts = decodeGuest(props);
+      return facts.toolsRunning && facts.ipAddress ? { ...facts, ipAddress: facts.ipAddress } : undefined;
+    }, options);
+  }
+
+  /** Waits until the VM's power state is `wanted`. */
+  async waitForPowerState(vm: MoRef, wanted: VimPowerState, options: ApiWaitOptions): Promise<void> {
+    await this.waitForProperties(vm, ['runtime.powerState'], (props) => (decodeString(props['runtime.powerState']) === wanted ? true : undefined), options);
+  }
+
+  /** The VM's files with their sizes (`layoutEx.file`). */
+  async files(vm: MoRef, options: ApiCallOptions = {}): Promise<VmFile[]> {
+    return decodeLayoutFiles((await this.properties(vm, ['layoutEx.file'], options))['layoutEx.file']);
+  }
+
+  /** `config.extraConfig` of a VM. */
+  async extraConfig(vm: MoRef, options: ApiCallOptions = {}): Promise<Record<string, string>> {
+    return decodeExtraConfig((await this.properties(vm, ['config.extraConfig'], options))['config.extraConfig']);
+  }
+}
+
+const GUEST_PATHS = ['guest.toolsRunningStatus', 'guest.ipAddress'];
+
+function decodeGuest(props: Readonly<Record<string, XmlValue | undefined>>): GuestFacts {
+  const ipAddress = decodeString(props['guest.ipAddress']);
+  return { toolsRunning: decodeString(props['guest.toolsRunningStatus']) === 'guestToolsRunning', ...(ipAddress ? { ipAddress } : {}) };
+}
+
+function describe(state: Readonly<Record<string, XmlValue | undefined>>): string {
+  const parts = Object.entries(state).map(([path, value]) => `${path}=${decodeString(value) ?? (decodeBoolean(value) ?? '…')}`);
+  return parts.length ? parts.join(', ') : 'no update yet';
+}

@@ -1,0 +1,294 @@
+import { EventEmitter } from 'node:events';
+import * as https from 'node:https';
+import type * as net from 'node:net';
+import * as tls from 'node:tls';
+import { AbortedError, ConnectionError, InvalidInputError, ProvkitError, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret } from '@provkit/core';
+import { parseSoapResponse, type SoapFault, type XmlNode, type VimRequest } from '../translation/envelope.ts';
+import { faultToError, type FaultContext } from '../translation/faults.ts';
+import * as requests from '../translation/vim-requests.ts';
+import { parseServiceContent, parseReturnedMoRef, type ServiceContent } from '../translation/vim-responses.ts';
+import type { MoRef } from '../translation/xml.ts';
+import { tlsVerifier, type TlsVerifier, type VimTlsOptions } from './tls-verification.ts';
+
+/** Options of {@link VimClient}. */
+export interface VimClientOptions {
+  /** The SDK endpoint, `https://vcenter.example.org/sdk`. */
+  url: string;
+  username: string;
+  password: Secret;
+  tls?: VimTlsOptions;
+  /** Bound on requests in flight, long polls excluded (default 8). */
+  maxConcurrentRequests?: number;
+  /** Bound on concurrent `WaitForUpdatesEx` long polls (default 8). */
+  maxConcurrentWaits?: number;
+  /** Timeout of one request (default 120 s). */
+  requestTimeoutMs?: number;
+  /** Receives a `warning` when TLS verification is off. */
+  events?: ProvkitEmitter;
+}
+
+/** One SOAP request as sent, for counting and timing (never its body). */
+export interface VimRequestEvent {
+  method: string;
+  durationMs: number;
+  /** HTTP status, or `undefined` when no response came. */
+  status: number | undefined;
+}
+
+/** Per-call options. */
+export interface VimCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Names the node/image concerned, for typed faults. */
+  context?: Omit<FaultContext, 'method'>;
+}
+
+/** A fault a call raised, kept with its vim25 shape for callers that branch on the type. */
+export class VimFault extends Error {
+  readonly fault: SoapFault;
+  constructor(fault: SoapFault) {
+    super(`${fault.type}: ${fault.message}`);
+    this.fault = fault;
+  }
+}
+
+const NO_SESSION_METHODS = new Set(['RetrieveServiceContent', 'Login']);
+
+/**
+ * A small vim25 SOAP client over HTTPS: one session per client (logged in on first use,
+ * re-established once if the server forgot it), keep-alive connections, a bound on requests
+ * in flight, and a counter of requests sent. Faults become provkit's typed errors.
+ */
+export class VimClient {
+  readonly url: URL;
+  readonly #username: string;
+  readonly #password: Secret;
+  readonly #verifier: TlsVerifier;
+  readonly #agent: https.Agent;
+  readonly #calls: Semaphore;
+  readonly #waits: Semaphore;
+  readonly #timeoutMs: number;
+  readonly #requestEvents = new EventEmitter();
+  #requestCount = 0;
+  #connectionCount = 0;
+  #content: Promise<ServiceContent> | undefined;
+  #session: Promise<void> | undefined;
+  #cookie: string | undefined;
+  #soapAction = 'urn:vim25';
+  #idleCollectors: MoRef[] = [];
+  #closed = false;
+
+  constructor(options: VimClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new InvalidInputError('url', `${JSON.stringify(options.url)} is not a URL`);
+    }
+    if (url.protocol !== 'https:') throw new InvalidInputError('url', 'the vSphere endpoint must be https (the session cookie and password travel on it)');
+    if (url.username || url.password) throw new InvalidInputError('url', 'credentials go in username/password, not in the URL');
+    if (typeof options.username !== 'string' || options.username === '') throw new InvalidInputError('username', 'must be a non-empty string');
+    this.url = url;
+    this.#username = options.username;
+    this.#password = options.password;
+    this.#verifier = tlsVerifier(options.tls);
+    if (this.#verifier.insecure) options.events?.emit('warning', { message: `TLS verification of ${url.host} is OFF (insecureSkipTlsVerify): the vSphere session and password are exposed to anyone on the path` });
+    const calls = options.maxConcurrentRequests ?? 8;
+    const waits = options.maxConcurrentWaits ?? 8;
+    this.#calls = new Semaphore(calls);
+    this.#waits = new Semaphore(waits);
+    this.#timeoutMs = options.requestTimeoutMs ?? 120_000;
+    this.#agent = this.#makeAgent(calls + waits);
+  }
+
+  #makeAgent(maxSockets: number): https.Agent {
+    const verifier = this.#verifier;
+    const host = this.url.host;
+    const opened = (): void => {
+      this.#connectionCount++;
+    };
+    const agent = new https.Agent({ keepAlive: true, maxSockets, ...verifier.connectOptions });
+    // The socket is handed to the request only after the certificate was checked, so no byte
+    // of a request (the login carries the password) is written to an unverified peer.
+    agent.createConnection = ((options: tls.ConnectionOptions, callback: (error: Error | null, socket?: net.Socket) => void) => {
+      const socket = tls.connect({ ...options, ...verifier.connectOptions });
+      opened();
+      const onError = (error: Error): void => callback(verifier.mapError(error, host));
+      socket.once('error', onError);
+      socket.once('secureConnect', () => {
+        socket.off('error', onError);
+        const refusal = verifier.check(socket, host);
+        if (refusal) {
+          socket.destroy();
+          callback(refusal);
+        } else callback(null, socket);
+      });
+      return undefined;
+    }) as unknown as https.Agent['createConnection'];
+    return agent;
+  }
+
+  /** SOAP requests sent so far (every method, including login and long polls). */
+  get requestCount(): number {
+    return this.#requestCount;
+  }
+
+  /** TLS connections opened so far (kept alive and reused between requests). */
+  get connectionCount(): number {
+    return this.#connectionCount;
+  }
+
+  /** Calls `listener` after each request; returns a function that removes it. */
+  onRequest(listener: (event: VimRequestEvent) => void): () => void {
+    this.#requestEvents.on('request', listener);
+    return () => this.#requestEvents.off('request', listener);
+  }
+
+  /** The service content (fetched once). */
+  serviceContent(options: { signal?: AbortSignal } = {}): Promise<ServiceContent> {
+    this.#content ??= this.call(requests.retrieveServiceContent(), options).then((result) => {
+      const content = parseServiceContent(result);
+      if (content.about.apiVersion) this.#soapAction = `urn:vim25/${content.about.apiVersion}`;
+      return content;
+    });
+    this.#content.catch(() => (this.#content = undefined));
+    return this.#content;
+  }
+
+  /** Logs in now (otherwise the first call does). */
+  async login(options: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#session ??= (async () => {
+      const content = await this.serviceContent(options);
+      await this.call(requests.login(content.sessionManager, this.#username, this.#password), { ...options, context: {} });
+    })();
+    this.#session.catch(() => (this.#session = undefined));
+    await this.#session;
+  }
+
+  /** Logs out (if logged in) and closes the connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#session && this.#cookie) {
+        const content = await this.serviceContent();
+        await this.call(requests.logout(content.sessionManager), { timeoutMs: 10_000 }).catch(() => undefined);
+      }
+    } finally {
+      this.#closed = true;
+      this.#agent.destroy();
+    }
+  }
+
+  /** Calls a method and returns the method's response element. Faults throw typed errors. */
+  async call(request: VimRequest, options: VimCallOptions = {}): Promise<XmlNode> {
+    try {
+      return await this.callRaw(request, options);
+    } catch (error) {
+      if (error instanceof VimFault) throw faultToError(error.fault, { method: request.method, ...options.context });
+      throw error;
+    }
+  }
+
+  /** Like {@link call}, but a fault throws {@link VimFault} with the vim25 fault as is. */
+  async callRaw(request: VimRequest, options: VimCallOptions = {}): Promise<XmlNode> {
+    if (this.#closed) throw new ConnectionError(this.url.host, 'the client is closed');
+    if (!NO_SESSION_METHODS.has(request.method)) await this.login(options);
+    const session = this.#session;
+    try {
+      return await this.#send(request, options);
+    } catch (error) {
+      // A session the server dropped (restart, idle timeout) is re-established once.
+      if (error instanceof VimFault && error.fault.type === 'NotAuthenticated' && session !== undefined && !NO_SESSION_METHODS.has(request.method)) {
+        if (this.#session === session) {
+          this.#session = undefined;
+          this.#cookie = undefined;
+          this.#idleCollectors = [];
+        }
+        await this.login(options);
+        return this.#send(request, options);
+      }
+      throw error;
+    }
+  }
+
+  /** Calls a `*_Task` method and returns the task reference. */
+  async startTask(request: VimRequest, options: VimCallOptions = {}): Promise<MoRef> {
+    const task = parseReturnedMoRef(await this.call(request, options));
+    if (task === undefined) throw new RemoteFaultError('InvalidResponse', `${request.method} returned no task`);
+    return task;
+  }
+
+  /** A private property collector for one wait (reused across waits; see {@link releaseCollector}). */
+  async acquireCollector(options: { signal?: AbortSignal } = {}): Promise<MoRef> {
+    const idle = this.#idleCollectors.pop();
+    if (idle) return idle;
+    const content = await this.serviceContent(options);
+    const collector = parseReturnedMoRef(await this.call(requests.createPropertyCollector(content.propertyCollector), options));
+    if (collector === undefined) throw new RemoteFaultError('InvalidResponse', 'CreatePropertyCollector returned nothing');
+    return collector;
+  }
+
+  /**
+   * Returns a collector to the pool. `healthy: false` destroys it instead (a poll on it may
+   * still be pending on the server), in the background and bounded.
+   */
+  releaseCollector(collector: MoRef, healthy: boolean): void {
+    if (healthy && this.#session) this.#idleCollectors.push(collector);
+    else if (!this.#closed) void this.call(requests.destroyPropertyCollector(collector), { timeoutMs: 30_000 }).catch(() => undefined);
+  }
+
+  /** Runs a long poll within the bound on concurrent waits. */
+  longPoll<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#waits.run(task, signal);
+  }
+
+  #send(request: VimRequest, options: VimCallOptions): Promise<XmlNode> {
+    const run = () => this.#post(request, options);
+    return request.method === 'WaitForUpdatesEx' ? run() : this.#calls.run(run, options.signal);
+  }
+
+  async #post(request: VimRequest, options: VimCallOptions): Promise<XmlNode> {
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    const started = Date.now();
+    let status: number | undefined;
+    this.#requestCount++;
+    try {
+      const response = await new Promise<{ status: number; body: string; cookie: string | undefined }>((resolve, reject) => {
+        const body = Buffer.from(request.body, 'utf8');
+        const headers: Record<string, string | number> = {
+          'content-type': 'text/xml; charset=utf-8',
+          soapaction: `"${this.#soapAction}"`,
+          'content-length': body.length,
+        };
+        if (this.#cookie) headers['cookie'] = this.#cookie;
+        const req = https.request(this.url, { method: 'POST', agent: this.#agent, headers, signal }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const setCookie = res.headers['set-cookie']?.find((line) => line.startsWith('vmware_soap_session='));
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), cookie: setCookie?.split(';')[0] });
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+      status = response.status;
+      if (response.cookie) this.#cookie = response.cookie;
+      if (!response.body.trimStart().startsWith('<')) throw new RemoteFaultError(`HTTP${response.status}`, `${request.method}: ${response.body.slice(0, 200)}`);
+      const parsed = parseSoapResponse(response.body, request.method);
+      if (parsed.kind === 'fault') throw new VimFault(parsed.fault);
+      return parsed.result;
+    } catch (error) {
+      if (error instanceof VimFault || ProvkitError.isInstance(error)) throw error;
+      if (options.signal?.aborted) throw new AbortedError(`${request.method} on ${this.url.host}`, { cause: error });
+      if (deadline.aborted) throw new TimeoutError(`${request.method} on ${this.url.host}`, timeoutMs);
+      if (error instanceof SyntaxError) throw new RemoteFaultError('InvalidResponse', error.message, { cause: error });
+      throw new ConnectionError(this.url.host, error instanceof Error ? error.message : String(error), { cause: error });
+    } finally {
+      this.#requestEvents.emit('request', { method: request.method, durationMs: Date.now() - started, status } satisfies VimRequestEvent);
+    }
+  }
+}

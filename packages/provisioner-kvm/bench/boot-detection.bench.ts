@@ -1,0 +1,64 @@
+/**
+ * Boot detection: how long after the guest's SSH server first answers does `load` notice it
+ * (`machine-booted`) and finish (`load-done`)? An independent prober, started with each load,
+ * polls the forwarded port every 50 ms for an SSH banner; its first banner is the guest's own
+ * boot time, the baseline. Five loads of the lab guest (TCG) through the lab sshd.
+ */
+import { connect } from 'node:net';
+import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { median, printTable } from './table.ts';
+
+const LOADS = 5;
+
+/** Resolves with the time the first `SSH-` banner arrives on host:port (polling every 50 ms), or rejects on `signal`. */
+async function firstBanner(host: string, port: number, signal: AbortSignal): Promise<number> {
+  while (!signal.aborted) {
+    const banner = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host, port });
+      const done = (ok: boolean): void => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(1000, () => done(false));
+      socket.once('data', (chunk: Buffer) => done(chunk.toString('latin1').startsWith('SSH-')));
+      socket.once('error', () => done(false));
+      socket.once('close', () => done(false));
+    });
+    if (banner) return performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('prober stopped before a banner');
+}
+
+const lab = await startKvmLab();
+const kvm = lab.provisioner();
+const runs: Array<{ banner: number; booted: number; done: number }> = [];
+try {
+  for (let index = 0; index < LOADS; index++) {
+    const node = await lab.newNode(`boot${index}`);
+    const stop = new AbortController();
+    let started = 0;
+    let booted = 0;
+    try {
+      started = performance.now();
+      const prober = firstBanner(node.address!.host, node.address!.port!, stop.signal);
+      await kvm.load({ node, image: lab.image, onProgress: (event) => void (event.step === 'machine-booted' && (booted = performance.now())) });
+      const done = performance.now();
+      const banner = await prober;
+      runs.push({ banner: banner - started, booted: booted - started, done: done - started });
+    } finally {
+      stop.abort();
+      await kvm.unload({ node });
+    }
+  }
+} finally {
+  await lab.close();
+}
+for (const [index, run] of runs.entries()) {
+  console.log(`load ${index + 1}: banner ${run.banner.toFixed(0)} ms, machine-booted ${run.booted.toFixed(0)} ms (+${(run.booted - run.banner).toFixed(0)}), load-done ${run.done.toFixed(0)} ms (+${(run.done - run.banner).toFixed(0)})`);
+}
+printTable(`Boot detection over ${LOADS} loads of the lab guest (TCG), medians in ms from load start`, [
+  { measure: 'machine-booted vs first SSH banner', provkit: median(runs.map((run) => run.booted)), baseline: median(runs.map((run) => run.banner)) },
+  { measure: 'load-done vs first SSH banner', provkit: median(runs.map((run) => run.done)), baseline: median(runs.map((run) => run.banner)) },
+  { measure: 'detection overhead (machine-booted - banner)', provkit: median(runs.map((run) => run.booted - run.banner)), baseline: 0 },
+], 'independent prober (guest\'s own boot)');

@@ -1,0 +1,41 @@
+/**
+ * Disk preparation of `load`: a qcow2 overlay on the library image (provkit's default) against
+ * a full copy (`diskMode: 'full'`, what a copy-based provisioner does), for library images of
+ * 1 GiB and 20 GiB virtual size with 1 GiB of data written. Both run through the provisioner's
+ * host layer over the lab sshd, as in a load. The overlay should not grow with image size.
+ */
+import { sh } from '@provkit/core';
+import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { median, printTable, type BenchRow } from './table.ts';
+
+const ROUNDS = 3;
+const lab = await startKvmLab();
+const kvm = lab.provisioner();
+const rows: BenchRow[] = [];
+try {
+  for (const virtualGiB of [1, 20]) {
+    const image = `bench${virtualGiB}g-v1`;
+    const path = kvm.library.path(image);
+    // 1 GiB of non-zero data, so a copy has real clusters to move.
+    await lab.host.run(sh`qemu-img create -q -f qcow2 ${path} ${`${virtualGiB}G`} && qemu-io -f qcow2 -c ${'write -P 0xa5 0 1G'} ${path} >/dev/null`);
+    const allocated = (await kvm.getImageSize({ image })).allocatedBytes;
+    const overlay: number[] = [];
+    const full: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const target = `${lab.nodeDiskDir}/bench-${round}.qcow2`;
+      let started = performance.now();
+      await kvm.host.createOverlay(path, target, undefined);
+      overlay.push(performance.now() - started);
+      await kvm.host.remove([target]);
+      started = performance.now();
+      await kvm.host.convert(path, target, false);
+      full.push(performance.now() - started);
+      await kvm.host.remove([target]);
+    }
+    rows.push({ measure: `${virtualGiB} GiB virtual, ${(allocated / 2 ** 30).toFixed(2)} GiB allocated: median ms of ${ROUNDS}`, provkit: median(overlay), baseline: median(full) });
+    await kvm.host.remove([path]);
+  }
+} finally {
+  await lab.close();
+}
+printTable('Disk preparation on the lab KVM host (through SSH): qcow2 overlay vs full copy', rows, 'full copy (qemu-img convert)');

@@ -1,0 +1,73 @@
+/**
+ * SSH economy of `nodeStatus` for 30 defined (stopped) domains on one KVM host: provkit's
+ * provisioner over one pooled SSH connection, against the way VCL runs host commands (a new
+ * `ssh` process, so a new TCP connection and handshake, per command) running the same virsh
+ * command. Connections are counted on the server side, from the lab sshd's log.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { shellJoin, type NodeSpec } from '@provkit/core';
+import { buildDomainXml, virshCommands } from '../src/index.ts';
+import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { printTable } from './table.ts';
+
+const NODES = 30;
+const lab = await startKvmLab();
+const kvm = lab.provisioner();
+const accepted = (): number => readFileSync(lab.sshd.logPath, 'utf8').split('\n').filter((line) => line.startsWith('Connection from ')).length;
+
+async function measure(run: () => Promise<void>): Promise<{ ms: number; connections: number }> {
+  const before = accepted();
+  const started = performance.now();
+  await run();
+  return { ms: performance.now() - started, connections: accepted() - before };
+}
+
+function sshProcess(command: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const { sshd } = lab;
+    const child = spawn('ssh', ['-i', sshd.privateKeyPath, '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`, '-o', 'BatchMode=yes', '-p', String(sshd.port), `${sshd.username}@${sshd.host}`, shellJoin(command)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 && /shut off/.test(out) ? resolve() : reject(new Error(`ssh exited ${code}: ${out}`))));
+  });
+}
+
+async function limited<T>(items: readonly T[], concurrency: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  }));
+}
+
+const nodes: NodeSpec[] = [];
+try {
+  for (let index = 0; index < NODES; index++) nodes.push(await lab.newNode(`eco${index}`));
+  // Defined, never started: status is read from libvirt; no guest is needed.
+  await Promise.all(nodes.map((node) => kvm.host.define(buildDomainXml({ name: node.name, type: 'qemu', cpus: 1, memoryBytes: 64 << 20, clock: 'utc', disks: [{ path: kvm.nodeDiskPath(node.name), format: 'qcow2', target: 'vda' }], nics: [] }))));
+  const check = async (node: NodeSpec): Promise<void> => {
+    const status = await kvm.nodeStatus({ node });
+    if (status.power !== 'off') throw new Error(`unexpected status ${JSON.stringify(status)}`);
+  };
+  const virsh = virshCommands(lab.libvirt.uri);
+  await kvm.host.runner.run(['true']); // the pool's one connection, opened before measuring
+  const provkitSequential = await measure(async () => {
+    for (const node of nodes) await check(node);
+  });
+  const provkitConcurrent = await measure(() => Promise.all(nodes.map(check)).then(() => undefined));
+  const vclSequential = await measure(async () => {
+    for (const node of nodes) await sshProcess(virsh.domState(node.name));
+  });
+  // sshd's MaxStartups throttles unauthenticated connections; 8 at a time matches the pool's channel bound.
+  const vclConcurrent = await measure(() => limited(nodes, 8, (node) => sshProcess(virsh.domState(node.name))));
+  printTable(`nodeStatus of ${NODES} defined domains on one KVM host (lab libvirtd through the lab sshd)`, [
+    { measure: 'sequential: wall ms', provkit: provkitSequential.ms, baseline: vclSequential.ms },
+    { measure: 'sequential: new TCP connections', provkit: provkitSequential.connections, baseline: vclSequential.connections },
+    { measure: 'concurrent: wall ms', provkit: provkitConcurrent.ms, baseline: vclConcurrent.ms },
+    { measure: 'concurrent: new TCP connections', provkit: provkitConcurrent.connections, baseline: vclConcurrent.connections },
+  ], 'new ssh process per command (VCL)');
+} finally {
+  await Promise.all(nodes.map((node) => kvm.unload({ node }).catch(() => undefined)));
+  await lab.close();
+}

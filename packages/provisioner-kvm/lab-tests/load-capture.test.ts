@@ -1,0 +1,107 @@
+/**
+ * The KVM provisioner against the lab's real libvirtd (reached through the lab sshd as a
+ * remote host) booting the lab's real Linux guest under TCG.
+ */
+import { sh, ImageExistsError, ImageInUseError, OperationFailedError, type NodeSpec, type ProgressEvent } from '@provkit/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KvmProvisioner } from '../src/index.ts';
+import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+
+let lab: KvmLab;
+let kvm: KvmProvisioner;
+const loaded: NodeSpec[] = [];
+
+beforeAll(async () => {
+  lab = await startKvmLab();
+  kvm = lab.provisioner();
+});
+
+afterAll(async () => {
+  for (const node of loaded) await kvm?.unload({ node }).catch(() => undefined);
+  await lab?.close();
+});
+
+/** What the host holds for a node: its domain and files in the node-disk directory, and temp files in the library. */
+async function leftovers(node: NodeSpec): Promise<{ domain: boolean; nodeFiles: string[]; libraryTemps: string[] }> {
+  const domains = (await lab.host.run(['virsh', '--connect', lab.libvirt.uri, 'list', '--all', '--name'])).stdout.split('\n');
+  const list = async (directory: string): Promise<string[]> => (await lab.host.run(sh`ls -A -- ${directory}`)).stdout.split('\n').filter(Boolean);
+  return {
+    domain: domains.includes(node.name),
+    nodeFiles: (await list(lab.nodeDiskDir)).filter((file) => file.startsWith(`${node.name}.`)),
+    libraryTemps: (await list(lab.libraryDir)).filter((file) => file.startsWith('.')),
+  };
+}
+
+describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
+  it('loads, reports ready, captures a marker into a new image, loads it on a second node, and unloads both leaving nothing', async () => {
+    const first = await lab.newNode('a');
+    const second = await lab.newNode('b');
+    const steps: ProgressEvent[] = [];
+    loaded.push(first);
+    const result = await kvm.load({ node: first, image: lab.image, onProgress: (event) => steps.push(event) });
+    expect(result).toMatchObject({ node: first.name, image: lab.image, address: first.address });
+    expect(steps.map((event) => event.step)).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+
+    const firstStatus = await kvm.nodeStatus({ node: first, image: lab.image });
+    expect(firstStatus, firstStatus.detail).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: lab.image });
+    expect(await kvm.nodeStatus({ node: first, image: 'other-v1' })).toMatchObject({ status: 'reload', ssh: true });
+    expect(await kvm.getCurrentImage({ node: first })).toBe(lab.image);
+    // The node's disk is an overlay on the library image, so the image cannot go.
+    await expect(kvm.deleteImage({ image: lab.image })).rejects.toSatisfy((error: unknown) => error instanceof ImageInUseError && error.usedBy.includes(first.name));
+
+    const marker = `marker-${Date.now()}`;
+    const guest = lab.osModule;
+    await lab.guestRunner(first).run(sh`echo ${marker} >/root/marker && sync`);
+
+    const captured = `${first.name}-v1`;
+    await expect(kvm.capture({ node: first, image: lab.image })).rejects.toBeInstanceOf(ImageExistsError);
+    const capture = await kvm.capture({ node: first, image: captured, osModule: guest });
+    expect(capture.image).toBe(captured);
+    expect(capture.sizeBytes).toBeGreaterThan(0);
+    expect(capture.virtualBytes).toBe(lab.guest.virtualBytes);
+    expect(await kvm.powerStatus({ node: first })).toBe('off');
+    expect((await kvm.listImages()).map((image) => image.name)).toEqual(expect.arrayContaining([lab.image, captured]));
+    const chain = await kvm.host.imageInfo(kvm.library.path(captured), { backingChain: true });
+    expect(chain).toHaveLength(1); // standalone: flattened, no backing file
+
+    loaded.push(second);
+    await kvm.load({ node: second, image: captured });
+    const onSecond = lab.guestRunner(second);
+    expect((await onSecond.run(['cat', '/root/marker'])).stdout.trim()).toBe(marker);
+    // Generalized at capture: the second node made its own host keys and machine id at boot.
+    expect((await onSecond.run(['cat', '/etc/machine-id'])).stdout.trim()).toMatch(/^[0-9a-f]{32}$/);
+    const secondStatus = await kvm.nodeStatus({ node: second, image: captured });
+    expect(secondStatus, secondStatus.detail).toMatchObject({ status: 'ready', currentImage: captured });
+
+    await kvm.unload({ node: first });
+    await kvm.unload({ node: second });
+    await kvm.unload({ node: second }); // idempotent
+    for (const node of [first, second]) expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
+    await kvm.deleteImage({ image: captured });
+    expect(await kvm.doesImageExist({ image: captured })).toBe(false);
+  });
+
+  it('fails a load whose guest never answers SSH with a timeout naming the step, and leaves nothing behind', async () => {
+    // The forward goes to a guest port nothing listens on: the guest boots but SSH never answers.
+    const silent = lab.provisioner({ network: { kind: 'user-forward', guestPort: 2222 } });
+    const node = await lab.newNode('silent');
+    loaded.push(node);
+    const error = await silent.load({ node, image: lab.image, bootTimeoutMs: 8000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect(error).toMatchObject({ operation: 'load', step: 'wait-for-boot', cause: { code: 'TIMEOUT' }, cleanupError: undefined });
+    expect((error as Error).message).toMatch(new RegExp(`load failed at step wait-for-boot: Timed out after 8000 ms waiting for SSH on node ${node.name}`));
+    expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
+  });
+
+  it('cleans up when a load is aborted mid-way (after power-on)', async () => {
+    const node = await lab.newNode('abort');
+    loaded.push(node);
+    const controller = new AbortController();
+    const error = await kvm
+      .load({ node, image: lab.image, signal: controller.signal, onProgress: (event) => event.step === 'powered-on' && controller.abort() })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect(error).toMatchObject({ step: 'wait-for-boot', cause: { code: 'ABORTED' }, cleanupError: undefined });
+    expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * Power operations, full-copy disks, serialization, the image library (sizes, listing,
+ * retrieval between libraries, deletion) and input validation, on the lab's real libvirtd.
+ */
+import { ImageExistsError, ImageNotFoundError, NodeExistsError, NodeNotFoundError, type CommandEvent, type NodeSpec } from '@provkit/core';
+import { provisionerImagesSuite, provisionerSafetySuite, provisionerShapeSuite } from '@provkit/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KvmProvisioner } from '../src/index.ts';
+import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+
+let lab: KvmLab;
+let kvm: KvmProvisioner;
+const loaded: NodeSpec[] = [];
+
+beforeAll(async () => {
+  lab = await startKvmLab();
+  kvm = lab.provisioner();
+});
+
+afterAll(async () => {
+  for (const node of loaded) await kvm?.unload({ node }).catch(() => undefined);
+  await lab?.close();
+});
+
+function recordCommands(): { commands: CommandEvent[]; stop: () => void } {
+  const commands: CommandEvent[] = [];
+  const listener = (event: CommandEvent): void => void commands.push(event);
+  lab.hostPool.events.on('command', listener);
+  return { commands, stop: () => lab.hostPool.events.off('command', listener) };
+}
+
+describe('KvmProvisioner input validation', () => {
+  it('refuses bad input with InvalidInputError naming the field, before running any command on the host', async () => {
+    const node = await lab.newNode('bad');
+    const { commands, stop } = recordCommands();
+    const refusals: Array<[Promise<unknown>, string]> = [
+      [kvm.load({ node: { ...node, name: 'x;reboot' }, image: lab.image }), 'node.name'],
+      [kvm.load({ node: { ...node, name: '../etc' }, image: lab.image }), 'node.name'],
+      [kvm.load({ node, image: '../../etc/shadow-v1' }), 'image'],
+      [kvm.load({ node, image: lab.image, size: { cpus: 1, memoryBytes: 0 } }), 'size.memoryBytes'],
+      [kvm.load({ node, image: lab.image, size: { cpus: 0, memoryBytes: 1 << 30 } }), 'size.cpus'],
+      [kvm.load({ node: { ...node, mac: '01:00:5e:00:00:01' }, image: lab.image }), 'node.mac'],
+      [kvm.load({ node: { ...node, address: { host: 'a b', port: 22 } }, image: lab.image }), 'node.address.host'],
+      [kvm.load({ node: { name: node.name }, image: lab.image }), 'node.address'],
+      [kvm.capture({ node, image: 'no-revision' }), 'image'],
+      [kvm.powerOff({ node, mode: 'gentle' as never }), 'mode'],
+      [kvm.deleteImage({ image: 'x y-v1' }), 'image'],
+      [kvm.retrieveImage({ image: lab.image, from: {} }), 'from'],
+      [kvm.retrieveImage({ image: lab.image, from: kvm }), 'from'],
+    ];
+    for (const [refusal, field] of refusals) await expect(refusal).rejects.toMatchObject({ name: 'InvalidInputError', field });
+    stop();
+    expect(commands).toEqual([]);
+  });
+
+  it('refuses a disk smaller than the image and an unknown image before creating anything', async () => {
+    const node = await lab.newNode('small');
+    await expect(kvm.load({ node, image: lab.image, size: { cpus: 1, memoryBytes: 128 << 20, diskBytes: 1 << 20 } })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'size.diskBytes' });
+    await expect(kvm.load({ node, image: 'absent-v1' })).rejects.toBeInstanceOf(ImageNotFoundError);
+    await expect(kvm.powerStatus({ node })).rejects.toBeInstanceOf(NodeNotFoundError);
+  });
+});
+
+describe('KvmProvisioner power and full copies', () => {
+  it('loads a full copy, serializes a concurrent load of the same node, and powers it off gracefully, on, reset and off hard', async () => {
+    const node = await lab.newNode('power');
+    loaded.push(node);
+    const [first, second] = await Promise.allSettled([
+      kvm.load({ node, image: lab.image, diskMode: 'full', size: { cpus: 1, memoryBytes: 160 << 20, diskBytes: 512 << 20 } }),
+      kvm.load({ node, image: lab.image, diskMode: 'full' }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    // Serialized on the node: the second load ran after the first and found the node defined.
+    expect(second).toMatchObject({ status: 'rejected', reason: expect.any(NodeExistsError) });
+    const chain = await kvm.host.imageInfo(kvm.nodeDiskPath(node.name), { backingChain: true });
+    expect(chain).toHaveLength(1); // a full copy has no backing file
+    expect(chain![0]!.virtualBytes).toBe(512 << 20); // grown to the requested disk size
+
+    const started = Date.now();
+    await kvm.powerOff({ node, mode: 'graceful', timeoutMs: 60_000 });
+    const gracefulMs = Date.now() - started;
+    expect(await kvm.powerStatus({ node })).toBe('off');
+    // libvirt's reason says the guest shut itself down (ACPI), not that the plug was pulled.
+    expect((await lab.host.run(['virsh', '--connect', lab.libvirt.uri, 'domstate', '--reason', node.name])).stdout.trim()).toBe('shut off (shutdown)');
+    await kvm.powerOn({ node });
+    expect(await kvm.powerStatus({ node })).toBe('on');
+    await kvm.powerReset({ node });
+    expect(await kvm.powerStatus({ node })).toBe('on');
+    await kvm.powerOff({ node, mode: 'hard' });
+    expect(await kvm.powerStatus({ node })).toBe('off');
+    await kvm.powerOff({ node, mode: 'hard' }); // already off: nothing to do
+    expect(gracefulMs).toBeLessThan(60_000);
+    expect((await lab.host.run(['virsh', '--connect', lab.libvirt.uri, 'domstate', '--reason', node.name])).stdout.trim()).toBe('shut off (destroyed)');
+    await kvm.unload({ node });
+    await expect(kvm.powerStatus({ node })).rejects.toBeInstanceOf(NodeNotFoundError);
+  });
+});
+
+describe('KvmProvisioner image library', () => {
+  it('reports sizes, lists images by base, retrieves an image from another library verified by checksum, and deletes it', async () => {
+    const size = await kvm.getImageSize({ image: lab.image });
+    expect(size.virtualBytes).toBe(lab.guest.virtualBytes);
+    expect(size.allocatedBytes).toBeGreaterThan(0);
+    expect(await kvm.listImages({ base: 'labguest' })).toEqual([{ name: lab.image, base: 'labguest', revision: 1, format: 'qcow2', ...size }]);
+    expect(await kvm.listImages({ base: 'other' })).toEqual([]);
+
+    const otherLibrary = `${lab.runDir}/library-2`;
+    await lab.host.run(['mkdir', '-p', otherLibrary]);
+    const other = lab.provisioner({ libraryDir: otherLibrary });
+    expect(await other.doesImageExist({ image: lab.image })).toBe(false);
+    await other.retrieveImage({ image: lab.image, from: kvm });
+    // Same content (checksums below); the file system may allocate the copy differently.
+    expect((await other.getImageSize({ image: lab.image })).virtualBytes).toBe(size.virtualBytes);
+    const digests = await lab.host.run(['sha256sum', kvm.library.path(lab.image), other.library.path(lab.image)]);
+    const [a, b] = digests.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    expect(a).toBe(b);
+    await expect(other.retrieveImage({ image: lab.image, from: kvm })).rejects.toBeInstanceOf(ImageExistsError);
+    await expect(other.retrieveImage({ image: 'absent-v1', from: kvm })).rejects.toBeInstanceOf(ImageNotFoundError);
+    expect((await lab.host.run(['ls', '-A', otherLibrary])).stdout.trim()).toBe(`${lab.image}.qcow2`); // no temp file left
+
+    await other.deleteImage({ image: lab.image });
+    expect(await other.doesImageExist({ image: lab.image })).toBe(false);
+    await expect(other.deleteImage({ image: lab.image })).rejects.toBeInstanceOf(ImageNotFoundError);
+    await expect(kvm.getImageSize({ image: 'absent-v1' })).rejects.toBeInstanceOf(ImageNotFoundError);
+  });
+});
+
+// The published conformance suites that need no booted node (the lifecycle suite creates users,
+// which the test-only OS module of this lab does not support).
+const conformance = {
+  describe,
+  it,
+  createProvisioner: () => lab.provisioner(),
+  image: 'labguest-v1',
+  newNode: () => ({ name: `pklab-conf-${Math.random().toString(36).slice(2, 8)}`, address: { host: '127.0.0.1', port: 2 } }),
+  newImageName: () => `pklab-conf-${Date.now()}-v1`,
+};
+provisionerShapeSuite(conformance);
+provisionerImagesSuite(conformance);
+provisionerSafetySuite(conformance);
+

@@ -1,0 +1,107 @@
+/**
+ * Lab wiring shared by the KVM provisioner's lab tests and benchmarks: the lab's libvirtd
+ * reached through the lab sshd (as a remote KVM host), a fresh library and node-disk directory
+ * per run holding the lab guest image, and the test-only OS module reaching guests over SSH.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sh, SshPool, sshRunnerFactory, type CommandRunner, type NodeSpec } from '@provkit/core';
+import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { KvmProvisioner, type KvmProvisionerOptions } from '../../src/index.ts';
+import { LabGuestOsModule } from './lab-guest-os-module.ts';
+
+/** Everything a lab test needs; `close()` removes the run's directories and closes connections. */
+export interface KvmLab {
+  sshd: SshdLabState;
+  libvirt: LibvirtLabState;
+  guest: KvmGuestLabState;
+  hostPool: SshPool;
+  guestPool: SshPool;
+  host: CommandRunner;
+  osModule: LabGuestOsModule;
+  /** Runs commands in a node's guest over SSH (the OS module's own connections). */
+  guestRunner: (node: NodeSpec) => CommandRunner;
+  /** Run directory on the host: `library/` and `nodes/` under it. */
+  runDir: string;
+  libraryDir: string;
+  nodeDiskDir: string;
+  /** The lab guest's image name in the library. */
+  image: string;
+  provisioner: (overrides?: Partial<KvmProvisionerOptions>) => KvmProvisioner;
+  /** A fresh node name (with the lab's domain prefix) and a free forwarded SSH port. */
+  newNode: (label: string) => Promise<NodeSpec>;
+  close: () => Promise<void>;
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startKvmLab(): Promise<KvmLab> {
+  const sshd = await ensureLabService<SshdLabState>('sshd');
+  const libvirt = await ensureLabService<LibvirtLabState>('libvirt');
+  const guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
+  const hostPool = new SshPool({ maxChannelsPerConnection: 8 });
+  const host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
+  // Guests: short connect timeout (a booting guest is polled), host keys recorded on first use.
+  const guestPool = new SshPool({ connectTimeoutMs: 5000 });
+  const knownHosts = join(mkdtempSync(join(tmpdir(), 'provkit-kvm-lab-')), 'known_hosts');
+  const guestRunner = sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } });
+  const osModule = new LabGuestOsModule({ runnerFor: guestRunner });
+  const run = `${libvirt.domainPrefix}${randomBytes(3).toString('hex')}`;
+  const runDir = `${libvirt.imagesDir}/provkit-${run}`;
+  const libraryDir = `${runDir}/library`;
+  const nodeDiskDir = `${runDir}/nodes`;
+  const image = guest.imageName;
+  await host.run(sh`mkdir -p -- ${libraryDir} ${nodeDiskDir} && cp -- ${guest.imagePath} ${`${libraryDir}/${image}.qcow2`}`);
+  let counter = 0;
+  return {
+    sshd,
+    libvirt,
+    guest,
+    hostPool,
+    guestPool,
+    host,
+    osModule,
+    guestRunner,
+    runDir,
+    libraryDir,
+    nodeDiskDir,
+    image,
+    provisioner: (overrides = {}) =>
+      new KvmProvisioner({
+        runner: host,
+        libraryDir,
+        nodeDiskDir,
+        uri: libvirt.uri,
+        domainType: libvirt.domainType,
+        network: { kind: 'user-forward' },
+        directKernelBoot: { kernel: guest.kernelPath, initrd: guest.initrdPath, cmdline: guest.kernelCmdline },
+        defaultSize: { cpus: 1, memoryBytes: 192 * 1024 * 1024 },
+        osModule,
+        bootTimeoutMs: 120_000,
+        shutdownTimeoutMs: 60_000,
+        ...overrides,
+      }),
+    newNode: async (label) => ({ name: `${run}-${label}-${++counter}`, address: { host: '127.0.0.1', port: await freePort() } }),
+    close: async () => {
+      try {
+        await host.run(sh`rm -rf -- ${runDir}`);
+      } finally {
+        await guestPool.close();
+        await hostPool.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * `@provkit/provisioner-kvm`: a provkit provisioner for libvirt/QEMU hosts, driven through
+ * `virsh` and `qemu-img` over a command runner (SSH to the host, or local).
+ *
+ * ```ts
+ * const pool = new SshPool();
+ * const kvm = new KvmProvisioner({
+ *   runner: pool.runner({ host: 'kvm1.example.org', username: 'root', privateKeyPath, hostKey: { kind: 'known-hosts', path: knownHosts } }),
+ *   libraryDir: '/var/lib/libvirt/images/library',
+ *   nodeDiskDir: '/var/lib/libvirt/images/nodes',
+ *   network: { kind: 'bridge', bridge: 'br0' },
+ *   osModule,
+ * });
+ * await kvm.load({ node: { name: 'web-1', address: { host: '10.0.0.21' } }, image: 'debian12-v3' });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { KvmProvisioner } from './kvm-provisioner.ts';
+export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
+export { KvmHost, type HostCallOptions } from './kvm-host.ts';
+export { ImageLibrary } from './image-library.ts';
+export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
+export { escapeXml, xml, XmlFragment, type XmlValue } from './translation/xml.ts';
+export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice } from './translation/virsh-output.ts';
+export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
+export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
+export { assertMacAddress, macForNode } from './translation/mac-address.ts';

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { CommandFailedError, sh, tail, type CommandResult, type CommandRunner } from '@provkit/core';
+import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
+import { isNoSuchDomain, parseDomBlkList, parseDomState, parseNameList, parseRecordedImage, type BlockDevice, type DomainState } from './translation/virsh-output.ts';
+
+/** Options every host call takes. */
+export interface HostCallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/**
+ * The libvirt host as typed calls: each runs one `virsh`/`qemu-img`/coreutils command through
+ * the command runner (SSH to the host, or local) and parses its output with the pure
+ * translation layer. It holds no state of its own.
+ */
+export class KvmHost {
+  readonly runner: CommandRunner;
+  readonly uri: string;
+  readonly #virsh: ReturnType<typeof virshCommands>;
+
+  constructor(runner: CommandRunner, uri: string) {
+    this.runner = runner;
+    this.uri = uri;
+    this.#virsh = virshCommands(uri);
+  }
+
+  /** The domain's state, or undefined when no such domain is defined. */
+  async domainState(name: string, options: HostCallOptions = {}): Promise<DomainState | undefined> {
+    const result = await this.runner.run(this.#virsh.domState(name), { ...options, check: false });
+    if (result.exitCode !== 0 && isNoSuchDomain(result.stderr)) return undefined;
+    if (result.exitCode !== 0) throw this.#failed(result);
+    return parseDomState(result.stdout).state;
+  }
+
+  async listDomains(options: HostCallOptions = {}): Promise<string[]> {
+    return parseNameList((await this.runner.run(this.#virsh.listAllNames(), options)).stdout);
+  }
+
+  /** Defines a domain from XML passed on standard input. */
+  async define(domainXml: string, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.defineFromStdin(), { ...options, stdin: domainXml });
+  }
+
+  async start(name: string, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.start(name), options);
+  }
+
+  /** Asks the guest to shut down (ACPI power button). */
+  async shutdown(name: string, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.shutdown(name), options);
+  }
+
+  /** Pulls the plug; a domain that is already off is not an error. */
+  async destroy(name: string, options: HostCallOptions = {}): Promise<void> {
+    const result = await this.runner.run(this.#virsh.destroy(name), { ...options, check: false });
+    if (result.exitCode === 0 || isNoSuchDomain(result.stderr) || /domain is not running/i.test(result.stderr)) return;
+    throw this.#failed(result);
+  }
+
+  async reset(name: string, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.reset(name), options);
+  }
+
+  /** Removes the definition; an undefined domain is not an error. */
+  async undefine(name: string, options: HostCallOptions = {}): Promise<void> {
+    const result = await this.runner.run(this.#virsh.undefine(name), { ...options, check: false });
+    if (result.exitCode === 0 || isNoSuchDomain(result.stderr)) return;
+    throw this.#failed(result);
+  }
+
+  async blockDevices(name: string, options: HostCallOptions = {}): Promise<BlockDevice[]> {
+    return parseDomBlkList((await this.runner.run(this.#virsh.domBlkList(name), options)).stdout);
+  }
+
+  /** The image provkit recorded in the domain's metadata at load. */
+  async recordedImage(name: string, options: HostCallOptions = {}): Promise<string | undefined> {
+    return parseRecordedImage((await this.runner.run(this.#virsh.dumpXml(name), options)).stdout);
+  }
+
+  /** The image and its backing chain, or undefined when the file does not exist. */
+  async imageInfo(path: string, options: HostCallOptions & { backingChain?: boolean } = {}): Promise<QemuImageInfo[] | undefined> {
+    if (!(await this.fileExists(path, options))) return undefined;
+    return parseQemuImgInfo((await this.runner.run(qemuImgInfo(path, { backingChain: options.backingChain ?? false }), options)).stdout);
+  }
+
+  async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(qemuImgCreateOverlay(backing, overlay, sizeBytes), options);
+  }
+
+  async convert(source: string, target: string, compress: boolean, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(qemuImgConvert(source, target, { compress }), options);
+  }
+
+  async resize(path: string, sizeBytes: number, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(qemuImgResize(path, sizeBytes), options);
+  }
+
+  async fileExists(path: string, options: HostCallOptions = {}): Promise<boolean> {
+    return (await this.runner.run(sh`test -f ${path}`, { ...options, check: false })).exitCode === 0;
+  }
+
+  /** Deletes files; missing ones are fine. */
+  async remove(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
+    if (paths.length > 0) await this.runner.run(sh`rm -f -- ${paths}`, options);
+  }
+
+  /**
+   * Gives `from` the name `to` only if `to` does not exist yet: a hard link fails on an
+   * existing name, so two racing captures can never overwrite each other. Returns false when
+   * `to` existed (and leaves `from` in place for the caller to delete).
+   */
+  async renameNoClobber(from: string, to: string, options: HostCallOptions = {}): Promise<boolean> {
+    await this.runner.run(sh`sync -- ${from}`, options);
+    const linked = await this.runner.run(sh`ln -- ${from} ${to}`, { ...options, check: false });
+    if (linked.exitCode !== 0) {
+      if ((await this.runner.run(sh`test -e ${to}`, { ...options, check: false })).exitCode === 0) return false;
+      await this.runner.run(sh`ln -- ${from} ${to}`, options);
+    }
+    await this.runner.run(sh`rm -f -- ${from} && sync -- ${to}`, options);
+    return true;
+  }
+
+  /** Names (not paths) of the regular files in `directory` ending in `suffix`. */
+  async listFiles(directory: string, suffix: string, options: HostCallOptions = {}): Promise<string[]> {
+    const result = await this.runner.run(sh`find ${directory} -maxdepth 1 -type f -name ${`*${suffix}`} -printf '%f\n'`, options);
+    return parseNameList(result.stdout).sort();
+  }
+
+  /** qemu-img info of every file in `paths`, in one command (library listings, in-use checks). */
+  async imageInfos(paths: readonly string[], options: HostCallOptions = {}): Promise<Map<string, QemuImageInfo>> {
+    const infos = new Map<string, QemuImageInfo>();
+    if (paths.length === 0) return infos;
+    const result = await this.runner.run(sh`for f in ${paths}; do qemu-img info --force-share --output=json -- "$f" | tr -d '\n'; echo; done`, options);
+    for (const line of result.stdout.split('\n').filter(Boolean)) {
+      const [info] = parseQemuImgInfo(line);
+      infos.set(info!.filename, info!);
+    }
+    return infos;
+  }
+
+  async sha256(path: string, options: HostCallOptions = {}): Promise<string> {
+    const digest = /^([0-9a-f]{64})\s/.exec((await this.runner.run(sh`sha256sum -- ${path}`, options)).stdout)?.[1];
+    if (!digest) throw new Error(`sha256sum printed no digest for ${path}`);
+    return digest;
+  }
+
+  #failed(result: CommandResult): CommandFailedError {
+    return new CommandFailedError({ command: result.command, target: this.runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
+  }
+
+  async mkdirs(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(sh`mkdir -p -- ${paths}`, options);
+  }
+}
+
+/** A temp file name beside `finalPath`, hidden (leading dot) so listings never show it as an image. */
+export function tempPathFor(directory: string, name: string): string {
+  return `${directory}/.${name}.part-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,109 @@
+import { assertAbsolutePath, assertName, assertPort, assertPositiveInteger, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+
+/**
+ * How a node's NIC reaches the network:
+ * - `bridge` / `network`: a libvirt-managed NIC on a host bridge or libvirt network (production;
+ *   `node.address` is the guest's own address);
+ * - `user-forward`: QEMU user networking with `node.address` (host:port on the hypervisor)
+ *   forwarded to the guest's SSH port — for labs and hosts without a bridge. Needs machine `pc`.
+ */
+export type KvmNetwork = { kind: 'bridge'; bridge: string } | { kind: 'network'; network: string } | { kind: 'user-forward'; guestPort?: number; pciSlot?: number };
+
+/** Boot a kernel file on the host instead of the disk's boot loader (small test guests). */
+export interface KvmDirectKernelBoot {
+  kernel: string;
+  initrd?: string;
+  cmdline?: string;
+}
+
+/** Settings of a {@link KvmProvisioner}. */
+export interface KvmProvisionerOptions {
+  /** Runs commands on the libvirt host: `pool.runner({...})` for a remote host, `new LocalRunner()` for this one. */
+  runner: CommandRunner;
+  /** The image library on the host: `<image>.qcow2` files. */
+  libraryDir: string;
+  /** Where nodes' own disks (overlays, full copies) live on the host. */
+  nodeDiskDir: string;
+  /** libvirt URI on the host (default `qemu:///system`). */
+  uri?: string;
+  /** `kvm` (default) or `qemu` (TCG, for hosts without usable hardware virtualization). */
+  domainType?: 'kvm' | 'qemu';
+  /** Machine type (default `pc`). */
+  machine?: string;
+  /** NIC of every node (default `{ kind: 'network', network: 'default' }`). */
+  network?: KvmNetwork;
+  /** Guest clock: `utc` (default; Linux) or `localtime` (Windows). */
+  clock?: 'utc' | 'localtime';
+  /** Hardware when a load gives no size (default 1 cpu, 1 GiB). */
+  defaultSize?: Omit<SizeSpec, 'diskBytes'>;
+  directKernelBoot?: KvmDirectKernelBoot;
+  /** Keep each node's serial console output in `<nodeDiskDir>/<node>.console.log` (default true). */
+  consoleLog?: boolean;
+  /** The OS module used when an operation names none. */
+  osModule?: OsModuleV1;
+  /** Bound on the wait for a booting node's SSH (default 300 s). */
+  bootTimeoutMs?: number;
+  /** Bound on a guest's own shutdown at capture (default 300 s). */
+  shutdownTimeoutMs?: number;
+  /** Bound on each host command (default 1 h: full copies and captures of big disks take long). */
+  commandTimeoutMs?: number;
+  events?: ProvkitEmitter;
+}
+
+/** {@link KvmProvisionerOptions} validated, with defaults filled in. */
+export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
+
+const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
+
+/** Validates a size (cpus, memory, optional disk) and names the bad field. */
+export function assertSize(field: string, size: Partial<SizeSpec>): void {
+  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 256);
+  if (size.memoryBytes !== undefined) {
+    assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
+    if (size.memoryBytes < MIN_MEMORY_BYTES) throw new InvalidInputError(`${field}.memoryBytes`, `${size.memoryBytes} bytes is below the 16 MiB a guest needs`);
+  }
+  if (size.diskBytes !== undefined) assertPositiveInteger(`${field}.diskBytes`, size.diskBytes);
+}
+
+/** Validates the provisioner's settings before it touches anything. */
+export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
+  if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
+  const network = options.network ?? { kind: 'network', network: 'default' };
+  if (network.kind === 'bridge') assertName('network.bridge', network.bridge);
+  else if (network.kind === 'network') assertName('network.network', network.network);
+  else if (network.kind === 'user-forward') {
+    if (network.guestPort !== undefined) assertPort('network.guestPort', network.guestPort);
+    if (network.pciSlot !== undefined) assertPositiveInteger('network.pciSlot', network.pciSlot, 31);
+  } else throw new InvalidInputError('network.kind', `unknown network kind ${JSON.stringify((network as { kind: unknown }).kind)}`);
+  if (options.domainType !== undefined && options.domainType !== 'kvm' && options.domainType !== 'qemu') throw new InvalidInputError('domainType', 'must be kvm or qemu');
+  if (options.clock !== undefined && options.clock !== 'utc' && options.clock !== 'localtime') throw new InvalidInputError('clock', 'must be utc or localtime');
+  if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${JSON.stringify(options.uri)} is not a libvirt URI`);
+  if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${JSON.stringify(options.machine)} is not a machine type`);
+  const defaultSize = options.defaultSize ?? { cpus: 1, memoryBytes: 1024 ** 3 };
+  assertSize('defaultSize', defaultSize);
+  if (options.directKernelBoot) {
+    assertAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
+    if (options.directKernelBoot.initrd !== undefined) assertAbsolutePath('directKernelBoot.initrd', options.directKernelBoot.initrd);
+  }
+  for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs]] as const) {
+    if (value !== undefined) assertPositiveInteger(field, value);
+  }
+  const settings: KvmSettings = {
+    runner: options.runner,
+    libraryDir: assertAbsolutePath('libraryDir', options.libraryDir).replace(/\/+$/, ''),
+    nodeDiskDir: assertAbsolutePath('nodeDiskDir', options.nodeDiskDir).replace(/\/+$/, ''),
+    uri: options.uri ?? 'qemu:///system',
+    domainType: options.domainType ?? 'kvm',
+    machine: options.machine ?? 'pc',
+    network,
+    clock: options.clock ?? 'utc',
+    defaultSize,
+    consoleLog: options.consoleLog ?? true,
+    bootTimeoutMs: options.bootTimeoutMs ?? 300_000,
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 300_000,
+    commandTimeoutMs: options.commandTimeoutMs ?? 3_600_000,
+  };
+  if (options.osModule) settings.osModule = options.osModule;
+  if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;
+  return settings;
+}

@@ -1,0 +1,450 @@
+import {
+  assertHost,
+  assertImageName,
+  assertName,
+  assertPort,
+  assertPositiveInteger,
+  BaseProvisioner,
+  ImageExistsError,
+  ImageInUseError,
+  ImageNotFoundError,
+  InvalidInputError,
+  InvalidStateError,
+  KeyedMutex,
+  NodeExistsError,
+  NodeNotFoundError,
+  OperationFailedError,
+
+  throwIfAborted,
+  TimeoutError,
+  waitFor,
+  type CaptureOptions,
+  type CaptureResult,
+  type ImageInfo,
+  type ImageOperationOptions,
+  type ImageSize,
+  type ListImagesOptions,
+  type LoadOptions,
+  type LoadResult,
+  type NodeOperationOptions,
+  type NodeSpec,
+  type NodeStatusOptions,
+  type NodeStatusResult,
+  type OsModuleV1,
+  type PowerOffOptions,
+  type PowerState,
+  type RetrieveImageOptions,
+  type SizeSpec,
+} from '@provkit/core';
+import { ImageLibrary } from './image-library.ts';
+import { KvmHost, tempPathFor } from './kvm-host.ts';
+import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
+import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
+import { assertMacAddress, macForNode } from './translation/mac-address.ts';
+import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
+
+/** Bound on the commands that undo a failed operation (they run even after an abort). */
+const CLEANUP_TIMEOUT_MS = 120_000;
+const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
+
+/** A node with its validated name and address. */
+interface CheckedNode extends NodeSpec {
+  mac: string;
+}
+
+/**
+ * Provisioner for a libvirt/QEMU host, driven through `virsh` and `qemu-img` over a command
+ * runner (SSH to the host, or local). Nodes get a qcow2 overlay on a library image (or a full
+ * copy), a domain from the pure XML builder, and are waited for over SSH through the OS module.
+ * Operations on one node, and on one image, are serialized; different nodes run in parallel.
+ */
+export class KvmProvisioner extends BaseProvisioner {
+  readonly provider = 'kvm';
+  readonly settings: KvmSettings;
+  readonly host: KvmHost;
+  readonly library: ImageLibrary;
+  readonly #locks = new KeyedMutex();
+
+  constructor(options: KvmProvisionerOptions) {
+    const settings = resolveSettings(options);
+    super({ linkedClones: true, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: true, discoversAddress: false }, options.events);
+    this.settings = settings;
+    this.host = new KvmHost(settings.runner, settings.uri);
+    this.library = new ImageLibrary(this.host, settings.libraryDir, settings.nodeDiskDir);
+  }
+
+  /** The node's own system disk on the host. */
+  nodeDiskPath(name: string): string {
+    return `${this.settings.nodeDiskDir}/${name}.qcow2`;
+  }
+
+  /** Where the node's serial console output is kept on the host. */
+  consoleLogPath(name: string): string {
+    return `${this.settings.nodeDiskDir}/${name}.console.log`;
+  }
+
+  // ---- load ----------------------------------------------------------------------------
+
+  async load(options: LoadOptions): Promise<LoadResult> {
+    const node = checkNode(options.node);
+    const image = assertImageName('image', options.image);
+    if (options.size !== undefined) assertSize('size', options.size);
+    const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
+    const diskMode = options.diskMode ?? 'linked';
+    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    const osModule = this.#osModule(options.osModule);
+    if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    throwIfAborted(options.signal, `load of ${node.name}`);
+    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, osModule, bootTimeoutMs), options.signal);
+  }
+
+  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
+    const started = Date.now();
+    const signal = options.signal;
+    const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
+    const libraryPath = this.library.path(image);
+    const diskPath = this.nodeDiskPath(node.name);
+
+    // Checks that need the host but change nothing: a failure here leaves nothing to undo.
+    const chain = await this.host.imageInfo(libraryPath, call);
+    if (!chain) throw new ImageNotFoundError(image, this.library.where);
+    const imageBytes = chain[0]!.virtualBytes;
+    if (size.diskBytes !== undefined && size.diskBytes < imageBytes) {
+      throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${imageBytes}`);
+    }
+    if ((await this.host.domainState(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
+    if (await this.host.fileExists(diskPath, call)) throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
+
+    const progress = this.progress('load', { node: node.name, image }, options.onProgress);
+    progress.step('started', `${diskMode} disk from ${libraryPath}`);
+    let step = 'prepare-disk';
+    let created = false;
+    try {
+      await this.#locks.run(
+        `image:${image}`,
+        async () => {
+          if (!(await this.host.fileExists(libraryPath, call))) throw new ImageNotFoundError(image, this.library.where);
+          created = true;
+          const grow = size.diskBytes !== undefined && size.diskBytes > imageBytes ? size.diskBytes : undefined;
+          if (diskMode === 'linked') {
+            await this.host.createOverlay(libraryPath, diskPath, grow, call);
+          } else {
+            await this.host.convert(libraryPath, diskPath, false, call);
+            if (grow !== undefined) await this.host.resize(diskPath, grow, call);
+          }
+        },
+        signal,
+      );
+      progress.step('disk-prepared', diskPath);
+
+      step = 'define-domain';
+      await this.host.define(buildDomainXml(this.#domainSpec(node, image, size, diskPath)), call);
+      progress.step('domain-defined');
+
+      step = 'power-on';
+      await this.host.start(node.name, call);
+      progress.step('powered-on');
+
+      step = 'wait-for-boot';
+      await this.#waitForBoot(node, osModule, bootTimeoutMs, signal);
+      progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
+
+      step = 'post-load';
+      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(signal ? { signal } : {}) });
+      progress.step('post-load-done');
+    } catch (error) {
+      if (!created) throw error;
+      let cleanupError: unknown;
+      await this.#removeNode(node.name).catch((failure: unknown) => {
+        cleanupError = failure;
+      });
+      progress.step('load-failed', `at ${step}; ${cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
+      throw new OperationFailedError('load', step, error, cleanupError);
+    }
+    progress.step('load-done');
+    return { node: node.name, image, address: { host: node.address!.host, port: node.address!.port ?? 22 }, durationMs: Date.now() - started };
+  }
+
+  #domainSpec(node: CheckedNode, image: string, size: SizeSpec, diskPath: string): DomainSpec {
+    const network = this.settings.network;
+    const spec: DomainSpec = {
+      name: node.name,
+      type: this.settings.domainType,
+      cpus: size.cpus,
+      memoryBytes: size.memoryBytes,
+      machine: this.settings.machine,
+      clock: this.settings.clock,
+      disks: [{ path: diskPath, format: 'qcow2', target: 'vda' }],
+      nics: network.kind === 'user-forward' ? [] : [{ mac: node.mac, source: network }],
+      serial: this.settings.consoleLog ? { logFile: this.consoleLogPath(node.name) } : {},
+      metadata: { image },
+    };
+    if (network.kind === 'user-forward') {
+      spec.userNetForwards = [{ mac: node.mac, hostAddress: node.address!.host, hostPort: node.address!.port ?? 22, guestPort: network.guestPort ?? 22, ...(network.pciSlot ? { pciSlot: network.pciSlot } : {}) }];
+    }
+    if (this.settings.directKernelBoot) spec.directKernelBoot = this.settings.directKernelBoot;
+    return spec;
+  }
+
+  /**
+   * Polls until the guest runs a command over SSH (the OS module's bounded wait, retried with
+   * backoff), and fails at once when the domain stops running meanwhile.
+   */
+  async #waitForBoot(node: CheckedNode, osModule: OsModuleV1, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await waitFor({
+      what: `SSH on node ${node.name} at ${node.address!.host}:${node.address!.port ?? 22}`,
+      timeoutMs,
+      initialDelayMs: 100,
+      maxDelayMs: 1000,
+      ...(signal ? { signal } : {}),
+      poll: async ({ signal: pollSignal }) => {
+        const state = await this.host.domainState(node.name, { signal: pollSignal });
+        if (state !== 'running') throw new InvalidStateError(`node ${node.name} is ${state ?? 'no longer defined'} while booting`);
+        const remaining = Math.max(1, deadline - Date.now());
+        await osModule.waitForResponse({ node, timeoutMs: Math.min(15_000, remaining), signal: pollSignal });
+        return { done: true, value: undefined };
+      },
+    });
+  }
+
+  /** Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir). */
+  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS)): Promise<void> {
+    const call = { signal };
+    const disks = new Set([this.nodeDiskPath(name), this.consoleLogPath(name)]);
+    const state = await this.host.domainState(name, call);
+    if (state !== undefined) {
+      for (const device of await this.host.blockDevices(name, call)) {
+        if (device.source?.startsWith(`${this.settings.nodeDiskDir}/`)) disks.add(device.source);
+      }
+      if (state !== 'shut off') await this.host.destroy(name, call);
+      await this.host.undefine(name, call);
+    }
+    await this.host.remove([...disks], call);
+  }
+
+  // ---- status and power ----------------------------------------------------------------
+
+  async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    const node = checkNode(options.node);
+    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const call = options.signal ? { signal: options.signal } : {};
+    const state = await this.host.domainState(node.name, call);
+    if (state === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} is not defined on the host` };
+    const power = powerStateOf(state);
+    if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${node.name} is ${state}` };
+    const osModule = this.settings.osModule;
+    if (!osModule) return { status: 'reload', power, ssh: false, detail: 'no OS module configured: the guest cannot be checked' };
+    if (!node.address) return { status: 'reload', power, ssh: false, detail: 'the node has no address to check its SSH' };
+    const image = wanted ?? (await this.host.recordedImage(node.name, call));
+    const probeSignal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
+    let current;
+    try {
+      current = await osModule.readCurrentImage({ node, signal: probeSignal });
+    } catch (error) {
+      throwIfAborted(options.signal, `status of ${node.name}`);
+      return { status: 'reload', power, ssh: false, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (!current) return { status: 'reload', power, ssh: true, detail: 'the guest has no currentimage.txt' };
+    const base = { power, ssh: true, currentImage: current.image };
+    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
+    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
+    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+  }
+
+  async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    return powerStateOf(await this.#existingState(checkNode(options.node).name, options.signal));
+  }
+
+  async powerOn(options: NodeOperationOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    await this.#locks.run(`node:${name}`, async () => {
+      const state = await this.#existingState(name, options.signal);
+      if (state === 'paused' || state === 'pmsuspended') throw new InvalidStateError(`node ${name} is ${state}; resume it instead`);
+      if (powerStateOf(state) === 'off') await this.host.start(name, options);
+    }, options.signal);
+  }
+
+  async powerOff(options: PowerOffOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    const mode = options.mode ?? 'graceful';
+    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs);
+    await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
+  }
+
+  async #powerOff(name: string, mode: 'graceful' | 'hard', timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const state = await this.#existingState(name, signal);
+    if (powerStateOf(state) === 'off') return;
+    if (mode === 'graceful' && state !== 'paused') {
+      await this.host.shutdown(name, { signal });
+      try {
+        await this.#waitForOff(name, timeoutMs, signal);
+        return;
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name });
+      }
+    }
+    await this.host.destroy(name, { signal });
+  }
+
+  override async powerReset(options: NodeOperationOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    await this.#locks.run(`node:${name}`, async () => {
+      const state = await this.#existingState(name, options.signal);
+      if (powerStateOf(state) === 'off') await this.host.start(name, options);
+      else await this.host.reset(name, options);
+    }, options.signal);
+  }
+
+  override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    const { name } = checkNode(options.node);
+    await this.#existingState(name, options.signal);
+    return this.host.recordedImage(name, options.signal ? { signal: options.signal } : {});
+  }
+
+  async unload(options: NodeOperationOptions): Promise<void> {
+    const { name } = checkNode(options.node);
+    throwIfAborted(options.signal, `unload of ${name}`);
+    await this.#locks.run(`node:${name}`, async () => {
+      const progress = this.progress('unload', { node: name });
+      await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined);
+      progress.step('unload-done');
+    }, options.signal);
+  }
+
+  async #existingState(name: string, signal: AbortSignal | undefined): Promise<DomainState> {
+    const state = await this.host.domainState(name, signal ? { signal } : {});
+    if (state === undefined) throw new NodeNotFoundError(name);
+    return state;
+  }
+
+  async #waitForOff(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    await waitFor({
+      what: `node ${name} to power off`,
+      timeoutMs,
+      initialDelayMs: 200,
+      maxDelayMs: 2000,
+      ...(signal ? { signal } : {}),
+      poll: async ({ signal: pollSignal }) => {
+        const state = await this.#existingState(name, pollSignal);
+        return powerStateOf(state) === 'off' ? { done: true, value: undefined } : { done: false, state };
+      },
+    });
+  }
+
+  // ---- capture -------------------------------------------------------------------------
+
+  async capture(options: CaptureOptions): Promise<CaptureResult> {
+    const node = checkNode(options.node);
+    const image = assertImageName('image', options.image);
+    const endState = options.endState ?? 'off';
+    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    throwIfAborted(options.signal, `capture of ${node.name}`);
+    return this.#locks.runAll([`node:${node.name}`, `image:${image}`], () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal);
+  }
+
+  async #capture(options: CaptureOptions, node: CheckedNode, image: string, endState: 'on' | 'off' | 'reboot', shutdownTimeoutMs: number, osModule: OsModuleV1 | undefined): Promise<CaptureResult> {
+    const started = Date.now();
+    const signal = options.signal;
+    const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
+    if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
+    await this.#existingState(node.name, signal);
+    const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
+    if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
+
+    const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
+    progress.step('started', `disk ${disk}`);
+    let step = 'pre-capture';
+    const temp = tempPathFor(this.settings.libraryDir, `${image}.qcow2`);
+    try {
+      if (osModule) {
+        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(signal ? { signal } : {}) });
+        progress.step('pre-capture-done');
+      }
+      step = 'wait-for-power-off';
+      await this.#waitForOff(node.name, shutdownTimeoutMs, signal);
+      progress.step('powered-off');
+
+      step = 'copy-disk';
+      await this.host.convert(disk, temp, true, call);
+      if (!(await this.host.renameNoClobber(temp, this.library.path(image), call))) throw new ImageExistsError(image, this.library.where);
+      progress.step('image-stored', this.library.path(image));
+    } catch (error) {
+      let cleanupError: unknown;
+      await this.host.remove([temp], { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => {
+        cleanupError = failure;
+      });
+      throw new OperationFailedError('capture', step, error, cleanupError);
+    }
+    const size = await this.library.size(image, call);
+    if (endState !== 'off') {
+      await this.host.start(node.name, call);
+      progress.step('powered-on');
+    }
+    progress.step('capture-done');
+    return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
+  }
+
+  // ---- images --------------------------------------------------------------------------
+
+  async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    return this.library.size(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
+  }
+
+  override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    return this.library.exists(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
+  }
+
+  async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    if (options.base !== undefined) assertName('base', options.base);
+    return this.library.list({ ...(options.signal ? { signal: options.signal } : {}), ...(options.base !== undefined ? { base: options.base } : {}) });
+  }
+
+  /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */
+  async deleteImage(options: ImageOperationOptions): Promise<void> {
+    const image = assertImageName('image', options.image);
+    const call = options.signal ? { signal: options.signal } : {};
+    await this.#locks.run(`image:${image}`, async () => {
+      if (!(await this.library.exists(image, call))) throw new ImageNotFoundError(image, this.library.where);
+      const users = await this.library.usersOf(image, call);
+      if (users.length > 0) throw new ImageInUseError(image, users);
+      await this.host.remove([this.library.path(image)], call);
+    }, options.signal);
+  }
+
+  /** Copies an image from another KVM provisioner's library, verified by SHA-256. */
+  override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
+    const image = assertImageName('image', options.image);
+    const from = options.from;
+    if (!(from instanceof KvmProvisioner)) throw new InvalidInputError('from', 'must be another KvmProvisioner');
+    if (from === this || (from.host.runner.target === this.host.runner.target && from.settings.libraryDir === this.settings.libraryDir)) {
+      throw new InvalidInputError('from', 'is this same library');
+    }
+    const call = options.signal ? { signal: options.signal } : {};
+    await this.#locks.run(`image:${image}`, () => from.#locks.run(`image:${image}`, () => this.library.retrieveFrom(from.library, image, call), options.signal), options.signal);
+  }
+
+  #osModule(given: OsModuleV1 | undefined): OsModuleV1 {
+    const osModule = given ?? this.settings.osModule;
+    if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
+    return osModule;
+  }
+}
+
+function checkNode(node: NodeSpec | undefined): CheckedNode {
+  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'a node is required');
+  const name = assertName('node.name', node.name);
+  const checked: CheckedNode = { ...node, name, mac: node.mac === undefined ? macForNode(name) : assertMacAddress('node.mac', node.mac) };
+  if (node.address !== undefined) {
+    assertHost('node.address.host', node.address.host);
+    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
+  }
+  return checked;
+}
+

@@ -1,0 +1,50 @@
+/**
+ * Command lines the provisioner runs on the host, as argv arrays (the runner quotes each word).
+ * Pure: unit-tested for the exact words, never pasted into a string.
+ */
+
+/** `virsh` against one libvirt URI. */
+export function virsh(uri: string, ...args: string[]): string[] {
+  return ['virsh', '--quiet', '--connect', uri, ...args];
+}
+
+/** Commands of one libvirt connection. */
+export function virshCommands(uri: string) {
+  return {
+    domState: (name: string) => virsh(uri, 'domstate', '--reason', '--domain', name),
+    domInfo: (name: string) => virsh(uri, 'dominfo', '--domain', name),
+    dumpXml: (name: string) => virsh(uri, 'dumpxml', '--domain', name),
+    listAllNames: () => virsh(uri, 'list', '--all', '--name'),
+    /** Reads the XML from standard input, so no temp file is left on the host. */
+    defineFromStdin: () => virsh(uri, 'define', '--file', '/dev/stdin'),
+    start: (name: string) => virsh(uri, 'start', '--domain', name),
+    shutdown: (name: string) => virsh(uri, 'shutdown', '--domain', name, '--mode', 'acpi'),
+    destroy: (name: string) => virsh(uri, 'destroy', '--domain', name),
+    reset: (name: string) => virsh(uri, 'reset', '--domain', name),
+    undefine: (name: string) => virsh(uri, 'undefine', '--domain', name),
+    domBlkList: (name: string) => virsh(uri, 'domblklist', '--domain', name, '--details'),
+  };
+}
+
+/** `qemu-img info` as JSON; `--force-share` reads images a running QEMU holds. */
+export function qemuImgInfo(path: string, options: { backingChain?: boolean } = {}): string[] {
+  return ['qemu-img', 'info', '--force-share', '--output=json', ...(options.backingChain ? ['--backing-chain'] : []), path];
+}
+
+/** A qcow2 overlay on `backing` (absolute, so the overlay is valid wherever it is read from). */
+export function qemuImgCreateOverlay(backing: string, overlay: string, sizeBytes?: number): string[] {
+  return ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, overlay, ...(sizeBytes === undefined ? [] : [String(sizeBytes)])];
+}
+
+/**
+ * Flattens `source` and its backing chain into one standalone qcow2 at `target`;
+ * `compress` writes compressed clusters (captures, where size beats write speed).
+ */
+export function qemuImgConvert(source: string, target: string, options: { compress?: boolean } = {}): string[] {
+  return ['qemu-img', 'convert', '-q', ...(options.compress ? ['-c'] : []), '-f', 'qcow2', '-O', 'qcow2', source, target];
+}
+
+/** Grows an image to `sizeBytes` (never shrinks: the provisioner checks first). */
+export function qemuImgResize(path: string, sizeBytes: number): string[] {
+  return ['qemu-img', 'resize', '-q', '-f', 'qcow2', path, String(sizeBytes)];
+}

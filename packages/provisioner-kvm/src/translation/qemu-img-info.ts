@@ -1,0 +1,45 @@
+/** One image of `qemu-img info --output=json [--backing-chain]`. */
+export interface QemuImageInfo {
+  filename: string;
+  format: string;
+  virtualBytes: number;
+  allocatedBytes: number;
+  /** The backing file as recorded (may be relative), when the image has one. */
+  backingFilename?: string;
+  /** The backing file resolved to a full path by qemu-img. */
+  fullBackingFilename?: string;
+  backingFormat?: string;
+}
+
+function one(value: unknown): QemuImageInfo {
+  const record = value as Record<string, unknown>;
+  if (typeof record !== 'object' || record === null || typeof record.filename !== 'string' || typeof record['virtual-size'] !== 'number') {
+    throw new Error(`unexpected qemu-img info entry: ${JSON.stringify(value).slice(0, 200)}`);
+  }
+  const info: QemuImageInfo = {
+    filename: record.filename,
+    format: String(record.format),
+    virtualBytes: record['virtual-size'],
+    allocatedBytes: typeof record['actual-size'] === 'number' ? record['actual-size'] : 0,
+  };
+  if (typeof record['backing-filename'] === 'string') info.backingFilename = record['backing-filename'];
+  if (typeof record['full-backing-filename'] === 'string') info.fullBackingFilename = record['full-backing-filename'];
+  if (typeof record['backing-filename-format'] === 'string') info.backingFormat = record['backing-filename-format'];
+  return info;
+}
+
+/**
+ * Parses `qemu-img info --output=json`: one object, or with `--backing-chain` an array from
+ * the image itself down to its base. Always returns the chain (length 1 for one image).
+ */
+export function parseQemuImgInfo(output: string): QemuImageInfo[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output);
+  } catch (error) {
+    throw new Error(`qemu-img info did not print JSON: ${JSON.stringify(output.slice(0, 200))}`, { cause: error });
+  }
+  const chain = Array.isArray(parsed) ? parsed.map(one) : [one(parsed)];
+  if (chain.length === 0) throw new Error('qemu-img info printed an empty backing chain');
+  return chain;
+}

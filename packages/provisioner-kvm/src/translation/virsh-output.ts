@@ -1,0 +1,131 @@
+import type { PowerState } from '@provkit/core';
+import { PROVKIT_METADATA_NAMESPACE } from './domain-xml.ts';
+
+/** libvirt's domain states as `virsh domstate` prints them. */
+export type DomainState = 'running' | 'idle' | 'paused' | 'in shutdown' | 'shut off' | 'crashed' | 'pmsuspended' | 'no state';
+
+const STATES: readonly DomainState[] = ['running', 'idle', 'paused', 'in shutdown', 'shut off', 'crashed', 'pmsuspended', 'no state'];
+
+/** Parses `virsh domstate [--reason]`: `running (booted)` → `{ state: 'running', reason: 'booted' }`. */
+export function parseDomState(output: string): { state: DomainState; reason?: string } {
+  const line = output.trim().split('\n')[0] ?? '';
+  const match = /^(.+?)(?: \((.+)\))?$/.exec(line.trim());
+  const state = match?.[1] as DomainState | undefined;
+  if (!state || !STATES.includes(state)) throw new Error(`unexpected virsh domstate output: ${JSON.stringify(output.slice(0, 200))}`);
+  return match?.[2] ? { state, reason: match[2] } : { state };
+}
+
+/** The contract's power state of a libvirt domain state. */
+export function powerStateOf(state: DomainState): PowerState {
+  switch (state) {
+    case 'running':
+    case 'idle':
+    case 'in shutdown':
+      return 'on';
+    case 'shut off':
+    case 'crashed':
+      return 'off';
+    case 'paused':
+    case 'pmsuspended':
+      return 'suspended';
+    default:
+      return 'unknown';
+  }
+}
+
+/** The facts of `virsh dominfo` provkit uses. */
+export interface DomainInfo {
+  name: string;
+  uuid: string;
+  state: DomainState;
+  cpus: number;
+  maxMemoryBytes: number;
+  persistent: boolean;
+  /** Every `Key: value` line, continuation lines joined with `\n`. */
+  fields: Record<string, string>;
+}
+
+/** Parses `virsh dominfo`. */
+export function parseDomInfo(output: string): DomainInfo {
+  const fields: Record<string, string> = {};
+  let last: string | undefined;
+  for (const line of output.split('\n')) {
+    if (line.trim() === '') continue;
+    const match = /^([A-Za-z][^:]*):\s*(.*)$/.exec(line);
+    if (match) {
+      last = match[1]!;
+      fields[last] = match[2]!.trim();
+    } else if (last && /^\s/.test(line)) {
+      fields[last] += `\n${line.trim()}`;
+    }
+  }
+  const memory = /^(\d+) KiB$/.exec(fields['Max memory'] ?? '');
+  if (!fields.Name || !fields.State || !memory) throw new Error(`unexpected virsh dominfo output: ${JSON.stringify(output.slice(0, 200))}`);
+  return {
+    name: fields.Name,
+    uuid: fields.UUID ?? '',
+    state: parseDomState(fields.State).state,
+    cpus: Number(fields['CPU(s)']),
+    maxMemoryBytes: Number(memory[1]) * 1024,
+    persistent: fields.Persistent === 'yes',
+    fields,
+  };
+}
+
+/** Parses `virsh list --all --name`: one name a line, blank lines dropped. */
+export function parseNameList(output: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
+/** One row of `virsh domblklist --details`. */
+export interface BlockDevice {
+  type: string;
+  device: string;
+  target: string;
+  /** Host path, or undefined for an empty drive (`-`). */
+  source: string | undefined;
+}
+
+/**
+ * Parses `virsh domblklist --details`, with its header or without (`virsh --quiet` drops it).
+ * Paths may contain spaces: the source is the rest of the line.
+ */
+export function parseDomBlkList(output: string): BlockDevice[] {
+  const lines = output.split('\n');
+  const rule = lines.findIndex((line) => /^-{5,}$/.test(line.trim()));
+  if (rule >= 0 && !/\bType\b.*\bDevice\b.*\bTarget\b.*\bSource\b/.test(lines[rule - 1] ?? '')) {
+    throw new Error(`unexpected virsh domblklist --details output: ${JSON.stringify(output.slice(0, 200))}`);
+  }
+  return lines
+    .slice(rule + 1)
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const match = /^\s*(\S+)\s+(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+      if (!match) throw new Error(`unexpected virsh domblklist row: ${JSON.stringify(line)}`);
+      return { type: match[1]!, device: match[2]!, target: match[3]!, source: match[4] === '-' ? undefined : match[4]! };
+    });
+}
+
+/** True when virsh's error text says the domain does not exist. */
+export function isNoSuchDomain(stderr: string): boolean {
+  return /failed to get domain|Domain not found|no domain with matching name/i.test(stderr);
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_match, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
+}
+
+/**
+ * The image provkit recorded in a domain's `<metadata>` (from `virsh dumpxml`), or undefined.
+ * libvirt rewrites the namespace prefix it was given, so the element is found by namespace URI.
+ */
+export function parseRecordedImage(domainXml: string): string | undefined {
+  const escapedNamespace = PROVKIT_METADATA_NAMESPACE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const node = new RegExp(`<(\\w+):node\\s+xmlns:\\1=["']${escapedNamespace}["']\\s*>([\\s\\S]*?)</\\1:node>`).exec(domainXml);
+  if (!node) return undefined;
+  const image = new RegExp(`<${node[1]}:image>([^<]*)</${node[1]}:image>`).exec(node[2]!);
+  return image ? unescapeXml(image[1]!) : undefined;
+}
