@@ -97,10 +97,7 @@ create_netns() {
 start_sshd() {
   # unshare --kill-child: when the recorded process dies, the namespace's PID 1 (sshd) dies,
   # taking every process and mount of the namespaces with it.
-  # Close every inherited descriptor above stderr first: the lab's flock lock is one of them,
-  # and a long-lived process holding it would block every later verb of this service.
   (
-    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done
     exec setsid ip netns exec "$netns" unshare --pid --fork --kill-child --mount --uts --ipc --propagation private \
     sh -c 'set -e; r=$1
       mount -t proc proc "$r/proc"

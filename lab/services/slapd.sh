@@ -58,15 +58,7 @@ up() {
   port=$(lab_free_port)
   tls_port=$(lab_free_port)
   [ "$port" != "$tls_port" ] || tls_port=$(lab_free_port)
-  # slapd keeps inherited descriptors open as a daemon: close them, or it would hold the
-  # caller's service lock (lab/src flock) for as long as it runs.
-  (
-    for fd in /proc/$BASHPID/fd/*; do
-      n=${fd##*/}
-      [ "$n" -gt 2 ] && eval "exec $n>&-"
-    done
-    exec /usr/sbin/slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/"
-  ) || lab_die "slapd did not start: $(tail -5 "$dir/slapd.log" 2>/dev/null)"
+  /usr/sbin/slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/" || lab_die "slapd did not start: $(tail -5 "$dir/slapd.log" 2>/dev/null)"
   lab_wait_port 127.0.0.1 "$port" 20 slapd
   lab_wait_port 127.0.0.1 "$tls_port" 20 'slapd (ldaps)'
   lab_json url "ldap://127.0.0.1:$port" ldapsUrl "ldaps://127.0.0.1:$tls_port" \

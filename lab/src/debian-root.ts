@@ -38,7 +38,7 @@ export interface DebianRootLabState {
  */
 export async function resetDebianRoot(): Promise<DebianRootLabState> {
   await run('mkdir', ['-p', labDir]);
-  const { stdout } = await run('flock', ['-w', '1800', join(labDir, '.debian-root.lock'), 'bash', join(labRoot, 'services', 'debian-root.sh'), 'reset'], {
+  const { stdout } = await run('flock', ['-o', '-w', '1800', join(labDir, '.debian-root.lock'), 'bash', join(labRoot, 'services', 'debian-root.sh'), 'reset'], {
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, PROVKIT_LAB_DIR: labDir },
   }).catch((error: { stderr?: string; message: string }) => {

@@ -29,9 +29,11 @@ function script(name: string): string {
 }
 
 async function verb(name: string, action: 'up' | 'down' | 'status' | 'packages'): Promise<string> {
-  // flock serializes concurrent test files asking for the same service.
+  // flock serializes concurrent test files asking for the same service. `-o`: the script does
+  // not inherit the lock's descriptor, so the daemons it starts (libvirtd, slapd, the
+  // simulator) never hold the lock after the verb ends.
   const lock = join(labDir, `.${name}.lock`);
-  const { stdout } = await run('flock', ['-w', '1800', lock, 'bash', script(name), action], {
+  const { stdout } = await run('flock', ['-o', '-w', '1800', lock, 'bash', script(name), action], {
     maxBuffer: 16 * 1024 * 1024,
     env: { ...process.env, PROVKIT_LAB_DIR: labDir },
   }).catch((error: { stderr?: string; message: string }) => {
@@ -92,3 +94,4 @@ export type { KvmGuestLabState, LibvirtLabState } from './libvirt.ts';
 export type { VcsimLabState } from './vcsim.ts';
 export { execInDebianRoot, resetDebianRoot, type DebianRootLabState } from './debian-root.ts';
 export type { SlapdLabState } from './slapd.ts';
+export { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
