@@ -55,9 +55,14 @@ export class SshPool {
     };
   }
 
-  /** The runner for `target`; the same target (user, host, port) always shares one connection. */
+  /**
+   * The runner for `target`; the same target (user, host, port) always shares one connection.
+   * A target asking for another host-key policy or another way to authenticate gets a
+   * connection of its own: a connection verified under a weaker policy never serves a
+   * stricter one.
+   */
   runner(target: SshTarget): SshRunner {
-    const key = `${target.username}@${target.host}:${target.port ?? 22}`;
+    const key = connectionKey(target);
     let entry = this.#connections.get(key);
     if (!entry) {
       const connection = new SshConnection(target, {
@@ -84,6 +89,12 @@ export class SshPool {
     for (const { connection } of this.#connections.values()) connection.close();
     this.#connections.clear();
   }
+}
+
+function connectionKey(target: SshTarget): string {
+  const auth = target.privateKeyPath ?? (target.privateKey !== undefined ? 'inline-key' : target.agent !== undefined ? `agent:${target.agent}` : 'password');
+  const policy = JSON.stringify(target.hostKey);
+  return `${target.username}@${target.host}:${target.port ?? 22} ${auth} ${target.remoteShell ?? 'posix'} ${policy}`;
 }
 
 /** A {@link CommandRunner} over one pooled SSH connection. Get one from {@link SshPool.runner}. */
