@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { InvalidInputError } from '@provkit/core';
+import { createEmitter, InvalidInputError, type OsModuleV1, type ProvisionerV1 } from '@provkit/core';
 import { defaultConfigPath, loadConfig, nodeFromConfig, type CliConfig } from './config.ts';
 import type { CommandContext } from './commands/context.ts';
 import { imagesCommand } from './commands/images.ts';
@@ -39,46 +39,54 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], signal: AbortSignal = new AbortController().signal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      address: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-      image: { type: 'string' },
-      cpus: { type: 'string' },
-      memory: { type: 'string' },
-      disk: { type: 'string' },
-      'full-copy': { type: 'boolean', default: false },
-      'end-state': { type: 'string' },
-    },
-  });
-  const output = createOutput(values.json ?? false);
-  const [name, ...rest] = positionals;
-  if (values.help || !name) {
-    console.log(USAGE);
-    return name || values.help ? EXIT.ok : EXIT.usage;
-  }
+  let output = createOutput(argv.includes('--json'));
   try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        address: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        image: { type: 'string' },
+        cpus: { type: 'string' },
+        memory: { type: 'string' },
+        disk: { type: 'string' },
+        'full-copy': { type: 'boolean', default: false },
+        'end-state': { type: 'string' },
+      },
+    });
+    output = createOutput(values.json ?? false);
+    const [name, ...rest] = positionals;
+    if (values.help || !name) {
+      console.log(USAGE);
+      return name || values.help ? EXIT.ok : EXIT.usage;
+    }
     if (name === 'lab') return await labCommand(rest, signal);
     const command = commands[name];
     if (!command) throw new InvalidInputError('command', `unknown command ${JSON.stringify(name)} (see provkit --help)`);
     let config: CliConfig | undefined;
     const getConfig = (): CliConfig => (config ??= loadConfig(values.config ?? defaultConfigPath()));
-    const made: { provisioner?: ReturnType<typeof createProvisioner>; os?: ReturnType<typeof createOsModule> | undefined } = {};
+    // One emitter for both modules, so a load's or capture's progress shows the OS module's steps too.
+    const events = createEmitter();
+    const made: { provisioner?: Promise<ProvisionerV1>; os?: Promise<OsModuleV1 | undefined> } = {};
+    const osModule = (): Promise<OsModuleV1 | undefined> => {
+      const os = getConfig().os;
+      return (made.os ??= os ? createOsModule(os, { events }) : Promise.resolve(undefined));
+    };
     const context: CommandContext = {
       positionals: rest,
       flags: values,
       output,
       signal,
-      provisioner: () => (made.provisioner ??= createProvisioner(getConfig().provisioner)),
-      osModule: async () => {
-        const os = getConfig().os;
-        return os ? (made.os ??= createOsModule(os)) : undefined;
-      },
+      provisioner: () =>
+        (made.provisioner ??= (async () => {
+          const os = await osModule();
+          return createProvisioner(getConfig().provisioner, { events, ...(os ? { osModule: os } : {}) });
+        })()),
+      osModule,
       node: (nodeName) => {
         if (!nodeName) throw new InvalidInputError('<node>', 'is required');
         return nodeFromConfig(getConfig(), nodeName, values.address);
@@ -87,10 +95,17 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
     try {
       return await command(context);
     } finally {
-      await Promise.all([made.provisioner?.then((module) => module.close()), made.os?.then((module) => module.close())]);
+      await Promise.allSettled([made.provisioner?.then((module) => module.close()), made.os?.then((module) => module?.close())]);
     }
   } catch (error) {
-    output.error(error);
-    return exitCodeFor(error);
+    output.error(parseArgsError(error) ?? error);
+    return exitCodeFor(parseArgsError(error) ?? error);
   }
+}
+
+/** node:util's parseArgs errors (unknown option, missing value) as bad input. */
+function parseArgsError(error: unknown): InvalidInputError | undefined {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return undefined;
+  return new InvalidInputError('arguments', `${(error as Error).message} (see provkit --help)`, { cause: error });
 }

@@ -1,43 +1,34 @@
-import { InvalidInputError, type OsModuleV1, type ProvisionerV1 } from '@provkit/core';
+import { InvalidInputError, ModuleRegistry, type ModuleFactoryContext, type OsModuleV1, type ProvisionerV1 } from '@provkit/core';
 import type { ModuleConfig } from './config.ts';
 
-type Loader<T> = (config: ModuleConfig) => Promise<T>;
-
 /**
- * The modules the CLI knows, each loaded only when configured (so using KVM never loads the
- * vSphere client). Third-party modules: `kind: module:<package>`, whose package exports
- * `createProvisioner(config)` / `createOsModule(config)`.
+ * The modules the CLI knows, registered by name; each package is loaded only when its kind is
+ * configured (so using KVM never loads the vSphere client). Third-party modules:
+ * `kind: module:<package>`, whose package exports `createProvisioner(config, context)` /
+ * `createOsModule(config, context)` (core's `ProvisionerFactory` / `OsModuleFactory`).
  */
-const provisioners: Record<string, Loader<ProvisionerV1>> = {
-  kvm: async (config) => (await import('@provkit/provisioner-kvm')).createKvmProvisioner(config),
-  esx: async (config) => (await import('@provkit/provisioner-esx')).createEsxProvisioner(config),
-};
+export const cliRegistry = new ModuleRegistry()
+  .registerProvisioner('kvm', async (config, context) => (await import('@provkit/provisioner-kvm')).createKvmProvisioner(config, context))
+  .registerProvisioner('esx', async (config, context) => (await import('@provkit/provisioner-esx')).createEsxProvisioner(config, context))
+  .registerOsModule('linux', async (config, context) => (await import('@provkit/os-linux')).createLinuxOsModule(config, context))
+  .registerOsModule('windows', async (config, context) => (await import('@provkit/os-windows')).createWindowsOsModule(config, context));
 
-const osModules: Record<string, Loader<OsModuleV1>> = {
-  linux: async (config) => (await import('@provkit/os-linux')).createLinuxOsModule(config),
-  windows: async (config) => (await import('@provkit/os-windows')).createWindowsOsModule(config),
-};
-
-async function external<T>(config: ModuleConfig, exportName: string): Promise<T> {
+async function external<T>(config: ModuleConfig, exportName: string, context: ModuleFactoryContext): Promise<T> {
   const specifier = config.kind.slice('module:'.length);
   const module = (await import(specifier)) as Record<string, unknown>;
   const factory = module[exportName];
-  if (typeof factory !== 'function') throw new InvalidInputError('kind', `${specifier} does not export ${exportName}(config)`);
-  return (await factory(config)) as T;
+  if (typeof factory !== 'function') throw new InvalidInputError('kind', `${specifier} does not export ${exportName}(config, context)`);
+  return (await factory(config, context)) as T;
 }
 
-/** Builds the configured provisioner. */
-export function createProvisioner(config: ModuleConfig): Promise<ProvisionerV1> {
-  if (config.kind.startsWith('module:')) return external(config, 'createProvisioner');
-  const loader = provisioners[config.kind];
-  if (!loader) throw new InvalidInputError('provisioner.kind', `${config.kind} is not one of ${Object.keys(provisioners).join(', ')} or module:<package>`);
-  return loader(config);
+/** Builds the configured provisioner, waiting for guests through `context.osModule`. */
+export async function createProvisioner(config: ModuleConfig, context: ModuleFactoryContext = {}): Promise<ProvisionerV1> {
+  if (config.kind.startsWith('module:')) return external(config, 'createProvisioner', context);
+  return cliRegistry.createProvisioner(config.kind, config, context);
 }
 
 /** Builds the configured OS module. */
-export function createOsModule(config: ModuleConfig): Promise<OsModuleV1> {
-  if (config.kind.startsWith('module:')) return external(config, 'createOsModule');
-  const loader = osModules[config.kind];
-  if (!loader) throw new InvalidInputError('os.kind', `${config.kind} is not one of ${Object.keys(osModules).join(', ')} or module:<package>`);
-  return loader(config);
+export async function createOsModule(config: ModuleConfig, context: Omit<ModuleFactoryContext, 'osModule'> = {}): Promise<OsModuleV1> {
+  if (config.kind.startsWith('module:')) return external(config, 'createOsModule', context);
+  return cliRegistry.createOsModule(config.kind, config, context);
 }

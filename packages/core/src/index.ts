@@ -15,5 +15,6 @@ export * from './contracts/index.ts';
 export * from './runners/index.ts';
 export * from './concurrency/index.ts';
 export * from './registry/index.ts';
+export * from './config/index.ts';
 export * from './model/index.ts';
 export * from './workflow/index.ts';

@@ -9,6 +9,7 @@
  */
 export { LinuxOsModule, type LinuxOperationReport, type LinuxPreCaptureResult } from './linux-os-module.ts';
 export type { LinuxOsModuleOptions, LinuxOsModuleTimeouts } from './linux-os-module-options.ts';
+export { createLinuxOsModule } from './create-linux-os-module.ts';
 export { PreCaptureFailedError } from './pre-capture-failed-error.ts';
 export type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';
 export { LINUX_OPERATIONS, LINUX_OPERATION_NAMES, selectOperations } from './operations/operation-catalog.ts';

@@ -36,4 +36,6 @@ export interface LinuxOsModuleOptions {
   /** Where the module's progress, command and warning events go (default: a new emitter). */
   events?: ProvkitEmitter;
   timeouts?: LinuxOsModuleTimeouts;
+  /** Called by `close()`, e.g. to close an `SshPool` made for this module alone. */
+  onClose?: () => Promise<void> | void;
 }

@@ -22,6 +22,7 @@ import {
   UnsupportedFunctionalityError,
   waitFor,
   type AccessOptions,
+  type CommandEvent,
   type CommandRunner,
   type CreateUserOptions,
   type CurrentImageInfo,
@@ -108,7 +109,8 @@ export class LinuxOsModule extends BaseOsModule {
   readonly os = 'linux';
   readonly #options: LinuxOsModuleOptions;
   readonly #locks = new KeyedMutex();
-  readonly #forwarded = new WeakSet<ProvkitEmitter>();
+  readonly #forwarded = new WeakSet<CommandRunner>();
+  readonly #unforward: Array<() => void> = [];
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
@@ -128,11 +130,22 @@ export class LinuxOsModule extends BaseOsModule {
 
   #runner(node: NodeSpec): CommandRunner {
     const runner = this.#options.runnerFor(node);
-    if (!this.#forwarded.has(runner.events)) {
-      this.#forwarded.add(runner.events);
-      runner.events.on('command', (event) => this.events.emit('command', event));
+    if (runner.events !== this.events && !this.#forwarded.has(runner)) {
+      // A pool's emitter carries every host's commands: forward only this runner's, and stop at close().
+      this.#forwarded.add(runner);
+      const forward = (event: CommandEvent): void => {
+        if (event.target === runner.target) this.events.emit('command', event);
+      };
+      runner.events.on('command', forward);
+      this.#unforward.push(() => runner.events.off('command', forward));
     }
     return runner;
+  }
+
+  /** Stops forwarding the runners' command events and calls the `onClose` option. */
+  override async close(): Promise<void> {
+    for (const stop of this.#unforward.splice(0)) stop();
+    await this.#options.onClose?.();
   }
 
   #commandTimeout(): number {

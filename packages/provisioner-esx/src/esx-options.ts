@@ -21,6 +21,8 @@ export interface EsxProvisionerOptions {
   /** Bound on the wait for power off before capture and in graceful power off (default 5 min). */
   shutdownTimeoutMs?: number;
   events?: ProvkitEmitter;
+  /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
+  onClose?: () => Promise<void> | void;
 }
 
 /** Validated settings. */

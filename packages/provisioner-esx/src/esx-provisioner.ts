@@ -69,12 +69,15 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly settings: EsxSettings;
   readonly #locks = new KeyedMutex();
 
+  readonly #onClose: (() => Promise<void> | void) | undefined;
+
   constructor(options: EsxProvisionerOptions) {
     const settings = resolveSettings(options);
     const linked = options.api !== undefined;
     super({ linkedClones: linked, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: false, discoversAddress: true }, options.events);
     this.settings = settings;
     this.driver = options.api !== undefined ? new VimDriver(options.api, this.events) : new VimCmdDriver(options.ssh!);
+    this.#onClose = options.onClose;
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
@@ -324,5 +327,6 @@ export class EsxProvisioner extends BaseProvisioner {
 
   override async close(): Promise<void> {
     await this.driver.close();
+    await this.#onClose?.();
   }
 }

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { EsxProvisioner } from './esx-provisioner.ts';
+export { createEsxProvisioner } from './create-esx-provisioner.ts';
 export type { EsxProvisionerOptions } from './esx-options.ts';
 export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware } from './esx-driver.ts';
 export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';

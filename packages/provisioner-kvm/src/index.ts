@@ -17,6 +17,7 @@
  * @packageDocumentation
  */
 export { KvmProvisioner } from './kvm-provisioner.ts';
+export { createKvmProvisioner } from './create-kvm-provisioner.ts';
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
 export { KvmHost, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';

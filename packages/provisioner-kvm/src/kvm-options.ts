@@ -48,10 +48,12 @@ export interface KvmProvisionerOptions {
   /** Bound on each host command (default 1 h: full copies and captures of big disks take long). */
   commandTimeoutMs?: number;
   events?: ProvkitEmitter;
+  /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
+  onClose?: () => Promise<void> | void;
 }
 
 /** {@link KvmProvisionerOptions} validated, with defaults filled in. */
-export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
+export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events' | 'onClose'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
 
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 

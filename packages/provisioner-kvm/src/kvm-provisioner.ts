@@ -20,6 +20,7 @@ import {
   waitFor,
   type CaptureOptions,
   type CaptureResult,
+  type CommandEvent,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -64,6 +65,8 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly host: KvmHost;
   readonly library: ImageLibrary;
   readonly #locks = new KeyedMutex();
+  readonly #onClose: (() => Promise<void> | void) | undefined;
+  readonly #stopForwarding: () => void;
 
   constructor(options: KvmProvisionerOptions) {
     const settings = resolveSettings(options);
@@ -71,6 +74,20 @@ export class KvmProvisioner extends BaseProvisioner {
     this.settings = settings;
     this.host = new KvmHost(settings.runner, settings.uri);
     this.library = new ImageLibrary(this.host, settings.libraryDir, settings.nodeDiskDir);
+    this.#onClose = options.onClose;
+    // Host commands are this provisioner's command events too (a pool's emitter also carries other hosts').
+    const runner = settings.runner;
+    const forward = (event: CommandEvent): void => {
+      if (event.target === runner.target) this.events.emit('command', event);
+    };
+    if (runner.events !== this.events) runner.events.on('command', forward);
+    this.#stopForwarding = () => runner.events.off('command', forward);
+  }
+
+  /** Stops forwarding host command events and calls the `onClose` option (e.g. closes its SSH pool). */
+  override async close(): Promise<void> {
+    this.#stopForwarding();
+    await this.#onClose?.();
   }
 
   /** The node's own system disk on the host. */

@@ -1,8 +1,6 @@
 import { InvalidInputError, UnsupportedSpecificationError } from '../errors/index.ts';
 import type { OsModuleV1, ProvisionerV1 } from '../contracts/index.ts';
-
-/** Makes a module from its configuration (whatever the package documents). */
-export type ModuleFactory<Module> = (config: Record<string, unknown>) => Module | Promise<Module>;
+import type { ModuleFactoryContext, OsModuleFactory, ProvisionerFactory } from '../config/index.ts';
 
 /** A provisioner of any contract version this core knows. */
 export type AnyProvisioner = ProvisionerV1;
@@ -15,30 +13,30 @@ export type AnyOsModule = OsModuleV1;
  * contract versions are refused with `UnsupportedSpecificationError` when created.
  */
 export class ModuleRegistry {
-  readonly #provisioners = new Map<string, ModuleFactory<AnyProvisioner>>();
-  readonly #osModules = new Map<string, ModuleFactory<AnyOsModule>>();
+  readonly #provisioners = new Map<string, ProvisionerFactory>();
+  readonly #osModules = new Map<string, OsModuleFactory>();
 
   /** Registers a provisioner factory; a name can be registered once. */
-  registerProvisioner(name: string, factory: ModuleFactory<AnyProvisioner>): this {
+  registerProvisioner(name: string, factory: ProvisionerFactory): this {
     register(this.#provisioners, 'provisioner', name, factory);
     return this;
   }
 
   /** Registers an OS-module factory; a name can be registered once. */
-  registerOsModule(name: string, factory: ModuleFactory<AnyOsModule>): this {
+  registerOsModule(name: string, factory: OsModuleFactory): this {
     register(this.#osModules, 'OS module', name, factory);
     return this;
   }
 
-  /** Creates the provisioner registered as `name`. */
-  async createProvisioner(name: string, config: Record<string, unknown> = {}): Promise<ProvisionerV1> {
-    const module = await lookup(this.#provisioners, 'provisioner', name)(config);
+  /** Creates the provisioner registered as `name` from its configuration section. */
+  async createProvisioner(name: string, config: Record<string, unknown> = {}, context: ModuleFactoryContext = {}): Promise<ProvisionerV1> {
+    const module = await lookup(this.#provisioners, 'provisioner', name)(config, context);
     return checkVersion(module, 'provisioner');
   }
 
-  /** Creates the OS module registered as `name`. */
-  async createOsModule(name: string, config: Record<string, unknown> = {}): Promise<OsModuleV1> {
-    const module = await lookup(this.#osModules, 'OS module', name)(config);
+  /** Creates the OS module registered as `name` from its configuration section. */
+  async createOsModule(name: string, config: Record<string, unknown> = {}, context: Omit<ModuleFactoryContext, 'osModule'> = {}): Promise<OsModuleV1> {
+    const module = await lookup(this.#osModules, 'OS module', name)(config, context);
     return checkVersion(module, 'OS module');
   }
 
