@@ -10,3 +10,8 @@ if [ ! -f "$marker" ] || [ package-lock.json -nt "$marker" ]; then
   # registry omits other platforms' optional packages from the lock, which `npm ci` rejects.
   npm install --no-audit --no-fund
 fi
+# Debian packages the unit tests use directly: busybox (the first-boot hook is parsed by
+# busybox ash, the lab guest's shell) and procps (pgrep/pkill in lab tests and scripts).
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  bash -c 'source lab/lib.sh && lab_need_packages busybox-static procps'
+fi

@@ -9,7 +9,7 @@ dir=$LAB_DIR/libvirt
 uri=qemu:///system
 # Domains the lab's tests define carry this prefix; `down` removes leftovers with it.
 domain_prefix=pklab-
-packages() { echo libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils; }
+packages() { echo libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils procps; }
 
 prepare_host() {
   getent group kvm >/dev/null || groupadd --system kvm

@@ -5,7 +5,7 @@
 LAB_SERVICE=sshd
 source "$(dirname "$0")/../lib.sh"
 dir=$LAB_DIR/sshd
-packages() { echo openssh-server openssh-client; }
+packages() { echo openssh-server openssh-client procps; }
 
 up() {
   if status; then cat "$dir/state.json"; return; fi

@@ -1,0 +1,125 @@
+/**
+ * The `provkit` command against the lab's real KVM host (libvirtd + QEMU TCG reached through
+ * the lab sshd) and its real guest, configured by a file as a user would: images, load with
+ * live progress, status, capture (the Linux module generalizes), load of the capture, the
+ * exit codes scripts rely on, and unload leaving no domain behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from '@provkit/lab';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EXIT, main } from '../src/index.ts';
+
+let run: KvmRun;
+let dir: string;
+let config: string;
+let first: string;
+let second: string;
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in this process, capturing what it writes. */
+async function provkit(...argv: string[]): Promise<Ran> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const log = vi.spyOn(console, 'log').mockImplementation((text: unknown) => void (stdout += `${String(text)}\n`));
+  try {
+    return { code: await main([...argv, '--config', config]), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    log.mockRestore();
+  }
+}
+
+/** The progress steps a `--json` run printed on stderr, as `operation:step`. */
+function steps(ran: Ran): string[] {
+  return ran.stderr
+    .split('\n')
+    .filter((line) => line.startsWith('{"progress"'))
+    .map((line) => JSON.parse(line) as { progress: { operation: string; step: string } })
+    .map(({ progress }) => `${progress.operation}:${progress.step}`);
+}
+
+function domains(): string[] {
+  return execFileSync('virsh', ['-c', run.libvirt.uri, 'list', '--all', '--name'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((name) => name.startsWith(run.prefix));
+}
+
+beforeAll(async () => {
+  run = await prepareKvmRun('cli');
+  dir = await mkdtemp(join(tmpdir(), 'provkit-cli-lab-'));
+  first = `${run.prefix}-a`;
+  second = `${run.prefix}-b`;
+  config = await writeKvmProvkitConfig(run, dir, { [first]: await freeLoopbackPort(), [second]: await freeLoopbackPort() });
+});
+
+afterAll(async () => {
+  // Unload is idempotent: this removes whatever a failed test left.
+  for (const node of [first, second]) if (node) await provkit('unload', node);
+  await run?.remove();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('provkit CLI on the lab KVM host', () => {
+  it('lists the library, loads with live progress, reports ready, captures, loads the capture and unloads', async () => {
+    const images = await provkit('images', '--json');
+    expect(images.code).toBe(EXIT.ok);
+    expect((JSON.parse(images.stdout) as { images: Array<{ name: string }> }).images.map((image) => image.name)).toEqual([run.image]);
+
+    const load = await provkit('load', first, run.image, '--json');
+    expect(load.code, load.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(load.stdout)).toMatchObject({ node: first, image: run.image });
+    // Progress from the provisioner and from the OS module's post-load, in order.
+    const loadSteps = steps(load);
+    expect(loadSteps).toEqual(expect.arrayContaining(['load:disk-prepared', 'load:domain-defined', 'load:powered-on', 'load:machine-booted', 'postLoad:host-keys', 'load:post-load-done', 'load:load-done']));
+    expect(loadSteps.indexOf('load:powered-on')).toBeLessThan(loadSteps.indexOf('load:machine-booted'));
+
+    const ready = await provkit('status', first, '--image', run.image);
+    expect(ready.code, ready.stdout + ready.stderr).toBe(EXIT.ok);
+    expect(ready.stdout).toContain(`${first}: ready`);
+    const wrongImage = await provkit('status', first, '--image', 'other-v1');
+    expect(wrongImage.code).toBe(EXIT.notReady);
+
+    const capture = await provkit('capture', first, 'clicapture-v1', '--json');
+    expect(capture.code, capture.stderr).toBe(EXIT.ok);
+    expect(JSON.parse(capture.stdout)).toMatchObject({ image: 'clicapture-v1', sizeBytes: expect.any(Number) });
+    expect(steps(capture)).toEqual(expect.arrayContaining(['preCapture:generalizing', 'preCapture:generalized', 'capture:image-stored', 'capture:capture-done']));
+    const again = await provkit('capture', first, 'clicapture-v1');
+    expect(again.code).toBe(EXIT.exists);
+    expect(again.stderr).toContain('[IMAGE_EXISTS]');
+
+    const reload = await provkit('load', second, 'clicapture-v1');
+    expect(reload.code, reload.stderr).toBe(EXIT.ok);
+    expect(reload.stdout).toContain(`loaded clicapture-v1 on ${second}`);
+    // Human progress lines on stderr, one per step.
+    expect(reload.stderr).toMatch(/\] load \S+: machine-booted/);
+    expect((await provkit('status', second, '--image', 'clicapture-v1')).code).toBe(EXIT.ok);
+
+    const listed = JSON.parse((await provkit('images', '--json')).stdout) as { images: Array<{ name: string }> };
+    expect(listed.images.map((image) => image.name).sort()).toEqual(['clicapture-v1', run.image].sort());
+
+    for (const node of [first, second]) expect((await provkit('unload', node)).code).toBe(EXIT.ok);
+    expect((await provkit('unload', first)).code).toBe(EXIT.ok);
+    expect(domains()).toEqual([]);
+  });
+
+  it('answers a missing image with exit 4 and bad flags with exit 2, creating nothing', async () => {
+    const missing = await provkit('load', `${run.prefix}-c`, 'missing-v9', '--json');
+    expect(missing.code).toBe(EXIT.notFound);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'IMAGE_NOT_FOUND' } });
+    const bogus = await provkit('images', '--bogus', '--json');
+    expect(bogus.code).toBe(EXIT.usage);
+    expect(JSON.parse(bogus.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('--bogus') } });
+    expect(domains()).toEqual([]);
+  });
+});
