@@ -273,3 +273,32 @@ export class InsufficientStorageError extends ProvkitError {
     this.pools = pools;
   }
 }
+
+/** A host tool (virsh, qemu-img, vim-cmd, ...) printed something provkit cannot read. */
+export class UnexpectedOutputError extends ProvkitError {
+  /** The tool and subcommand, e.g. `virsh dominfo`. */
+  readonly tool: string;
+  /** The start of what it printed (at most 200 characters). */
+  readonly output: string;
+  constructor(tool: string, output: string, detail?: string, options?: ProvkitErrorOptions) {
+    const excerpt = output.slice(0, 200);
+    super('UNEXPECTED_OUTPUT', `${tool} printed output provkit cannot read${detail ? ` (${detail})` : ''}: ${JSON.stringify(excerpt)}`, options);
+    this.name = 'UnexpectedOutputError';
+    this.tool = tool;
+    this.output = excerpt;
+  }
+}
+
+/** A copied file's checksum differs from its source's: the copy is not trusted and was not kept. */
+export class ChecksumMismatchError extends ProvkitError {
+  readonly what: string;
+  readonly expected: string;
+  readonly actual: string;
+  constructor(what: string, expected: string, actual: string, options?: ProvkitErrorOptions) {
+    super('CHECKSUM_MISMATCH', `checksum mismatch copying ${what}: source ${expected}, copy ${actual}`, { isRetryable: true, ...options });
+    this.name = 'ChecksumMismatchError';
+    this.what = what;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}

@@ -1,4 +1,6 @@
 import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import type { Customization } from '../../shared/customization.ts';
+import { assertCustomizationShape } from '../../shared/customization-shape.ts';
 import { createEmitter, ProgressReporter, type ProvkitEmitter } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
@@ -27,6 +29,11 @@ export abstract class BaseOsModule implements OsModuleV1 {
   abstract writeCurrentImage(options: WriteCurrentImageOptions): Promise<void>;
   abstract shutdown(options: WaitOptions): Promise<void>;
   abstract reboot(options: WaitOptions): Promise<void>;
+
+  /** Default: checks the customization's shape (types, non-empty names, `Secret` passwords). */
+  checkCustomization(customization: Customization): void {
+    assertCustomizationShape(customization);
+  }
 
   async preCapture(_options: PreCaptureOptions): Promise<PreCaptureResult> {
     throw new UnsupportedFunctionalityError('preCapture', `the ${this.os} OS module`);

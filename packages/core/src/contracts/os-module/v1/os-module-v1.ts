@@ -47,6 +47,14 @@ export interface OsModuleV1 {
   waitForResponse(options: WaitOptions): Promise<void>;
   /** After load: host keys, hostname, customization, then records post-load in `currentimage.txt`. */
   postLoad(options: PostLoadOptions): Promise<void>;
+  /**
+   * Checks a customization the way `postLoad` will, without touching any guest: throws
+   * `InvalidInputError` naming the field (`customization.users[0].username`) for anything
+   * `postLoad` would refuse. Provisioners call it before `load` creates anything, so bad
+   * input never costs a disk, a domain and a boot. Optional: {@link BaseOsModule} checks the
+   * shape; modules refine it with their own rules.
+   */
+  checkCustomization?(customization: Customization): void;
   /** Generalizes the guest for capture and leaves it in `endState` (default off). */
   preCapture(options: PreCaptureOptions): Promise<PreCaptureResult>;
   createUser(options: CreateUserOptions): Promise<void>;
