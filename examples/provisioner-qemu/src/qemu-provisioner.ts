@@ -71,6 +71,7 @@ export class QemuProvisioner extends BaseProvisioner {
     if (options.diskMode === 'full') throw new UnsupportedFunctionalityError("diskMode 'full'", 'the qemu example provisioner');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load needs an OS module to wait for the guest and run post-load');
+    if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     const { signal } = options;
     throwIfAborted(signal, `load of ${name}`);
     const node: NodeSpec = { ...options.node, address };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IMAGE_NAME_PATTERN, ImageExistsError, ImageNotFoundError, parseImageName, type ImageInfo, type ImageSize } from '@provkit/core';
+import { ChecksumMismatchError, IMAGE_NAME_PATTERN, ImageExistsError, ImageNotFoundError, parseImageName, type ImageInfo, type ImageSize } from '@provkit/core';
 import { tempPathFor, type HostCallOptions, type KvmHost } from './kvm-host.ts';
 
 const SUFFIX = '.qcow2';
@@ -77,7 +77,7 @@ export class ImageLibrary {
       await source.host.runner.downloadFile(from, join(local, 'image'), transfer);
       await this.host.runner.uploadFile(join(local, 'image'), temp, transfer);
       const actual = await this.host.sha256(temp, options);
-      if (actual !== expected) throw new Error(`checksum mismatch copying ${image}: source ${expected}, copy ${actual}`);
+      if (actual !== expected) throw new ChecksumMismatchError(image, expected, actual);
       if (!(await this.host.renameNoClobber(temp, to, options))) throw new ImageExistsError(image, this.where);
     } finally {
       await this.host.remove([temp], { signal: AbortSignal.timeout(60_000) }).catch(() => undefined);

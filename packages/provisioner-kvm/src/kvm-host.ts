@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, sh, tail, type CommandResult, type CommandRunner } from '@provkit/core';
+import { CommandFailedError, sh, tail, UnexpectedOutputError, type CommandResult, type CommandRunner } from '@provkit/core';
 import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomBlkList, parseDomState, parseNameList, parseRecordedImage, type BlockDevice, type DomainState } from './translation/virsh-output.ts';
@@ -141,8 +141,9 @@ export class KvmHost {
   }
 
   async sha256(path: string, options: HostCallOptions = {}): Promise<string> {
-    const digest = /^([0-9a-f]{64})\s/.exec((await this.runner.run(sh`sha256sum -- ${path}`, options)).stdout)?.[1];
-    if (!digest) throw new Error(`sha256sum printed no digest for ${path}`);
+    const { stdout } = await this.runner.run(sh`sha256sum -- ${path}`, options);
+    const digest = /^([0-9a-f]{64})\s/.exec(stdout)?.[1];
+    if (!digest) throw new UnexpectedOutputError('sha256sum', stdout, `no digest for ${path}`);
     return digest;
   }
 

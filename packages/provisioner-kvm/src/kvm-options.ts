@@ -86,6 +86,9 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   if (options.directKernelBoot) {
     assertAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
     if (options.directKernelBoot.initrd !== undefined) assertAbsolutePath('directKernelBoot.initrd', options.directKernelBoot.initrd);
+    const cmdline = options.directKernelBoot.cmdline;
+    // It goes into the domain XML and the kernel's command line: one line of printable text.
+    if (cmdline !== undefined && (typeof cmdline !== 'string' || /[\x00-\x1f\x7f]/.test(cmdline))) throw new InvalidInputError('directKernelBoot.cmdline', 'must be one line of printable text');
   }
   for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs]] as const) {
     if (value !== undefined) assertPositiveInteger(field, value);

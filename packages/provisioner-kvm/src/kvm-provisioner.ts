@@ -58,6 +58,7 @@ interface CheckedNode extends NodeSpec {
  * runner (SSH to the host, or local). Nodes get a qcow2 overlay on a library image (or a full
  * copy), a domain from the pure XML builder, and are waited for over SSH through the OS module.
  * Operations on one node, and on one image, are serialized; different nodes run in parallel.
+ * Locks are always taken node first, then image.
  */
 export class KvmProvisioner extends BaseProvisioner {
   readonly provider = 'kvm';
@@ -90,6 +91,10 @@ export class KvmProvisioner extends BaseProvisioner {
     await this.#onClose?.();
   }
 
+  #libraryKey(): string {
+    return `${this.host.runner.target}:${this.settings.libraryDir}`;
+  }
+
   /** The node's own system disk on the host. */
   nodeDiskPath(name: string): string {
     return `${this.settings.nodeDiskDir}/${name}.qcow2`;
@@ -110,6 +115,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const diskMode = options.diskMode ?? 'linked';
     if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
     const osModule = this.#osModule(options.osModule);
+    if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
@@ -363,7 +369,8 @@ export class KvmProvisioner extends BaseProvisioner {
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
     throwIfAborted(options.signal, `capture of ${node.name}`);
-    return this.#locks.runAll([`node:${node.name}`, `image:${image}`], () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal);
+    // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
+    return this.#locks.run(`node:${node.name}`, () => this.#locks.run(`image:${image}`, () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal), options.signal);
   }
 
   async #capture(options: CaptureOptions, node: CheckedNode, image: string, endState: 'on' | 'off' | 'reboot', shutdownTimeoutMs: number, osModule: OsModuleV1 | undefined): Promise<CaptureResult> {
@@ -444,7 +451,10 @@ export class KvmProvisioner extends BaseProvisioner {
       throw new InvalidInputError('from', 'is this same library');
     }
     const call = options.signal ? { signal: options.signal } : {};
-    await this.#locks.run(`image:${image}`, () => from.#locks.run(`image:${image}`, () => this.library.retrieveFrom(from.library, image, call), options.signal), options.signal);
+    // Both libraries' image locks, taken in one global order (by host and directory), so two
+    // provisioners retrieving from each other at once cannot wait on each other forever.
+    const [first, second] = this.#libraryKey() < from.#libraryKey() ? [this, from] : [from, this];
+    await first.#locks.run(`image:${image}`, () => second.#locks.run(`image:${image}`, () => this.library.retrieveFrom(from.library, image, call), options.signal), options.signal);
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 {

@@ -19,8 +19,8 @@ describe('parseQemuImgInfo', () => {
   });
 
   it('refuses output that is not qemu-img JSON', () => {
-    expect(() => parseQemuImgInfo('qemu-img: Could not open')).toThrow(/did not print JSON/);
+    expect(() => parseQemuImgInfo('qemu-img: Could not open')).toThrow(expect.objectContaining({ code: 'UNEXPECTED_OUTPUT', tool: 'qemu-img info', message: expect.stringContaining('not JSON') }));
     expect(() => parseQemuImgInfo('[]')).toThrow(/empty/);
-    expect(() => parseQemuImgInfo('{"x":1}')).toThrow(/unexpected/);
+    expect(() => parseQemuImgInfo('{"x":1}')).toThrow(expect.objectContaining({ code: 'UNEXPECTED_OUTPUT' }));
   });
 });

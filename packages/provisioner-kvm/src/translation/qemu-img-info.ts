@@ -1,3 +1,5 @@
+import { UnexpectedOutputError } from '@provkit/core';
+
 /** One image of `qemu-img info --output=json [--backing-chain]`. */
 export interface QemuImageInfo {
   filename: string;
@@ -14,7 +16,7 @@ export interface QemuImageInfo {
 function one(value: unknown): QemuImageInfo {
   const record = value as Record<string, unknown>;
   if (typeof record !== 'object' || record === null || typeof record.filename !== 'string' || typeof record['virtual-size'] !== 'number') {
-    throw new Error(`unexpected qemu-img info entry: ${JSON.stringify(value).slice(0, 200)}`);
+    throw new UnexpectedOutputError('qemu-img info', JSON.stringify(value) ?? String(value), 'an entry without filename or virtual-size');
   }
   const info: QemuImageInfo = {
     filename: record.filename,
@@ -37,9 +39,9 @@ export function parseQemuImgInfo(output: string): QemuImageInfo[] {
   try {
     parsed = JSON.parse(output);
   } catch (error) {
-    throw new Error(`qemu-img info did not print JSON: ${JSON.stringify(output.slice(0, 200))}`, { cause: error });
+    throw new UnexpectedOutputError('qemu-img info', output, 'not JSON', { cause: error });
   }
   const chain = Array.isArray(parsed) ? parsed.map(one) : [one(parsed)];
-  if (chain.length === 0) throw new Error('qemu-img info printed an empty backing chain');
+  if (chain.length === 0) throw new UnexpectedOutputError('qemu-img info', output, 'an empty backing chain');
   return chain;
 }

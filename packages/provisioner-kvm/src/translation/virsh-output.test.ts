@@ -14,7 +14,7 @@ describe('virsh output parsers', () => {
     expect(powerStateOf('shut off')).toBe('off');
     expect(powerStateOf('paused')).toBe('suspended');
     expect(powerStateOf('no state')).toBe('unknown');
-    expect(() => parseDomState('error: something\n')).toThrow(/unexpected/);
+    expect(() => parseDomState('error: something\n')).toThrow(expect.objectContaining({ code: 'UNEXPECTED_OUTPUT', tool: 'virsh domstate' }));
   });
 
   it('parses dominfo of a running domain, keeping continuation lines', () => {
@@ -39,7 +39,7 @@ describe('virsh output parsers', () => {
       { type: 'file', device: 'disk', target: 'vdb', source: '/srv/my disks/b.qcow2' },
       { type: 'file', device: 'cdrom', target: 'sda', source: undefined },
     ]);
-    expect(() => parseDomBlkList('garbage')).toThrow(/unexpected/);
+    expect(() => parseDomBlkList('garbage')).toThrow(expect.objectContaining({ code: 'UNEXPECTED_OUTPUT', tool: 'virsh domblklist --details' }));
   });
 
   it('parses domblklist --details without its header, as virsh --quiet prints it', () => {

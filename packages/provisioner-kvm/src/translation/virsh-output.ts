@@ -1,4 +1,4 @@
-import type { PowerState } from '@provkit/core';
+import { UnexpectedOutputError, type PowerState } from '@provkit/core';
 import { PROVKIT_METADATA_NAMESPACE } from './domain-xml.ts';
 
 /** libvirt's domain states as `virsh domstate` prints them. */
@@ -11,7 +11,7 @@ export function parseDomState(output: string): { state: DomainState; reason?: st
   const line = output.trim().split('\n')[0] ?? '';
   const match = /^(.+?)(?: \((.+)\))?$/.exec(line.trim());
   const state = match?.[1] as DomainState | undefined;
-  if (!state || !STATES.includes(state)) throw new Error(`unexpected virsh domstate output: ${JSON.stringify(output.slice(0, 200))}`);
+  if (!state || !STATES.includes(state)) throw new UnexpectedOutputError('virsh domstate', output);
   return match?.[2] ? { state, reason: match[2] } : { state };
 }
 
@@ -60,7 +60,7 @@ export function parseDomInfo(output: string): DomainInfo {
     }
   }
   const memory = /^(\d+) KiB$/.exec(fields['Max memory'] ?? '');
-  if (!fields.Name || !fields.State || !memory) throw new Error(`unexpected virsh dominfo output: ${JSON.stringify(output.slice(0, 200))}`);
+  if (!fields.Name || !fields.State || !memory) throw new UnexpectedOutputError('virsh dominfo', output);
   return {
     name: fields.Name,
     uuid: fields.UUID ?? '',
@@ -97,14 +97,14 @@ export function parseDomBlkList(output: string): BlockDevice[] {
   const lines = output.split('\n');
   const rule = lines.findIndex((line) => /^-{5,}$/.test(line.trim()));
   if (rule >= 0 && !/\bType\b.*\bDevice\b.*\bTarget\b.*\bSource\b/.test(lines[rule - 1] ?? '')) {
-    throw new Error(`unexpected virsh domblklist --details output: ${JSON.stringify(output.slice(0, 200))}`);
+    throw new UnexpectedOutputError('virsh domblklist --details', output, 'no header');
   }
   return lines
     .slice(rule + 1)
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const match = /^\s*(\S+)\s+(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
-      if (!match) throw new Error(`unexpected virsh domblklist row: ${JSON.stringify(line)}`);
+      if (!match) throw new UnexpectedOutputError('virsh domblklist --details', line, 'a row');
       return { type: match[1]!, device: match[2]!, target: match[3]!, source: match[4] === '-' ? undefined : match[4]! };
     });
 }
