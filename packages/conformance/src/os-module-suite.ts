@@ -1,6 +1,6 @@
-import { AbortedError, InvalidInputError, Secret, TimeoutError, type NodeSpec, type OsModuleV1 } from '@provkit/core';
-import { expect } from 'vitest';
-import { recordEvents, withFresh, type TestApi } from './test-api.ts';
+import { Secret, type NodeSpec, type OsModuleV1 } from '@provkit/core';
+import { expect, type TestContext } from 'vitest';
+import { expectErrorCode, recordEvents, withFresh, type TestApi } from './test-api.ts';
 
 /** What the OS-module suites need. */
 export interface OsModuleSuiteOptions extends TestApi {
@@ -12,7 +12,7 @@ export interface OsModuleSuiteOptions extends TestApi {
   unreachableNode: () => NodeSpec;
 }
 
-function withModule(options: OsModuleSuiteOptions, body: (module: OsModuleV1) => Promise<void>): () => Promise<void> {
+function withModule(options: OsModuleSuiteOptions, body: (module: OsModuleV1, context: TestContext) => Promise<void>): (context: TestContext) => Promise<void> {
   return withFresh(options.createOsModule, body);
 }
 
@@ -38,9 +38,8 @@ export function osModuleWaitSuite(options: OsModuleSuiteOptions): void {
       'gives up on an unreachable node with a TimeoutError naming the node',
       withModule(options, async (module) => {
         const node = options.unreachableNode();
-        const error = await module.waitForResponse({ node, timeoutMs: 1500 }).catch((caught: unknown) => caught);
-        expect(error).toBeInstanceOf(TimeoutError);
-        expect((error as TimeoutError).awaited).toContain(node.name);
+        const error = await expectErrorCode(module.waitForResponse({ node, timeoutMs: 1500 }), 'TIMEOUT');
+        expect((error as unknown as { awaited: string }).awaited).toContain(node.name);
       }),
       30_000,
     );
@@ -48,9 +47,9 @@ export function osModuleWaitSuite(options: OsModuleSuiteOptions): void {
       'stops waiting as soon as the signal aborts',
       withModule(options, async (module) => {
         const controller = new AbortController();
-        const waiting = module.waitForResponse({ node: options.unreachableNode(), timeoutMs: 600_000, signal: controller.signal }).catch((caught: unknown) => caught);
+        const waiting = expectErrorCode(module.waitForResponse({ node: options.unreachableNode(), timeoutMs: 600_000, signal: controller.signal }), 'ABORTED');
         controller.abort();
-        expect(await waiting).toBeInstanceOf(AbortedError);
+        await waiting;
       }),
       30_000,
     );
@@ -85,11 +84,11 @@ export function osModuleAccessSuite(options: OsModuleSuiteOptions): void {
         const node = options.node();
         const { events, stop } = recordEvents(module.events as never);
         for (const username of ['a"b', 'a;b', '$(reboot)', '']) {
-          await expect(module.createUser({ node, username })).rejects.toBeInstanceOf(InvalidInputError);
+          await expectErrorCode(module.createUser({ node, username }), 'INVALID_INPUT');
         }
         if (module.capabilities.firewall) {
           for (const remoteIp of ['example.org', '10.0.0.0/8', '1.2.3.4; reboot']) {
-            await expect(module.grantAccess({ node, remoteIp, ports: [22] })).rejects.toBeInstanceOf(InvalidInputError);
+            await expectErrorCode(module.grantAccess({ node, remoteIp, ports: [22] }), 'INVALID_INPUT');
           }
         }
         stop();
@@ -98,8 +97,11 @@ export function osModuleAccessSuite(options: OsModuleSuiteOptions): void {
     );
     it(
       'creates a user with a password, changes it and deletes the user, never emitting the password',
-      withModule(options, async (module) => {
-        if (!module.capabilities.users) return void (await expect(module.createUser({ node: options.node(), username: 'x' })).rejects.toThrow());
+      withModule(options, async (module, context) => {
+        if (!module.capabilities.users) {
+          await expectErrorCode(module.createUser({ node: options.node(), username: 'conformance' }), 'UNSUPPORTED_FUNCTIONALITY');
+          return context.skip(`the ${module.os} OS module declares no user management (createUser answered UNSUPPORTED_FUNCTIONALITY)`);
+        }
         const node = options.node();
         const username = `conf${Math.random().toString(36).slice(2, 8)}`;
         const first = Secret.of(`first-${Math.random().toString(36).slice(2)}`);

@@ -1,6 +1,6 @@
-import { AbortedError, UnsupportedFunctionalityError, ImageExistsError, ImageNotFoundError, InvalidInputError, ProvkitError, Secret, type NodeSpec, type OsModuleV1, type ProvisionerCapabilitiesV1, type ProvisionerV1 } from '@provkit/core';
-import { expect } from 'vitest';
-import { recordEvents, withFresh, type TestApi } from './test-api.ts';
+import { Secret, type NodeSpec, type OsModuleV1, type ProgressEvent, type ProvisionerCapabilitiesV1, type ProvisionerV1 } from '@provkit/core';
+import { expect, type TestContext } from 'vitest';
+import { errorCode, expectErrorCode, recordEvents, withFresh, type TestApi } from './test-api.ts';
 
 /** What the provisioner suites need from the module under test. */
 export interface ProvisionerSuiteOptions extends TestApi {
@@ -20,8 +20,14 @@ export interface ProvisionerSuiteOptions extends TestApi {
   loadTimeoutMs?: number;
 }
 
-function withProvisioner(options: ProvisionerSuiteOptions, body: (provisioner: ProvisionerV1) => Promise<void>): () => Promise<void> {
+function withProvisioner(options: ProvisionerSuiteOptions, body: (provisioner: ProvisionerV1, context: TestContext) => Promise<void>): (context: TestContext) => Promise<void> {
   return withFresh(options.createProvisioner, body);
+}
+
+/** True when the node is gone or off: what "nothing left" looks like through the contract. */
+async function absentOrOff(provisioner: ProvisionerV1, node: NodeSpec): Promise<boolean> {
+  const state = await provisioner.powerStatus({ node }).catch((error: unknown) => errorCode(error) ?? String(error));
+  return state === 'off' || state === 'unknown' || state === 'NODE_NOT_FOUND';
 }
 
 /** Contract shape: version, capabilities as data, event emitter. */
@@ -42,7 +48,7 @@ export function provisionerShapeSuite(options: ProvisionerSuiteOptions): void {
       'answers a capability it lacks with UnsupportedFunctionalityError, not a silent no-op',
       withProvisioner(options, async (provisioner) => {
         if (provisioner.capabilities.retrieveImage) return void expect(typeof provisioner.retrieveImage).toBe('function');
-        await expect(provisioner.retrieveImage({ image: options.image, from: provisioner })).rejects.toBeInstanceOf(UnsupportedFunctionalityError);
+        await expectErrorCode(provisioner.retrieveImage({ image: options.image, from: provisioner }), 'UNSUPPORTED_FUNCTIONALITY');
       }),
     );
   });
@@ -68,14 +74,14 @@ export function provisionerImagesSuite(options: ProvisionerSuiteOptions): void {
       withProvisioner(options, async (provisioner) => {
         const missing = options.newImageName();
         expect(await provisioner.doesImageExist({ image: missing })).toBe(false);
-        await expect(provisioner.getImageSize({ image: missing })).rejects.toBeInstanceOf(ImageNotFoundError);
+        await expectErrorCode(provisioner.getImageSize({ image: missing }), 'IMAGE_NOT_FOUND');
       }),
     );
     it(
       'refuses malformed image names with InvalidInputError',
       withProvisioner(options, async (provisioner) => {
         for (const bad of ['no-revision', '../etc/passwd-v1', 'x;rm -rf /-v1']) {
-          await expect(provisioner.doesImageExist({ image: bad })).rejects.toBeInstanceOf(InvalidInputError);
+          await expectErrorCode(provisioner.doesImageExist({ image: bad }), 'INVALID_INPUT');
         }
       }),
     );
@@ -92,47 +98,54 @@ export function provisionerSafetySuite(options: ProvisionerSuiteOptions): void {
         const node = options.newNode();
         await provisioner.unload({ node });
         await provisioner.unload({ node });
-        expect(await provisioner.powerStatus({ node }).catch((error: unknown) => (ProvkitError.isInstance(error) ? error.code : error))).toMatch(/^(off|unknown|NODE_NOT_FOUND)$/);
+        expect(await absentOrOff(provisioner, node)).toBe(true);
       }),
     );
     it(
-      'refuses bad input to load with a typed error before touching the host',
+      'refuses bad input to load with INVALID_INPUT before touching the host (no progress, no command)',
       withProvisioner(options, async (provisioner) => {
         const { events, stop } = recordEvents(provisioner.events as never);
         const good = options.newNode();
-        await expect(provisioner.load({ node: { ...good, name: 'bad name;reboot' }, image: options.image })).rejects.toBeInstanceOf(InvalidInputError);
-        await expect(provisioner.load({ node: good, image: 'not an image' })).rejects.toBeInstanceOf(InvalidInputError);
-        await expect(provisioner.load({ node: good, image: options.image, size: { cpus: 1, memoryBytes: 0 } })).rejects.toBeInstanceOf(InvalidInputError);
+        await expectErrorCode(provisioner.load({ node: { ...good, name: 'bad name;reboot' }, image: options.image }), 'INVALID_INPUT');
+        await expectErrorCode(provisioner.load({ node: good, image: 'not an image' }), 'INVALID_INPUT');
+        await expectErrorCode(provisioner.load({ node: good, image: options.image, size: { cpus: 1, memoryBytes: 0 } }), 'INVALID_INPUT');
+        await expectErrorCode(provisioner.load({ node: good, image: options.image, customization: { users: [{ username: 'conformance', password: 'plain text' as never }] } }), 'INVALID_INPUT');
         stop();
-        expect(events.filter((event) => event.name === 'progress')).toEqual([]);
-        expect(await provisioner.powerStatus({ node: good }).catch(() => 'unknown')).toMatch(/^(off|unknown)$/);
+        expect(events.filter((event) => event.name === 'progress' || event.name === 'command')).toEqual([]);
+        expect(await absentOrOff(provisioner, good)).toBe(true);
       }),
     );
     it(
-      'raises ImageNotFoundError when loading an image the library lacks, leaving no node',
+      'raises IMAGE_NOT_FOUND when loading an image the library lacks, leaving no node',
       withProvisioner(options, async (provisioner) => {
         const node = options.newNode();
-        await expect(provisioner.load({ node, image: options.newImageName() })).rejects.toSatisfy((error: unknown) => ProvkitError.isInstance(error) && (error instanceof ImageNotFoundError || (error.cause instanceof ImageNotFoundError)));
-        expect(await provisioner.powerStatus({ node }).catch(() => 'unknown')).toMatch(/^(off|unknown)$/);
+        await expectErrorCode(provisioner.load({ node, image: options.newImageName() }), 'IMAGE_NOT_FOUND');
+        expect(await absentOrOff(provisioner, node)).toBe(true);
         await provisioner.unload({ node });
       }),
     );
     it(
-      'honours an already-aborted signal: AbortedError and nothing created',
+      'honours an already-aborted signal: ABORTED and nothing created',
       withProvisioner(options, async (provisioner) => {
         const node = options.newNode();
         const controller = new AbortController();
         controller.abort();
-        await expect(provisioner.load({ node, image: options.image, signal: controller.signal })).rejects.toSatisfy(
-          (error: unknown) => error instanceof AbortedError || (ProvkitError.isInstance(error) && error.cause instanceof AbortedError),
-        );
-        expect(await provisioner.powerStatus({ node }).catch(() => 'unknown')).toMatch(/^(off|unknown)$/);
+        await expectErrorCode(provisioner.load({ node, image: options.image, signal: controller.signal }), 'ABORTED');
+        expect(await absentOrOff(provisioner, node)).toBe(true);
       }),
     );
   });
 }
 
-/** Full lifecycle on a real node: load → ready → capture refusals → unload, secrets never emitted. */
+function withOsModule<T extends object>(options: ProvisionerSuiteOptions, call: T): T & { osModule?: OsModuleV1 } {
+  return options.osModule ? { ...call, osModule: options.osModule } : call;
+}
+
+/**
+ * Full lifecycle on real nodes: load → ready → capture refusals → unload; an abort in the
+ * middle of a load removes what it created; a customization user's password never appears in
+ * an event (skipped, and reported as skipped, when the OS module declares no user management).
+ */
 export function provisionerLifecycleSuite(options: ProvisionerSuiteOptions): void {
   const { describe, it } = options;
   const timeout = options.loadTimeoutMs ?? 600_000;
@@ -141,23 +154,65 @@ export function provisionerLifecycleSuite(options: ProvisionerSuiteOptions): voi
       'loads a node that nodeStatus then calls ready, refuses to capture onto an existing image name, and unloads it',
       withProvisioner(options, async (provisioner) => {
         const node = options.newNode();
-        const password = Secret.of(`conformance-${Math.random().toString(36).slice(2)}`);
         const { events, stop } = recordEvents(provisioner.events as never);
         try {
-          const loadOptions = { node, image: options.image, customization: { users: [{ username: 'conformance', password }] } };
-          const loaded = await provisioner.load(options.osModule ? { ...loadOptions, osModule: options.osModule } : loadOptions);
+          const loaded = await provisioner.load(withOsModule(options, { node, image: options.image }));
           expect(loaded.image).toBe(options.image);
           const status = await provisioner.nodeStatus({ node: loaded.address ? { ...node, address: loaded.address } : node, image: options.image });
           expect(status).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: options.image });
+          const other = await provisioner.nodeStatus({ node: loaded.address ? { ...node, address: loaded.address } : node, image: options.newImageName() });
+          expect(other.status).toBe('reload');
           expect(events.some((event) => event.name === 'progress')).toBe(true);
-          await expect(provisioner.capture({ node, image: options.image })).rejects.toBeInstanceOf(ImageExistsError);
+          await expectErrorCode(provisioner.capture(withOsModule(options, { node, image: options.image })), 'IMAGE_EXISTS');
           expect(await provisioner.powerStatus({ node })).toBe('on');
         } finally {
           stop();
           await provisioner.unload({ node });
         }
+        expect(await absentOrOff(provisioner, node)).toBe(true);
+        await provisioner.unload({ node });
+      }),
+      timeout,
+    );
+    it(
+      'stops a load aborted once its first step is done and removes what it created',
+      withProvisioner(options, async (provisioner) => {
+        const node = options.newNode();
+        const controller = new AbortController();
+        const steps: string[] = [];
+        const onProgress = (event: ProgressEvent): void => {
+          steps.push(event.step);
+          // The first step after the start: something now exists that the abort must remove.
+          if (steps.length === 2) controller.abort(new Error('conformance abort'));
+        };
+        try {
+          await expectErrorCode(provisioner.load(withOsModule(options, { node, image: options.image, signal: controller.signal, onProgress })), 'ABORTED');
+          expect(steps.length).toBeGreaterThanOrEqual(2);
+          expect(await absentOrOff(provisioner, node)).toBe(true);
+        } finally {
+          await provisioner.unload({ node });
+        }
+      }),
+      timeout,
+    );
+    it(
+      "never emits a customization user's password",
+      withProvisioner(options, async (provisioner, context) => {
+        const osModule = options.osModule;
+        if (osModule && !osModule.capabilities.users) return context.skip(`the OS module (${osModule.os}) declares no user management`);
+        const node = options.newNode();
+        const password = Secret.of(`conformance-${Math.random().toString(36).slice(2)}`);
+        const { events, stop } = recordEvents(provisioner.events as never);
+        try {
+          await provisioner.load(withOsModule(options, { node, image: options.image, customization: { users: [{ username: 'conformance', password }] } }));
+        } catch (error) {
+          if (errorCode(error) === 'UNSUPPORTED_FUNCTIONALITY') return context.skip('the OS module declares no user management');
+          throw error;
+        } finally {
+          stop();
+          await provisioner.unload({ node });
+        }
         expect(JSON.stringify(events)).not.toContain(password.reveal());
-        expect(await provisioner.powerStatus({ node }).catch(() => 'unknown')).toMatch(/^(off|unknown)$/);
       }),
       timeout,
     );

@@ -1,4 +1,5 @@
-import type { describe as vitestDescribe, it as vitestIt } from 'vitest';
+import { expect, type TestContext, type describe as vitestDescribe, type it as vitestIt } from 'vitest';
+import { ProvkitError } from '@provkit/core';
 
 /** The test functions a suite registers its tests with (pass vitest's own). */
 export interface TestApi {
@@ -22,14 +23,39 @@ export function recordEvents(emitter: { on(event: string, listener: (payload: un
   return { events, stop: () => listeners.forEach(({ name, listener }) => emitter.off(name, listener)) };
 }
 
-/** Wraps a test body so it gets a fresh module from `create` and the module is closed afterwards. */
-export function withFresh<Module extends { close(): Promise<void> }>(create: () => Promise<Module> | Module, body: (module: Module) => Promise<void>): () => Promise<void> {
-  return async () => {
+/**
+ * Wraps a test body so it gets a fresh module from `create` (and the test's context, to skip
+ * by a declared capability) and the module is closed afterwards.
+ */
+export function withFresh<Module extends { close(): Promise<void> }>(create: () => Promise<Module> | Module, body: (module: Module, context: TestContext) => Promise<void>): (context: TestContext) => Promise<void> {
+  return async (context) => {
     const module = await create();
     try {
-      await body(module);
+      await body(module, context);
     } finally {
       await module.close();
     }
   };
+}
+
+/**
+ * The provkit error code a failure carries: its own, or for an `OperationFailedError` the
+ * code of what made the step fail. Checked by code, not `instanceof`, so it holds across
+ * duplicated copies of `@provkit/core` in a third party's dependency tree.
+ */
+export function errorCode(error: unknown): string | undefined {
+  if (!ProvkitError.isInstance(error)) return undefined;
+  if (error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause)) return error.cause.code;
+  return error.code;
+}
+
+/** Asserts that `promise` rejects with a provkit error of `code` (see {@link errorCode}) and returns the error. */
+export async function expectErrorCode(promise: Promise<unknown>, code: string): Promise<ProvkitError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(ProvkitError.isInstance(error), `expected a provkit error ${code}, got ${String(error)}`).toBe(true);
+  expect(errorCode(error), String(error)).toBe(code);
+  return error as ProvkitError;
 }
