@@ -38,20 +38,41 @@ fill() { # fill TEMPLATE OUT: replaces @VAR@ placeholders
     -e "s|@SST_SCHEMA@|$schema|g" -e "s|@ROOT_PW_HASH@|$hash|g" "$1" >"$2"
 }
 
+# write_state URL LDAPS_URL SCHEMA: the state file. It names the 0600 password file instead of
+# holding the password, so lab_json's node command line (readable by every local user in
+# /proc/*/cmdline) carries nothing secret.
+write_state() {
+  lab_json url "$1" ldapsUrl "$2" bindDN "$root_dn" passwordFile "$dir/rootpw" baseDN "$base_dn" \
+    caFile "$dir/tls/ca.crt" schemaPath "$3" logPath "$dir/slapd.log" pidPath "$dir/slapd.pid" >"$dir/state.json.new"
+  mv -f "$dir/state.json.new" "$dir/state.json"
+}
+
+# A slapd started before the state named the password file keeps running (others may be using
+# it): its state is rewritten from the old file, without the password, by node reading files.
+upgrade_state() {
+  grep -q '"passwordFile"' "$dir/state.json" && return 0
+  local url ldaps_url schema
+  { read -r url; read -r ldaps_url; read -r schema; } < <(node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    console.log([s.url, s.ldapsUrl, s.schemaPath].join("\n"));' "$dir/state.json")
+  write_state "$url" "$ldaps_url" "$schema"
+}
+
 up() {
-  if status; then cat "$dir/state.json"; return; fi
+  if status; then upgrade_state; cat "$dir/state.json"; return; fi
   lab_need_packages $(packages)
-  local schema hash port tls_port password
+  local schema hash port tls_port
   schema=$(sst_schema)
   rm -rf "$dir"
   mkdir -p "$dir/data"
   chmod 700 "$dir"
   make_tls
-  # The password goes through files only, never a command line.
+  # The password lives in a 0600 file and is only ever read from it (slappasswd -T, the
+  # tests): never a command line, never the state file.
   (umask 077; printf 'lab-%s' "$(openssl rand -hex 16)" >"$dir/rootpw")
-  password=$(cat "$dir/rootpw")
   hash=$(slappasswd -T "$dir/rootpw")
   fill "$LAB_ROOT/slapd/slapd.conf.template" "$dir/slapd.conf"
+  chmod 600 "$dir/slapd.conf"
   fill "$LAB_ROOT/slapd/base.ldif.template" "$dir/base.ldif"
   slaptest -u -f "$dir/slapd.conf" >"$dir/slaptest.log" 2>&1 || lab_die "slaptest refused the configuration: $(tail -5 "$dir/slaptest.log")"
   slapadd -f "$dir/slapd.conf" -l "$dir/base.ldif" >"$dir/slapadd.log" 2>&1 || lab_die "slapadd of the base entries failed: $(tail -5 "$dir/slapadd.log")"
@@ -61,9 +82,7 @@ up() {
   /usr/sbin/slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$tls_port/" || lab_die "slapd did not start: $(tail -5 "$dir/slapd.log" 2>/dev/null)"
   lab_wait_port 127.0.0.1 "$port" 20 slapd
   lab_wait_port 127.0.0.1 "$tls_port" 20 'slapd (ldaps)'
-  lab_json url "ldap://127.0.0.1:$port" ldapsUrl "ldaps://127.0.0.1:$tls_port" \
-    bindDN "$root_dn" password "$password" baseDN "$base_dn" caFile "$dir/tls/ca.crt" \
-    schemaPath "$schema" logPath "$dir/slapd.log" pidPath "$dir/slapd.pid" >"$dir/state.json"
+  write_state "ldap://127.0.0.1:$port" "ldaps://127.0.0.1:$tls_port" "$schema"
   cat "$dir/state.json"
 }
 

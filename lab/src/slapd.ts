@@ -6,7 +6,11 @@ export interface SlapdLabState {
   ldapsUrl: string;
   /** The database's root DN, allowed everything. */
   bindDN: string;
-  password: string;
+  /**
+   * A file (mode 0600, no trailing newline) holding the root DN's password. The password is
+   * kept out of this state and off every command line; read it from here.
+   */
+  passwordFile: string;
   /** `dc=provkit,dc=test`; stoney cloud's `ou=services` tree is created below it. */
   baseDN: string;
   /** The self-signed CA that signed the server certificate (for 127.0.0.1 and localhost). */

@@ -1,25 +1,32 @@
+import { readFileSync } from 'node:fs';
 import { ensureLabService, type SlapdLabState } from '@provkit/lab';
-import { ProvkitError, Secret, TemplateMode, inventorySuite, type InventoryFixture, type NewTemplate, type PoolRecord } from '@provkit/core';
+import { ProvkitError, Secret, TemplateMode, createEmitter, inventorySuite, type InventoryFixture, type NewTemplate, type PoolRecord, type WarningEvent } from '@provkit/core';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapInventory, type LdapInventoryOptions } from '../src/index.ts';
+import { LdapInventory, ldapFilter, type LdapInventoryOptions } from '../src/index.ts';
+import { LdapSession } from '../src/ldap-session.ts';
+import { swapTemplateMode } from '../src/mode-swap.ts';
 
 let lab: SlapdLabState;
+let password: string;
 let admin: Client;
 
 beforeAll(async () => {
   lab = await ensureLabService<SlapdLabState>('slapd');
+  password = readFileSync(lab.passwordFile, 'utf8');
   // A second, raw connection plays the hand edits and reads the suite needs.
   admin = new Client({ url: lab.url });
-  await admin.bind(lab.bindDN, lab.password);
+  await admin.startTLS({ ca: readFileSync(lab.caFile, 'utf8') });
+  await admin.bind(lab.bindDN, password);
 });
 
 afterAll(async () => {
   await admin?.unbind();
 });
 
+/** StartTLS verified with the lab CA, as a careful deployment connects. */
 function options(overrides: Partial<LdapInventoryOptions> = {}): LdapInventoryOptions {
-  return { url: lab.url, bindDN: lab.bindDN, password: Secret.of(lab.password), baseDN: lab.baseDN, ...overrides };
+  return { url: lab.url, bindDN: lab.bindDN, password: Secret.of(password), baseDN: lab.baseDN, tls: { startTls: true, caFile: lab.caFile }, ...overrides };
 }
 
 function machineDn(id: string): string {
@@ -43,7 +50,7 @@ const fixture = (overrides: () => Partial<LdapInventoryOptions>) => async (): Pr
   rawTemplateMode: rawMode,
 });
 
-inventorySuite('LdapInventory against slapd with sst.schema', { describe, it }, fixture(() => ({})));
+inventorySuite('LdapInventory against slapd with sst.schema (StartTLS, verified with the lab CA)', { describe, it }, fixture(() => ({})));
 inventorySuite('LdapInventory over ldaps:// (verified with the lab CA)', { describe, it }, fixture(() => ({ url: lab.ldapsUrl, tls: { caFile: lab.caFile } })));
 
 function newTemplate(pool: PoolRecord): NewTemplate {
@@ -116,6 +123,57 @@ describe('LdapInventory: stoney cloud layout and attributes', () => {
     }
   });
 
+  it('of two writers that both read the old mode and both send the modify, the server takes exactly one, every round', async () => {
+    // Past the pre-read: each writer has read "ready for use" and sends its delete+add modify
+    // with that expected value. Which one the server applies first is up to it; the other's
+    // delete must find no such value (result 16) and come back as ConflictError.
+    const inventory = new LdapInventory(options());
+    const writers = [new LdapSession(options()), new LdapSession(options())];
+    const wanted = [TemplateMode.Maintenance, TemplateMode.DoNotUse] as const;
+    try {
+      const pool = await inventory.createPool({ displayName: 'cas pool', type: 'template' });
+      for (let round = 0; round < 10; round++) {
+        const template = await inventory.createTemplate(newTemplate(pool));
+        await inventory.setTemplateMode(template.id, { from: TemplateMode.FirstInstallation, to: TemplateMode.ReadyForUse });
+        // Both writers read the same old mode, each on its own connection, before either writes.
+        const read = await Promise.all(writers.map((session) => session.search(machineDn(template.id), { scope: 'base', filter: ldapFilter`(objectClass=sstVirtualizationVirtualMachine)`, attributes: ['sstVirtualMachineMode'] })));
+        expect(read.map((entries) => entries[0]?.sstVirtualMachineMode)).toEqual(['ready for use', 'ready for use']);
+        const results = await Promise.allSettled(
+          writers.map((session, index) => swapTemplateMode(session, machineDn(template.id), template.id, TemplateMode.ReadyForUse, wanted[index]!, undefined)),
+        );
+        const winners = results.flatMap((result, index) => (result.status === 'fulfilled' ? [index] : []));
+        const lost = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as ProvkitError] : []));
+        expect(winners).toHaveLength(1);
+        expect(lost).toHaveLength(1);
+        expect(ProvkitError.hasCode(lost[0], 'CONFLICT')).toBe(true);
+        // The refusal came from the server's modify, not from a read.
+        expect((lost[0]!.cause as { cause?: { code?: unknown } }).cause?.code).toBe(16);
+        expect(await rawMode(template.id)).toBe(wanted[winners[0]!]);
+      }
+    } finally {
+      await inventory.close();
+      for (const session of writers) await session.close();
+    }
+  });
+
+  it('a writer whose expected mode went stale after its read changes nothing and gets ConflictError', async () => {
+    const inventory = new LdapInventory(options());
+    const stale = new LdapSession(options());
+    try {
+      const pool = await inventory.createPool({ displayName: 'stale pool', type: 'template' });
+      const template = await inventory.createTemplate(newTemplate(pool));
+      await inventory.setTemplateMode(template.id, { from: TemplateMode.FirstInstallation, to: TemplateMode.ReadyForUse });
+      // Read by the stale writer, then changed by the other before the stale writer's modify.
+      expect((await inventory.getTemplate(template.id)).mode).toBe(TemplateMode.ReadyForUse);
+      await inventory.setTemplateMode(template.id, { from: TemplateMode.ReadyForUse, to: TemplateMode.Maintenance });
+      await expect(swapTemplateMode(stale, machineDn(template.id), template.id, TemplateMode.ReadyForUse, TemplateMode.DoNotUse, undefined)).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await rawMode(template.id)).toBe('maintenance mode');
+    } finally {
+      await inventory.close();
+      await stale.close();
+    }
+  });
+
   it('reports an entry it cannot read as InvalidEntryError naming the attribute', async () => {
     const inventory = new LdapInventory(options());
     try {
@@ -167,14 +225,14 @@ describe('LdapInventory: connections, credentials and TLS', () => {
   });
 
   it('works over StartTLS with the lab CA', async () => {
-    const inventory = new LdapInventory(options({ tls: { startTls: true, caFile: lab.caFile } }));
+    const inventory = new LdapInventory(options());
     const pool = await inventory.createPool({ displayName: 'tls pool', type: 'template' });
     expect((await inventory.getPool(pool.id)).displayName).toBe('tls pool');
     await inventory.close();
   });
 
   it('verifies the server certificate by default: an unknown CA is a ConnectionError', async () => {
-    const ldaps = new LdapInventory(options({ url: lab.ldapsUrl }));
+    const ldaps = new LdapInventory(options({ url: lab.ldapsUrl, tls: {} }));
     await expect(ldaps.listPools()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringMatching(/certificate/i) });
     await ldaps.close();
     const startTls = new LdapInventory(options({ tls: { startTls: true } }));
@@ -186,5 +244,29 @@ describe('LdapInventory: connections, credentials and TLS', () => {
     const inventory = new LdapInventory(options({ tls: { startTls: true, caFile: lab.caFile, servername: 'ldap.example.org' } }));
     await expect(inventory.listPools()).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
     await inventory.close();
+  });
+
+  it('skips verification only with insecureSkipTlsVerify, and warns on the connection without the password', async () => {
+    const events = createEmitter();
+    const warnings: WarningEvent[] = [];
+    events.on('warning', (event) => warnings.push(event));
+    const inventory = new LdapInventory(options({ url: lab.ldapsUrl, tls: { insecureSkipTlsVerify: true }, events }));
+    expect(inventory.events).toBe(events);
+    expect(Array.isArray(await inventory.listPools())).toBe(true);
+    await inventory.close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.message).toContain('insecureSkipTlsVerify');
+    expect(JSON.stringify(warnings)).not.toContain(password);
+  });
+
+  it('refuses a simple bind over plain ldap:// before connecting, and takes it with allowPlaintextBind, warning', async () => {
+    expect(() => new LdapInventory(options({ tls: undefined }))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'tls' }));
+    const inventory = new LdapInventory(options({ tls: undefined, allowPlaintextBind: true }));
+    const warnings: WarningEvent[] = [];
+    inventory.events.on('warning', (event) => warnings.push(event));
+    expect(Array.isArray(await inventory.listPools())).toBe(true);
+    await inventory.close();
+    expect(warnings).toEqual([expect.objectContaining({ operation: 'ldap-connect', message: expect.stringMatching(/clear text/) })]);
+    expect(JSON.stringify(warnings)).not.toContain(password);
   });
 });

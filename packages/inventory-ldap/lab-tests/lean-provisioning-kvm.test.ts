@@ -5,7 +5,7 @@
  * it over SSH.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,7 +99,7 @@ beforeAll(async () => {
     bootTimeoutMs: 120_000,
     shutdownTimeoutMs: 90_000,
   });
-  inventory = new LdapInventory({ url: slapd.url, bindDN: slapd.bindDN, password: Secret.of(slapd.password), baseDN: slapd.baseDN, tls: { startTls: true, caFile: slapd.caFile } });
+  inventory = new LdapInventory({ url: slapd.url, bindDN: slapd.bindDN, password: Secret.of(readFileSync(slapd.passwordFile, 'utf8')), baseDN: slapd.baseDN, tls: { startTls: true, caFile: slapd.caFile } });
 });
 
 afterAll(async () => {

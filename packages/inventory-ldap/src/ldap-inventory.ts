@@ -4,7 +4,6 @@ import {
   InvalidStateError,
   NotFoundError,
   OperationFailedError,
-  ProvkitError,
   TemplateMode,
   assertId,
   assertModeChange,
@@ -26,6 +25,7 @@ import {
   type NewTemplate,
   type NewVm,
   type PoolRecord,
+  type ProvkitEmitter,
   type TemplateRecord,
   type VmRecord,
 } from '@provkit/core';
@@ -33,6 +33,7 @@ import type { Entry } from 'ldapts';
 import { ldapFilter } from './ldap-escape.ts';
 import { LdapResult, ldapResultCode } from './ldap-errors.ts';
 import { LdapSession, type LdapConnectionOptions } from './ldap-session.ts';
+import { remoteCause, swapTemplateMode } from './mode-swap.ts';
 import { StoneyLayout } from './stoney-layout.ts';
 import { MachineType, devicesEntry, diskEntry, parsePool, parseTemplate, parseVm, poolEntry, templateEntry, templateLink, vmEntry, type LdapAttributes } from './stoney-entries.ts';
 
@@ -55,12 +56,21 @@ export class LdapInventory implements Inventory {
   readonly #session: LdapSession;
   readonly #layout: StoneyLayout;
 
+  /** Creates the inventory; refuses bad options (`InvalidInputError`) before connecting. */
   constructor(options: LdapInventoryOptions) {
     if (typeof options.baseDN !== 'string' || !/^[A-Za-z][A-Za-z0-9-]*=[^,]+(,[A-Za-z][A-Za-z0-9-]*=[^,]+)*$/.test(options.baseDN)) {
       throw new InvalidInputError('baseDN', `expected a DN such as dc=example,dc=com, got ${JSON.stringify(options.baseDN)}`);
     }
     this.#session = new LdapSession(options);
     this.#layout = new StoneyLayout(options.baseDN);
+  }
+
+  /**
+   * `warning` events: one per connection made with `tls.insecureSkipTlsVerify` or
+   * `allowPlaintextBind`. Never carries the password.
+   */
+  get events(): ProvkitEmitter {
+    return this.#session.events;
   }
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
@@ -117,18 +127,7 @@ export class LdapInventory implements Inventory {
     // Heals first, so a template stored without a mode can change from `do not use`.
     const current = await this.getTemplate(id, change);
     if (current.mode !== change.from) throw new ConflictError(`Template ${id} is in mode "${current.mode}", not "${change.from}"; re-read and retry`);
-    try {
-      await this.#session.modify(
-        this.#layout.machine(id),
-        [
-          { operation: 'delete', type: 'sstVirtualMachineMode', values: [change.from] },
-          { operation: 'add', type: 'sstVirtualMachineMode', values: [change.to] },
-        ],
-        change.signal,
-      );
-    } catch (error) {
-      throw this.#casError(error, id, change.from);
-    }
+    await swapTemplateMode(this.#session, this.#layout.machine(id), id, change.from, change.to, change.signal);
     return { ...current, mode: change.to };
   }
 
@@ -316,22 +315,10 @@ export class LdapInventory implements Inventory {
     }
     return { ...record, mode };
   }
-
-  #casError(error: unknown, id: string, from: string): unknown {
-    const code = ldapResultCode(remoteCause(error));
-    if (code === LdapResult.NoSuchAttribute) return new ConflictError(`Template ${id} is no longer in mode "${from}": a concurrent change won; re-read and retry`, { cause: error });
-    if (code === LdapResult.NoSuchObject) return new NotFoundError('template', id, { cause: error });
-    return error;
-  }
 }
 
 function isMachine(entry: Entry): boolean {
   return /^sstVirtualMachine=/i.test(entry.dn);
-}
-
-/** The ldapts error under a translated provkit error. */
-function remoteCause(error: unknown): unknown {
-  return ProvkitError.isInstance(error) && error.cause !== undefined ? error.cause : error;
 }
 
 function noSuchObject(error: unknown): boolean {

@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { AbortedError, InvalidInputError, ProvkitError, Secret, throwIfAborted } from '@provkit/core';
+import { AbortedError, InvalidInputError, ProvkitError, Secret, createEmitter, throwIfAborted, type ProvkitEmitter } from '@provkit/core';
 import { Attribute, Change, Client, type Entry } from 'ldapts';
 import { translateLdapError } from './ldap-errors.ts';
 
-/** TLS settings. Certificates are verified unless `rejectUnauthorized: false` is given. */
+/**
+ * TLS settings. The server's certificate is always verified (against `caFile`/`ca`, else the
+ * system's CAs, and against the URL's host or `servername`) unless the loudly named
+ * `insecureSkipTlsVerify: true` is given, which emits a `warning` on every connection.
+ */
 export interface LdapTlsOptions {
   /** Upgrade an `ldap://` connection with StartTLS before binding. `ldaps://` URLs use TLS anyway. */
   startTls?: boolean;
@@ -12,19 +16,32 @@ export interface LdapTlsOptions {
   caFile?: string;
   /** PEM text of that CA (instead of `caFile`). */
   ca?: string;
-  /** Default true. False accepts any certificate: only for throwaway test servers. */
-  rejectUnauthorized?: boolean;
+  /**
+   * Accept any certificate for any name. Anyone on the path can then pose as the directory
+   * and read the bind password: only for throwaway test servers. Emits a `warning` event on
+   * every connection. Cannot be combined with `caFile`/`ca`.
+   */
+  insecureSkipTlsVerify?: boolean;
   /** Name to verify the certificate against, when it differs from the URL's host. */
   servername?: string;
 }
 
 /** How to reach and authenticate to the directory. */
 export interface LdapConnectionOptions {
-  /** `ldap://host:port` or `ldaps://host:port`. */
+  /** `ldap://host:port` (give `tls.startTls` or `allowPlaintextBind`) or `ldaps://host:port`. */
   url: string;
   bindDN: string;
   password: Secret;
   tls?: LdapTlsOptions;
+  /**
+   * A simple bind sends the password as is. Over `ldap://` without `tls.startTls` that is in
+   * clear text, so it is refused (`InvalidInputError` on `tls`) unless this is `true` (SSSD
+   * refuses the same way; slapd's `security simple_bind=` is the server-side twin). When
+   * allowed, every connection emits a `warning` event. Ignored when the connection uses TLS.
+   */
+  allowPlaintextBind?: boolean;
+  /** Receives a `warning` on each connection made with verification off or a plain-text bind. */
+  events?: ProvkitEmitter;
   /** Bound on each operation (default 10 s). */
   timeoutMs?: number;
   /** Bound on establishing the connection (default 5 s). */
@@ -52,9 +69,12 @@ export interface LdapSearch {
  */
 export class LdapSession {
   readonly url: string;
+  /** Where the connection warnings go (the given `events`, else a new emitter). */
+  readonly events: ProvkitEmitter;
   readonly #options: LdapConnectionOptions;
   readonly #timeoutMs: number;
   readonly #tls: ConnectionOptions | undefined;
+  readonly #warning: string | undefined;
   #client: Client | undefined;
   #ready: Promise<Client> | undefined;
   #established = false;
@@ -68,7 +88,13 @@ export class LdapSession {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     const secure = this.url.startsWith('ldaps:') || options.tls?.startTls === true;
     if (options.tls && !secure) throw new InvalidInputError('tls', 'TLS options need an ldaps:// URL or startTls: true');
+    if (!secure && options.allowPlaintextBind !== true) {
+      throw new InvalidInputError('tls', `a simple bind over ${this.url} would send the password in clear text; use an ldaps:// URL or tls: { startTls: true }, or allowPlaintextBind: true for a directory that only listens in clear`);
+    }
     this.#tls = secure ? tlsOptions(options.tls ?? {}) : undefined;
+    this.events = options.events ?? createEmitter();
+    if (!secure) this.#warning = `LDAP simple bind as ${options.bindDN} to ${this.url} sends the password in clear text (allowPlaintextBind: no ldaps:// or StartTLS)`;
+    else if (options.tls?.insecureSkipTlsVerify === true) this.#warning = `LDAP TLS certificate verification of ${this.url} is OFF (insecureSkipTlsVerify): anyone on the path can pose as the directory and read the bind password`;
   }
 
   async search(base: string, search: LdapSearch, signal?: AbortSignal): Promise<Entry[]> {
@@ -149,6 +175,7 @@ export class LdapSession {
       ...(ldaps && this.#tls ? { tlsOptions: this.#tls } : {}),
     });
     this.#client = client;
+    if (this.#warning !== undefined) this.events.emit('warning', { operation: 'ldap-connect', message: this.#warning });
     try {
       if (!ldaps && this.#tls) await client.startTLS(this.#tls);
       await client.bind(this.#options.bindDN, this.#options.password.reveal());
@@ -161,7 +188,13 @@ export class LdapSession {
 }
 
 function tlsOptions(tls: LdapTlsOptions): ConnectionOptions {
-  const options: ConnectionOptions = { rejectUnauthorized: tls.rejectUnauthorized ?? true };
+  // JavaScript callers of the earlier option get told, not silently verified or not.
+  if ('rejectUnauthorized' in tls) throw new InvalidInputError('tls.rejectUnauthorized', 'is not an option; verification is always on unless insecureSkipTlsVerify: true');
+  if (tls.insecureSkipTlsVerify !== undefined && typeof tls.insecureSkipTlsVerify !== 'boolean') throw new InvalidInputError('tls.insecureSkipTlsVerify', 'must be true or false');
+  if (tls.insecureSkipTlsVerify === true && (tls.caFile !== undefined || tls.ca !== undefined)) {
+    throw new InvalidInputError('tls.insecureSkipTlsVerify', 'contradicts caFile/ca: either verify against a CA or skip verification');
+  }
+  const options: ConnectionOptions = { rejectUnauthorized: tls.insecureSkipTlsVerify !== true };
   if (tls.caFile !== undefined) {
     try {
       options.ca = readFileSync(tls.caFile, 'utf8');

@@ -1,35 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { BaseProvisioner } from '../contracts/index.ts';
 import type { CaptureOptions, CaptureResult, ImageInfo, ImageOperationOptions, ImageSize, LoadOptions, LoadResult, NodeOperationOptions, NodeStatusResult, PowerState } from '../contracts/index.ts';
-import { CommandFailedError, ImageExistsError, ProvkitError } from '../errors/index.ts';
+import { CommandFailedError, ImageExistsError, ImageNotFoundError, InvalidInputError, ProvkitError, UnsupportedFunctionalityError } from '../errors/index.ts';
 import type { ProgressEvent } from '../events/index.ts';
 import type { PermissionRequest } from '../model/allocate-storage.ts';
 import { MemoryInventory } from '../model/memory-inventory.ts';
 import { MemoryStorageCatalog } from '../model/memory-storage-catalog.ts';
 import { createProfile } from '../model/profile.ts';
 import { TemplateMode } from '../model/template-mode.ts';
-import { LEAN_PROVISIONING_STEPS, LeanProvisioning, type LeanProvisioningRun } from './lean-provisioning.ts';
+import { LEAN_PROVISIONING_STEPS, LeanProvisioning, type LeanProvisioningOptions, type LeanProvisioningRun } from './lean-provisioning.ts';
 
 type Failure = 'load-template' | 'capture' | 'load-vm';
 
 /**
  * STAND-IN PROVISIONER (not a real peer): the smallest BaseProvisioner that keeps an image
- * library and defined nodes in memory and fails at one chosen step, the way a real one does
- * (after removing what it created). It exists only to drive the workflow's failure paths in
- * unit tests; the real KVM provisioner runs the workflow in the lab tests.
+ * library (with virtual sizes) and defined nodes in memory and fails at one chosen step, the
+ * way a real one does (after removing what it created). With `growsDisks: false` it refuses a
+ * disk size other than the image's, as the ESX provisioner does. It exists only to drive the
+ * workflow's paths in unit tests; the real KVM provisioner runs the workflow in the lab tests.
  */
 class StandInProvisioner extends BaseProvisioner {
   readonly provider = 'stand-in';
   readonly images = new Set<string>(['debian12-base-v1']);
+  /** Virtual size of each image: the base image is smaller than the profile's disk. */
+  readonly virtualBytes = new Map<string, number>([['debian12-base-v1', 2 * 1024 ** 3]]);
   readonly nodes = new Map<string, string>();
+  readonly nodeDisks = new Map<string, number>();
   readonly calls: string[] = [];
+  /** The `size` of every load, in order. */
+  readonly sizes: (LoadOptions['size'] | undefined)[] = [];
+  growsDisks = true;
   failAt: Failure | undefined;
 
   async load(options: LoadOptions): Promise<LoadResult> {
     this.calls.push(`load ${options.node.name} ${options.image}`);
+    this.sizes.push(options.size);
+    const imageBytes = this.virtualBytes.get(options.image);
+    if (imageBytes === undefined) throw new ImageNotFoundError(options.image);
+    const diskBytes = options.size?.diskBytes ?? imageBytes;
+    if (diskBytes < imageBytes) throw new InvalidInputError('size.diskBytes', `${diskBytes} bytes is below the image's ${imageBytes}`);
+    if (diskBytes !== imageBytes && !this.growsDisks) throw new UnsupportedFunctionalityError('growing the system disk at load', 'the stand-in');
     const failing = options.image === 'debian12-base-v1' ? 'load-template' : 'load-vm';
     if (this.failAt === failing) throw new CommandFailedError({ command: 'virsh start', target: 'stand-in', exitCode: 1, stderrTail: 'no room' });
     this.nodes.set(options.node.name, options.image);
+    this.nodeDisks.set(options.node.name, diskBytes);
     return { node: options.node.name, image: options.image, durationMs: 1 };
   }
 
@@ -37,18 +51,22 @@ class StandInProvisioner extends BaseProvisioner {
     this.calls.push(`capture ${options.node.name} ${options.image}`);
     if (this.images.has(options.image)) throw new ImageExistsError(options.image, 'stand-in library');
     if (this.failAt === 'capture') throw new CommandFailedError({ command: 'qemu-img convert', target: 'stand-in', exitCode: 1, stderrTail: 'disk full' });
+    const virtualBytes = this.nodeDisks.get(options.node.name)!;
     this.images.add(options.image);
-    return { image: options.image, sizeBytes: 1024, virtualBytes: 4096, durationMs: 1 };
+    this.virtualBytes.set(options.image, virtualBytes);
+    return { image: options.image, sizeBytes: 1024, virtualBytes, durationMs: 1 };
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
     this.calls.push(`unload ${options.node.name}`);
     this.nodes.delete(options.node.name);
+    this.nodeDisks.delete(options.node.name);
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<void> {
     this.calls.push(`deleteImage ${options.image}`);
     this.images.delete(options.image);
+    this.virtualBytes.delete(options.image);
   }
 
   async nodeStatus(): Promise<NodeStatusResult> {
@@ -59,8 +77,10 @@ class StandInProvisioner extends BaseProvisioner {
   async powerStatus(): Promise<PowerState> {
     return 'off';
   }
-  async getImageSize(): Promise<ImageSize> {
-    return { virtualBytes: 4096, allocatedBytes: 1024 };
+  async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    const virtualBytes = this.virtualBytes.get(options.image);
+    if (virtualBytes === undefined) throw new ImageNotFoundError(options.image);
+    return { virtualBytes, allocatedBytes: 1024 };
   }
   async listImages(): Promise<ImageInfo[]> {
     return [];
@@ -75,13 +95,13 @@ const profile = createProfile({
 
 const GiB = 1024 ** 3;
 
-async function setUp(failAt?: Failure, storage?: { catalog: MemoryStorageCatalog; checkPermission: (request: PermissionRequest) => boolean }) {
+async function setUp(failAt?: Failure, storage?: { catalog: MemoryStorageCatalog; checkPermission: (request: PermissionRequest) => boolean }, diskSize?: LeanProvisioningOptions['diskSize']) {
   const inventory = new MemoryInventory();
   const provisioner = new StandInProvisioner();
   provisioner.failAt = failAt;
   const templatePool = (await inventory.createPool({ displayName: 'templates', type: 'template' })).id;
   const vmPool = (await inventory.createPool({ displayName: 'web', type: 'persistent' })).id;
-  const workflow = new LeanProvisioning({ inventory, provisioner, ...(storage ? { storage } : {}) });
+  const workflow = new LeanProvisioning({ inventory, provisioner, ...(storage ? { storage } : {}), ...(diskSize ? { diskSize } : {}) });
   const events: ProgressEvent[] = [];
   workflow.events.on('progress', (event) => events.push(event));
   const run: LeanProvisioningRun = {
@@ -183,6 +203,69 @@ describe('lean provisioning workflow', () => {
     await expect(workflow.run({ ...run, vm: { ...run.vm, machine: { name: 'tpl-debian12' } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'vm.machine.name' });
     expect(await inventory.listTemplates()).toEqual([]);
     expect(provisioner.calls).toEqual([]);
+  });
+
+  describe('disk size', () => {
+    it('asks for a resize only where the disk must change: the template machine grows to the profile disk, VMs from its image get none', async () => {
+      const { provisioner, workflow, run } = await setUp();
+      await workflow.run(run);
+      const { cpus, memoryBytes, diskBytes } = profile.size;
+      expect(provisioner.sizes).toEqual([{ cpus, memoryBytes, diskBytes }, { cpus, memoryBytes }]);
+      expect(provisioner.virtualBytes.get(run.image)).toBe(diskBytes);
+    });
+
+    it('runs on a provisioner that cannot grow disks (ESX) when the base image has the profile disk size', async () => {
+      const { provisioner, workflow, run } = await setUp();
+      provisioner.growsDisks = false;
+      provisioner.virtualBytes.set(run.baseImage, profile.size.diskBytes);
+      const { vm } = await workflow.run(run);
+      expect(vm.hardware.diskBytes).toBe(profile.size.diskBytes);
+      expect(provisioner.sizes.map((size) => size?.diskBytes)).toEqual([undefined, undefined]);
+    });
+
+    it('on such a provisioner, a smaller base image fails at install, unsupported, and retires the template', async () => {
+      const { inventory, provisioner, workflow, run } = await setUp();
+      provisioner.growsDisks = false;
+      const error = await failure(workflow.run(run));
+      expect(error).toMatchObject({ code: 'OPERATION_FAILED', step: 'install' });
+      expect(ProvkitError.hasCode(error.cause, 'UNSUPPORTED_FUNCTIONALITY')).toBe(true);
+      expect(await inventory.listTemplates()).toEqual([expect.objectContaining({ mode: TemplateMode.DoNotUse })]);
+      expect([...provisioner.nodes.keys()]).toEqual([]);
+    });
+
+    it("with diskSize: 'base-image', records the base image's size and never asks for a resize, so it runs where disks cannot grow", async () => {
+      const { inventory, provisioner, workflow, run, events } = await setUp(undefined, undefined, 'base-image');
+      provisioner.growsDisks = false;
+      const baseBytes = provisioner.virtualBytes.get(run.baseImage)!;
+      const { template, vm } = await workflow.run(run);
+      expect(baseBytes).toBeLessThan(profile.size.diskBytes);
+      expect((await inventory.getTemplate(template.id)).hardware).toEqual({ cpus: 2, memoryBytes: 268_435_456, diskBytes: baseBytes });
+      expect(vm.hardware.diskBytes).toBe(baseBytes);
+      expect(provisioner.sizes.map((size) => size?.diskBytes)).toEqual([undefined, undefined]);
+      expect(events[0]!.detail).toContain(`disk ${baseBytes} bytes`);
+    });
+
+    it("refuses an unknown diskSize, and createTemplate without its base image under 'base-image', before writing", async () => {
+      const { inventory, provisioner, run } = await setUp();
+      expect(() => new LeanProvisioning({ inventory, provisioner, diskSize: 'grow' as 'profile' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'diskSize' }));
+      const workflow = new LeanProvisioning({ inventory, provisioner, diskSize: 'base-image' });
+      await expect(workflow.createTemplate({ profile, pool: run.templatePool, host: 'kvm-host-1' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'baseImage' });
+      await expect(workflow.createTemplate({ profile, pool: run.templatePool, host: 'kvm-host-1', baseImage: 'debian12-missing-v1' })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+      expect(await inventory.listTemplates()).toEqual([]);
+    });
+
+    it('a missing template image is found before a VM is recorded or storage allocated', async () => {
+      const catalog = new MemoryStorageCatalog([{ id: 'pool', capacityBytes: 100 * GiB }]);
+      const { inventory, provisioner, workflow, run } = await setUp(undefined, { catalog, checkPermission: () => true });
+      const { template } = await workflow.run(run);
+      await inventory.deleteVm((await inventory.listVms())[0]!.id);
+      await catalog.releaseVolume((await catalog.listVolumes())[0]!.id);
+      provisioner.virtualBytes.delete(run.image);
+      const before = await catalog.listVolumes();
+      await expect(workflow.deployVm({ ...run.vm, machine: { name: 'web-2' }, template: template.id })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+      expect(await inventory.listVms()).toEqual([]);
+      expect(await catalog.listVolumes()).toEqual(before);
+    });
   });
 
   describe('with storage and a permission hook', () => {

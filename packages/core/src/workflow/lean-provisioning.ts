@@ -47,6 +47,16 @@ export interface LeanProvisioningOptions {
    * or created (see `allocateStorage`). Without it, the provisioner's own disks are all there is.
    */
   storage?: { catalog: StorageCatalog; checkPermission: PermissionCheck };
+  /**
+   * The disk size templates (and so their VMs) get; default `profile`.
+   * - `profile`: the profile's disk. The template machine's disk is grown from the base image
+   *   at install (KVM does); a provisioner that cannot grow a disk at load (ESX) refuses with
+   *   `UnsupportedFunctionalityError` unless the base image already has that size.
+   * - `base-image`: the base image's virtual size, read when the template is created and
+   *   recorded as its disk, so no load ever asks for a resize (ESX with a base template of
+   *   another size than the profile's).
+   */
+  diskSize?: 'profile' | 'base-image';
 }
 
 /** Options every step accepts. */
@@ -64,6 +74,8 @@ export interface CreateTemplateOptions extends StepOptions {
   /** The host (stoney cloud's node) it runs on while installed. */
   host: string;
   displayName?: string;
+  /** The image it will be installed from; required with `diskSize: 'base-image'`, whose size it gives. */
+  baseImage?: string;
 }
 
 /** Options of {@link LeanProvisioning.installTemplate}. */
@@ -120,14 +132,16 @@ export interface LeanProvisioningResult extends DeployedVm {
   template: TemplateRecord;
 }
 
-function sizeOf(hardware: MachineHardware): SizeSpec {
-  return { cpus: hardware.cpus, memoryBytes: hardware.memoryBytes, diskBytes: hardware.diskBytes };
-}
-
 /**
  * stoney cloud's lean provisioning over provkit's contracts: profile → template
  * (`first installation`) → install → generalize and capture → release (`ready for use`) →
  * persistent VM → load. Each step is a method and emits a `progress` event when done.
+ *
+ * Disk size: every load asks for the template's recorded disk size (`size.diskBytes`) only
+ * when it differs from the image's virtual size. The template's captured image has the
+ * template's disk size, so VMs made from it are never resized; the template machine is
+ * grown from the base image when the recorded size is the profile's and the base image is
+ * smaller. For a provisioner that cannot grow disks (ESX), give `diskSize: 'base-image'`.
  *
  * A failed step leaves the inventory saying what is true: an install or capture that fails
  * leaves the template unreleased (no image recorded, or the captured image removed again if
@@ -141,8 +155,14 @@ export class LeanProvisioning {
   readonly #provisioner: ProvisionerV1;
   readonly #osModule: OsModuleV1 | undefined;
   readonly #storage: LeanProvisioningOptions['storage'];
+  readonly #diskSize: 'profile' | 'base-image';
 
+  /** Wires the workflow; an unknown `diskSize` is refused (`InvalidInputError`). */
   constructor(options: LeanProvisioningOptions) {
+    if (options.diskSize !== undefined && options.diskSize !== 'profile' && options.diskSize !== 'base-image') {
+      throw new InvalidInputError('diskSize', `expected profile or base-image, got ${JSON.stringify(options.diskSize)}`);
+    }
+    this.#diskSize = options.diskSize ?? 'profile';
     this.#inventory = options.inventory;
     this.#provisioner = options.provisioner;
     this.#osModule = options.osModule;
@@ -150,22 +170,31 @@ export class LeanProvisioning {
     this.events = options.events ?? createEmitter();
   }
 
-  /** Records a template for the profile, in mode `first installation`. */
+  /**
+   * Records a template for the profile, in mode `first installation`, with the profile's CPUs
+   * and memory and the disk size the workflow's `diskSize` says.
+   */
   async createTemplate(options: CreateTemplateOptions): Promise<TemplateRecord> {
     const { profile } = options;
+    let diskBytes = profile.size.diskBytes;
+    if (this.#diskSize === 'base-image') {
+      if (options.baseImage === undefined) throw new InvalidInputError('baseImage', "is required with diskSize: 'base-image'");
+      assertImageName('baseImage', options.baseImage);
+      diskBytes = (await this.#provisioner.getImageSize({ image: options.baseImage, ...this.#call(options) })).virtualBytes;
+    }
     const template = await this.#inventory.createTemplate(
       {
         pool: options.pool,
         node: options.host,
         profile: profile.name,
-        hardware: { cpus: profile.size.cpus, memoryBytes: profile.size.memoryBytes, diskBytes: profile.size.diskBytes },
+        hardware: { cpus: profile.size.cpus, memoryBytes: profile.size.memoryBytes, diskBytes },
         os: profile.os,
         clockOffset: profile.clockOffset,
         ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
       },
       this.#call(options),
     );
-    this.#reporter(options, template.id).step('template-created', `template ${template.displayName} (${template.id}) in mode "${template.mode}"`);
+    this.#reporter(options, template.id).step('template-created', `template ${template.displayName} (${template.id}) in mode "${template.mode}", disk ${diskBytes} bytes`);
     return template;
   }
 
@@ -176,10 +205,11 @@ export class LeanProvisioning {
     assertImageName('baseImage', options.baseImage);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'start', `template ${template.id}`);
+    const size = await this.#loadSize(options.baseImage, template.hardware, options);
     await this.#provisioner.load({
       node: options.machine,
       image: options.baseImage,
-      size: sizeOf(template.hardware),
+      size,
       ...this.#loadExtras(options),
     });
     this.#reporter(options, template.id).step('template-installed', `${options.baseImage} loaded onto ${options.machine.name}`);
@@ -237,6 +267,8 @@ export class LeanProvisioning {
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'createVm', `template ${template.id}`);
     if (template.image === undefined) throw new InvalidStateError(`Template ${template.id} has no captured image`);
+    // Read before anything is allocated or recorded: a missing image changes nothing.
+    const size = await this.#loadSize(template.image, template.hardware, options);
     const { template: templateId, pool, host, machine, displayName, customization, type, softwareStack, environment, reseller, customer } = options;
     let volume: StorageVolume | undefined;
     if (this.#storage) {
@@ -273,7 +305,7 @@ export class LeanProvisioning {
       load = await this.#provisioner.load({
         node: machine,
         image: template.image,
-        size: sizeOf(vm.hardware),
+        size,
         ...(customization === undefined ? {} : { customization }),
         ...this.#loadExtras(options),
       });
@@ -300,7 +332,7 @@ export class LeanProvisioning {
     if (options.vm.machine.name === options.templateMachine.name) throw new InvalidInputError('vm.machine.name', 'must differ from the template machine');
     const step = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
     const created = await this.#step('create-template', () =>
-      this.createTemplate({ ...step, profile: options.profile, pool: options.templatePool, host: options.templateHost }),
+      this.createTemplate({ ...step, profile: options.profile, pool: options.templatePool, host: options.templateHost, baseImage: options.baseImage }),
     );
     let template: TemplateRecord;
     let machineLoaded = false;
@@ -344,6 +376,17 @@ export class LeanProvisioning {
       const step = error instanceof OperationFailedError ? error.step : 'template';
       return new OperationFailedError('lean-provisioning', step, error instanceof OperationFailedError ? error.cause : error, cleanupError);
     }
+  }
+
+  /**
+   * The size to load `image` with: the recorded CPUs and memory, and `diskBytes` only when the
+   * recorded disk is not the image's virtual size (a resize the provisioner must do, or refuse).
+   */
+  async #loadSize(image: string, hardware: MachineHardware, options: StepOptions): Promise<SizeSpec> {
+    const { virtualBytes } = await this.#provisioner.getImageSize({ image, ...this.#call(options) });
+    const size: SizeSpec = { cpus: hardware.cpus, memoryBytes: hardware.memoryBytes };
+    if (hardware.diskBytes !== virtualBytes) size.diskBytes = hardware.diskBytes;
+    return size;
   }
 
   #call(options: StepOptions): { signal?: AbortSignal } {
