@@ -114,9 +114,12 @@ describe('provkit CLI on the lab KVM host', () => {
   });
 
   it('answers a missing image with exit 4 and bad flags with exit 2, creating nothing', async () => {
-    const missing = await provkit('load', `${run.prefix}-c`, 'missing-v9', '--json');
+    const missing = await provkit('load', `${run.prefix}-c`, 'missing-v9', '--address', `127.0.0.1:${await freeLoopbackPort()}`, '--json');
     expect(missing.code).toBe(EXIT.notFound);
     expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'IMAGE_NOT_FOUND' } });
+    const unaddressed = await provkit('load', `${run.prefix}-d`, run.image, '--json');
+    expect(unaddressed.code).toBe(EXIT.usage);
+    expect(JSON.parse(unaddressed.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('node.address') } });
     const bogus = await provkit('images', '--bogus', '--json');
     expect(bogus.code).toBe(EXIT.usage);
     expect(JSON.parse(bogus.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('--bogus') } });

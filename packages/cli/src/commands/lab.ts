@@ -25,7 +25,9 @@ export function labCommand(args: string[], signal: AbortSignal): Promise<number>
   if (!action || !['up', 'down', 'status', 'packages'].includes(action)) throw new InvalidInputError('lab', 'usage: provkit lab up|down|status|packages [service...]');
   const root = findLabRoot();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'src', 'cli.ts'), ...args], { stdio: 'inherit', signal });
+    // The lab's entry point is TypeScript: Node 22.18+ and 24 run it as is, 22.12-22.17 need the flag.
+    const strip = (process.features as { typescript?: unknown }).typescript ? [] : ['--experimental-strip-types'];
+    const child = spawn(process.execPath, [...strip, join(root, 'src', 'cli.ts'), ...args], { stdio: 'inherit', signal });
     child.once('error', reject);
     child.once('exit', (code) => resolve(code ?? 1));
   });
