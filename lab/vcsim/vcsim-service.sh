@@ -61,5 +61,8 @@ status() { [ -f "$dir/state.json" ] && lab_pid_alive "$dir/vcsim.pid"; }
 
 case "${1:-}" in
   packages|up|down|status) "$1" ;;
-  *) echo "usage: $0 packages|up|down|status" >&2; exit 2 ;;
+  # build: only prints the binary's path (building it if needed), for tests that start a
+  # private simulator of their own instead of the shared service.
+  build) lab_need_packages $(packages); build ;;
+  *) echo "usage: $0 packages|up|down|status|build" >&2; exit 2 ;;
 esac

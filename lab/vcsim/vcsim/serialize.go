@@ -31,6 +31,6 @@ func serialized(next http.Handler) http.Handler {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		next.ServeHTTP(w, r)
+		refuseDuplicateClones(next, body).ServeHTTP(w, r)
 	})
 }

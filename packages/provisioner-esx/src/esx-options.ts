@@ -20,6 +20,13 @@ export interface EsxProvisionerOptions {
   bootTimeoutMs?: number;
   /** Bound on the wait for power off before capture and in graceful power off (default 5 min). */
   shutdownTimeoutMs?: number;
+  /**
+   * Bound handed to the OS module's `preCapture` (generalization and its shutdown). Default:
+   * none is passed, so the OS module applies its own (os-windows: 30 min for Sysprep), which
+   * knows better than the provisioner how long its guest takes. A capture can also set it
+   * with `providerOptions.esx.preCaptureTimeoutMs`.
+   */
+  preCaptureTimeoutMs?: number;
   events?: ProvkitEmitter;
   /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
   onClose?: () => Promise<void> | void;
@@ -32,6 +39,7 @@ export interface EsxSettings {
   toolsTimeoutMs: number;
   bootTimeoutMs: number;
   shutdownTimeoutMs: number;
+  preCaptureTimeoutMs: number | undefined;
 }
 
 /** Validates the options that need no host. */
@@ -44,6 +52,7 @@ export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
     toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : assertPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
     bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
     shutdownTimeoutMs: options.shutdownTimeoutMs === undefined ? 300_000 : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs),
+    preCaptureTimeoutMs: options.preCaptureTimeoutMs === undefined ? undefined : assertPositiveInteger('preCaptureTimeoutMs', options.preCaptureTimeoutMs),
   };
 }
 

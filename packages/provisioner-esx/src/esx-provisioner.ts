@@ -1,4 +1,5 @@
 import {
+  assertCustomizationShape,
   assertHost,
   assertImageName,
   assertName,
@@ -51,6 +52,12 @@ function checkNode(node: NodeSpec): NodeSpec {
   return node;
 }
 
+/** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */
+function preCaptureBound(providerOptions: Record<string, Record<string, unknown>> | undefined): number | undefined {
+  const value = providerOptions?.['esx']?.['preCaptureTimeoutMs'];
+  return value === undefined ? undefined : assertPositiveInteger('providerOptions.esx.preCaptureTimeoutMs', value);
+}
+
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
 }
@@ -93,7 +100,13 @@ export class EsxProvisioner extends BaseProvisioner {
     if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
     if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    if (options.customization !== undefined) {
+      assertCustomizationShape(options.customization);
+      this.#osModule(options.osModule)?.checkCustomization?.(options.customization);
+    }
     throwIfAborted(options.signal, `load of ${node.name}`);
+    // The node lock for the whole load; the image lock (taken second, see capture) only while
+    // cloning, so loads of one image run in parallel but never meet a delete or a capture of it.
     return this.#locks.run(`node:${node.name}`, async () => {
       const started = Date.now();
       const call = signalOf(options);
@@ -145,6 +158,9 @@ export class EsxProvisioner extends BaseProvisioner {
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
       } catch (error) {
+        // Nothing was made (the back end removes what a clone it gave up on made): a name
+        // taken meanwhile or a template gone meanwhile is the same error as the pre-checks'.
+        if (!created && (error instanceof NodeExistsError || error instanceof ImageNotFoundError)) throw error;
         if (!created) throw new OperationFailedError('load', step, error);
         let cleanupError: unknown;
         await this.driver.destroyNode(node.name, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => (cleanupError = failure));
@@ -160,10 +176,13 @@ export class EsxProvisioner extends BaseProvisioner {
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
     throwIfAborted(options.signal, `capture of ${node.name}`);
     const call = signalOf(options);
-    return this.#locks.run(`image:${image}`, () =>
-      this.#locks.run(`node:${node.name}`, async () => {
+    // Lock order, everywhere: the node first, then the image (as load does), so a capture and
+    // a load of the same node and image can never hold one lock each and wait for the other.
+    return this.#locks.run(`node:${node.name}`, () =>
+      this.#locks.run(`image:${image}`, async () => {
         const started = Date.now();
         if ((await this.driver.imageInfo(image, call)) !== undefined) throw new ImageExistsError(image);
         const facts = await this.driver.nodeFacts(node.name, call);
@@ -175,7 +194,9 @@ export class EsxProvisioner extends BaseProvisioner {
         try {
           const osModule = this.#osModule(options.osModule);
           if (!options.skipPreCapture && osModule && node.address && facts.power === 'on') {
-            await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...call });
+            // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
+            // than a shutdown, and the module knows its own bound.
+            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);

@@ -11,7 +11,7 @@ export { createEsxProvisioner } from './create-esx-provisioner.ts';
 export type { EsxProvisionerOptions } from './esx-options.ts';
 export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware } from './esx-driver.ts';
 export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';
-export { VSphereApi, type GuestFacts, type VimPowerState, type ApiCallOptions, type ApiWaitOptions } from './vsphere/vsphere-api.ts';
+export { AbandonedTaskError, VSphereApi, type GuestFacts, type VimPowerState, type ApiCallOptions, type ApiTaskOptions, type ApiWaitOptions } from './vsphere/vsphere-api.ts';
 export { VimClient, VimFault, type VimClientOptions, type VimRequestEvent, type VimCallOptions } from './wire/vim-client.ts';
 export type { VimTlsOptions } from './wire/tls-verification.ts';
 export * as vim25 from './translation/vim-requests.ts';

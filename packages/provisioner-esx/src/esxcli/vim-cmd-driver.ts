@@ -131,12 +131,13 @@ export class VimCmdDriver implements EsxDriver {
     const sourceVmx = await this.#run(sh`test -f ${`${source}/${request.image}.vmx`} || exit 3; cat ${`${source}/${request.image}.vmx`}`, options, false);
     if (sourceVmx.exitCode === 3) throw new ImageNotFoundError(request.image, this.#images);
     if (sourceVmx.exitCode !== 0) throw new InvalidStateError(`image ${request.image} is unreadable: ${sourceVmx.stderr.trim().slice(0, 300)}`);
+    // Checked before anything is made: a disk outside the image's directory is refused.
+    const vmx = parseVmx(sourceVmx.stdout);
+    const disks = vmxDisks(vmx, `${source}/${request.image}.vmx`);
     // mkdir without -p: an existing directory (a leftover) stops the load before it copies anything.
     const made = await this.#run(['mkdir', target], options, false);
     if (made.exitCode !== 0) throw new InvalidStateError(`node directory ${target} exists (a leftover?): remove it first`);
     try {
-      const vmx = parseVmx(sourceVmx.stdout);
-      const disks = vmxDisks(vmx);
       const names = disks.map((_, index) => `${request.node}${index === 0 ? '' : `_${index}`}.vmdk`);
       for (const [index, disk] of disks.entries()) {
         await this.#run(['vmkfstools', '-i', `${source}/${disk.file}`, `${target}/${names[index]}`, '-d', 'thin'], options);
@@ -145,7 +146,14 @@ export class VimCmdDriver implements EsxDriver {
       await this.#runner.writeFile(`${target}/${request.node}.vmx`, formatVmx(copy), { mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
       parseRegisteredVmid((await this.#run(['vim-cmd', 'solo/registervm', `${target}/${request.node}.vmx`, request.node], options)).stdout);
     } catch (error) {
-      await this.#run(['rm', '-rf', target], { signal: AbortSignal.timeout(120_000) }).catch(() => undefined);
+      const cleanup = { signal: AbortSignal.timeout(120_000) };
+      // An abort during registervm may come after ESXi registered the copy: unregister it
+      // (only a VM whose .vmx is in this load's fresh directory) before its files go.
+      const registered = await this.#vm(request.node, cleanup).catch(() => undefined);
+      if (registered !== undefined && this.#vmxPath(registered) === `${target}/${request.node}.vmx`) {
+        await this.#run(['vim-cmd', 'vmsvc/unregister', registered.vmid], cleanup).catch(() => undefined);
+      }
+      await this.#run(['rm', '-rf', target], cleanup).catch(() => undefined);
       throw error;
     }
   }
@@ -228,11 +236,11 @@ export class VimCmdDriver implements EsxDriver {
     const nodeVmxPath = this.#vmxPath(vm);
     const nodeDir = nodeVmxPath.slice(0, nodeVmxPath.lastIndexOf('/'));
     const vmx = parseVmx((await this.#run(['cat', nodeVmxPath], options)).stdout);
+    const disks = vmxDisks(vmx, nodeVmxPath);
     const exists = await this.#run(['test', '-e', final], options, false);
     if (exists.exitCode === 0) throw new ImageExistsError(image, this.#images);
     await this.#run(['mkdir', '-p', temporary], options);
     try {
-      const disks = vmxDisks(vmx);
       const names = disks.map((_, index) => `${image}${index === 0 ? '' : `_${index}`}.vmdk`);
       for (const [index, disk] of disks.entries()) {
         await this.#run(['vmkfstools', '-i', `${nodeDir}/${disk.file}`, `${temporary}/${names[index]}`, '-d', 'thin'], options);

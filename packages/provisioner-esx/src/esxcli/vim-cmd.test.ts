@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmitter, ImageExistsError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
+import { createEmitter, ImageExistsError, InvalidEntryError, OperationFailedError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { EsxProvisioner } from '../esx-provisioner.ts';
 import { parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor } from './vim-cmd-output.ts';
@@ -45,6 +45,14 @@ describe('vmx', () => {
     for (const key of ['uuid.bios', 'uuid.location', 'ethernet0.generatedAddress', 'sched.swap.derivedName']) expect(vmxGet(copy, key)).toBeUndefined();
     expect(vmxGet(copy, 'ethernet0.networkName')).toBe('VM Network');
     expect(parseVmx(formatVmx(copy))).toEqual(copy);
+  });
+
+  it('refuses disks outside the VM directory (absolute or with a directory part) with InvalidEntryError', () => {
+    for (const file of ['/vmfs/volumes/datastore1/other/other.vmdk', '../other/other.vmdk', 'sub/disk.vmdk', '..\\other.vmdk']) {
+      const vmx = parseVmx(`scsi0:0.fileName = "${file}"\n`);
+      expect(() => vmxDisks(vmx, '/vmfs/volumes/datastore1/web-1/web-1.vmx')).toThrow(InvalidEntryError);
+    }
+    expect(vmxDisks(parseVmx('scsi0:1.fileName = "web-1_1.vmdk"\n'))).toEqual([{ key: 'scsi0:1.fileName', file: 'web-1_1.vmdk' }]);
   });
 
   it('refuses to write a value that would break out of its quotes', () => {
@@ -132,6 +140,22 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(vmxGet(nodeVmx, 'numvcpus')).toBe('2');
     expect(vmxGet(nodeVmx, 'memSize')).toBe('2048');
     expect(provisioner.capabilities.linkedClones).toBe(false);
+  });
+
+  it('refuses an image whose .vmx points a disk outside its directory, before creating anything (recorded transcript)', async () => {
+    const runner = transcriptRunner([
+      { command: /test -f .*base-v1\/base-v1\.vmx.*cat .*base-v1\.vmdk.*du -sk/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
+      { command: /^'?vim-cmd'? '?vmsvc\/getallvms'?$/, stdout: fixture('getallvms.txt') },
+      { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
+      { command: /cat .*provkit-images\/base-v1\/base-v1\.vmx/, stdout: fixture('base-v1.vmx').replace('"base-v1.vmdk"', '"../web-1/web-1.vmdk"') },
+    ]);
+    const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
+    const failure = await provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', diskMode: 'full' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OperationFailedError);
+    expect((failure as OperationFailedError).cause).toBeInstanceOf(InvalidEntryError);
+    // No mkdir, no copy: the transcript ended at the .vmx read.
+    expect(runner.remaining()).toBe(0);
+    expect(runner.written.size).toBe(0);
   });
 
   it('refuses a linked clone before running any command (recorded transcript: empty)', async () => {

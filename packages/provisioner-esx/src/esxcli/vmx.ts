@@ -4,6 +4,8 @@
  * is VMware's; provkit writes only names and numbers it validated, so it refuses quotes).
  */
 
+import { InvalidEntryError } from '@provkit/core';
+
 /** An ordered list of `.vmx` entries. */
 export type Vmx = Array<[key: string, value: string]>;
 
@@ -36,9 +38,21 @@ export function vmxSet(vmx: Vmx, key: string, value: string): Vmx {
   return [...rest, [key, value]];
 }
 
-/** Disk entries: `scsi0:0.fileName = "web-1.vmdk"` (relative names only: disks in the VM's directory). */
-export function vmxDisks(vmx: Vmx): Array<{ key: string; file: string }> {
-  return vmx.filter(([key, value]) => /^(scsi|sata|nvme|ide)\d+:\d+\.fileName$/i.test(key) && /\.vmdk$/i.test(value)).map(([key, file]) => ({ key, file }));
+/** A disk file name in the VM's own directory: no directory part, no `..`, no absolute path. */
+const DISK_FILE = /^(?!\.\.?$)[^/\\\0]+\.vmdk$/i;
+
+/**
+ * Disk entries: `scsi0:0.fileName = "web-1.vmdk"`. Only disks in the VM's own directory are
+ * accepted: an absolute path (`/vmfs/volumes/other/x.vmdk`) or one with a directory part
+ * (`../other/x.vmdk`) would make provkit copy or delete files of another VM, so it is refused
+ * with InvalidEntryError naming the `.vmx` (`where`) and the key.
+ */
+export function vmxDisks(vmx: Vmx, where = 'the .vmx'): Array<{ key: string; file: string }> {
+  const disks = vmx.filter(([key, value]) => /^(scsi|sata|nvme|ide)\d+:\d+\.fileName$/i.test(key) && /\.vmdk$/i.test(value)).map(([key, file]) => ({ key, file }));
+  for (const disk of disks) {
+    if (!DISK_FILE.test(disk.file)) throw new InvalidEntryError(where, disk.key, `${JSON.stringify(disk.file)} is not a disk in the VM's own directory (absolute or directory paths are refused)`);
+  }
+  return disks;
 }
 
 /** Identity a copy must not inherit: ESXi generates new ones when they are missing. */

@@ -175,3 +175,8 @@ export function markAsTemplate(vm: MoRef): VimRequest {
 export function renameTask(entity: MoRef, name: string): VimRequest {
   return soapRequest('Rename_Task', self(entity), text('newName', name));
 }
+
+/** `CancelTask`: asks a running task to stop (a finished or uncancellable one faults; callers ignore that). */
+export function cancelTask(task: MoRef): VimRequest {
+  return soapRequest('CancelTask', self(task));
+}

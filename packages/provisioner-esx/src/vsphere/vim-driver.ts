@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
+  AbortedError,
+  ConnectionError,
   IMAGE_NAME_PATTERN,
   ImageExistsError,
   ImageInUseError,
@@ -13,6 +15,7 @@ import {
   type PowerState,
   type ProvkitEmitter,
   type Secret,
+  TimeoutError,
 } from '@provkit/core';
 import type { XmlValue } from '../translation/envelope.ts';
 import { folderChildren } from '../translation/property-spec.ts';
@@ -22,7 +25,7 @@ import type { MoRef } from '../translation/xml.ts';
 import type { CreateNodeRequest, DriverCallOptions, EsxDriver, EsxNodeFacts, NodeHardware } from '../esx-driver.ts';
 import type { VimTlsOptions } from '../wire/tls-verification.ts';
 import { acquireVimClient, type SharedVimClient } from '../wire/shared-vim-client.ts';
-import { VSphereApi } from './vsphere-api.ts';
+import { AbandonedTaskError, VSphereApi } from './vsphere-api.ts';
 
 /** Where the vSphere back end keeps images and nodes, and how it reaches the endpoint. */
 export interface VimDriverOptions {
@@ -51,6 +54,15 @@ export interface VimDriverOptions {
 /** extraConfig keys provkit records on the nodes it creates. */
 const IMAGE_KEY = 'provkit.image';
 const DISK_MODE_KEY = 'provkit.diskMode';
+/** A random id of the load that made the node: a leftover is destroyed by name only when it carries the id. */
+const LOAD_ID_KEY = 'provkit.loadId';
+/** Bound on removing what a clone given up on left behind. */
+const LEFTOVER_TIMEOUT_MS = 120_000;
+
+/** Errors after which a clone may or may not exist on the endpoint. */
+function outcomeUnknown(error: unknown): boolean {
+  return error instanceof AbortedError || error instanceof TimeoutError || error instanceof ConnectionError || error instanceof AbandonedTaskError;
+}
 /** Name of the snapshot linked clones are made from; captures create it. */
 export const BASE_SNAPSHOT_NAME = 'provkit-base';
 
@@ -268,8 +280,12 @@ export class VimDriver implements EsxDriver {
 
   /**
    * Clones the node. The name was checked free by the caller (under its node lock); the
-   * endpoint refuses a duplicate itself (DuplicateName → NodeExistsError). The template is
-   * the one the caller just looked up, if any; a stale reference fails as ImageNotFoundError.
+   * endpoint refuses a duplicate itself (DuplicateName → NodeExistsError), and then the other
+   * VM of that name is left alone. The template is the one the caller just looked up, if any;
+   * a stale reference fails as ImageNotFoundError. A clone given up on (signal or bound) is
+   * cancelled and, if it was made all the same, destroyed; when its outcome stays unknown
+   * (no task reference, or the task did not settle), a VM of the node's name carrying this
+   * load's id is destroyed.
    */
   async createNode(request: CreateNodeRequest, options: DriverCallOptions = {}): Promise<void> {
     const placement = await this.#place(options);
@@ -286,22 +302,46 @@ export class VimDriver implements EsxDriver {
       }
       snapshot = roots[0]!.snapshot;
     }
-    const clone = await this.#task(
-      requests.cloneVmTask(template, {
-        folder: placement.nodesFolder,
-        name: request.node,
-        pool: placement.pool,
-        ...(placement.datastore ? { datastore: placement.datastore } : {}),
-        ...(snapshot ? { linkedFromSnapshot: snapshot } : {}),
-        config: { extraConfig: { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: request.diskMode } },
-      }),
-      { node: request.node, image: request.image, creates: 'node' },
-      options,
-    ).catch((error: unknown) => {
+    const loadId = randomBytes(8).toString('hex');
+    let clone: MoRef | undefined;
+    try {
+      clone = await this.api.runTask(
+        requests.cloneVmTask(template, {
+          folder: placement.nodesFolder,
+          name: request.node,
+          pool: placement.pool,
+          ...(placement.datastore ? { datastore: placement.datastore } : {}),
+          ...(snapshot ? { linkedFromSnapshot: snapshot } : {}),
+          config: { extraConfig: { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: request.diskMode, [LOAD_ID_KEY]: loadId } },
+        }),
+        { ...options, context: { node: request.node, image: request.image, creates: 'node' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
+      );
+    } catch (error) {
       if (error instanceof ImageNotFoundError) this.#images.delete(request.image);
+      if (outcomeUnknown(error)) {
+        await this.#removeLeftover(`${placement.nodesPath}/${request.node}`, (extra) => extra[LOAD_ID_KEY] === loadId).catch((cleanup: unknown) => {
+          throw new AbandonedTaskError('CloneVM_Task', error, cleanup);
+        });
+      }
       throw error;
-    });
+    }
     if (clone !== undefined) this.#nodes.set(request.node, clone);
+  }
+
+  /** Powers a VM off if needed and destroys it. */
+  async #destroyVm(ref: MoRef, options: DriverCallOptions): Promise<void> {
+    const props = await this.api.properties(ref, ['runtime.powerState'], options);
+    if (powerOf(props['runtime.powerState']) !== 'off') await this.api.runTask(requests.powerOffVmTask(ref), options);
+    await this.api.runTask(requests.destroyTask(ref), options);
+  }
+
+  /** Destroys the VM at `path` when `ours` accepts its extraConfig (a clone given up on that was made after all). */
+  async #removeLeftover(path: string, ours: (extra: Record<string, string>) => boolean): Promise<void> {
+    const call = { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) };
+    const ref = await this.api.findByPath(path, call);
+    if (ref?.type !== 'VirtualMachine') return;
+    if (!ours(await this.api.extraConfig(ref, call))) return;
+    await this.#destroyVm(ref, call);
   }
 
   /** `ReconfigVM_Task`. Sizes are not put into the clone spec: not every endpoint honours them there (the simulator does not). */
@@ -352,18 +392,28 @@ export class VimDriver implements EsxDriver {
     if ((await this.api.findByPath(`${placement.imagesPath}/${image}`, options)) !== undefined) throw new ImageExistsError(image, placement.imagesPath);
     // "~" is outside every valid node and image name: the temporary copy can never be taken for one.
     const temporary = `${image}~capture-${randomBytes(4).toString('hex')}`;
-    const copy = await this.#task(
-      requests.cloneVmTask(source, { folder: placement.imagesFolder, name: temporary, pool: placement.pool, ...(placement.datastore ? { datastore: placement.datastore } : {}) }),
-      { node, image, creates: 'image' },
-      options,
-    );
+    let copy: MoRef | undefined;
+    try {
+      copy = await this.api.runTask(
+        requests.cloneVmTask(source, { folder: placement.imagesFolder, name: temporary, pool: placement.pool, ...(placement.datastore ? { datastore: placement.datastore } : {}) }),
+        { ...options, context: { node, image, creates: 'image' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
+      );
+    } catch (error) {
+      // The temporary name is random and outside every valid name: whatever carries it is this capture's.
+      if (outcomeUnknown(error)) {
+        await this.#removeLeftover(`${placement.imagesPath}/${temporary}`, () => true).catch((cleanup: unknown) => {
+          throw new AbandonedTaskError('CloneVM_Task', error, cleanup);
+        });
+      }
+      throw error;
+    }
     if (copy === undefined) throw new InvalidStateError(`cloning ${node} returned no VM`);
     try {
       await this.#task(requests.createSnapshotTask(copy, BASE_SNAPSHOT_NAME, `base of linked clones of ${image}`), { image }, options);
       await this.api.invoke(requests.markAsTemplate(copy), { ...options, context: { image } });
       await this.#task(requests.renameTask(copy, image), { image, creates: 'image' }, options);
     } catch (error) {
-      await this.#task(requests.destroyTask(copy), { image }, {}).catch(() => undefined);
+      await this.#destroyVm(copy, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }).catch(() => undefined);
       throw error;
     }
     const props = await this.api.properties(copy, IMAGE_PATHS, options);

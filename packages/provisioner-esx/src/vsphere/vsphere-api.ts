@@ -1,4 +1,4 @@
-import { AbortedError, TimeoutError } from '@provkit/core';
+import { AbortedError, OperationFailedError, TimeoutError } from '@provkit/core';
 import type { VimRequest, XmlValue } from '../translation/envelope.ts';
 import type { FaultContext } from '../translation/faults.ts';
 import { propertiesOf, viewContents, type PropertyFilterSpec } from '../translation/property-spec.ts';
@@ -13,6 +13,7 @@ import {
   parseReturnedMoRef,
   parseUpdateSet,
   type ObjectContent,
+  type TaskOutcome,
   type VmFile,
 } from '../translation/vim-responses.ts';
 import type { MoRef } from '../translation/xml.ts';
@@ -31,6 +32,33 @@ export interface ApiWaitOptions extends ApiCallOptions {
   what: string;
   timeoutMs: number;
 }
+
+/** Options of {@link VSphereApi.runTask}. */
+export interface ApiTaskOptions extends ApiCallOptions {
+  /** Bound on the task (default 30 min). */
+  timeoutMs?: number;
+  /**
+   * Undoes what the task made, when the caller gave up on it (signal or bound) and it
+   * succeeded anyway: called with the task's result (e.g. the clone) after the task ended.
+   */
+  undo?: (result: MoRef) => Promise<void>;
+}
+
+/**
+ * A task was given up (signal or bound) and what it may have made could not be settled: it
+ * did not end within the bound after `CancelTask`, or undoing its result failed. `cause` is
+ * why it was given up; `cleanupError` why the cleanup failed. Callers then look for the
+ * result by name.
+ */
+export class AbandonedTaskError extends OperationFailedError {
+  constructor(method: string, cause: unknown, cleanupError: unknown) {
+    super(method, 'cancel', cause, cleanupError);
+    this.name = 'AbandonedTaskError';
+  }
+}
+
+/** Bound on settling a task given up on: its CancelTask, its end, and the undo of its result. */
+const ABANDON_TIMEOUT_MS = 120_000;
 
 /** A VM's power state as vim25 names it. */
 export type VimPowerState = 'poweredOn' | 'poweredOff' | 'suspended';
@@ -139,19 +167,48 @@ export class VSphereApi {
   /**
    * Starts a task and follows it to its end; returns its result reference (e.g. a clone).
    * A task that ended in an error throws the typed error of its fault.
+   *
+   * A task given up on (the signal fired or the bound passed) is not left running: it gets
+   * `CancelTask`, then a bounded wait for its end, and when it succeeded after all,
+   * `options.undo` with its result; then the abort or timeout is thrown. The start request
+   * itself is not cut off by the signal (it is short and bounded by the request timeout):
+   * a task the server started must be known, to be cancelled.
    */
-  async runTask(request: VimRequest, options: ApiCallOptions & { timeoutMs?: number } = {}): Promise<MoRef | undefined> {
-    const task = await this.client.startTask(request, options);
-    // Many tasks are over by the time they are looked at: one retrieval settles those.
-    let outcome = decodeTaskOutcome(await this.properties(task, TASK_PATHS, options));
-    if (outcome.state === 'queued' || outcome.state === 'running') {
-      outcome = await this.waitForProperties(task, TASK_PATHS, (props) => {
-        const current = decodeTaskOutcome(props);
-        return current.state === 'success' || current.state === 'error' ? current : undefined;
-      }, { ...options, what: `task ${request.method}`, timeoutMs: options.timeoutMs ?? 30 * 60_000 });
+  async runTask(request: VimRequest, options: ApiTaskOptions = {}): Promise<MoRef | undefined> {
+    const { signal, undo, timeoutMs, ...rest } = options;
+    if (signal?.aborted) throw new AbortedError(`task ${request.method}`, { cause: signal.reason });
+    const task = await this.client.startTask(request, rest);
+    let outcome;
+    try {
+      if (signal?.aborted) throw new AbortedError(`task ${request.method}`, { cause: signal.reason });
+      // Many tasks are over by the time they are looked at: one retrieval settles those.
+      outcome = decodeTaskOutcome(await this.properties(task, TASK_PATHS, options));
+      if (outcome.state === 'queued' || outcome.state === 'running') {
+        outcome = await this.waitForProperties(task, TASK_PATHS, finished, { ...options, what: `task ${request.method}`, timeoutMs: timeoutMs ?? 30 * 60_000 });
+      }
+    } catch (error) {
+      if (error instanceof AbortedError || error instanceof TimeoutError) await this.#abandon(task, request, undo, rest, error);
+      throw error;
     }
     if (outcome.state === 'error') throw faultToError(outcome.fault, { method: request.method, ...options.context });
     return outcome.state === 'success' ? outcome.result : undefined;
+  }
+
+  /** Cancels a task given up on, waits (bounded) for its end and undoes its result; throws AbandonedTaskError when that fails. */
+  async #abandon(task: MoRef, request: VimRequest, undo: ApiTaskOptions['undo'], options: ApiCallOptions, reason: unknown): Promise<void> {
+    const bound = AbortSignal.timeout(ABANDON_TIMEOUT_MS);
+    const call = { ...options, signal: bound };
+    // A task that already ended, or cannot be cancelled, faults here: its end is awaited all the same.
+    await this.client.call(requests.cancelTask(task), call).catch(() => undefined);
+    try {
+      let outcome = decodeTaskOutcome(await this.properties(task, TASK_PATHS, call));
+      if (outcome.state === 'queued' || outcome.state === 'running') {
+        outcome = await this.waitForProperties(task, TASK_PATHS, finished, { ...call, what: `task ${request.method} to end after CancelTask`, timeoutMs: ABANDON_TIMEOUT_MS });
+      }
+      if (outcome.state === 'success' && outcome.result !== undefined && undo) await undo(outcome.result);
+    } catch (error) {
+      throw new AbandonedTaskError(request.method, reason, error);
+    }
   }
 
   /** Calls a method that is not a task. */
@@ -189,6 +246,11 @@ export class VSphereApi {
 }
 
 const GUEST_PATHS = ['guest.toolsRunningStatus', 'guest.ipAddress'];
+
+function finished(props: Readonly<Record<string, XmlValue | undefined>>): TaskOutcome | undefined {
+  const current = decodeTaskOutcome(props);
+  return current.state === 'success' || current.state === 'error' ? current : undefined;
+}
 
 function decodeGuest(props: Readonly<Record<string, XmlValue | undefined>>): GuestFacts {
   const ipAddress = decodeString(props['guest.ipAddress']);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidInputError, Secret } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { tlsVerifier } from './tls-verification.ts';
@@ -39,5 +42,28 @@ describe('VimClient input', () => {
     expect(warnings[0]).toContain('insecureSkipTlsVerify');
     expect(warnings[0]).not.toContain('secret-password');
     expect(client.requestCount).toBe(0);
+  });
+
+  it('refuses a missing or non-PEM CA file with InvalidInputError naming tls.caFile, before any connection', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'provkit-ca-'));
+    try {
+      const notPem = join(directory, 'not-a-cert.txt');
+      writeFileSync(notPem, 'hello\n');
+      for (const caFile of [join(directory, 'missing.pem'), notPem, '']) {
+        const error = (() => {
+          try {
+            tlsVerifier({ caFile });
+          } catch (failure) {
+            return failure;
+          }
+          return undefined;
+        })();
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect((error as InvalidInputError).field).toBe('tls.caFile');
+      }
+      expect(() => new VimClient({ url: 'https://vcenter.example.org/sdk', username: 'u', password, tls: { caFile: join(directory, 'missing.pem') } })).toThrow(InvalidInputError);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -36,6 +36,20 @@ function normalizeThumbprint(value: string): { algorithm: 'sha1' | 'sha256'; hex
   throw new InvalidInputError('tls.thumbprint', 'expected a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) fingerprint');
 }
 
+/** Reads a CA file; a missing, unreadable or non-PEM file is refused before any connection. */
+function readCaFile(path: string): string {
+  if (typeof path !== 'string' || path === '') throw new InvalidInputError('tls.caFile', 'must be a non-empty path');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable';
+    throw new InvalidInputError('tls.caFile', `cannot read ${path} (${code})`, { cause: error });
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new InvalidInputError('tls.caFile', `${path} holds no PEM certificate`);
+  return text;
+}
+
 const CERTIFICATE_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|EE_KEY_TOO_SMALL/;
 
 /** Builds the verifier for the options; refuses contradictory options before any connection. */
@@ -62,6 +76,6 @@ export function tlsVerifier(options: VimTlsOptions = {}): TlsVerifier {
       insecure: false,
     };
   }
-  const ca = options.ca ?? (options.caFile === undefined ? undefined : readFileSync(options.caFile, 'utf8'));
+  const ca = options.ca ?? (options.caFile === undefined ? undefined : readCaFile(options.caFile));
   return { connectOptions: { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }) }, check: () => undefined, mapError, insecure: false };
 }
