@@ -95,3 +95,4 @@ export type { VcsimLabState } from './vcsim.ts';
 export { execInDebianRoot, resetDebianRoot, type DebianRootLabState } from './debian-root.ts';
 export type { SlapdLabState } from './slapd.ts';
 export { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
+export { median, printTable, type BenchRow } from './bench-table.ts';

@@ -6,9 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { ensureLabService, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, printTable, type SshdLabState } from '@provkit/lab';
 import { SshPool } from '@provkit/core';
-import { printTable } from './table.ts';
 
 const COMMANDS = 100;
 const lab = await ensureLabService<SshdLabState>('sshd');

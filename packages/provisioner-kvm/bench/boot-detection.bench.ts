@@ -6,7 +6,7 @@
  */
 import { connect } from 'node:net';
 import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
-import { median, printTable } from './table.ts';
+import { median, printTable } from '@provkit/lab';
 
 const LOADS = 5;
 

@@ -6,7 +6,7 @@
  */
 import { sh } from '@provkit/core';
 import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
-import { median, printTable, type BenchRow } from './table.ts';
+import { median, printTable, type BenchRow } from '@provkit/lab';
 
 const ROUNDS = 3;
 const lab = await startKvmLab();

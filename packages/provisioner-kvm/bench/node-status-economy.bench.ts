@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { shellJoin, type NodeSpec } from '@provkit/core';
 import { buildDomainXml, virshCommands } from '../src/index.ts';
 import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
-import { printTable } from './table.ts';
+import { printTable } from '@provkit/lab';
 
 const NODES = 30;
 const lab = await startKvmLab();

@@ -1,3 +1,8 @@
+/**
+ * How every `npm run bench` benchmark prints its figures: one table a benchmark, provkit's
+ * figure beside the baseline the issue names, and their ratio, so one run shows both.
+ */
+
 /** One row of a benchmark table: a figure for provkit and for the baseline. */
 export interface BenchRow {
   measure: string;
@@ -7,7 +12,7 @@ export interface BenchRow {
 
 /** Prints rows as `measure | provkit | baseline | ratio (provkit / baseline)`. */
 export function printTable(title: string, rows: readonly BenchRow[], baselineName: string): void {
-  const format = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+  const format = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(2));
   const lines = rows.map((row) => [row.measure, format(row.provkit), format(row.baseline), row.baseline === 0 ? '-' : (row.provkit / row.baseline).toFixed(3)]);
   const header = ['measure', 'provkit', `baseline: ${baselineName}`, 'ratio provkit/baseline'];
   const widths = header.map((cell, index) => Math.max(cell.length, ...lines.map((line) => line[index]!.length)));
