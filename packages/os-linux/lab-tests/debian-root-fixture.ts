@@ -3,8 +3,9 @@
  * in its own namespaces), an SSH pool reaching it as root, the module under test, and helpers
  * that look at the root's files directly from the host.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { resetDebianRoot, execInDebianRoot, type DebianRootLabState } from '@provkit/lab';
 import { SshPool, sshRunnerFactory, type CommandEvent, type CommandRunner, type NodeSpec, type ProgressEvent, type Secret } from '@provkit/core';
@@ -103,6 +104,49 @@ export function passwordMatches(hash: string, password: Secret): boolean {
     input: `${password.reveal()}\n${hash}\n`,
   });
   return out.toString().trim() === 'True';
+}
+
+/**
+ * Gives this machine's side of the veth pair extra addresses (routed back by the guest), so a
+ * test can open connections to the guest from sources other than the management address.
+ * Returns what removes them again.
+ */
+export function addRemoteAddresses(state: DebianRootLabState, addresses: readonly string[]): () => void {
+  const shown = execFileSync('ip', ['-o', '-4', 'addr', 'show', 'to', `${state.hostAddress}/32`]).toString();
+  const device = shown.trim().split(/\s+/)[1];
+  if (!device) throw new Error(`no interface holds ${state.hostAddress}`);
+  const remove = (): void => {
+    for (const address of addresses) {
+      // Either may be gone already (the namespace is recreated on every reset).
+      spawnSync('ip', ['addr', 'del', `${address}/32`, 'dev', device], { stdio: 'ignore' });
+      spawnSync('ip', ['-n', state.namespace, 'route', 'del', `${address}/32`], { stdio: 'ignore' });
+    }
+  };
+  for (const address of addresses) {
+    execFileSync('ip', ['addr', 'replace', `${address}/32`, 'dev', device]);
+    execFileSync('ip', ['-n', state.namespace, 'route', 'replace', `${address}/32`, 'via', state.hostAddress]);
+  }
+  return remove;
+}
+
+/**
+ * Opens a TCP connection from `localAddress` to the guest's `port` and says what happened:
+ * `answered` (the server's first bytes arrived), `refused` (a reset), or `no answer` within
+ * `timeoutMs` (a firewall dropped it: silence has no other end than a deadline).
+ */
+export function connectFrom(state: DebianRootLabState, localAddress: string, port: number, timeoutMs: number): Promise<'answered' | 'refused' | 'no answer'> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: state.host, port, localAddress });
+    const finish = (outcome: 'answered' | 'refused' | 'no answer' | Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const timer = setTimeout(() => finish('no answer'), timeoutMs);
+    socket.once('data', () => finish('answered'));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED' ? 'refused' : error));
+  });
 }
 
 export { existsSync };

@@ -2,16 +2,18 @@
  * grantAccess / revokeAccess against the real Debian root's firewall tools, inside its own
  * network namespace: the rules are read back with `ip netns exec <ns> nft list ruleset` /
  * `iptables -S`, the management connection keeps working, and this machine's own ruleset is
- * never touched. Addresses are private ones that exist only as rule text.
+ * never touched. 192.168.77.x addresses exist only as rule text; behind the guest's own drop
+ * policy, connections really come over the veth pair from extra 10.213.77.x source addresses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshPool } from '@provkit/core';
 import type { LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, read, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { addRemoteAddresses, connectFrom, exists, inGuest, read, seed, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 import { execFileSync } from 'node:child_process';
 
 let lab: DebianRootFixture;
 let hostRulesetBefore: string;
+let bootId: string;
 
 /** This machine's (the host namespace's) nftables ruleset, read with the root's own nft. */
 function hostRuleset(): string {
@@ -21,6 +23,7 @@ function hostRuleset(): string {
 beforeAll(async () => {
   lab = await startDebianRoot();
   hostRulesetBefore = hostRuleset();
+  bootId = (await lab.runner.run(['cat', '/proc/sys/kernel/random/boot_id'])).stdout.trim();
 });
 afterAll(async () => lab?.close());
 
@@ -50,7 +53,7 @@ describe('LinuxOsModule firewall on a real Debian root (nftables detected)', () 
     expect(ruleset).toContain('ip saddr 192.168.77.50 tcp dport 22 accept comment "provkit grant"');
     expect(ruleset).toContain('ip saddr 192.168.77.50 tcp dport 3389 accept comment "provkit grant"');
     expect(ruleset).toContain('tcp dport { 22, 3389 } drop comment "provkit restrict"');
-    expect(read(s, '/var/lib/provkit/access-grants')).toBe('192.168.77.50 22\n192.168.77.50 3389\n');
+    expect(read(s, '/var/lib/provkit/access-grants')).toBe(`# boot ${bootId}\n192.168.77.50 22\n192.168.77.50 3389\n`);
     expect(await sshStillWorks()).toBe('debian-root');
   });
 
@@ -61,7 +64,7 @@ describe('LinuxOsModule firewall on a real Debian root (nftables detected)', () 
     const ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
     expect(ruleset).toContain('ip6 saddr fd00:77::5 tcp dport 22 accept comment "provkit grant"');
     expect(ruleset.match(/fd00:77::5/g)).toHaveLength(1);
-    expect(read(s, '/var/lib/provkit/access-grants')).toBe('192.168.77.50 22\n192.168.77.50 3389\nfd00:77::5 22\n');
+    expect(read(s, '/var/lib/provkit/access-grants')).toBe(`# boot ${bootId}\n192.168.77.50 22\n192.168.77.50 3389\nfd00:77::5 22\n`);
   });
 
   it('revokes one port, then everything, leaving no provkit table and no grants file', async () => {
@@ -81,6 +84,79 @@ describe('LinuxOsModule firewall on a real Debian root (nftables detected)', () 
   it("never touches this machine's own ruleset", () => {
     expect(hostRuleset()).toBe(hostRulesetBefore);
     expect(hostRuleset()).not.toContain('provkit');
+  });
+});
+
+describe("LinuxOsModule firewall behind the guest's own nftables table with policy drop", () => {
+  const grantee = '10.213.77.50';
+  const stranger = '10.213.77.51';
+  // A dropped SYN never answers: how long silence must last to count as "dropped".
+  const silenceMs = 2000;
+  let module: LinuxOsModule;
+  let removeAddresses: (() => void) | undefined;
+  let guestRuleset: string;
+
+  beforeAll(async () => {
+    const s = lab.state;
+    module = lab.module();
+    removeAddresses = addRemoteAddresses(s, [grantee, stranger]);
+    seed(
+      s,
+      '/etc/provkit-lab-guest.nft',
+      `table inet filter {
+\tchain input {
+\t\ttype filter hook input priority 0; policy drop;
+\t\tct state established,related accept
+\t\tiifname "lo" accept
+\t\tip saddr ${s.hostAddress} tcp dport 22 accept
+\t}
+}
+`,
+    );
+    await inGuest(s, ['nft', '-f', '/etc/provkit-lab-guest.nft']);
+    guestRuleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+  });
+  afterAll(async () => {
+    removeAddresses?.();
+    await inGuest(lab.state, ['nft', 'delete', 'table', 'inet', 'filter']);
+  });
+
+  it("starts from the guest's own ruleset: SSH from the management address only", async () => {
+    expect(guestRuleset).toContain('policy drop;');
+    expect(guestRuleset).not.toContain('provkit');
+    expect(await sshStillWorks()).toBe('debian-root');
+    expect(await connectFrom(lab.state, grantee, 22, silenceMs)).toBe('no answer');
+  });
+
+  it("a grant gets through the guest's drop chain for the grantee only, and management SSH keeps working", async () => {
+    const s = lab.state;
+    await module.grantAccess({ node: lab.node, remoteIp: grantee, ports: [22] });
+    expect(await inGuest(s, ['nft', 'list', 'chain', 'inet', 'filter', 'input'])).toContain(`ip saddr ${grantee} tcp dport 22 accept comment "provkit grant"`);
+    expect(await inGuest(s, ['nft', 'list', 'table', 'inet', 'provkit'])).toContain(`ip saddr ${grantee} tcp dport 22 accept comment "provkit grant"`);
+    expect(await connectFrom(s, grantee, 22, 10_000)).toBe('answered');
+    expect(await connectFrom(s, stranger, 22, silenceMs)).toBe('no answer');
+    expect(await sshStillWorks()).toBe('debian-root');
+  });
+
+  it("revoke deletes exactly what the grant added: the guest's own ruleset is back, and the grantee is dropped again", async () => {
+    const s = lab.state;
+    await module.revokeAccess({ node: lab.node, remoteIp: grantee, ports: [22] });
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toBe(guestRuleset);
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(false);
+    expect(await connectFrom(s, grantee, 22, silenceMs)).toBe('no answer');
+    expect(await sshStillWorks()).toBe('debian-root');
+  });
+
+  it('grants recorded in an earlier boot (the rules died with it) are not brought back by the next grant', async () => {
+    const s = lab.state;
+    seed(s, '/var/lib/provkit/access-grants', `# boot 00000000-0000-4000-8000-000000000000\n${stranger} 22\n`);
+    await module.grantAccess({ node: lab.node, remoteIp: grantee, ports: [22] });
+    expect(read(s, '/var/lib/provkit/access-grants')).toBe(`# boot ${bootId}\n${grantee} 22\n`);
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).not.toContain(stranger);
+    expect(await connectFrom(s, stranger, 22, silenceMs)).toBe('no answer');
+    expect(await connectFrom(s, grantee, 22, 10_000)).toBe('answered');
+    await module.revokeAccess({ node: lab.node, remoteIp: grantee, ports: [22] });
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toBe(guestRuleset);
   });
 });
 

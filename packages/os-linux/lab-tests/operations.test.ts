@@ -2,7 +2,9 @@
  * Each generalization operation, one at a time, against the lab's real Debian root: the test
  * seeds what the operation cleans (or creates it with the guest's own tools), shows it is
  * there, runs `preCapture` with only that operation and end state `on`, and inspects the root's
- * file system afterwards. ssh-hostkeys and machine-id regeneration are in first-boot.test.ts.
+ * file system afterwards. ssh-hostkeys, and the host-key and machine-id regeneration by the
+ * first-boot hook, are in pre-capture.test.ts (the hook run by hand) and kvm-guest.test.ts (a
+ * real boot of a captured image).
  */
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

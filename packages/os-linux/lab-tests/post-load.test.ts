@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret, type CommandRunner } from '@provkit/core';
+import { InvalidInputError, Secret, type CommandRunner } from '@provkit/core';
 import type { LinuxOsModule } from '@provkit/os-linux';
-import { exists, passwordMatches, read, shadowHash, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 import { sshRunnerFactory } from '@provkit/core';
 
 let lab: DebianRootFixture;
@@ -90,5 +90,32 @@ describe('LinuxOsModule currentimage.txt and postLoad on a real Debian root', ()
     expect(exists(s, '/etc/ssh/ssh_host_ed25519_key')).toBe(true);
     expect(exists(s, '/etc/ssh/ssh_host_rsa_key.pub')).toBe(true);
     expect(lab.events).toContainEqual(expect.objectContaining({ step: 'host-keys', detail: 'created ssh host keys' }));
+  });
+
+  it("postLoad names a guest whose /etc/hostname is empty after the node, and keeps a guest's own name", async () => {
+    const s = lab.state;
+    // What hostname-file leaves before capture.
+    seed(s, '/etc/hostname', '');
+    lab.events.length = 0;
+    await module.postLoad({ node: { ...lab.node, name: 'reserved-node-9' }, image: 'debian12-web-v1' });
+    expect(read(s, '/etc/hostname')).toBe('reserved-node-9\n');
+    expect((await runner.run(['hostname'])).stdout.trim()).toBe('reserved-node-9');
+    expect(read(s, '/etc/hosts')).toContain('127.0.1.1 reserved-node-9');
+    expect(lab.events).toContainEqual(expect.objectContaining({ step: 'hostname-set', detail: 'reserved-node-9 (the node name: the image has none)' }));
+    await module.postLoad({ node: { ...lab.node, name: 'other-node' }, image: 'debian12-web-v1' });
+    expect(read(s, '/etc/hostname')).toBe('reserved-node-9\n');
+    expect((await runner.run(['hostname'])).stdout.trim()).toBe('reserved-node-9');
+  });
+
+  it('postLoad refuses, before any change, a node name that cannot be the hostname of a guest that has none', async () => {
+    const s = lab.state;
+    seed(s, '/etc/hostname', '');
+    const before = { current: read(s, '/root/currentimage.txt'), keys: read(s, '/root/.ssh/authorized_keys') };
+    const extra = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEx8bYk7mFh2cQ1vVd8Gq2Ls9Rt4uWz0Pn6XjKa3Bc5Y late@provkit';
+    const error = await module.postLoad({ node: { ...lab.node, name: 'web_1' }, image: 'debian12-web-v2', customization: { sshAuthorizedKeys: [extra] } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'node.name' });
+    expect(sizeOf(s, '/etc/hostname')).toBe(0);
+    expect({ current: read(s, '/root/currentimage.txt'), keys: read(s, '/root/.ssh/authorized_keys') }).toEqual(before);
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, Secret, SshPool, type CommandRunner } from '@provkit/core';
-import type { LinuxOsModule } from '@provkit/os-linux';
+import { SystemAccountError, type LinuxOsModule } from '@provkit/os-linux';
 import { exists, inGuest, passwordMatches, read, seed, shadowHash, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
@@ -106,8 +106,31 @@ describe('LinuxOsModule users on a real Debian root', () => {
 
   it('refuses to delete root or a system account, and leaves them in place', async () => {
     await expect(module.deleteUser({ node: lab.node, username: 'root' })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(module.deleteUser({ node: lab.node, username: 'daemon' })).rejects.toThrow(/refusing to delete system account daemon/);
+    const error = await module.deleteUser({ node: lab.node, username: 'daemon' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SystemAccountError);
+    expect((error as Error).message).toMatch(/refusing to delete system account daemon \(uid 1 < UID_MIN 1000\)/);
     expect(read(lab.state, '/etc/passwd')).toMatch(/^daemon:/m);
+  });
+
+  it('refuses to give keys, a password or sudo to an existing system account (a uid-0 alias too), and changes nothing', async () => {
+    const s = lab.state;
+    // Stays until the next file resets the root: userdel refuses a uid that sshd runs as.
+    await inGuest(s, ['useradd', '-o', '-u', '0', '-g', '0', '-N', '-M', '-d', '/root', 'toor']);
+    const files = async () => ({
+      passwd: read(s, '/etc/passwd'),
+      shadow: read(s, '/etc/shadow'),
+      reservations: read(s, '/var/lib/provkit/reservation-users'),
+      sudoers: await inGuest(s, ['ls', '-A', '/etc/sudoers.d']),
+    });
+    const before = await files();
+    const sshdUid = Number(read(s, '/etc/passwd').match(/^sshd:x:(\d+):/m)![1]);
+    for (const [username, uid] of [['daemon', 1], ['sshd', sshdUid], ['toor', 0]] as const) {
+      const error = await module.createUser({ node: lab.node, username, password: Secret.of('Sys-acc0unt'), admin: true, sshPublicKeys: [publicKey] }).catch((caught: unknown) => caught);
+      expect(error, username).toBeInstanceOf(SystemAccountError);
+      expect(error).toMatchObject({ field: 'user.username', username, uid, uidMin: 1000 });
+    }
+    expect(await files()).toEqual(before);
+    for (const path of ['/usr/sbin/.ssh', '/run/sshd/.ssh', '/etc/sudoers.d/provkit-daemon', '/etc/sudoers.d/provkit-sshd', '/etc/sudoers.d/provkit-toor']) expect(exists(s, path), path).toBe(false);
   });
 
   it('refuses bad names, keys, passwords and addresses before running any command', async () => {

@@ -1,6 +1,7 @@
-import { createEmitter, InvalidInputError, Secret, type CommandRunner } from '@provkit/core';
+import { createEmitter, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { LinuxOsModule } from './linux-os-module.ts';
+import { SystemAccountError } from './users/system-account-error.ts';
 
 /** A runner that records every attempt: input checks must refuse before reaching it. */
 function untouchedRunner(calls: string[]): CommandRunner {
@@ -47,5 +48,50 @@ describe('LinuxOsModule input checks (before any command)', () => {
     expect(module.specificationVersion).toBe('v1');
     expect(module.os).toBe('linux');
     expect(module.capabilities).toEqual({ firewall: true, generalize: true, users: true });
+  });
+});
+
+/** A runner that answers the read-only probes with canned output and records every command. */
+function probeRunner(commands: string[], answer: (command: string) => string): CommandRunner {
+  const fail = async (): Promise<never> => {
+    throw new Error('no transfer expected');
+  };
+  return {
+    target: 'guest',
+    events: createEmitter(),
+    run: async (command): Promise<CommandResult> => {
+      const text = command instanceof ShellFragment ? command.text : command.join(' ');
+      commands.push(text);
+      const stdout = answer(text);
+      return { command: text, exitCode: 0, stdout, stderr: '', stdoutBytes: Buffer.from(stdout), durationMs: 1 };
+    },
+    writeFile: fail,
+    uploadFile: fail,
+    downloadFile: fail,
+  };
+}
+
+describe('LinuxOsModule refusals that need a look at the guest (only a read-only probe runs)', () => {
+  const node = { name: 'web-1', address: { host: '192.168.77.10' } };
+
+  it('createUser and postLoad refuse an existing system account with SystemAccountError', async () => {
+    const commands: string[] = [];
+    const module = new LinuxOsModule({ runnerFor: () => probeRunner(commands, (text) => (text.includes('uid-min') ? 'uid-min 1000\nuid sshd 104\n' : 'web-1')) });
+    await expect(module.createUser({ node, username: 'sshd', sshPublicKeys: [] })).rejects.toMatchObject({ name: 'SystemAccountError', field: 'user.username', uid: 104 });
+    expect(commands).toHaveLength(1);
+    const error = await module.postLoad({ node, image: 'base-v1', customization: { hostname: 'web-1', users: [{ username: 'sshd', admin: true }] } }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SystemAccountError);
+    expect(error).toMatchObject({ field: 'customization.users[0].username' });
+    expect(commands).toHaveLength(2);
+  });
+
+  it('postLoad refuses a node name that cannot be the hostname of a guest that has none', async () => {
+    const commands: string[] = [];
+    const module = new LinuxOsModule({ runnerFor: () => probeRunner(commands, () => '') });
+    const error = await module.postLoad({ node: { ...node, name: 'web_1' }, image: 'base-v1' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'node.name' });
+    expect(commands).toHaveLength(1);
+    expect(commands[0]).toContain('/etc/hostname');
   });
 });

@@ -43,7 +43,7 @@ import {
 } from '@provkit/core';
 import { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
 import { addGrants, removeGrants } from './firewall/access-grants.ts';
-import { applyFirewallScript, inspectFirewallScript, parseFirewallInspection, type FirewallKind } from './firewall/firewall-script.ts';
+import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection, type FirewallKind } from './firewall/firewall-script.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
 import type { OperationContext, OperationScript } from './operations/generalization-operation.ts';
 import { selectOperations } from './operations/operation-catalog.ts';
@@ -52,10 +52,10 @@ import { PreCaptureFailedError } from './pre-capture-failed-error.ts';
 import { changedAnything, summarizeActions, type GuestAction } from './script/actions.ts';
 import { guestScript } from './script/guest-script.ts';
 import { runGuestScript } from './script/run-guest-script.ts';
-import { addRootAuthorizedKeysScript, bootIdScript, ensureHostKeysScript, powerScript, setHostnameScript } from './system/system-scripts.ts';
+import { addRootAuthorizedKeysScript, bootIdScript, ensureHostKeysScript, powerScript, readHostnameFileScript, setHostnameScript } from './system/system-scripts.ts';
 import { assertSshPublicKey } from './users/ssh-public-key.ts';
 import { RESERVATION_USERS_FILE } from './users/user-functions.ts';
-import { createUserScript, deleteUserScript, listAdministratorsScript, parseAdministrators, setPasswordsScript } from './users/user-scripts.ts';
+import { accountIdsScript, createUserScript, deleteUserScript, listAdministratorsScript, parseAdministrators, refuseSystemAccounts, setPasswordsScript } from './users/user-scripts.ts';
 
 /** What one generalization operation did, with the individual changes. */
 export interface LinuxOperationReport extends OperationReport {
@@ -69,6 +69,8 @@ export interface LinuxPreCaptureResult extends PreCaptureResult {
 
 /** A user spec after validation. */
 interface ValidUser {
+  /** The option it came from, for errors (`user`, `customization.users[0]`). */
+  field: string;
   username: string;
   sshPublicKeys: string[];
   admin: boolean;
@@ -92,10 +94,20 @@ function validPorts(ports: readonly number[]): number[] {
   return ports.map((port, index) => assertPort(`ports[${index}]`, port));
 }
 
-function validHostname(hostname: unknown): string {
-  const name = assertHost('customization.hostname', hostname);
-  if (/^[0-9.]+$/.test(name) || name.includes(':')) throw new InvalidInputError('customization.hostname', 'an IP address is not a hostname');
+function validHostname(field: string, hostname: unknown): string {
+  const name = assertHost(field, hostname);
+  if (/^[0-9.]+$/.test(name) || name.includes(':')) throw new InvalidInputError(field, 'an IP address is not a hostname');
   return name;
+}
+
+/** The node name as a hostname, or the reason it cannot be one. */
+function nodeNameAsHostname(name: string): string | InvalidInputError {
+  try {
+    return validHostname('node.name', name);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
 }
 
 /**
@@ -216,12 +228,19 @@ export class LinuxOsModule extends BaseOsModule {
   /**
    * After a load: host keys if missing, hostname, customization users and root keys, the
    * first-boot command, then `vcld_post_load=success (<epoch>)` in `currentimage.txt`.
+   * Without `customization.hostname`, a guest whose /etc/hostname is empty (truncated before
+   * capture) is named after the node; a node name that is no valid hostname is then refused
+   * before any change. Customization users that are system accounts on the guest are refused
+   * (`SystemAccountError`) before any change too.
+   *
+   * Access grants are not re-applied here: a freshly loaded image's grants file, if any, is
+   * the capture's, not this reservation's (see {@link LinuxOsModule.grantAccess}).
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = validNode(options.node);
     const image = assertImageName('image', options.image);
     const customization = options.customization ?? {};
-    const hostname = customization.hostname === undefined ? undefined : validHostname(customization.hostname);
+    const requested = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
     const users = (customization.users ?? []).map((user, index) => this.#validUser(user, `customization.users[${index}]`));
     const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
     const command = customization.firstBootCommand;
@@ -232,11 +251,14 @@ export class LinuxOsModule extends BaseOsModule {
     const progress = this.progress('postLoad', node.name);
     await this.#serialized(node, options.signal, async () => {
       const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
+      // Read-only checks first, so a refusal leaves the guest untouched.
+      const hostname = requested ?? (await this.#defaultHostname(runner, node, run));
+      await this.#refuseSystemAccounts(runner, users, 'give keys, a password or sudo to', options.signal);
       const keys = await runGuestScript(runner, ensureHostKeysScript(), run);
       progress.step('host-keys', summarizeActions(keys.actions));
       if (hostname !== undefined) {
         await runGuestScript(runner, setHostnameScript(hostname), run);
-        progress.step('hostname-set', hostname);
+        progress.step('hostname-set', requested === undefined ? `${hostname} (the node name: the image has none)` : hostname);
       }
       for (const user of users) {
         await this.#createUser(runner, user, options.signal);
@@ -258,6 +280,25 @@ export class LinuxOsModule extends BaseOsModule {
     });
   }
 
+  /** The node name when the guest's /etc/hostname is empty, else `undefined` (keep the guest's). */
+  async #defaultHostname(runner: CommandRunner, node: NodeSpec, run: { signal: AbortSignal | undefined; timeoutMs: number }): Promise<string | undefined> {
+    const current = (await runner.run(readHostnameFileScript(), run)).stdout.trim();
+    if (current !== '') return undefined;
+    const name = nodeNameAsHostname(node.name);
+    if (name instanceof InvalidInputError) {
+      throw new InvalidInputError('node.name', `the guest has no hostname and ${JSON.stringify(node.name)} cannot be one: give customization.hostname (${name.message})`);
+    }
+    return name;
+  }
+
+  /** Throws `SystemAccountError` when one of `users` is a system account on the guest. */
+  async #refuseSystemAccounts(runner: CommandRunner, users: readonly ValidUser[], action: string, signal: AbortSignal | undefined): Promise<void> {
+    if (users.length === 0) return;
+    const names = users.map((user) => user.username);
+    const { stdout } = await runner.run(accountIdsScript(names), { signal, timeoutMs: this.#commandTimeout() });
+    refuseSystemAccounts(stdout, names, users.map((user) => `${user.field}.username`), action);
+  }
+
   #validUser(user: UserSpec, field: string): ValidUser {
     if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
     const username = assertUsername(`${field}.username`, user.username);
@@ -267,7 +308,7 @@ export class LinuxOsModule extends BaseOsModule {
       if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
       assertChpasswdPassword(`${field}.password`, user.password);
     }
-    const valid: ValidUser = { username, sshPublicKeys, admin: user.admin === true };
+    const valid: ValidUser = { field, username, sshPublicKeys, admin: user.admin === true };
     if (user.password !== undefined) valid.password = user.password;
     return valid;
   }
@@ -282,24 +323,37 @@ export class LinuxOsModule extends BaseOsModule {
     );
   }
 
-  /** Creates (or brings to this spec) an account; created accounts are deleted by `user-account` before capture. */
+  /**
+   * Creates (or brings to this spec) an account; created accounts are deleted by `user-account`
+   * before capture. An existing system account (uid below the guest's `UID_MIN`, default 1000)
+   * is refused with `SystemAccountError` before any change.
+   */
   override async createUser(options: CreateUserOptions): Promise<void> {
     const node = validNode(options.node);
     const user = this.#validUser(options, 'user');
     const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, () => this.#createUser(runner, user, options.signal));
+    await this.#serialized(node, options.signal, async () => {
+      await this.#refuseSystemAccounts(runner, [user], 'give keys, a password or sudo to', options.signal);
+      await this.#createUser(runner, user, options.signal);
+    });
     this.progress('createUser', node.name).step('user-created', `${user.username}${user.admin ? ' (administrator)' : ''}`);
   }
 
-  /** Deletes an account with (by default) its home and mail; refuses root and system accounts; absent is fine. */
+  /**
+   * Deletes an account with (by default) its home and mail; absent is fine. Refuses root, and
+   * system accounts the image has (uid below `UID_MIN`) with `SystemAccountError`; an
+   * account provkit created for a reservation is deleted whatever its uid.
+   */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
     const node = validNode(options.node);
     const username = assertUsername('username', options.username);
     if (username === 'root') throw new InvalidInputError('username', 'root cannot be deleted');
     const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, () =>
-      runGuestScript(runner, deleteUserScript(username, options.removeHome ?? true), { signal: options.signal, timeoutMs: this.#commandTimeout() }),
-    );
+    await this.#serialized(node, options.signal, async () => {
+      const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
+      refuseSystemAccounts((await runner.run(accountIdsScript([username]), run)).stdout, [username], ['username'], 'delete');
+      await runGuestScript(runner, deleteUserScript(username, options.removeHome ?? true), run);
+    });
     this.progress('deleteUser', node.name).step('user-deleted', username);
   }
 
@@ -337,7 +391,21 @@ export class LinuxOsModule extends BaseOsModule {
     });
   }
 
-  /** Opens `ports` to `remoteIp` only (and to the management address), on the guest's firewall. */
+  /**
+   * Opens `ports` to `remoteIp` only (and keeps them open to the management addresses), on the
+   * guest's firewall. With nftables the grant also goes into the guest's own filter chains on
+   * the input hook (a rule tagged `provkit grant` at the top of each), since an accept in
+   * provkit's table alone does not get past a guest chain that drops.
+   *
+   * What survives a reboot: firewalld and ufw grants are permanent. nftables and iptables
+   * grants live in the running kernel only (provkit does not write the guest's
+   * /etc/nftables.conf or saved iptables rules), so a reboot, or the guest reloading its own
+   * firewall, drops them, and on a port whose only restriction was provkit's, opens it to
+   * everyone again. The grants file (`/var/lib/provkit/access-grants`) records the boot they
+   * were applied in: grants from an earlier boot count as gone, so the next grant or revoke
+   * does not bring back a stale grantee; grant again after a reboot. A reload within one boot
+   * is repaired by the next grant or revoke, which rebuilds everything the file lists.
+   */
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
@@ -345,7 +413,11 @@ export class LinuxOsModule extends BaseOsModule {
     await this.#changeAccess(node, options.signal, (grants) => addGrants(grants, remoteIp, ports), 'access-granted', `${remoteIp} ${ports.join(',')}`);
   }
 
-  /** Withdraws what `grantAccess` opened for `remoteIp` on `ports`; revoking nothing succeeds. */
+  /**
+   * Withdraws what `grantAccess` opened for `remoteIp` on `ports`; revoking nothing succeeds.
+   * With nftables the tagged rules are deleted from the guest's chains by handle, so revoking
+   * the last grant leaves the guest's own ruleset exactly as it was.
+   */
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
@@ -367,9 +439,13 @@ export class LinuxOsModule extends BaseOsModule {
       const wanted = this.#options.firewall ?? 'auto';
       const kind: FirewallKind | 'none' = wanted === 'auto' ? inspection.kind : wanted;
       if (kind === 'none') throw new UnsupportedFunctionalityError('grantAccess and revokeAccess', `node ${node.name}, which has no working nftables, iptables, firewalld or ufw`);
+      if (kind === 'nftables' && inspection.nft.unaddressable.length > 0) {
+        throw new UnsupportedFunctionalityError('grantAccess and revokeAccess', `node ${node.name}'s nftables chains with names provkit does not write: ${inspection.nft.unaddressable.join('; ')}`);
+      }
       const management = [...(this.#options.managementAddresses ?? []), ...(inspection.managementAddress ? [inspection.managementAddress] : [])];
-      const after = change(inspection.grants);
-      await runGuestScript(runner, applyFirewallScript({ kind, before: inspection.grants, after, management }), run);
+      const before = grantsInForce(inspection, kind);
+      const after = change(before);
+      await runGuestScript(runner, applyFirewallScript({ kind, before, after, management, nft: inspection.nft }), run);
       this.progress(step === 'access-granted' ? 'grantAccess' : 'revokeAccess', node.name).step(step, `${detail} (${kind})`);
     });
   }

@@ -6,7 +6,10 @@ export interface AccessGrant {
   port: number;
 }
 
-/** Where provkit keeps the grants in force on a guest, one `<ip> <port>` a line. */
+/**
+ * Where provkit keeps the grants it applied on a guest: a `# boot <boot id>` line (the boot
+ * they were applied in), then one `<ip> <port>` a line.
+ */
 export const ACCESS_GRANTS_FILE = '/var/lib/provkit/access-grants';
 
 /** The grants file's text for a list of grants. */

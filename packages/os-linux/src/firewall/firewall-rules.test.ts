@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { addGrants, formatAccessGrants, grantedPorts, parseAccessGrants, removeGrants } from './access-grants.ts';
-import { applyFirewallScript, parseFirewallInspection } from './firewall-script.ts';
+import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection } from './firewall-script.ts';
 import { firewalldCommands } from './firewalld-commands.ts';
 import { buildIptablesRestore } from './iptables-rules.ts';
-import { buildNftRuleset } from './nftables-rules.ts';
+import { parseNftGuestChains } from './nftables-guest-chains.ts';
+import { buildNftRuleset, changedGuestChains } from './nftables-rules.ts';
 import { ufwCommands } from './ufw-commands.ts';
 
 const grants = addGrants([], '192.168.77.50', [3389, 22]);
@@ -48,6 +49,56 @@ describe('nftables rules', () => {
 
   it('with no grants only deletes the table', () => {
     expect(buildNftRuleset([], ['10.213.77.1'])).toBe('table inet provkit\ndelete table inet provkit\n');
+  });
+
+  const guest = {
+    chains: [
+      { family: 'inet', table: 'filter', chain: 'input' },
+      { family: 'ip', table: 'filter', chain: 'INPUT' },
+      { family: 'ip6', table: 'six', chain: 'in' },
+    ] as const,
+    tagged: [{ family: 'inet', table: 'filter', chain: 'input', handle: 7 }] as const,
+  };
+
+  it("also inserts each grant into the guest's own input chains of its family, after deleting the rules it tagged there before", () => {
+    const text = buildNftRuleset(addGrants([], '192.168.77.50', [22, 3389]), ['10.213.77.1'], { chains: [...guest.chains], tagged: [...guest.tagged] });
+    const lines = text.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['table inet provkit', 'delete table inet provkit', 'delete rule inet filter input handle 7']);
+    expect(lines.filter((line) => line.startsWith('insert rule'))).toEqual([
+      'insert rule inet filter input ip saddr 192.168.77.50 tcp dport 3389 accept comment "provkit grant"',
+      'insert rule inet filter input ip saddr 192.168.77.50 tcp dport 22 accept comment "provkit grant"',
+      'insert rule ip filter INPUT ip saddr 192.168.77.50 tcp dport 3389 accept comment "provkit grant"',
+      'insert rule ip filter INPUT ip saddr 192.168.77.50 tcp dport 22 accept comment "provkit grant"',
+    ]);
+    // Management keeps what the guest's own rules give it; only grantees are added there.
+    expect(lines.filter((line) => line.startsWith('insert rule') && line.includes('10.213.77.1'))).toEqual([]);
+    expect(changedGuestChains(addGrants([], '192.168.77.50', [22]), { chains: [...guest.chains], tagged: [...guest.tagged] }).map((chain) => chain.table)).toEqual(['filter', 'filter']);
+  });
+
+  it('revoking the last grant deletes the tagged rules and the table, and inserts nothing', () => {
+    expect(buildNftRuleset([], ['10.213.77.1'], { chains: [...guest.chains], tagged: [...guest.tagged] })).toBe(
+      'table inet provkit\ndelete table inet provkit\ndelete rule inet filter input handle 7\n',
+    );
+  });
+
+  it('reads the guest chains the inspection printed, skipping its own table and other families, and keeps odd names out', () => {
+    const chains = parseNftGuestChains(
+      [
+        'nft-chain inet provkit input',
+        'nft-chain inet filter input',
+        'nft-tagged inet filter input 12',
+        'nft-chain bridge br input',
+        'nft-chain ip "my chain" in',
+        'nft-tagged ip filter INPUT x',
+        'grant 1.2.3.4 22',
+      ],
+      'provkit',
+    );
+    expect(chains).toEqual({
+      chains: [{ family: 'inet', table: 'filter', chain: 'input' }],
+      tagged: [{ family: 'inet', table: 'filter', chain: 'input', handle: 12 }],
+      unaddressable: ['ip "my chain" in', 'ip filter INPUT x'],
+    });
   });
 });
 
@@ -94,12 +145,29 @@ describe('firewalld and ufw commands', () => {
 
 describe('firewall scripts', () => {
   it('reads the inspection output', () => {
-    expect(parseFirewallInspection('backend=nftables\nclient=10.213.77.1\ngrant 192.168.77.50 22\n')).toEqual({
+    expect(parseFirewallInspection('backend=nftables\nclient=10.213.77.1\nboot=b-2\ngrants-boot=b-1\ngrant 192.168.77.50 22\nnft-chain inet filter input\n')).toEqual({
       kind: 'nftables',
       managementAddress: '10.213.77.1',
       grants: [{ remoteIp: '192.168.77.50', port: 22 }],
+      boot: 'b-2',
+      grantsBoot: 'b-1',
+      nft: { chains: [{ family: 'inet', table: 'filter', chain: 'input' }], tagged: [], unaddressable: [] },
     });
-    expect(parseFirewallInspection('backend=pf\nclient=\n')).toEqual({ kind: 'none', managementAddress: undefined, grants: [] });
+    expect(parseFirewallInspection('backend=pf\nclient=\n')).toMatchObject({ kind: 'none', managementAddress: undefined, grants: [], boot: undefined, grantsBoot: undefined });
+  });
+
+  it('counts nftables and iptables grants of an earlier boot as gone, firewalld and ufw ones as kept', () => {
+    const stale = parseFirewallInspection('backend=nftables\nboot=b-2\ngrants-boot=b-1\ngrant 192.168.77.50 22\n');
+    expect(grantsInForce(stale, 'nftables')).toEqual([]);
+    expect(grantsInForce(stale, 'iptables')).toEqual([]);
+    expect(grantsInForce(stale, 'firewalld')).toEqual([{ remoteIp: '192.168.77.50', port: 22 }]);
+    expect(grantsInForce(stale, 'ufw')).toEqual([{ remoteIp: '192.168.77.50', port: 22 }]);
+    expect(grantsInForce(parseFirewallInspection('boot=b-2\ngrants-boot=b-2\ngrant 192.168.77.50 22\n'), 'nftables')).toHaveLength(1);
+    expect(grantsInForce(parseFirewallInspection('boot=b-2\ngrant 192.168.77.50 22\n'), 'nftables')).toHaveLength(1);
+  });
+
+  it('the inspection script is valid shell', () => {
+    execFileSync('/bin/dash', ['-n', '-c', inspectFirewallScript().text]);
   });
 
   const expected = {
@@ -109,12 +177,15 @@ describe('firewall scripts', () => {
     ufw: ['ufw allow', 'ufw delete allow'],
   } as const;
   it.each(Object.keys(expected) as (keyof typeof expected)[])('the %s apply script is valid shell for granting and for revoking', (kind) => {
-    const grant = applyFirewallScript({ kind, before: [], after: grants, management: ['10.213.77.1'] }).text;
+    const nft = { chains: [{ family: 'inet' as const, table: 'filter', chain: 'input' }], tagged: [] };
+    const grant = applyFirewallScript({ kind, before: [], after: grants, management: ['10.213.77.1'], nft }).text;
     const revoke = applyFirewallScript({ kind, before: grants, after: [], management: ['10.213.77.1'] }).text;
     for (const script of [grant, revoke]) execFileSync('/bin/dash', ['-n', '-c', script]);
     expect(grant).toContain(expected[kind][0]);
     expect(revoke).toContain(expected[kind][1]);
     expect(grant).toContain('/var/lib/provkit/access-grants');
+    expect(grant).toContain(`printf '# boot %s\\n' "$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"`);
+    if (kind === 'nftables') expect(grant).toContain('insert rule inet filter input ip saddr 192.168.77.50 tcp dport 22 accept');
     expect(revoke).toContain('rm -f /var/lib/provkit/access-grants');
   });
 });

@@ -12,6 +12,14 @@ fi
 }
 
 /**
+ * Prints the name in /etc/hostname (comment lines and white space dropped): nothing when the
+ * file is missing or empty, as on an image whose hostname was truncated before capture.
+ */
+export function readHostnameFileScript(): ShellFragment {
+  return raw(`if [ -f /etc/hostname ]; then grep -v '^[[:space:]]*#' /etc/hostname | tr -d '[:space:]'; fi`);
+}
+
+/**
  * Names the machine: the running hostname, /etc/hostname and the 127.0.1.1 line of
  * /etc/hosts (Debian's convention, so the name resolves without DNS).
  */

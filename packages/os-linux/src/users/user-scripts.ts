@@ -1,6 +1,39 @@
 import { sh, type ShellFragment } from '@provkit/core';
 import { guestScript } from '../script/guest-script.ts';
+import { SystemAccountError } from './system-account-error.ts';
 import { RESERVATION_USERS_FILE, sudoersDropInPath, userFunctions } from './user-functions.ts';
+
+/**
+ * Prints the guest's `UID_MIN` (`uid-min <n>`), the uid of each of `usernames` that exists in
+ * /etc/passwd (`uid <name> <n>`) and which of them provkit created for a reservation
+ * (`reserved <name>`). It changes nothing.
+ */
+export function accountIdsScript(usernames: readonly string[], reservationUsersFile = RESERVATION_USERS_FILE): ShellFragment {
+  return guestScript(sh`echo "uid-min $(pk_uid_min)"
+for pk_u in ${usernames}; do
+  awk -F: -v u="$pk_u" '$1 == u { print "uid " $1 " " $3; exit }' /etc/passwd
+  if grep -qx -- "$pk_u" ${reservationUsersFile} 2>/dev/null; then echo "reserved $pk_u"; fi
+done
+`);
+}
+
+/**
+ * Throws {@link SystemAccountError} for the first of `usernames` that `accountIdsScript`
+ * found with a uid below `UID_MIN` (root included); `fields` name each one for the error.
+ * Accounts provkit created for a reservation are its own, whatever their uid.
+ */
+export function refuseSystemAccounts(stdout: string, usernames: readonly string[], fields: readonly string[], action: string): void {
+  const lines = stdout.split('\n').map((line) => line.trim().split(/\s+/));
+  const minText = lines.find((words) => words[0] === 'uid-min')?.[1];
+  const uidMin = minText !== undefined && /^\d+$/.test(minText) ? Number(minText) : 1000;
+  for (const [index, username] of usernames.entries()) {
+    const uidText = lines.find((words) => words[0] === 'uid' && words[1] === username && words.length === 3)?.[2];
+    if (uidText === undefined || lines.some((words) => words[0] === 'reserved' && words[1] === username)) continue;
+    // An entry whose uid is not a number is not one provkit should touch either.
+    const uid = /^\d+$/.test(uidText) ? Number(uidText) : -1;
+    if (uid < uidMin) throw new SystemAccountError(fields[index] ?? 'username', action, username, uid, uidMin);
+  }
+}
 
 /** What `createUserScript` sets up. Every value is validated by the caller. */
 export interface CreateUserPlan {
@@ -13,9 +46,10 @@ export interface CreateUserPlan {
 }
 
 /**
- * Creates the account (useradd, or busybox adduser) with a home, or brings an existing one to
- * the plan: password through chpasswd (standard input), authorized keys, administrator rights
- * as a sudoers drop-in checked by `visudo -cf` before it is moved into place. An account it
+ * Creates the account (useradd, or busybox adduser) with a home, or brings an existing regular
+ * one to the plan (a system account, uid below `UID_MIN`, makes it fail before any change):
+ * password through chpasswd (standard input), authorized keys, administrator rights as a
+ * sudoers drop-in checked by `visudo -cf` before it is moved into place. An account it
  * creates is listed as a reservation account, which `user-account` deletes before capture.
  * A key-only account gets the password `*` (no password, but not locked: sshd without PAM
  * refuses locked accounts even with a key).
@@ -26,7 +60,13 @@ export function createUserScript(plan: CreateUserPlan): ShellFragment {
   return guestScript(sh`pk_u=${plan.username}; pk_list=${list}; pk_dropin=${dropIn}
 pk_with_password=${plan.withPassword ? 'yes' : 'no'}; pk_admin=${plan.admin ? 'yes' : 'no'}; pk_set_keys=${plan.sshPublicKeys.length > 0 ? 'yes' : 'no'}
 pk_created=no
-if ! grep -q "^$pk_u:" /etc/passwd; then
+pk_id=$(awk -F: -v u="$pk_u" '$1 == u { print $3; exit }' /etc/passwd)
+# The caller checked this already; checked again here so a race cannot slip through.
+if [ -n "$pk_id" ] && ! grep -qx -- "$pk_u" "$pk_list" 2>/dev/null; then
+  case "$pk_id" in *[!0-9]*) pk_fail "refusing to change account $pk_u (uid $pk_id)" ;; esac
+  [ "$pk_id" -lt "$(pk_uid_min)" ] && pk_fail "refusing to change system account $pk_u (uid $pk_id < UID_MIN $(pk_uid_min))"
+fi
+if [ -z "$pk_id" ]; then
   pk_shell=/bin/sh; [ -x /bin/bash ] && pk_shell=/bin/bash
   if pk_have useradd; then useradd -m -s "$pk_shell" "$pk_u" || pk_fail "useradd $pk_u failed"
   elif pk_have adduser; then adduser -D -s "$pk_shell" "$pk_u" || pk_fail "adduser $pk_u failed"
