@@ -28,6 +28,7 @@ import {
   type SetPasswordOptions,
   type WaitOptions,
   type WriteCurrentImageOptions,
+  raw,
 } from '@provkit/core';
 import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
 import { decodeClixml } from './powershell/clixml.ts';
@@ -359,7 +360,9 @@ export class WindowsOsModule extends BaseOsModule {
     const started = Date.now();
     let result: CommandResult;
     try {
-      result = await runner.run(argv, options);
+      // One line as is: Windows' OpenSSH hands it to cmd.exe, which knows no POSIX quoting, and
+      // every word (the prefix, the base64 alphabet) needs none.
+      result = await runner.run(raw(argv.join(' ')), options);
     } catch (error) {
       this.#emitCommand(runner, argv.join(' '), null, Date.now() - started, error);
       throw error;

@@ -59,7 +59,11 @@ const datacenterRef = parseReturnedMoRef(result(await post(requests.findByInvent
 const view = parseReturnedMoRef(result(await post(requests.createContainerView(content.viewManager, datacenterRef, ['ComputeResource'], true), 'create-container-view.xml'), 'CreateContainerView'))!;
 await post(requests.retrievePropertiesEx(content.propertyCollector, [viewContents(view, 'ComputeResource', ['name', 'resourcePool'])], 1), 'retrieve-properties-paged.xml');
 await post(requests.destroyView(view));
-// A clone onto the template's own name fails: the task ends in a DuplicateName error.
+// A failing clone task: onto the template's own name, without a resource pool. The fixtures
+// were recorded before the lab simulator refused duplicate names, so task-info-error.xml and
+// wait-for-updates-ex.xml hold InvalidArgument (spec.location.pool, the stock simulator's check);
+// re-recorded against the current lab build, the same call ends in DuplicateName, which
+// lab-tests/clone-failures.test.ts covers on a live task.
 const task = parseReturnedMoRef(result(await post(requests.cloneVmTask(template, { folder, name: state.image, template: true }), 'clone-vm-task.xml'), 'CloneVM_Task'))!;
 await post(requests.retrievePropertiesEx(content.propertyCollector, [propertiesOf(task, ['info.state', 'info.error', 'info.result'])]), 'task-info-error.xml');
 // A method on a reference that does not exist: a ManagedObjectNotFound fault.

@@ -81,16 +81,26 @@ describe('PowerShell scripts', () => {
     expect(createUserScript('alice', true).text).toContain("foreach ($sid in @('S-1-5-32-555', 'S-1-5-32-544'))");
   });
 
-  it('opens each port to the remote address only, with provkit-named rules, and closes the built-in RDP rules', () => {
+  it('opens each port to the remote address only, with provkit-named rules, and closes the built-in RDP and OpenSSH any-address rules (SSH kept open to the management host)', () => {
     const text = grantAccessScript('10.0.0.5', [22, 3389]).text;
     expect(accessRuleName('10.0.0.5', 3389)).toBe('provkit-access-tcp3389-10-0-0-5');
     expect(accessRuleName('2001:db8::7', 22)).toBe('provkit-access-tcp22-2001-db8--7');
     expect(text).toContain(
-      "New-NetFirewallRule -Name 'provkit-access-tcp22-10-0-0-5' -DisplayName 'provkit access TCP 22 from 10.0.0.5' -Group 'provkit' -Direction Inbound -Action Allow -Protocol TCP -LocalPort 22 -RemoteAddress '10.0.0.5' -Profile Any | Out-Null\n",
+      "New-NetFirewallRule -Name 'provkit-access-tcp22-10-0-0-5' -DisplayName 'provkit access TCP 22 from 10.0.0.5' -Group 'provkit' -Protocol TCP -LocalPort 22 -RemoteAddress '10.0.0.5' | Out-Null\n",
     );
     expect(text).toContain("Remove-NetFirewallRule -Name 'provkit-access-tcp3389-10-0-0-5' -ErrorAction SilentlyContinue\n");
     expect(text).toContain("Get-NetFirewallRule -Group '@FirewallAPI.dll,-28752' -ErrorAction SilentlyContinue | Disable-NetFirewallRule\n");
     expect(grantAccessScript('10.0.0.5', [22]).text).not.toContain('FirewallAPI');
+    // SSH: the management host keeps its own rule before the built-in any-address rule goes off.
+    const ssh = grantAccessScript('10.0.0.5', [22]).text;
+    const management = ssh.indexOf("New-NetFirewallRule -Name 'provkit-mgmt-ssh'");
+    const disable = ssh.indexOf("Disable-NetFirewallRule -Name 'OpenSSH-Server-In-TCP' -ErrorAction SilentlyContinue\n");
+    expect(management).toBeGreaterThan(0);
+    expect(disable).toBeGreaterThan(management);
+    expect(ssh).toContain('-RemoteAddress $m ');
+    expect(ssh).toContain("throw 'SSH_CONNECTION unset");
+    expect(ssh.indexOf('SSH_CONNECTION')).toBeLessThan(management);
+    expect(grantAccessScript('10.0.0.5', [3389]).text).not.toContain('OpenSSH-Server-In-TCP');
     expect(revokeAccessScript('10.0.0.5', [22, 3389]).text).toContain("foreach ($name in @('provkit-access-tcp22-10-0-0-5', 'provkit-access-tcp3389-10-0-0-5'))");
   });
 

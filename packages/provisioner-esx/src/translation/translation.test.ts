@@ -144,7 +144,8 @@ describe('responses recorded from the simulator', () => {
     expect(view.objects[0]!.props['resourcePool']).toBeDefined();
   });
 
-  it('keeps the continuation token of a paged result (recorded envelope with the token vCenter adds to a page)', () => {
+  it('keeps the continuation token of a paged result (recorded envelope, with a <token> spliced in: the simulator never pages)', () => {
+    // The simulator answered one page; vim25 puts the token first in <returnval>, as spliced here.
     const paged = fixture('retrieve-properties-paged.xml').replace('<returnval>', '<returnval><token>page-2</token>');
     const parsed = parseSoapResponse(paged, 'RetrievePropertiesEx');
     expect(parsed.kind === 'result' && parseRetrieveResult(parsed.result).token).toBe('page-2');
