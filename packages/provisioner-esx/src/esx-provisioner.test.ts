@@ -1,6 +1,7 @@
 import { ImageExistsError, type ImageInfo, type ImageSize } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import type { CreateNodeRequest, EsxDriver, EsxNodeFacts } from './esx-driver.ts';
+import type { EsxProvisionerOptions } from './esx-options.ts';
 import { EsxProvisioner } from './esx-provisioner.ts';
 
 /** Resolves on the next turn of the event loop, so concurrent operations interleave as on a host. */
@@ -64,15 +65,15 @@ class FakeDriver implements EsxDriver {
   async close(): Promise<void> {}
 }
 
-function withFakeDriver(): { provisioner: EsxProvisioner; driver: FakeDriver } {
+function withFakeDriver(options: Partial<EsxProvisionerOptions> = {}): { provisioner: EsxProvisioner; driver: FakeDriver } {
   // Built on the ssh back end, whose constructor touches nothing, then given the in-memory one.
-  const provisioner = new EsxProvisioner({ ssh: { runner: {} as never, datastore: 'datastore1' } });
+  const provisioner = new EsxProvisioner({ ...options, ssh: { runner: {} as never, datastore: 'datastore1' } });
   const driver = new FakeDriver();
   (provisioner as unknown as { driver: EsxDriver }).driver = driver;
   return { provisioner, driver };
 }
 
-describe('EsxProvisioner locking (in-memory back end)', () => {
+describe('EsxProvisioner locking and bounds (in-memory back end)', () => {
   it('a load and a capture of the same node and image, started together, both finish (no lock-order deadlock)', async () => {
     const { provisioner, driver } = withFakeDriver();
     driver.images.set('base-v1', { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 });
@@ -99,5 +100,17 @@ describe('EsxProvisioner locking (in-memory back end)', () => {
     ]);
     expect(results[0]).toMatchObject({ image: 'base-v2' });
     expect(results[2]).toMatchObject({ node: 'web-2' });
+  });
+
+  it("leaves the OS module's preCapture bound to the module unless one is configured", async () => {
+    const seen: Array<number | undefined> = [];
+    const osModule = { preCapture: async (options: { timeoutMs?: number }) => void seen.push(options.timeoutMs) } as never;
+    for (const [extra, providerOptions] of [[{}, undefined], [{ preCaptureTimeoutMs: 3_600_000 }, undefined], [{}, { esx: { preCaptureTimeoutMs: 60_000 } }]] as const) {
+      const { provisioner, driver } = withFakeDriver({ osModule, shutdownTimeoutMs: 1_000, ...extra });
+      driver.nodes.set('win-1', { power: 'on', isTemplate: false, toolsRunning: true });
+      await provisioner.capture({ node: { name: 'win-1', address: { host: '192.0.2.7' } }, image: 'win-v2', ...(providerOptions ? { providerOptions } : {}) });
+    }
+    // Not the 1 s shutdown bound: nothing (the module's own 30 min for Sysprep), then the configured ones.
+    expect(seen).toEqual([undefined, 3_600_000, 60_000]);
   });
 });
