@@ -42,7 +42,13 @@ export interface CommandResult {
 
 /** Options of file transfers. */
 export interface TransferOptions {
+  /**
+   * Stops the transfer (streams destroyed, remote handle closed) and throws `AbortedError`. A
+   * stopped transfer leaves a partial file: write to a temporary name and rename when done.
+   */
   signal?: AbortSignal;
+  /** Stops the transfer after this long and throws `TimeoutError`. Default: the runner's command timeout; 0 for none. */
+  timeoutMs?: number;
   /** File mode of the written file, e.g. `0o600`. */
   mode?: number;
 }

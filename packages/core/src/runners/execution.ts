@@ -53,52 +53,73 @@ export async function execute(
     throw new AbortedError(`command on ${context.target}: ${context.display}`, { cause: options.signal.reason });
   }
 
-  let handle: ProcessHandle;
-  try {
-    handle = await start();
-  } catch (error) {
-    emit(null, error instanceof Error ? error.message : String(error));
-    throw error;
-  }
-
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   let outBytes = 0;
   let errBytes = 0;
-  let ended: 'timeout' | 'abort' | 'overflow' | undefined;
-  const stop = (why: 'timeout' | 'abort' | 'overflow'): void => {
+  let ended: EndReason | undefined;
+  let handle: ProcessHandle | undefined;
+  let interruptStart: (() => void) | undefined;
+  const stop = (why: EndReason): void => {
     if (ended) return;
     ended = why;
-    handle.kill();
+    if (handle) handle.kill();
+    else interruptStart?.();
   };
-  handle.stdout.on('data', (chunk: Buffer) => {
+  // The deadline and the signal cover opening the channel too: a connection that stalls there
+  // must not hold the caller past either.
+  const timer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
+  const onAbort = (): void => stop('abort');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const cleanUp = (): void => {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  };
+
+  try {
+    handle = await new Promise<ProcessHandle>((resolve, reject) => {
+      interruptStart = () => reject(interrupted);
+      start().then((opened) => {
+        // Stopped while the process was starting: nobody will read it, so end it here.
+        if (ended) discard(opened);
+        else resolve(opened);
+      }, reject);
+    });
+  } catch (error) {
+    cleanUp();
+    if (ended) {
+      emit(null, ended);
+      throw endedError(ended, context, timeoutMs, maxOutput, options, error === interrupted ? undefined : error, 'not started');
+    }
+    emit(null, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  // Captured for the closures below, which TypeScript cannot see run after the assignment.
+  const running = handle;
+
+  running.stdout.on('data', (chunk: Buffer) => {
     outBytes += chunk.length;
     if (outBytes > maxOutput) stop('overflow');
     else stdout.push(chunk);
   });
-  handle.stderr.on('data', (chunk: Buffer) => {
+  running.stderr.on('data', (chunk: Buffer) => {
     errBytes += chunk.length;
     if (errBytes > maxOutput) stop('overflow');
     else stderr.push(chunk);
   });
-  const drained = Promise.all([streamEnd(handle.stdout), streamEnd(handle.stderr)]);
-
-  const timer = timeoutMs > 0 ? setTimeout(() => stop('timeout'), timeoutMs) : undefined;
-  const onAbort = (): void => stop('abort');
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  feedStdin(handle.stdin, options.stdin);
+  const drained = Promise.all([streamEnd(running.stdout), streamEnd(running.stderr)]);
+  feedStdin(running.stdin, options.stdin);
 
   let exit: { exitCode: number | null; signal: string | null };
   try {
-    exit = await handle.exited;
+    exit = await running.exited;
     await drained;
   } catch (error) {
     emit(null, error instanceof Error ? error.message : String(error));
     if (ended) throw endedError(ended, context, timeoutMs, maxOutput, options, error);
     throw error;
   } finally {
-    if (timer) clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    cleanUp();
   }
 
   if (ended) {
@@ -127,16 +148,22 @@ export async function execute(
   return result;
 }
 
+type EndReason = 'timeout' | 'abort' | 'overflow';
+
+/** Rejection of a start that {@link execute} stopped waiting for (timeout or abort). */
+const interrupted = Symbol('interrupted');
+
 function endedError(
-  why: 'timeout' | 'abort' | 'overflow',
+  why: EndReason,
   context: ExecutionContext,
   timeoutMs: number,
   maxOutput: number,
   options: RunOptions,
   cause?: unknown,
+  state = 'still running',
 ): ProvkitError {
   const what = `command on ${context.target}: ${context.display}`;
-  if (why === 'timeout') return new TimeoutError(what, timeoutMs, 'still running', { cause });
+  if (why === 'timeout') return new TimeoutError(what, timeoutMs, state, { cause });
   if (why === 'abort') return new AbortedError(what, { cause: options.signal?.reason ?? cause });
   return new CommandFailedError({
     command: context.display,
@@ -145,6 +172,16 @@ function endedError(
     signal: 'KILL',
     stderrTail: `output exceeded ${maxOutput} bytes`,
   });
+}
+
+/** Ends a process that started after its caller gave up, without leaving a rejection unheard. */
+function discard(handle: ProcessHandle): void {
+  handle.exited.catch(() => {});
+  handle.stdin.on('error', () => {});
+  handle.stdin.end();
+  handle.stdout.resume();
+  handle.stderr.resume();
+  handle.kill();
 }
 
 function streamEnd(stream: Readable): Promise<void> {

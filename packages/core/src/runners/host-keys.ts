@@ -63,6 +63,15 @@ export function hostFieldMatches(field: string, host: string, port: number): boo
   return matched;
 }
 
+/** The entries of a known_hosts file that name `host:port`; a missing file has none. */
+export async function knownHostsEntries(path: string, host: string, port: number): Promise<KnownHostsEntry[]> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return parseKnownHosts(text).filter((entry) => hostFieldMatches(entry.hosts, host, port));
+}
+
 /** Outcome of checking an offered host key against a policy. */
 export type HostKeyVerdict = { accepted: true } | { accepted: false; expected: string };
 
@@ -81,11 +90,7 @@ export async function checkHostKey(policy: HostKeyPolicy, host: string, port: nu
     }
     case 'known-hosts':
     case 'accept-new': {
-      const text = await readFile(policy.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        if (error.code === 'ENOENT') return '';
-        throw error;
-      });
-      const entries = parseKnownHosts(text).filter((entry) => hostFieldMatches(entry.hosts, host, port));
+      const entries = await knownHostsEntries(policy.path, host, port);
       const offeredBase64 = keyBlob.toString('base64');
       if (entries.some((entry) => entry.marker === '@revoked' && entry.key === offeredBase64)) {
         return { accepted: false, expected: 'a key that is not revoked' };

@@ -1,10 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { constants, readFileSync } from 'node:fs';
+import { mkdtemp, open, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError, TimeoutError } from '../errors/index.ts';
+import { AbortedError, CommandFailedError, TimeoutError } from '../errors/index.ts';
 import type { CommandEvent } from '../events/index.ts';
 import { Secret } from '../secret/index.ts';
 import { sh } from '../shell/index.ts';
+import { waitFor } from '../wait/index.ts';
 import { LocalRunner } from './local-runner.ts';
+
+/** True while `pid` runs; a zombie (killed, not yet reaped) runs nothing and does not count. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('LocalRunner', () => {
   it('runs argv commands with stdin and reports exit codes and command events', async () => {
@@ -23,11 +38,47 @@ describe('LocalRunner', () => {
 
   it('kills the whole process group on timeout', async () => {
     const runner = new LocalRunner();
-    const marker = `provkit-local-${process.pid}-${Date.now()}`;
-    const error = await runner.run(sh`sleep 300 & sleep 301; echo ${marker}`, { timeoutMs: 200 }).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(TimeoutError);
-    const left = execFileSync('/bin/sh', ['-c', `pgrep -f '[s]leep 30[01]; echo ${marker}' || true`]).toString();
-    expect(left.trim()).toBe('');
+    const pidFile = join(await mkdtemp(join(tmpdir(), 'provkit-local-')), 'pids');
+    // The shell and its background child write their PIDs; the kill must reach both.
+    const running = runner.run(sh`sleep 300 & echo "$$ $!" >${pidFile}; wait`, { timeoutMs: 2000 }).catch((caught: unknown) => caught);
+    const pids = await waitFor({
+      what: `PIDs in ${pidFile}`,
+      timeoutMs: 10_000,
+      poll: async () => {
+        const text = await readFile(pidFile, 'utf8').catch(() => '');
+        return /^\d+ \d+\n$/.test(text) ? { done: true, value: text.trim().split(' ').map(Number) } : { done: false, state: JSON.stringify(text) };
+      },
+    });
+    expect(await running).toBeInstanceOf(TimeoutError);
+    // SIGKILL lands asynchronously and a killed process is gone once reaped: a bounded wait.
+    await waitFor({
+      what: `processes ${pids.join(', ')} to be gone`,
+      timeoutMs: 10_000,
+      poll: async () => {
+        const alive = pids.filter(isRunning);
+        return alive.length === 0 ? { done: true, value: undefined } : { done: false, state: `still running: ${alive.join(', ')}` };
+      },
+    });
+  });
+
+  it('bounds file copies by their timeout and signal, and keeps modes', async () => {
+    const runner = new LocalRunner();
+    const dir = await mkdtemp(join(tmpdir(), 'provkit-local-copy-'));
+    await runner.writeFile(join(dir, 'script'), '#!/bin/sh\n', { mode: 0o700 });
+    await runner.uploadFile(join(dir, 'script'), join(dir, 'copy'));
+    expect((await stat(join(dir, 'copy'))).mode & 0o777).toBe(0o700);
+    await expect(runner.uploadFile(join(dir, 'script'), join(dir, 'never'), { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    // A source that never ends stands for a copy too slow for its deadline.
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const opener = await open(fifo, constants.O_RDWR);
+    try {
+      const error = await runner.uploadFile(fifo, join(dir, 'slow'), { timeoutMs: 100 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ timeoutMs: 100, lastState: '0 bytes written' });
+    } finally {
+      await opener.close();
+    }
   });
 
   it('redacts a secret passed on stdin from the failure it causes', async () => {

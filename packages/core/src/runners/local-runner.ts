@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { chmod, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createEmitter, type ProvkitEmitter } from '../events/index.ts';
 import { Secret } from '../secret/index.ts';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { execute, type ProcessHandle } from './execution.ts';
 import { commandText, displayCommand } from './render-command.ts';
+import { boundedTransfer } from './transfer-bounds.ts';
 
 /** Options of {@link LocalRunner}. */
 export interface LocalRunnerOptions {
@@ -54,19 +58,38 @@ export class LocalRunner implements CommandRunner {
     return execute(start, { target: this.target, display, events: this.events, defaultTimeoutMs: this.#timeoutMs, secrets }, options);
   }
 
-  async writeFile(path: string, data: string | Uint8Array | Secret, options: TransferOptions = {}): Promise<void> {
+  /** Writes `data` to `path` (mode default 0644); bounded by `options.timeoutMs` (default: the command timeout) and `signal`. */
+  writeFile(path: string, data: string | Uint8Array | Secret, options: TransferOptions = {}): Promise<void> {
     const content = Secret.isSecret(data) ? data.reveal() : data;
-    await writeFile(path, content, { mode: options.mode ?? 0o644, signal: options.signal });
-    if (options.mode !== undefined) await chmod(path, options.mode);
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+    return this.#copy(`write of ${path}`, undefined, () => Readable.from([bytes]), path, options);
   }
 
-  async uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
-    await copyFile(localPath, remotePath);
-    if (options.mode !== undefined) await chmod(remotePath, options.mode);
+  /** Copies `localPath` to `remotePath` (both on this machine, mode default the source's); bounded like {@link LocalRunner.writeFile}. */
+  uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#copy(`copy of ${localPath} to ${remotePath}`, localPath, () => createReadStream(localPath), remotePath, options);
   }
 
-  async downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
-    await copyFile(remotePath, localPath);
-    if (options.mode !== undefined) await chmod(localPath, options.mode);
+  /** Copies `remotePath` to `localPath` (both on this machine, mode default the source's); bounded like {@link LocalRunner.writeFile}. */
+  downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#copy(`copy of ${remotePath} to ${localPath}`, remotePath, () => createReadStream(remotePath), localPath, options);
+  }
+
+  #copy(what: string, from: string | undefined, source: () => Readable, to: string, options: TransferOptions): Promise<void> {
+    let writer: WriteStream | undefined;
+    return boundedTransfer(
+      what,
+      options,
+      this.#timeoutMs,
+      async (signal) => {
+        // A copy keeps the source's mode unless told otherwise, as cp and fs.copyFile do.
+        const mode = options.mode ?? (from === undefined ? 0o644 : (await stat(from)).mode & 0o7777);
+        writer = createWriteStream(to, { mode });
+        await pipeline(source(), writer, { signal });
+        // The creation mode is filtered by the umask; chmod sets exactly what was asked.
+        if (options.mode !== undefined) await chmod(to, options.mode);
+      },
+      () => `${writer?.bytesWritten ?? 0} bytes written`,
+    );
   }
 }

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { AuthenticationError, ConnectionError, HostKeyMismatchError, ProvkitError } from '../errors/index.ts';
+import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError } from '../errors/index.ts';
 import { Secret } from '../secret/index.ts';
 import { Semaphore } from '../concurrency/index.ts';
+import { untilAborted } from '../wait/abort.ts';
+import { hostKeyAlgorithms } from './host-key-algorithms.ts';
 import { checkHostKey, fingerprintSha256 } from './host-keys.ts';
 import type { SshTarget } from './ssh-options.ts';
 
@@ -36,9 +38,22 @@ export class SshConnection {
     this.label = `${target.username}@${target.host}:${target.port ?? 22}`;
   }
 
-  /** Runs `use` with a channel slot held and a live client. */
+  /**
+   * Runs `use` with a channel slot held and a live client. `signal` is honoured while waiting
+   * for a slot and while connecting (the shared connection attempt goes on for other callers).
+   */
   withChannel<T>(use: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.#channels.run(async () => use(await this.client()), signal);
+    return this.#channels.run(async () => use(await this.#clientUnlessAborted(signal)), signal);
+  }
+
+  async #clientUnlessAborted(signal: AbortSignal | undefined): Promise<Client> {
+    if (!signal) return this.client();
+    try {
+      return await untilAborted(() => this.client(), signal);
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError(`connecting to ${this.label}`, { cause: signal.reason });
+      throw error;
+    }
   }
 
   /** The live client, connecting first if needed; concurrent callers share one attempt. */
@@ -107,8 +122,12 @@ export class SshConnection {
         );
       },
     };
+    const algorithms = await hostKeyAlgorithms(target.hostKey, target.host, port).catch((error: unknown) => {
+      throw new ConnectionError(this.label, `could not read the known host keys: ${(error as Error).message}`, { cause: error, isRetryable: false });
+    });
+    if (algorithms) config.algorithms = { serverHostKey: algorithms };
     if (target.privateKey !== undefined) config.privateKey = Secret.isSecret(target.privateKey) ? target.privateKey.reveal() : target.privateKey;
-    else if (target.privateKeyPath !== undefined) config.privateKey = await readFile(target.privateKeyPath);
+    else if (target.privateKeyPath !== undefined) config.privateKey = await readPrivateKey(target.privateKeyPath);
     if (target.passphrase) config.passphrase = target.passphrase.reveal();
     if (target.password) config.password = target.password.reveal();
     if (target.agent) config.agent = target.agent;
@@ -133,12 +152,29 @@ export class SshConnection {
         if (!ready) reject(mismatch ?? new ConnectionError(this.label, 'connection closed during handshake'));
       });
       this.#settings.onConnect();
-      client.connect(config);
+      try {
+        client.connect(config);
+      } catch (error) {
+        // ssh2 parses the key (and checks the passphrase) synchronously, before any network I/O.
+        const field = target.privateKey !== undefined ? 'privateKey' : 'privateKeyPath';
+        const message = (error as Error).message;
+        reject(/privateKey|passphrase/i.test(message) ? new InvalidInputError(field, message, { cause: error }) : new ConnectionError(this.label, message, { cause: error }));
+      }
     });
   }
 }
 
-/** Opens an exec channel, mapping failures to typed errors. */
+/** Reads a key file; an unreadable one is bad input, refused before connecting. */
+async function readPrivateKey(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new InvalidInputError('privateKeyPath', `cannot read ${path}: ${why}`, { cause: error });
+  }
+}
+
 const earlyExits = new WeakMap<ClientChannel, { exitCode: number | null; signal: string | null }>();
 
 /** The exit status a channel reported, even when it came before any listener was attached. */
@@ -146,6 +182,7 @@ export function exitStatusOf(channel: ClientChannel): { exitCode: number | null;
   return earlyExits.get(channel);
 }
 
+/** Opens an exec channel, mapping failures to typed errors. */
 export function openExec(client: Client, label: string, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     try {

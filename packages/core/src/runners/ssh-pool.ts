@@ -1,14 +1,13 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Client, ClientChannel } from 'ssh2';
 import { shellQuote } from '../shell/index.ts';
 import { ConnectionError } from '../errors/index.ts';
 import { createEmitter, type ProvkitEmitter } from '../events/index.ts';
-import { Secret } from '../secret/index.ts';
+import type { Secret } from '../secret/index.ts';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { execute, type ProcessHandle } from './execution.ts';
 import { commandText, displayCommand } from './render-command.ts';
+import { SftpTransfers } from './sftp-transfer.ts';
 import { exitStatusOf, openExec, SshConnection } from './ssh-connection.ts';
 import type { SshTarget } from './ssh-options.ts';
 
@@ -104,10 +103,12 @@ export class SshRunner implements CommandRunner {
   readonly #connection: SshConnection;
   readonly #timeoutMs: number;
   readonly #posix: boolean;
+  readonly #transfers: SftpTransfers;
 
   /** @internal Made by {@link SshPool.runner}. */
   constructor(connection: SshConnection, events: ProvkitEmitter, timeoutMs: number, remoteShell: 'posix' | 'other') {
     this.#connection = connection;
+    this.#transfers = new SftpTransfers(() => connection.sftp(), connection.label, timeoutMs);
     this.events = events;
     this.#timeoutMs = timeoutMs;
     this.#posix = remoteShell === 'posix';
@@ -128,37 +129,24 @@ export class SshRunner implements CommandRunner {
     }, options.signal);
   }
 
-  async writeFile(remotePath: string, data: string | Uint8Array | Secret, options: TransferOptions = {}): Promise<void> {
-    const sftp = await this.#connection.sftp();
-    const content = Secret.isSecret(data) ? data.reveal() : data;
-    await new Promise<void>((resolve, reject) => {
-      sftp.writeFile(remotePath, typeof content === 'string' ? content : Buffer.from(content), { mode: options.mode ?? 0o644 }, (error) =>
-        error ? reject(new ConnectionError(this.target, `writing ${remotePath}: ${error.message}`, { cause: error, isRetryable: false })) : resolve(),
-      );
-    });
-    if (options.mode !== undefined) await this.#chmod(remotePath, options.mode);
+  /** Writes `data` over SFTP; bounded by `options.timeoutMs` (default: the pool's command timeout) and `signal`. */
+  writeFile(remotePath: string, data: string | Uint8Array | Secret, options: TransferOptions = {}): Promise<void> {
+    return this.#transfers.writeFile(remotePath, data, options);
   }
 
-  async uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
-    const sftp = await this.#connection.sftp();
-    const writer = sftp.createWriteStream(remotePath, { mode: options.mode ?? 0o644 });
-    await pipeline(createReadStream(localPath), writer, options.signal ? { signal: options.signal } : {});
-    if (options.mode !== undefined) await this.#chmod(remotePath, options.mode);
+  /** Uploads a local file over SFTP; bounded like {@link SshRunner.writeFile}. */
+  uploadFile(localPath: string, remotePath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#transfers.uploadFile(localPath, remotePath, options);
   }
 
-  async downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
-    const sftp = await this.#connection.sftp();
-    await pipeline(sftp.createReadStream(remotePath), createWriteStream(localPath, { mode: options.mode ?? 0o644 }), options.signal ? { signal: options.signal } : {});
+  /** Downloads a remote file over SFTP; bounded like {@link SshRunner.writeFile}. */
+  downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#transfers.downloadFile(remotePath, localPath, options);
   }
 
   /** Drops the TCP connection under this runner; the next command reconnects. For tests and recovery. */
   disconnect(): void {
     this.#connection.drop();
-  }
-
-  async #chmod(path: string, mode: number): Promise<void> {
-    const sftp = await this.#connection.sftp();
-    await new Promise<void>((resolve, reject) => sftp.chmod(path, mode, (error) => (error ? reject(error) : resolve())));
   }
 }
 
@@ -192,6 +180,8 @@ function channelHandle(channel: ClientChannel, label: string): ProcessHandle {
 }
 
 const PID_MARKER = 'provkit-pid:';
+/** How long a kill waits for the wrapper's PID line before it falls back to closing the channel. */
+const PID_REPORT_TIMEOUT_MS = 5000;
 
 /**
  * sshd makes each session's command a session leader, so `$$` is also its process group.
@@ -210,7 +200,17 @@ function posixChannelHandle(client: Client, channel: ClientChannel, label: strin
   const handle = channelHandle(channel, label);
   const stderr = new PassThrough();
   let pid: number | undefined;
+  let killWanted = false;
   let head: Buffer | undefined = Buffer.alloc(0);
+  const killGroup = (): void => {
+    if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return handle.kill();
+    client.exec(`kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (error, killer) => {
+      if (error) return handle.kill();
+      killer.resume();
+      killer.stderr.resume();
+      killer.once('close', () => channel.close());
+    });
+  };
   channel.stderr.on('data', (chunk: Buffer) => {
     if (head === undefined) return void stderr.write(chunk);
     head = Buffer.concat([head, chunk]);
@@ -222,6 +222,7 @@ function posixChannelHandle(client: Client, channel: ClientChannel, label: strin
     if (line.startsWith(PID_MARKER)) pid = Number(line.slice(PID_MARKER.length));
     else stderr.write(Buffer.from(`${line}\n`));
     if (rest.length > 0) stderr.write(rest);
+    if (killWanted) killGroup();
   });
   channel.stderr.once('end', () => {
     if (head !== undefined && head.length > 0) stderr.write(head);
@@ -231,14 +232,15 @@ function posixChannelHandle(client: Client, channel: ClientChannel, label: strin
     ...handle,
     stderr,
     kill: () => {
-      if (pid !== undefined && Number.isInteger(pid) && pid > 1) {
-        client.exec(`kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (error, killer) => {
-          if (error) return handle.kill();
-          killer.resume();
-          killer.stderr.resume();
-          killer.once('close', () => channel.close());
-        });
-      } else handle.kill();
+      if (killWanted) return;
+      killWanted = true;
+      if (head === undefined) return killGroup();
+      // Stopped before the wrapper reported its PID (an abort or timeout right after the channel
+      // opened): closing the channel now would leave the command running, so the kill waits for
+      // the PID line, but not past a bound in case it never comes.
+      setTimeout(() => {
+        if (head !== undefined) handle.kill();
+      }, PID_REPORT_TIMEOUT_MS).unref();
     },
   };
 }

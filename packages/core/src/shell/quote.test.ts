@@ -16,6 +16,16 @@ describe('shell quoting', () => {
     expect(shellQuote('$(reboot)')).toBe(`'$(reboot)'`);
   });
 
+  it('quotes a word sh would read as an assignment, so argv[0] stays a command name', () => {
+    expect(shellQuote('FOO=bar')).toBe(`'FOO=bar'`);
+    expect(shellQuote('_x1=')).toBe(`'_x1='`);
+    // `=` that cannot start an assignment needs no quotes (keeps command lines readable).
+    expect(shellQuote('--output=json')).toBe('--output=json');
+    expect(shellQuote('a-b=c')).toBe('a-b=c');
+    // Unquoted, `FOO=bar` would be an assignment and exit 0; quoted, it is a missing command (127).
+    expect(throughSh(`${shellJoin(['FOO=bar'])} 2>/dev/null; echo $?`).toString()).toBe('127\n');
+  });
+
   it('refuses NUL, which no shell can carry', () => {
     expect(() => shellQuote('a\0b')).toThrow(InvalidInputError);
   });
@@ -28,8 +38,17 @@ describe('shell quoting', () => {
   });
 
   it('round-trips any NUL-free string through a real sh -c (property)', () => {
+    // Any code point: 'binary-ascii' hits control bytes (U+0000-U+00FF), 'binary' the whole
+    // Unicode range; graphemes and shell syntax make the rest.
+    const part = fc.oneof(
+      fc.string({ unit: 'binary-ascii', maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.constantFrom('\r', '\x01', '\x1b', '\x7f', '\n', "'", 'A=1', '$(id)', '\\', '`'),
+    );
+    const anyText = fc.array(part, { maxLength: 6 }).map((parts) => parts.join('').replace(/\0/g, ''));
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }).map((text) => text.replace(/\0/g, '')), (text) => {
+      fc.property(anyText, (text) => {
         expect(throughSh(sh`printf %s ${text}`.text).equals(Buffer.from(text))).toBe(true);
       }),
       { numRuns: 300 },

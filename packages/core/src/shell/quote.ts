@@ -1,15 +1,20 @@
 import { InvalidInputError } from '../errors/index.ts';
 
 const safe = /^[A-Za-z0-9_@%+=:,./-]+$/;
+// `NAME=value` as a command's first word is a variable assignment, not a program name (POSIX
+// 2.9.1), so such a word is quoted wherever it stands. Words whose `=` cannot form an assignment
+// (`--output=json`, `a-b=c`) stay readable.
+const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 /**
  * Quotes one word for a POSIX shell so that `sh -c` sees exactly these bytes.
- * Safe words pass unchanged; anything else is single-quoted with `'` written as `'\''`.
+ * Safe words pass unchanged; anything else, and any word sh would read as an assignment
+ * (`FOO=bar`), is single-quoted with `'` written as `'\''`.
  * NUL cannot be passed through a shell and is refused.
  */
 export function shellQuote(word: string): string {
   if (word.includes('\0')) throw new InvalidInputError('command argument', 'contains a NUL byte');
-  if (word.length > 0 && safe.test(word)) return word;
+  if (word.length > 0 && safe.test(word) && !assignment.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 

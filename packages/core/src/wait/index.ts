@@ -1,2 +1,2 @@
 export { waitFor, type WaitForOptions, type PollResult } from './wait-for.ts';
-export { abortableDelay, throwIfAborted } from './abort.ts';
+export { abortableDelay, throwIfAborted, untilAborted } from './abort.ts';

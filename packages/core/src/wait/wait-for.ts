@@ -1,5 +1,5 @@
 import { AbortedError, ProvkitError, TimeoutError } from '../errors/index.ts';
-import { abortableDelay, throwIfAborted } from './abort.ts';
+import { abortableDelay, throwIfAborted, untilAborted } from './abort.ts';
 
 /** What one poll of {@link waitFor} found. */
 export type PollResult<T> = { done: true; value: T } | { done: false; state: string };
@@ -34,26 +34,40 @@ export async function waitFor<T>(options: WaitForOptions<T>): Promise<T> {
   const factor = options.factor ?? 1.6;
   const maxDelay = options.maxDelayMs ?? 2000;
   const isTransient = options.isTransient ?? ((error: unknown) => ProvkitError.isInstance(error) && error.isRetryable && !(error instanceof AbortedError));
+  throwIfAborted(signal, what);
   const deadline = Date.now() + timeoutMs;
-  const deadlineSignal = AbortSignal.timeout(Math.max(1, timeoutMs));
-  const pollSignal = signal ? AbortSignal.any([signal, deadlineSignal]) : deadlineSignal;
+  // Our own timer, not AbortSignal.timeout(): that one is unref'd, so a wait whose poll hangs on
+  // nothing else would let the process exit instead of ending with a TimeoutError.
+  const expiry = new AbortController();
+  const timer = setTimeout(() => expiry.abort(), Math.max(1, timeoutMs));
+  const pollSignal = signal ? AbortSignal.any([signal, expiry.signal]) : expiry.signal;
   let delay = options.initialDelayMs ?? 100;
   let lastState: string | undefined;
+  const timedOut = (): TimeoutError => new TimeoutError(what, timeoutMs, lastState ?? 'no poll had answered');
 
-  for (let attempt = 1; ; attempt++) {
-    throwIfAborted(signal, what);
-    try {
-      const result = await poll({ signal: pollSignal, attempt });
-      if (result.done) return result.value;
-      lastState = result.state;
-    } catch (error) {
-      if (signal?.aborted) throw new AbortedError(what, { cause: error });
-      if (!deadlineSignal.aborted && !isTransient(error)) throw error;
-      lastState = error instanceof Error ? error.message : String(error);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(signal, what);
+      // The first poll always runs, even with a deadline of 0: "check once" stays expressible.
+      if (attempt > 1 && expiry.signal.aborted) throw timedOut();
+      try {
+        // Raced against the deadline and the signal: a poll that ignores its signal must not
+        // stretch the wait past its bound.
+        const result = await untilAborted(() => poll({ signal: pollSignal, attempt }), pollSignal);
+        if (result.done) return result.value;
+        lastState = result.state;
+      } catch (error) {
+        if (signal?.aborted) throw new AbortedError(what, { cause: error });
+        if (expiry.signal.aborted) throw timedOut();
+        if (!isTransient(error)) throw error;
+        lastState = error instanceof Error ? error.message : String(error);
+      }
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw timedOut();
+      await abortableDelay(Math.min(delay, remaining), signal, what);
+      delay = Math.min(delay * factor, maxDelay);
     }
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) throw new TimeoutError(what, timeoutMs, lastState);
-    await abortableDelay(Math.min(delay, remaining), signal, what);
-    delay = Math.min(delay * factor, maxDelay);
+  } finally {
+    clearTimeout(timer);
   }
 }
