@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureLabService, type SshdLabState } from '@provkit/lab';
@@ -13,6 +12,8 @@ import {
   CommandFailedError,
   ConnectionError,
   HostKeyMismatchError,
+  InvalidInputError,
+  OperationFailedError,
   Secret,
   SshPool,
   TimeoutError,
@@ -20,9 +21,12 @@ import {
   sh,
   waitFor,
   type CommandEvent,
+  type CommandRunner,
   type HostKeyPolicy,
   type SshTarget,
 } from '@provkit/core';
+import { generateKey, startInetdSshd } from './support/inetd-sshd.ts';
+import { startTcpTap } from './support/tcp-tap.ts';
 
 let lab: SshdLabState;
 let target: SshTarget;
@@ -34,13 +38,65 @@ function newPool(options: ConstructorParameters<typeof SshPool>[0] = {}): SshPoo
   return pool;
 }
 
-/** TCP connections sshd accepted so far (LogLevel VERBOSE logs one line each). */
-function connectionsAccepted(): number {
-  return readFileSync(lab.logPath, 'utf8').split('\n').filter((line) => line.startsWith('Connection from ')).length;
+// The lab sshd is shared with every other test on the machine, so its log is read only for
+// connections this file can name by their source port.
+function sshdLog(): string[] {
+  return readFileSync(lab.logPath, 'utf8').split('\n');
 }
 
-function authenticated(): number {
-  return readFileSync(lab.logPath, 'utf8').split('\n').filter((line) => line.startsWith('Accepted publickey')).length;
+/** TCP connections sshd accepted from 127.0.0.1:`port`. */
+function connectionsFrom(port: number): number {
+  return sshdLog().filter((line) => line.startsWith(`Connection from 127.0.0.1 port ${port} `)).length;
+}
+
+/** Logins sshd accepted on a connection from 127.0.0.1:`port`. */
+function authenticatedFrom(port: number): number {
+  return sshdLog().filter((line) => line.startsWith(`Accepted publickey for ${lab.username} from 127.0.0.1 port ${port} `)).length;
+}
+
+/** The source port of the connection a command ran on (sshd's `SSH_CLIENT`: address, port, server port). */
+function clientPort(sshClient: string): number {
+  return Number(sshClient.trim().split(' ')[1]);
+}
+
+/**
+ * Waits for `path` on the target to hold the PIDs a command wrote there (`$$` and its child's
+ * `$!`): proof the command runs, and the processes whose end the test then checks.
+ */
+function pidsWrittenTo(runner: CommandRunner, path: string): Promise<number[]> {
+  return waitFor({
+    what: `the command to write its PIDs to ${path}`,
+    timeoutMs: 20_000,
+    poll: async () => {
+      const { stdout } = await runner.run(sh`cat ${path} 2>/dev/null`, { check: false });
+      const pids = stdout.trim().split(' ').map(Number);
+      return pids.length === 2 && pids.every((pid) => Number.isInteger(pid) && pid > 1) ? { done: true, value: pids } : { done: false, state: `file holds ${JSON.stringify(stdout)}` };
+    },
+  });
+}
+
+/**
+ * Waits until none of `pids` runs on the target, checked with `kill -0` over fresh commands. A
+ * SIGKILLed process leaves the process table only once reaped, so zombies count as gone; the
+ * bound is far below the commands' own 600 s.
+ */
+function processesGone(runner: CommandRunner, pids: readonly number[]): Promise<void> {
+  return waitFor({
+    what: `processes ${pids.join(', ')} to be gone`,
+    timeoutMs: 10_000,
+    poll: async () => {
+      const { stdout } = await runner.run(
+        sh`for pid in ${pids.map(String)}; do if kill -0 "$pid" 2>/dev/null; then case "$(ps -o stat= -p "$pid")" in ''|Z*) ;; *) echo "$pid" ;; esac; fi; done`,
+      );
+      const alive = stdout.trim();
+      return alive === '' ? { done: true, value: undefined } : { done: false, state: `still running: ${alive.split('\n').join(', ')}` };
+    },
+  });
+}
+
+/** A fresh temporary directory on the target (the lab sshd runs on this machine, but the test does not rely on it). */
+async function remoteTempDir(runner: CommandRunner): Promise<string> {
+  return (await runner.run(['mktemp', '-d'])).stdout.trim();
 }
 
 beforeAll(async () => {
@@ -62,11 +118,15 @@ describe('SSH runner against a real sshd', () => {
   it('runs 100 sequential and 100 concurrent commands over exactly one TCP connection', async () => {
     const pool = newPool();
     const runner = pool.runner(target);
-    const before = connectionsAccepted();
-    for (let i = 0; i < 100; i++) expect((await runner.run(['echo', String(i)])).stdout).toBe(`${i}\n`);
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => runner.run(['echo', `c${i}`])));
-    expect(results.map((result) => result.stdout)).toEqual(Array.from({ length: 100 }, (_, i) => `c${i}\n`));
-    expect(connectionsAccepted() - before).toBe(1);
+    // Every command reports the source port of the connection it ran on.
+    const sequential: string[] = [];
+    for (let i = 0; i < 100; i++) sequential.push((await runner.run(sh`echo ${i} $SSH_CLIENT`)).stdout);
+    const concurrent = await Promise.all(Array.from({ length: 100 }, (_, i) => runner.run(sh`echo c${i} $SSH_CLIENT`)));
+    const client = sequential[0]!.slice(2);
+    expect(sequential).toEqual(Array.from({ length: 100 }, (_, i) => `${i} ${client}`));
+    expect(concurrent.map((result) => result.stdout)).toEqual(Array.from({ length: 100 }, (_, i) => `c${i} ${client}`));
+    // sshd saw that connection once: no reconnect reused its port.
+    expect(connectionsFrom(clientPort(client))).toBe(1);
     expect(pool.stats.connectionsOpened).toBe(1);
   });
 
@@ -107,73 +167,85 @@ describe('SSH runner against a real sshd', () => {
     await runner.downloadFile(`${dir}/up.bin`, join(local, 'down.bin'));
     expect((await readFile(join(local, 'down.bin'))).equals(payload)).toBe(true);
     await runner.run(['rm', '-rf', '--', dir]);
+    await rm(local, { recursive: true, force: true });
   });
 
-  it('kills a command past its timeout (the remote process is gone) and raises TimeoutError', async () => {
+  it('kills a command past its timeout (its whole remote process tree is gone) and raises TimeoutError', async () => {
     const runner = newPool().runner(target);
-    const marker = `provkit-timeout-${process.pid}-${Date.now()}`;
-    const error = await runner.run(sh`sleep 600; echo ${marker}`, { timeoutMs: 500 }).catch((caught: unknown) => caught);
+    const dir = await remoteTempDir(runner);
+    const pidFile = `${dir}/pids`;
+    // The shell and its child both write their PIDs; the kill must reach both.
+    const running = runner.run(sh`sleep 600 & echo "$$ $!" >${pidFile}; wait`, { timeoutMs: 3000 }).catch((caught: unknown) => caught);
+    const pids = await pidsWrittenTo(runner, pidFile);
+    const error = await running;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).awaited).toContain('sleep 600');
-    // "[s]leep" keeps pgrep from matching the shell that runs pgrep itself.
-    const left = await runner.run(sh`pgrep -f ${`[s]leep 600; echo ${marker}`} || true`);
-    expect(left.stdout.trim()).toBe('');
+    await processesGone(runner, pids);
     // The connection survives the kill.
     expect((await runner.run(['echo', 'still here'])).stdout).toBe('still here\n');
+    await runner.run(['rm', '-rf', '--', dir]);
   });
 
   it('stops a running command and a bounded wait when the signal aborts', async () => {
     const runner = newPool().runner(target);
+    const dir = await remoteTempDir(runner);
+    const pidFile = `${dir}/pids`;
     const controller = new AbortController();
-    const running = runner.run(sh`sleep 600`, { signal: controller.signal }).catch((caught: unknown) => caught);
+    const running = runner.run(sh`sleep 600 & echo "$$ $!" >${pidFile}; wait`, { signal: controller.signal }).catch((caught: unknown) => caught);
     const waiting = waitFor({
       what: 'a file that never appears',
       timeoutMs: 600_000,
       signal: controller.signal,
       poll: async ({ signal }) => {
-        const probe = await runner.run(sh`test -e /nonexistent/provkit && echo yes || echo no`, { signal });
+        const probe = await runner.run(sh`test -e ${`${dir}/never`} && echo yes || echo no`, { signal });
         return probe.stdout.trim() === 'yes' ? { done: true, value: true } : { done: false, state: 'absent' };
       },
     }).catch((caught: unknown) => caught);
-    // Abort once the command is known to run on the server, not after a guessed delay.
-    await waitFor({
-      what: 'sleep 600 to start',
-      timeoutMs: 20_000,
-      poll: async () => ((await runner.run(sh`pgrep -x sleep || true`)).stdout.trim() ? { done: true, value: true } : { done: false, state: 'not started' }),
-    });
+    // Abort once this command is known to run on the server, not after a guessed delay.
+    const pids = await pidsWrittenTo(runner, pidFile);
     controller.abort();
     expect(await running).toBeInstanceOf(AbortedError);
     expect(await waiting).toBeInstanceOf(AbortedError);
-    expect((await runner.run(sh`pgrep -fx 'sleep 600' || true`)).stdout.trim()).toBe('');
+    await processesGone(runner, pids);
+    await runner.run(['rm', '-rf', '--', dir]);
   });
 
   it('reconnects after the connection is killed mid-run', async () => {
     const pool = newPool();
     const runner = pool.runner(target);
-    await runner.run(['true']);
-    const running = runner.run(sh`sleep 30`).catch((caught: unknown) => caught);
-    await waitFor({
-      what: 'sleep 30 to start',
-      timeoutMs: 20_000,
-      poll: async () => ((await runner.run(sh`pgrep -fx 'sleep 30' || true`)).stdout.trim() ? { done: true, value: true } : { done: false, state: 'not started' }),
-    });
-    // Kill the server-side processes of every connection (children of the listening sshd).
+    const dir = await remoteTempDir(runner);
+    // The sshd process serving this connection (only this one: other tests share the server).
+    const session = Number((await runner.run(sh`echo $PPID`)).stdout.trim());
     const listener = readFileSync(lab.pidPath, 'utf8').trim();
-    execFileSync('pkill', ['-KILL', '-P', listener]);
+    expect((await runner.run(sh`ps -o ppid= -p ${String(session)}`)).stdout.trim()).toBe(listener);
+    const running = runner.run(sh`sleep 30 & echo "$$ $!" >${`${dir}/pids`}; wait`).catch((caught: unknown) => caught);
+    await pidsWrittenTo(runner, `${dir}/pids`);
+    process.kill(session, 'SIGKILL');
     expect(await running).toBeInstanceOf(ConnectionError);
     const result = await runner.run(['echo', 'back']);
     expect(result.stdout).toBe('back\n');
     expect(pool.stats.connectionsOpened).toBe(2);
+    await runner.run(['rm', '-rf', '--', dir]);
   });
 
   it('refuses a host whose key differs from the pinned fingerprint before any command runs', async () => {
     const wrong = fingerprintSha256(randomBytes(51));
-    const authBefore = authenticated();
-    const runner = newPool().runner({ ...target, hostKey: { kind: 'fingerprint', sha256: wrong } });
-    const error = await runner.run(sh`touch /tmp/provkit-must-not-exist`).catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(HostKeyMismatchError);
-    expect(error).toMatchObject({ actual: lab.hostKeyFingerprint, expected: wrong });
-    expect(authenticated()).toBe(authBefore);
+    // Through a tap, so this connection is the one looked up in the shared sshd's log.
+    const tap = await startTcpTap(lab.host, lab.port);
+    try {
+      const marker = `/tmp/provkit-must-not-exist-${process.pid}-${Date.now()}`;
+      const runner = newPool().runner({ ...target, host: '127.0.0.1', port: tap.port, hostKey: { kind: 'fingerprint', sha256: wrong } });
+      const error = await runner.run(sh`touch ${marker}`).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(HostKeyMismatchError);
+      expect(error).toMatchObject({ actual: lab.hostKeyFingerprint, expected: wrong });
+      expect(tap.upstreamPorts).toHaveLength(1);
+      const [port] = tap.upstreamPorts;
+      expect(connectionsFrom(port!)).toBe(1);
+      expect(authenticatedFrom(port!)).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await tap.close();
+    }
     // And the right fingerprint is accepted.
     const right = newPool().runner({ ...target, hostKey: { kind: 'fingerprint', sha256: lab.hostKeyFingerprint } });
     expect((await right.run(['echo', 'ok'])).stdout).toBe('ok\n');
@@ -194,10 +266,104 @@ describe('SSH runner against a real sshd', () => {
     await expect(newPool().runner({ ...target, hostKey: { kind: 'accept-new', path: changed } }).run(['true'])).rejects.toBeInstanceOf(HostKeyMismatchError);
   });
 
+  it('negotiates the host key type on record: a host known only by RSA is accepted though it also offers ed25519', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'provkit-inetd-sshd-'));
+    await copyFile(`${lab.privateKeyPath}.pub`, join(dir, 'authorized_keys'));
+    const server = await startInetdSshd(dir, ['ed25519', 'rsa'], join(dir, 'authorized_keys'));
+    try {
+      const name = `[127.0.0.1]:${server.port}`;
+      const rsa = server.hostKeys.rsa!;
+      const ed25519 = server.hostKeys.ed25519!;
+      const on = (policy: HostKeyPolicy) => newPool().runner({ ...target, host: '127.0.0.1', port: server.port, hostKey: policy });
+      const rsaOnly = join(dir, 'known_rsa');
+      await writeFile(rsaOnly, `${name} ${rsa.type} ${rsa.base64}\n`);
+      expect((await on({ kind: 'known-hosts', path: rsaOnly }).run(['echo', 'rsa'])).stdout).toBe('rsa\n');
+      // accept-new treats a known host the same way, and records nothing more.
+      expect((await on({ kind: 'accept-new', path: rsaOnly }).run(['true'])).exitCode).toBe(0);
+      expect(await readFile(rsaOnly, 'utf8')).toBe(`${name} ${rsa.type} ${rsa.base64}\n`);
+      // The other type on record is negotiated as well.
+      const edOnly = join(dir, 'known_ed25519');
+      await writeFile(edOnly, `${name} ${ed25519.type} ${ed25519.base64}\n`);
+      expect((await on({ kind: 'known-hosts', path: edOnly }).run(['echo', 'ed'])).stdout).toBe('ed\n');
+      // Preferring a type is not trusting it: a wrong RSA key on record is still refused.
+      const wrongRsa = join(dir, 'known_wrong_rsa');
+      const other = generateKey(join(dir, 'other_rsa'), 'rsa');
+      await writeFile(wrongRsa, `${name} ${other.type} ${other.base64}\n`);
+      await expect(on({ kind: 'known-hosts', path: wrongRsa }).run(['true'])).rejects.toBeInstanceOf(HostKeyMismatchError);
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unreadable privateKeyPath as bad input naming the field', async () => {
+    const missing = join(await mkdtemp(join(tmpdir(), 'provkit-key-')), 'no-such-key');
+    const error = await newPool().runner({ ...target, privateKeyPath: missing }).run(['true']).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'privateKeyPath', code: 'INVALID_INPUT', isRetryable: false });
+    expect((error as Error).message).toContain(missing);
+  });
+
+  it('raises typed errors for failed SFTP transfers and leaves no local file for a missing remote one', async () => {
+    const runner = newPool().runner(target);
+    const dir = await remoteTempDir(runner);
+    const local = await mkdtemp(join(tmpdir(), 'provkit-sftp-errors-'));
+    await writeFile(join(local, 'small'), 'x');
+    const upload = await runner.uploadFile(join(local, 'small'), `${dir}/missing-dir/small`).catch((caught: unknown) => caught);
+    expect(upload).toBeInstanceOf(OperationFailedError);
+    expect(upload).toMatchObject({ step: 'open', code: 'OPERATION_FAILED' });
+    expect((upload as Error).message).toContain(`${dir}/missing-dir/small`);
+    const download = await runner.downloadFile(`${dir}/absent`, join(local, 'absent')).catch((caught: unknown) => caught);
+    expect(download).toBeInstanceOf(OperationFailedError);
+    expect(download).toMatchObject({ step: 'open' });
+    expect(existsSync(join(local, 'absent'))).toBe(false);
+    // A local file that is not there is refused before anything is created remotely.
+    const noLocal = await runner.uploadFile(join(local, 'nope'), `${dir}/nope`).catch((caught: unknown) => caught);
+    expect(noLocal).toMatchObject({ field: 'localPath' });
+    expect(noLocal).toBeInstanceOf(InvalidInputError);
+    expect((await runner.run(sh`test -e ${`${dir}/nope`}`, { check: false })).exitCode).toBe(1);
+    await runner.run(['rm', '-rf', '--', dir]);
+    await rm(local, { recursive: true, force: true });
+  });
+
+  it('bounds SFTP transfers by their timeout and stops them on abort, keeping the connection usable', async () => {
+    const runner = newPool().runner(target);
+    const dir = await remoteTempDir(runner);
+    const local = await mkdtemp(join(tmpdir(), 'provkit-sftp-bounds-'));
+    // Large enough that neither transfer can finish before it is stopped (ssh2's SFTP stream
+    // moves one 32 KiB write at a time).
+    await writeFile(join(local, 'big'), randomBytes(32 * 1024 * 1024));
+    const timedOut = await runner.uploadFile(join(local, 'big'), `${dir}/timed-out`, { timeoutMs: 100 }).catch((caught: unknown) => caught);
+    expect(timedOut).toBeInstanceOf(TimeoutError);
+    expect(timedOut).toMatchObject({ timeoutMs: 100 });
+    expect((timedOut as TimeoutError).awaited).toContain(`${dir}/timed-out`);
+
+    const controller = new AbortController();
+    const aborted = runner.uploadFile(join(local, 'big'), `${dir}/aborted`, { signal: controller.signal }).catch((caught: unknown) => caught);
+    // Abort once data is arriving on the server.
+    await waitFor({
+      what: 'the upload to start writing',
+      timeoutMs: 20_000,
+      poll: async () => ((await runner.run(sh`test -s ${`${dir}/aborted`}`, { check: false })).exitCode === 0 ? { done: true, value: true } : { done: false, state: 'empty' }),
+    });
+    controller.abort();
+    expect(await aborted).toBeInstanceOf(AbortedError);
+    const size = Number((await runner.run(sh`stat -c %s ${`${dir}/aborted`}`)).stdout);
+    expect(size).toBeLessThan(32 * 1024 * 1024);
+    // The SFTP session and the connection are still fine.
+    await runner.writeFile(`${dir}/after`, 'ok');
+    expect((await runner.run(['cat', `${dir}/after`])).stdout).toBe('ok');
+    await runner.run(['rm', '-rf', '--', dir]);
+    await rm(local, { recursive: true, force: true });
+  });
+
   it('round-trips arbitrary strings through sh -c over SSH byte for byte (property)', async () => {
     const runner = newPool().runner(target);
-    const nasty = fc.constantFrom("'", '"', '$(id)', '`id`', '\n', '\\', '$HOME', '*', '!', ';', '&&', '|', '#', ' ', '\t', '~', '%s', '-n', '--');
-    const word = fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), nasty), { maxLength: 8 }).map((parts) => parts.join('').replace(/\0/g, ''));
+    const nasty = fc.constantFrom("'", '"', '$(id)', '`id`', '\n', '\r', '\x01', '\x1b', '\x7f', '\\', '$HOME', 'A=1', '*', '!', ';', '&&', '|', '#', ' ', '\t', '~', '%s', '-n', '--');
+    // Any code point, not only printable graphemes: 'binary-ascii' hits the control bytes,
+    // 'binary' the whole Unicode range (non-ASCII, astral planes).
+    const part = fc.oneof(fc.string({ unit: 'binary-ascii' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), nasty);
+    const word = fc.array(part, { maxLength: 8 }).map((parts) => parts.join('').replace(/\0/g, ''));
     await fc.assert(
       fc.asyncProperty(word, async (text) => {
         const result = await runner.run(sh`printf %s ${text}`);
