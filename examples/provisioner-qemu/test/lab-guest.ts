@@ -31,9 +31,7 @@ export interface LabQemu {
  * `currentimage.txt` and generalization are the real module's.
  */
 export function labGuestOsModule(runnerFor: RunnerFactory): LinuxOsModule {
-  const osModule = new LinuxOsModule({ runnerFor });
-  Object.assign(osModule.capabilities, { users: false, firewall: false });
-  return osModule;
+  return new LinuxOsModule({ runnerFor, capabilities: { users: false, firewall: false } });
 }
 
 async function freePort(): Promise<number> {

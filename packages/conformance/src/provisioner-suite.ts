@@ -9,7 +9,7 @@ export interface ProvisionerSuiteOptions extends TestApi {
   /** A library image that exists for the whole run. */
   image: string;
   /** A fresh node, unique per call, that does not exist on the host yet. */
-  newNode: () => NodeSpec;
+  newNode: () => NodeSpec | Promise<NodeSpec>;
   /** A fresh image name, unique per call, that is not in the library yet. */
   newImageName: () => string;
   /** The OS module `load` and `capture` use (default: the provisioner's own). */
@@ -95,7 +95,7 @@ export function provisionerSafetySuite(options: ProvisionerSuiteOptions): void {
     it(
       'unloads a node that does not exist, twice, without error',
       withProvisioner(options, async (provisioner) => {
-        const node = options.newNode();
+        const node = await options.newNode();
         await provisioner.unload({ node });
         await provisioner.unload({ node });
         expect(await absentOrOff(provisioner, node)).toBe(true);
@@ -105,7 +105,7 @@ export function provisionerSafetySuite(options: ProvisionerSuiteOptions): void {
       'refuses bad input to load with INVALID_INPUT before touching the host (no progress, no command)',
       withProvisioner(options, async (provisioner) => {
         const { events, stop } = recordEvents(provisioner.events as never);
-        const good = options.newNode();
+        const good = await options.newNode();
         await expectErrorCode(provisioner.load({ node: { ...good, name: 'bad name;reboot' }, image: options.image }), 'INVALID_INPUT');
         await expectErrorCode(provisioner.load({ node: good, image: 'not an image' }), 'INVALID_INPUT');
         await expectErrorCode(provisioner.load({ node: good, image: options.image, size: { cpus: 1, memoryBytes: 0 } }), 'INVALID_INPUT');
@@ -118,7 +118,7 @@ export function provisionerSafetySuite(options: ProvisionerSuiteOptions): void {
     it(
       'raises IMAGE_NOT_FOUND when loading an image the library lacks, leaving no node',
       withProvisioner(options, async (provisioner) => {
-        const node = options.newNode();
+        const node = await options.newNode();
         await expectErrorCode(provisioner.load({ node, image: options.newImageName() }), 'IMAGE_NOT_FOUND');
         expect(await absentOrOff(provisioner, node)).toBe(true);
         await provisioner.unload({ node });
@@ -127,7 +127,7 @@ export function provisionerSafetySuite(options: ProvisionerSuiteOptions): void {
     it(
       'honours an already-aborted signal: ABORTED and nothing created',
       withProvisioner(options, async (provisioner) => {
-        const node = options.newNode();
+        const node = await options.newNode();
         const controller = new AbortController();
         controller.abort();
         await expectErrorCode(provisioner.load({ node, image: options.image, signal: controller.signal }), 'ABORTED');
@@ -153,7 +153,7 @@ export function provisionerLifecycleSuite(options: ProvisionerSuiteOptions): voi
     it(
       'loads a node that nodeStatus then calls ready, refuses to capture onto an existing image name, and unloads it',
       withProvisioner(options, async (provisioner) => {
-        const node = options.newNode();
+        const node = await options.newNode();
         const { events, stop } = recordEvents(provisioner.events as never);
         try {
           const loaded = await provisioner.load(withOsModule(options, { node, image: options.image }));
@@ -177,7 +177,7 @@ export function provisionerLifecycleSuite(options: ProvisionerSuiteOptions): voi
     it(
       'stops a load aborted once its first step is done and removes what it created',
       withProvisioner(options, async (provisioner) => {
-        const node = options.newNode();
+        const node = await options.newNode();
         const controller = new AbortController();
         const steps: string[] = [];
         const onProgress = (event: ProgressEvent): void => {
@@ -200,7 +200,7 @@ export function provisionerLifecycleSuite(options: ProvisionerSuiteOptions): voi
       withProvisioner(options, async (provisioner, context) => {
         const osModule = options.osModule;
         if (osModule && !osModule.capabilities.users) return context.skip(`the OS module (${osModule.os}) declares no user management`);
-        const node = options.newNode();
+        const node = await options.newNode();
         const password = Secret.of(`conformance-${Math.random().toString(36).slice(2)}`);
         const { events, stop } = recordEvents(provisioner.events as never);
         try {

@@ -1,4 +1,4 @@
-import type { ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
+import type { OsModuleCapabilitiesV1, ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
 import type { FirewallKind } from './firewall/firewall-script.ts';
 
 /** Bounds of the module's waits, in milliseconds. */
@@ -33,6 +33,13 @@ export interface LinuxOsModuleOptions {
    * module's own SSH connection comes from (always kept).
    */
   managementAddresses?: readonly string[];
+  /**
+   * What the guests this module drives lack, declared rather than discovered (default: all
+   * on). A fleet of minimal guests without `useradd`/`chpasswd` says `{ users: false }`;
+   * user operations and customization users are then refused before any command, and the
+   * conformance kit skips what needs them.
+   */
+  capabilities?: Partial<OsModuleCapabilitiesV1>;
   /** Where the module's progress, command and warning events go (default: a new emitter). */
   events?: ProvkitEmitter;
   timeouts?: LinuxOsModuleTimeouts;

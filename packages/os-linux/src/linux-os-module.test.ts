@@ -95,3 +95,45 @@ describe('LinuxOsModule refusals that need a look at the guest (only a read-only
     expect(commands[0]).toContain('/etc/hostname');
   });
 });
+
+describe('LinuxOsModule.checkCustomization and declared capabilities', () => {
+  const calls: string[] = [];
+  const node = { name: 'web-1', address: { host: '192.168.77.10' } };
+
+  it('refuses what postLoad would refuse, naming the field, without a guest', () => {
+    const module = new LinuxOsModule({ runnerFor: () => untouchedRunner(calls) });
+    const field = (customization: Parameters<LinuxOsModule['checkCustomization']>[0]): string | undefined => {
+      try {
+        module.checkCustomization(customization);
+        return undefined;
+      } catch (error) {
+        return error instanceof InvalidInputError ? error.field : String(error);
+      }
+    };
+    expect(field({ hostname: 'web-1', users: [{ username: 'alice', password: Secret.of('pw'), admin: true }] })).toBeUndefined();
+    expect(field({ users: [{ username: 'Alice;reboot' }] })).toBe('customization.users[0].username');
+    expect(field({ users: [{ username: 'alice', password: 'plain' as unknown as Secret }] })).toBe('customization.users[0].password');
+    expect(field({ hostname: 'bad_host name' })).toBe('customization.hostname');
+    expect(field({ sshAuthorizedKeys: ['not a key'] })).toBe('customization.sshAuthorizedKeys[0]');
+    expect(field({ firstBootCommand: [] })).toBe('customization.firstBootCommand');
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses user and firewall operations its guests are declared to lack, after checking the input', async () => {
+    const module = new LinuxOsModule({ runnerFor: () => untouchedRunner(calls), capabilities: { users: false, firewall: false } });
+    expect(module.capabilities).toEqual({ firewall: false, generalize: true, users: false });
+    await expect(module.createUser({ node, username: 'a"b' })).rejects.toBeInstanceOf(InvalidInputError);
+    for (const call of [
+      () => module.createUser({ node, username: 'alice' }),
+      () => module.setPassword({ node, username: 'alice', password: Secret.of('pw') }),
+      () => module.deleteUser({ node, username: 'alice' }),
+      () => module.randomizeAdminPasswords({ node }),
+      () => module.grantAccess({ node, remoteIp: '192.168.77.5', ports: [22] }),
+      () => module.revokeAccess({ node, remoteIp: '192.168.77.5', ports: [22] }),
+    ]) {
+      await expect(call()).rejects.toMatchObject({ code: 'UNSUPPORTED_FUNCTIONALITY' });
+    }
+    expect(() => module.checkCustomization({ users: [{ username: 'alice' }] })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FUNCTIONALITY' }));
+    expect(calls).toEqual([]);
+  });
+});

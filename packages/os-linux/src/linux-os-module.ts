@@ -25,12 +25,14 @@ import {
   type CommandEvent,
   type CommandRunner,
   type CreateUserOptions,
+  type Customization,
   type CurrentImageInfo,
   type DeleteUserOptions,
   type EndState,
   type NodeOperationOptions,
   type NodeSpec,
   type OperationReport,
+  type OsModuleCapabilitiesV1,
   type PostLoadOptions,
   type PreCaptureOptions,
   type PreCaptureResult,
@@ -126,7 +128,7 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
-    super({ firewall: true, generalize: true, users: true }, options.events);
+    super({ firewall: true, generalize: true, users: true, ...options.capabilities }, options.events);
     if (typeof options?.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
     if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, this.#contextOf(options));
@@ -162,6 +164,11 @@ export class LinuxOsModule extends BaseOsModule {
 
   #commandTimeout(): number {
     return this.#options.timeouts?.commandMs ?? 120_000;
+  }
+
+  /** Refuses an operation whose capability the module was told its guests lack. */
+  #require(capability: keyof OsModuleCapabilitiesV1, operation: string): void {
+    if (!this.capabilities[capability]) throw new UnsupportedFunctionalityError(operation, `this ${this.os} OS module (${capability} capability off)`);
   }
 
   #serialized<T>(node: NodeSpec, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
@@ -239,14 +246,7 @@ export class LinuxOsModule extends BaseOsModule {
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = validNode(options.node);
     const image = assertImageName('image', options.image);
-    const customization = options.customization ?? {};
-    const requested = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
-    const users = (customization.users ?? []).map((user, index) => this.#validUser(user, `customization.users[${index}]`));
-    const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
-    const command = customization.firstBootCommand;
-    if (command !== undefined && (!Array.isArray(command) || command.length === 0 || command.some((word) => typeof word !== 'string' || word.includes('\0')))) {
-      throw new InvalidInputError('customization.firstBootCommand', 'expected a non-empty argv of strings');
-    }
+    const { hostname: requested, users, rootKeys, command } = this.#validCustomization(options.customization ?? {});
     const runner = this.#runner(node);
     const progress = this.progress('postLoad', node.name);
     await this.#serialized(node, options.signal, async () => {
@@ -299,6 +299,24 @@ export class LinuxOsModule extends BaseOsModule {
     refuseSystemAccounts(stdout, names, users.map((user) => `${user.field}.username`), action);
   }
 
+  /**
+   * Refuses, naming the field, any customization {@link postLoad} would refuse (host name,
+   * user names and keys, passwords `chpasswd` cannot take, an empty first-boot command, users
+   * when the module declares no user management), without touching a guest.
+   */
+  override checkCustomization(customization: Customization): void {
+    this.#validCustomization(customization);
+  }
+
+  #validCustomization(customization: Customization): { hostname: string | undefined; users: ValidUser[]; rootKeys: string[]; command: readonly string[] | undefined } {
+    super.checkCustomization(customization);
+    if ((customization.users?.length ?? 0) > 0 && !this.capabilities.users) throw new UnsupportedFunctionalityError('customization.users', `this ${this.os} OS module (users capability off)`);
+    const hostname = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
+    const users = (customization.users ?? []).map((user, index) => this.#validUser(user, `customization.users[${index}]`));
+    const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+    return { hostname, users, rootKeys, command: customization.firstBootCommand };
+  }
+
   #validUser(user: UserSpec, field: string): ValidUser {
     if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
     const username = assertUsername(`${field}.username`, user.username);
@@ -331,6 +349,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async createUser(options: CreateUserOptions): Promise<void> {
     const node = validNode(options.node);
     const user = this.#validUser(options, 'user');
+    this.#require('users', 'createUser');
     const runner = this.#runner(node);
     await this.#serialized(node, options.signal, async () => {
       await this.#refuseSystemAccounts(runner, [user], 'give keys, a password or sudo to', options.signal);
@@ -347,6 +366,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
     const node = validNode(options.node);
     const username = assertUsername('username', options.username);
+    this.#require('users', 'deleteUser');
     if (username === 'root') throw new InvalidInputError('username', 'root cannot be deleted');
     const runner = this.#runner(node);
     await this.#serialized(node, options.signal, async () => {
@@ -361,6 +381,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async setPassword(options: SetPasswordOptions): Promise<void> {
     const node = validNode(options.node);
     const username = assertUsername('username', options.username);
+    this.#require('users', 'setPassword');
     if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'expected a Secret');
     assertChpasswdPassword('password', options.password);
     const runner = this.#runner(node);
@@ -377,6 +398,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
     const node = validNode(options.node);
+    this.#require('users', 'randomizeAdminPasswords');
     const runner = this.#runner(node);
     return this.#serialized(node, options.signal, async () => {
       const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
@@ -409,6 +431,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
+    this.#require('firewall', 'grantAccess');
     const ports = validPorts(options.ports);
     await this.#changeAccess(node, options.signal, (grants) => addGrants(grants, remoteIp, ports), 'access-granted', `${remoteIp} ${ports.join(',')}`);
   }
@@ -421,6 +444,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
+    this.#require('firewall', 'revokeAccess');
     const ports = validPorts(options.ports);
     await this.#changeAccess(node, options.signal, (grants) => removeGrants(grants, remoteIp, ports), 'access-revoked', `${remoteIp} ${ports.join(',')}`);
   }

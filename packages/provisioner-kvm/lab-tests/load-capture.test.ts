@@ -32,6 +32,12 @@ async function leftovers(node: NodeSpec): Promise<{ domain: boolean; nodeFiles: 
   };
 }
 
+/** What makes a booted guest this machine: its SSH host key and its machine id. */
+async function identity(node: NodeSpec): Promise<{ hostKey: string; machineId: string }> {
+  const [hostKey, machineId] = (await lab.guestRunner(node).run(sh`ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2; cat /etc/machine-id`)).stdout.trim().split('\n');
+  return { hostKey: hostKey!, machineId: machineId! };
+}
+
 describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
   it('loads, reports ready, captures a marker into a new image, loads it on a second node, and unloads both leaving nothing', async () => {
     const first = await lab.newNode('a');
@@ -52,6 +58,7 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
     const marker = `marker-${Date.now()}`;
     const guest = lab.osModule;
     await lab.guestRunner(first).run(sh`echo ${marker} >/root/marker && sync`);
+    const firstIdentity = await identity(first);
 
     const captured = `${first.name}-v1`;
     await expect(kvm.capture({ node: first, image: lab.image })).rejects.toBeInstanceOf(ImageExistsError);
@@ -69,7 +76,11 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
     const onSecond = lab.guestRunner(second);
     expect((await onSecond.run(['cat', '/root/marker'])).stdout.trim()).toBe(marker);
     // Generalized at capture: the second node made its own host keys and machine id at boot.
-    expect((await onSecond.run(['cat', '/etc/machine-id'])).stdout.trim()).toMatch(/^[0-9a-f]{32}$/);
+    const secondIdentity = await identity(second);
+    expect(secondIdentity.machineId).toMatch(/^[0-9a-f]{32}$/);
+    expect(secondIdentity.machineId).not.toBe(firstIdentity.machineId);
+    expect(secondIdentity.hostKey).toMatch(/^SHA256:/);
+    expect(secondIdentity.hostKey).not.toBe(firstIdentity.hostKey);
     const secondStatus = await kvm.nodeStatus({ node: second, image: captured });
     expect(secondStatus, secondStatus.detail).toMatchObject({ status: 'ready', currentImage: captured });
 

@@ -1,7 +1,8 @@
 /**
  * Lab wiring shared by the KVM provisioner's lab tests and benchmarks: the lab's libvirtd
  * reached through the lab sshd (as a remote KVM host), a fresh library and node-disk directory
- * per run holding the lab guest image, and the test-only OS module reaching guests over SSH.
+ * per run holding the lab guest image, and @provkit/os-linux's module reaching guests over SSH
+ * (users and firewall declared off: the busybox guest has neither useradd nor nft).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { sh, SshPool, sshRunnerFactory, type CommandRunner, type NodeSpec } from '@provkit/core';
 import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { KvmProvisioner, type KvmProvisionerOptions } from '../../src/index.ts';
-import { LabGuestOsModule } from './lab-guest-os-module.ts';
+import { LinuxOsModule } from '@provkit/os-linux';
 
 /** Everything a lab test needs; `close()` removes the run's directories and closes connections. */
 export interface KvmLab {
@@ -21,7 +22,7 @@ export interface KvmLab {
   hostPool: SshPool;
   guestPool: SshPool;
   host: CommandRunner;
-  osModule: LabGuestOsModule;
+  osModule: LinuxOsModule;
   /** Runs commands in a node's guest over SSH (the OS module's own connections). */
   guestRunner: (node: NodeSpec) => CommandRunner;
   /** Run directory on the host: `library/` and `nodes/` under it. */
@@ -58,7 +59,7 @@ export async function startKvmLab(): Promise<KvmLab> {
   const guestPool = new SshPool({ connectTimeoutMs: 5000 });
   const knownHosts = join(mkdtempSync(join(tmpdir(), 'provkit-kvm-lab-')), 'known_hosts');
   const guestRunner = sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } });
-  const osModule = new LabGuestOsModule({ runnerFor: guestRunner });
+  const osModule = new LinuxOsModule({ runnerFor: guestRunner, capabilities: { users: false, firewall: false } });
   const run = `${libvirt.domainPrefix}${randomBytes(3).toString('hex')}`;
   const runDir = `${libvirt.imagesDir}/provkit-${run}`;
   const libraryDir = `${runDir}/library`;
