@@ -1,4 +1,4 @@
-import { InvalidInputError, assertAbsolutePath, assertHost, assertIpAddress, assertPort, assertPositiveInteger, type CommandRunner, type NodeSpec, type OsModuleV1, type SizeSpec } from '@provkit/core';
+import { InvalidInputError, assertHost, assertIpAddress, assertPort, assertPositiveInteger, type CommandRunner, type NodeSpec, type OsModuleV1, type SizeSpec } from '@provkit/core';
 import { assertSafePath } from './qemu-commands.ts';
 
 /** Configuration of `QemuProvisioner`. */
@@ -24,17 +24,12 @@ export interface QemuProvisionerConfig {
   bootTimeoutMs?: number;
   /** Default `qemu-system-x86_64`. */
   qemuBinary?: string;
-  /**
-   * The orchestrator's known_hosts file when its SSH policy is `accept-new`: a load forgets
-   * the node's old entry there, since a freshly loaded (generalized) image makes new host keys.
-   */
-  knownHostsPath?: string;
 }
 
 const MIB = 2 ** 20;
 
 /** The configuration with defaults applied and every value checked. */
-export type ResolvedConfig = Required<Omit<QemuProvisionerConfig, 'osModule' | 'host' | 'knownHostsPath'>> & { knownHostsPath: string | undefined };
+export type ResolvedConfig = Required<Omit<QemuProvisionerConfig, 'osModule' | 'host'>>;
 
 /** Applies defaults and refuses bad values with `InvalidInputError` naming the field. */
 export function resolveConfig(config: QemuProvisionerConfig): ResolvedConfig {
@@ -48,7 +43,6 @@ export function resolveConfig(config: QemuProvisionerConfig): ResolvedConfig {
     defaultSize: validSize('defaultSize', config.defaultSize ?? { cpus: 1, memoryBytes: 256 * MIB }),
     bootTimeoutMs: assertPositiveInteger('bootTimeoutMs', config.bootTimeoutMs ?? 300_000),
     qemuBinary: config.qemuBinary ?? 'qemu-system-x86_64',
-    knownHostsPath: config.knownHostsPath === undefined ? undefined : assertAbsolutePath('knownHostsPath', config.knownHostsPath),
   };
 }
 

@@ -10,7 +10,6 @@ import {
   OperationFailedError,
   UnsupportedFunctionalityError,
   assertName,
-  forgetHostKey,
   assertPositiveInteger,
   parseImageName,
   sh,
@@ -95,7 +94,8 @@ export class QemuProvisioner extends BaseProvisioner {
         step = 'domain-defined';
         await this.#host.runner.writeFile(files.startScript, startScript(this.#machine(name, size, address.port)), { mode: 0o755, signal });
         await this.#host.runner.writeFile(files.imageRecord, `${image}\n`, { signal });
-        if (this.#config.knownHostsPath !== undefined) await forgetHostKey(this.#config.knownHostsPath, address.host, address.port);
+        // A generalized image boots with new host keys: the OS module forgets the old machine's.
+        await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
         progress.step(step);
         step = 'powered-on';
         await this.#host.start(files, signal);

@@ -15,7 +15,7 @@ export interface LabQemu {
   guest: KvmGuestLabState;
   /** Provisioner configuration (without an OS module). */
   config: Omit<QemuProvisionerConfig, 'osModule'>;
-  /** The accept-new known_hosts file of {@link runnerFor} (also the provisioner's `knownHostsPath`). */
+  /** The accept-new known_hosts file of {@link runnerFor}. */
   knownHostsPath: string;
   /** Reaches a node's guest over SSH as root, with host keys recorded on first sight in a temporary known_hosts. */
   runnerFor: RunnerFactory;
@@ -62,7 +62,7 @@ export async function setUpLabQemu(): Promise<LabQemu> {
   const host = new LocalRunner();
   const knownHostsPath = join(dir, 'known_hosts');
   const runnerFor = sshRunnerFactory(pool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHostsPath } });
-  const config = { host, libraryDir, nodesDir, knownHostsPath, kernelPath: guest.kernelPath, initrdPath: guest.initrdPath, kernelCmdline: guest.kernelCmdline, defaultSize: { cpus: 1, memoryBytes: 192 * 2 ** 20 } };
+  const config = { host, libraryDir, nodesDir, kernelPath: guest.kernelPath, initrdPath: guest.initrdPath, kernelCmdline: guest.kernelCmdline, defaultSize: { cpus: 1, memoryBytes: 192 * 2 ** 20 } };
   return {
     guest,
     config,

@@ -132,7 +132,6 @@ describe('QemuProvisioner input checks', () => {
     const host = new LocalRunner();
     expect(() => new QemuProvisioner({ ...config, host, nodesDir: '/tmp/a,b' })).toThrow(expect.objectContaining({ field: 'nodesDir' }));
     expect(() => new QemuProvisioner({ ...config, host, forwardAddress: 'localhost' })).toThrow(expect.objectContaining({ field: 'forwardAddress' }));
-    expect(() => new QemuProvisioner({ ...config, host, knownHostsPath: 'known_hosts' })).toThrow(expect.objectContaining({ field: 'knownHostsPath' }));
     expect(() => new QemuProvisioner({ ...config, host, defaultSize: { cpus: 1, memoryBytes: 1000 } })).toThrow(expect.objectContaining({ field: 'defaultSize.memoryBytes' }));
   });
 

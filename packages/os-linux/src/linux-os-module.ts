@@ -156,6 +156,16 @@ export class LinuxOsModule extends BaseOsModule {
     return runner;
   }
 
+  /**
+   * The machine at the node's address is being replaced: drops its pooled connection and,
+   * under an accept-new host-key policy, its recorded host key (see core's
+   * `sshRunnerFactory`), so a reload at the same address trusts the new keys on first sight.
+   */
+  async forgetNode(options: NodeOperationOptions): Promise<void> {
+    const node = validNode(options.node);
+    await this.#options.runnerFor.forget?.(node);
+  }
+
   /** Stops forwarding the runners' command events and calls the `onClose` option. */
   override async close(): Promise<void> {
     for (const stop of this.#unforward.splice(0)) stop();

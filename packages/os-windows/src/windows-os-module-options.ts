@@ -1,10 +1,10 @@
-import type { CommandRunner, NodeSpec, ProvkitEmitter, Secret } from '@provkit/core';
+import type { CommandRunner, NodeSpec, ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
 import type { UnattendOptions } from './unattend/unattend-xml.ts';
 
 /** Options of {@link WindowsOsModule}. */
 export interface WindowsOsModuleOptions {
   /** The runner that reaches a node's OpenSSH server, e.g. core's `sshRunnerFactory(pool, {..., remoteShell: 'other'})`. */
-  runnerFor: (node: NodeSpec) => CommandRunner;
+  runnerFor: RunnerFactory;
   /**
    * Password the built-in Administrator gets before capture and after OOBE on every clone.
    * Without it the Administrator password is left alone and the answer file sets none.

@@ -25,6 +25,7 @@ import {
   type PreCaptureOptions,
   type PreCaptureResult,
   type RandomizedPasswords,
+  type RunnerFactory,
   type SetPasswordOptions,
   type WaitOptions,
   type WriteCurrentImageOptions,
@@ -64,7 +65,7 @@ const SYSPREP_EXIT: Record<EndState, SysprepExit> = { off: 'shutdown', on: 'quit
  */
 export class WindowsOsModule extends BaseOsModule {
   readonly os = 'windows';
-  readonly #runnerFor: (node: NodeSpec) => CommandRunner;
+  readonly #runnerFor: RunnerFactory;
   readonly #administratorPassword: Secret | undefined;
   readonly #unattend: Omit<UnattendOptions, 'administratorPassword'>;
   readonly #vmMode: boolean;
@@ -117,6 +118,12 @@ export class WindowsOsModule extends BaseOsModule {
   async waitForResponse(options: WaitOptions): Promise<void> {
     const node = this.#node(options.node);
     await waitForBoot(this.#waitContext(node), options.timeoutMs ?? this.#waitTimeoutMs, options.signal, () => true);
+  }
+
+  /** Refuses, naming the field, what `postLoad` would refuse (computer name, users, keys, argv), without a guest. */
+  override checkCustomization(customization: Customization): void {
+    super.checkCustomization(customization);
+    validateCustomization(customization);
   }
 
   async postLoad(options: PostLoadOptions): Promise<void> {
@@ -384,6 +391,14 @@ export class WindowsOsModule extends BaseOsModule {
     if (runner.events === this.events) return;
     const event = { target: runner.target, command, exitCode, durationMs };
     this.events.emit('command', error === undefined ? event : { ...event, error: error instanceof Error ? error.name : 'error' });
+  }
+
+  /**
+   * The machine at the node's address is being replaced (a Sysprepped image makes new host
+   * keys): drops its pooled connection and, under accept-new, its recorded host key.
+   */
+  async forgetNode(options: NodeOperationOptions): Promise<void> {
+    await this.#runnerFor.forget?.(this.#node(options.node));
   }
 
   override async close(): Promise<void> {

@@ -137,6 +137,8 @@ export class EsxProvisioner extends BaseProvisioner {
         progress.step('domain-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
 
         step = 'power-on';
+        // A new machine answers at this address: whatever was learned about the old one goes.
+        if (osModule && node.address) await osModule.forgetNode?.({ node, ...call });
         await this.driver.powerOn(node.name, call);
         progress.step('powered-on');
 

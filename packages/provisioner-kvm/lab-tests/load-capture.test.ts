@@ -39,9 +39,11 @@ async function identity(node: NodeSpec): Promise<{ hostKey: string; machineId: s
 }
 
 describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
-  it('loads, reports ready, captures a marker into a new image, loads it on a second node, and unloads both leaving nothing', async () => {
+  it('loads, reports ready, captures a marker into a new image, loads it on a second node at the same address, and unloads both leaving nothing', async () => {
     const first = await lab.newNode('a');
-    const second = await lab.newNode('b');
+    // The capture is loaded at the first node's address, as VCL reloads a lab seat: the new
+    // machine brings new host keys, which the OS module must trust afresh (accept-new + forgetNode).
+    const second = { name: (await lab.newNode('b')).name, address: first.address };
     const steps: ProgressEvent[] = [];
     loaded.push(first);
     const result = await kvm.load({ node: first, image: lab.image, onProgress: (event) => steps.push(event) });

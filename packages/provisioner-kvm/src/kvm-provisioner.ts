@@ -166,6 +166,8 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('domain-defined');
 
       step = 'power-on';
+      // A new machine answers at this address: whatever was learned about the old one goes.
+      await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
       await this.host.start(node.name, call);
       progress.step('powered-on');
 

@@ -78,6 +78,16 @@ export class SshPool {
     return entry.runner;
   }
 
+  /**
+   * Closes and forgets the connection for `target`, if the pool holds one: the next command
+   * connects afresh and checks the host key again (for a machine replaced at that address).
+   */
+  drop(target: SshTarget): void {
+    const key = connectionKey(target);
+    this.#connections.get(key)?.connection.close();
+    this.#connections.delete(key);
+  }
+
   /** Connection counters. */
   get stats(): SshPoolStats {
     return { connectionsOpened: this.#opened, hosts: this.#connections.size };

@@ -55,6 +55,13 @@ export interface OsModuleV1 {
    * shape; modules refine it with their own rules.
    */
   checkCustomization?(customization: Customization): void;
+  /**
+   * The machine at `node`'s address is about to be replaced (a load or reload from an image,
+   * which brings fresh SSH host keys): forget its pooled connection and any host key learned
+   * on first sight, so the new machine is trusted on first sight again. Provisioners call it
+   * in `load` before the node boots. Optional; a module with nothing cached omits it.
+   */
+  forgetNode?(options: NodeOperationOptions): Promise<void>;
   /** Generalizes the guest for capture and leaves it in `endState` (default off). */
   preCapture(options: PreCaptureOptions): Promise<PreCaptureResult>;
   createUser(options: CreateUserOptions): Promise<void>;
