@@ -34,7 +34,10 @@ up() {
   local key=$LAB_DIR/sshd/client_ed25519.pub deb hash out
   [ -f "$key" ] || lab_die "no lab sshd client key at $key"
   deb=$(kernel_deb)
-  hash=$( { cat "$0" "$guest/build.sh" "$guest/init" "$guest"/root/*; basename "$deb"; cat "$key"; echo "$image_name"; } | sha256sum | cut -c1-16)
+  # The build copies this machine's busybox, sshd and ssh-keygen into the guest: their package
+  # versions are part of the recipe, so an upgrade rebuilds the guest.
+  hash=$( { cat "$0" "$guest/build.sh" "$guest/init" "$guest"/root/*; basename "$deb"; cat "$key"; echo "$image_name"
+    dpkg-query -W -f='${Package} ${Version}\n' busybox-static openssh-server openssh-client; } | sha256sum | cut -c1-16)
   out=$cache/$hash
   if [ ! -f "$out/root.qcow2" ]; then
     lab_log "building the guest (recipe $hash)"

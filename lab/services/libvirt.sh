@@ -72,6 +72,10 @@ down() {
     # libvirtd -d records its pid here; stop exactly that process.
     lab_stop_pid /run/libvirtd.pid 10
   fi
+  if grep -q '^# provkit-lab' /etc/libvirt/qemu.conf 2>/dev/null; then
+    # Put back the machine's own qemu.conf (or none), as it was before the lab wrote its own.
+    if [ -f /etc/libvirt/qemu.conf.provkit-orig ]; then mv /etc/libvirt/qemu.conf.provkit-orig /etc/libvirt/qemu.conf; else rm -f /etc/libvirt/qemu.conf; fi
+  fi
   rm -f "$dir/state.json" "$dir/started-by-lab"
 }
 

@@ -2,7 +2,7 @@
  * Power operations, full-copy disks, serialization, the image library (sizes, listing,
  * retrieval between libraries, deletion) and input validation, on the lab's real libvirtd.
  */
-import { ImageExistsError, ImageNotFoundError, NodeExistsError, NodeNotFoundError, type CommandEvent, type NodeSpec } from '@provkit/core';
+import { sh, ImageExistsError, ImageNotFoundError, NodeExistsError, NodeNotFoundError, type CommandEvent, type NodeSpec } from '@provkit/core';
 import { provisionerConformance } from '@provkit/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
@@ -117,6 +117,15 @@ describe('KvmProvisioner image library', () => {
     await expect(other.retrieveImage({ image: lab.image, from: kvm })).rejects.toBeInstanceOf(ImageExistsError);
     await expect(other.retrieveImage({ image: 'absent-v1', from: kvm })).rejects.toBeInstanceOf(ImageNotFoundError);
     expect((await lab.host.run(['ls', '-A', otherLibrary])).stdout.trim()).toBe(`${lab.image}.qcow2`); // no temp file left
+
+    // A node disk qemu-img cannot read might be an overlay on the image: deleting it is refused, not guessed.
+    const otherNodes = other.settings.nodeDiskDir;
+    const unreadable = `${otherNodes}/pklab-unreadable.qcow2`;
+    // qcow2's magic with version 255: qemu-img refuses to read it.
+    await lab.host.run(sh`printf ${'QFI\\373\\000\\000\\000\\377'} >${unreadable}`);
+    await expect(other.deleteImage({ image: lab.image })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('pklab-unreadable.qcow2') });
+    expect(await other.doesImageExist({ image: lab.image })).toBe(true);
+    await lab.host.run(sh`rm -f -- ${unreadable}`);
 
     await other.deleteImage({ image: lab.image });
     expect(await other.doesImageExist({ image: lab.image })).toBe(false);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChecksumMismatchError, IMAGE_NAME_PATTERN, ImageExistsError, ImageNotFoundError, parseImageName, type ImageInfo, type ImageSize } from '@provkit/core';
+import { ChecksumMismatchError, IMAGE_NAME_PATTERN, ImageExistsError, InvalidStateError, ImageNotFoundError, parseImageName, type ImageInfo, type ImageSize } from '@provkit/core';
 import { tempPathFor, type HostCallOptions, type KvmHost } from './kvm-host.ts';
 
 const SUFFIX = '.qcow2';
@@ -44,7 +44,7 @@ export class ImageLibrary {
       .filter((name) => IMAGE_NAME_PATTERN.test(name))
       .map((name) => parseImageName('image', name))
       .filter((image) => options.base === undefined || image.base === options.base);
-    const infos = await this.host.imageInfos(names.map((image) => this.path(image.name)), options);
+    const { infos } = await this.host.imageInfos(names.map((image) => this.path(image.name)), options);
     return names.flatMap((image) => {
       const info = infos.get(this.path(image.name));
       return info ? [{ name: image.name, base: image.base, revision: image.revision, format: info.format, virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes }] : [];
@@ -55,7 +55,9 @@ export class ImageLibrary {
   async usersOf(image: string, options: HostCallOptions = {}): Promise<string[]> {
     const path = this.path(image);
     const disks = await this.host.listFiles(this.nodeDiskDir, SUFFIX, options);
-    const infos = await this.host.imageInfos(disks.map((disk) => `${this.nodeDiskDir}/${disk}`), options);
+    const { infos, unreadable } = await this.host.imageInfos(disks.map((disk) => `${this.nodeDiskDir}/${disk}`), options);
+    // A disk whose backing file cannot be read might be using the image: refuse to guess.
+    if (unreadable.length > 0) throw new InvalidStateError(`cannot tell whether ${unreadable.join(', ')} use${unreadable.length === 1 ? 's' : ''} image ${image}: qemu-img info failed on ${unreadable.length === 1 ? 'it' : 'them'}`);
     return [...infos.values()].filter((info) => info.fullBackingFilename === path || info.backingFilename === path).map((info) => info.filename.slice(this.nodeDiskDir.length + 1, -SUFFIX.length));
   }
 

@@ -128,16 +128,30 @@ export class KvmHost {
     return parseNameList(result.stdout).sort();
   }
 
-  /** qemu-img info of every file in `paths`, in one command (library listings, in-use checks). */
-  async imageInfos(paths: readonly string[], options: HostCallOptions = {}): Promise<Map<string, QemuImageInfo>> {
+  /**
+   * qemu-img info of every file in `paths`, in one command (library listings, in-use checks).
+   * Files qemu-img could not read (vanished, corrupt, unreadable) come back in `unreadable`
+   * rather than being dropped, so a caller deciding "is anything using this image?" can refuse
+   * to guess.
+   */
+  async imageInfos(paths: readonly string[], options: HostCallOptions = {}): Promise<{ infos: Map<string, QemuImageInfo>; unreadable: string[] }> {
     const infos = new Map<string, QemuImageInfo>();
-    if (paths.length === 0) return infos;
-    const result = await this.runner.run(sh`for f in ${paths}; do qemu-img info --force-share --output=json -- "$f" | tr -d '\n'; echo; done`, options);
+    const unreadable: string[] = [];
+    if (paths.length === 0) return { infos, unreadable };
+    // One JSON document a line; a line `!<path>` for a file qemu-img failed on (a pipe would hide that).
+    const result = await this.runner.run(
+      sh`for f in ${paths}; do if out=$(qemu-img info --force-share --output=json -- "$f" 2>/dev/null); then printf '%s' "$out" | tr -d '\n'; echo; else printf '!%s\n' "$f"; fi; done`,
+      options,
+    );
     for (const line of result.stdout.split('\n').filter(Boolean)) {
+      if (line.startsWith('!')) {
+        unreadable.push(line.slice(1));
+        continue;
+      }
       const [info] = parseQemuImgInfo(line);
       infos.set(info!.filename, info!);
     }
-    return infos;
+    return { infos, unreadable };
   }
 
   async sha256(path: string, options: HostCallOptions = {}): Promise<string> {

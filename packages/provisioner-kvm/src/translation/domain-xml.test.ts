@@ -73,3 +73,22 @@ describe('buildDomainXml', () => {
     expect(text).not.toContain('<metadata>');
   });
 });
+
+describe('user-network forwards', () => {
+  it('brackets an IPv6 host address in the hostfwd rule, as QEMU requires', () => {
+    const xmlText = buildDomainXml({
+      name: 'v6-node',
+      type: 'qemu',
+      cpus: 1,
+      memoryBytes: 256 * 1024 * 1024,
+      machine: 'pc',
+      clock: 'utc',
+      disks: [{ path: '/var/lib/provkit/nodes/v6-node.qcow2', format: 'qcow2', target: 'vda' }],
+      nics: [],
+      serial: {},
+      userNetForwards: [{ mac: '52:54:00:12:34:56', hostAddress: '::1', hostPort: 2222, guestPort: 22 }],
+    });
+    expect(xmlText).toContain('hostfwd=tcp:[::1]:2222-:22');
+    expect(xmlText.replace('[::1]', '')).not.toContain('::1');
+  });
+});

@@ -111,7 +111,8 @@ function qemuCommandline(forwards: readonly UserNetForward[]): XmlFragment {
     const slot = `0x${(forward.pciSlot ?? 9 + index).toString(16)}`;
     return [
       '-netdev',
-      `user,id=${id},hostfwd=tcp:${forward.hostAddress}:${forward.hostPort}-:${forward.guestPort}`,
+      // QEMU's hostfwd wants an IPv6 address in brackets ([::1]:2222), as URLs do.
+      `user,id=${id},hostfwd=tcp:${forward.hostAddress.includes(':') ? `[${forward.hostAddress}]` : forward.hostAddress}:${forward.hostPort}-:${forward.guestPort}`,
       '-device',
       `virtio-net-pci,netdev=${id},mac=${forward.mac},bus=pci.0,addr=${slot}`,
     ];
