@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from '@provkit/lab';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EXIT, main } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../src/index.ts';
+import { runCli, type CliRun } from '../test-support/run-cli.ts';
 
 let run: KvmRun;
 let dir: string;
@@ -18,30 +19,13 @@ let config: string;
 let first: string;
 let second: string;
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in this process, capturing what it writes. */
-async function provkit(...argv: string[]): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((text: unknown) => void (stdout += `${String(text)}\n`));
-  try {
-    return { code: await main([...argv, '--config', config]), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-  }
+/** Runs the CLI with the run's configuration file. */
+function provkit(...argv: string[]): Promise<CliRun> {
+  return runCli([...argv, '--config', config]);
 }
 
 /** The progress steps a `--json` run printed on stderr, as `operation:step`. */
-function steps(ran: Ran): string[] {
+function steps(ran: CliRun): string[] {
   return ran.stderr
     .split('\n')
     .filter((line) => line.startsWith('{"progress"'))

@@ -1,38 +1,23 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../test-support/run-cli.ts';
 import { checkConfig, nodeFromConfig } from './config.ts';
 import { EXIT } from './exit-codes.ts';
-import { main } from './main.ts';
 import { parseBytes } from './units.ts';
-
-async function captureRun(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  const log = vi.spyOn(console, 'log').mockImplementation((text: unknown) => void (stdout += `${String(text)}\n`));
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    log.mockRestore();
-  }
-}
 
 describe('provkit command line', () => {
   it('prints usage with --help (exit 0) and without a command (exit 2)', async () => {
-    expect(await captureRun(['--help'])).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('usage: provkit') });
-    expect((await captureRun([])).code).toBe(EXIT.usage);
+    expect(await runCli(['--help'])).toMatchObject({ code: EXIT.ok, stdout: expect.stringContaining('usage: provkit') });
+    expect((await runCli([])).code).toBe(EXIT.usage);
   });
 
   it('answers an unknown command or a missing config with exit 2 and a JSON error under --json', async () => {
-    const unknown = await captureRun(['frobnicate', '--json']);
+    const unknown = await runCli(['frobnicate', '--json']);
     expect(unknown.code).toBe(EXIT.usage);
     expect(JSON.parse(unknown.stdout)).toEqual({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('frobnicate'), retryable: false } });
-    const missing = await captureRun(['images', '--config', '/nonexistent/provkit.yaml']);
+    const missing = await runCli(['images', '--config', '/nonexistent/provkit.yaml']);
     expect(missing.code).toBe(EXIT.usage);
     expect(missing.stderr).toContain('no configuration file at /nonexistent/provkit.yaml');
   });
@@ -41,7 +26,7 @@ describe('provkit command line', () => {
     const dir = await mkdtemp(join(tmpdir(), 'provkit-cli-'));
     const file = join(dir, 'provkit.yaml');
     await writeFile(file, 'provisioner: { host: x }\n');
-    const result = await captureRun(['images', '--config', file]);
+    const result = await runCli(['images', '--config', file]);
     expect(result.code).toBe(EXIT.usage);
     expect(result.stderr).toContain('provisioner.kind');
   });

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,7 +22,7 @@ import {
   type NodeSpec,
   type ProgressEvent,
 } from '@provkit/core';
-import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState, type SshdLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { KvmProvisioner } from '@provkit/provisioner-kvm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,24 +40,13 @@ let inventory: LdapInventory;
 let run: string;
 const machines: NodeSpec[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 const usedPorts = new Set<number>();
 
 async function machine(label: string): Promise<NodeSpec> {
   // A forwarded port is never reused within the run: the guests' host keys are pinned per
   // address on first use, and a new guest behind an old port would be a (rightful) mismatch.
-  let port = await freePort();
-  while (usedPorts.has(port)) port = await freePort();
+  let port = await freeLoopbackPort();
+  while (usedPorts.has(port)) port = await freeLoopbackPort();
   usedPorts.add(port);
   const spec = { name: `${run}-${label}`, address: { host: '127.0.0.1', port } };
   machines.push(spec);

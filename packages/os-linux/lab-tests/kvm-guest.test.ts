@@ -6,12 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forgetHostKey, sh, SshPool, sshRunnerFactory, type CommandRunner, type NodeSpec, type RunnerFactory } from '@provkit/core';
-import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { LinuxOsModule, LINUX_OPERATION_NAMES } from '@provkit/os-linux';
 import { KvmProvisioner } from '@provkit/provisioner-kvm';
 
@@ -27,19 +26,8 @@ let kvm: KvmProvisioner;
 let module: LinuxOsModule;
 const nodes: NodeSpec[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
 async function newNode(label: string): Promise<NodeSpec> {
-  const node = { name: `${run}-${label}`, address: { host: '127.0.0.1', port: await freePort() } };
+  const node = { name: `${run}-${label}`, address: { host: '127.0.0.1', port: await freeLoopbackPort() } };
   nodes.push(node);
   return node;
 }

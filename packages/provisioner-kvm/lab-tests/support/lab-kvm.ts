@@ -6,11 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sh, SshPool, sshRunnerFactory, type CommandRunner, type NodeSpec } from '@provkit/core';
-import { ensureLabService, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { KvmProvisioner, type KvmProvisionerOptions } from '../../src/index.ts';
 import { LinuxOsModule } from '@provkit/os-linux';
 
@@ -35,18 +34,6 @@ export interface KvmLab {
   /** A fresh node name (with the lab's domain prefix) and a free forwarded SSH port. */
   newNode: (label: string) => Promise<NodeSpec>;
   close: () => Promise<void>;
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export async function startKvmLab(): Promise<KvmLab> {
@@ -95,7 +82,7 @@ export async function startKvmLab(): Promise<KvmLab> {
         shutdownTimeoutMs: 60_000,
         ...overrides,
       }),
-    newNode: async (label) => ({ name: `${run}-${label}-${++counter}`, address: { host: '127.0.0.1', port: await freePort() } }),
+    newNode: async (label) => ({ name: `${run}-${label}-${++counter}`, address: { host: '127.0.0.1', port: await freeLoopbackPort() } }),
     close: async () => {
       try {
         await host.run(sh`rm -rf -- ${runDir}`);
