@@ -4,6 +4,8 @@
  * `iptables -S`, the management connection keeps working, and this machine's own ruleset is
  * never touched. 192.168.77.x addresses exist only as rule text; behind the guest's own drop
  * policy, connections really come over the veth pair from extra 10.213.77.x source addresses.
+ * The last block runs the `access-grants` generalization operation (preCapture, end state on)
+ * after real grants and reads the ruleset and the grants file back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshPool } from '@provkit/core';
@@ -194,5 +196,92 @@ describe('LinuxOsModule firewall on a real Debian root (iptables chosen)', () =>
     const rules = await inGuest(s, ['iptables', '-S']);
     expect(rules).not.toContain('PROVKIT');
     expect(hostRuleset()).toBe(hostRulesetBefore);
+  });
+});
+
+describe('the access-grants generalization operation on a real Debian root', () => {
+  const grantee = '10.213.77.52';
+  const silenceMs = 2000;
+  let removeAddresses: (() => void) | undefined;
+  let guestRuleset: string;
+
+  beforeAll(async () => {
+    const s = lab.state;
+    removeAddresses = addRemoteAddresses(s, [grantee]);
+    seed(
+      s,
+      '/etc/provkit-lab-guest.nft',
+      `table inet filter {
+\tchain input {
+\t\ttype filter hook input priority 0; policy drop;
+\t\tct state established,related accept
+\t\tiifname "lo" accept
+\t\tip saddr ${s.hostAddress} tcp dport 22 accept
+\t}
+}
+`,
+    );
+    await inGuest(s, ['nft', '-f', '/etc/provkit-lab-guest.nft']);
+    guestRuleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+  });
+  afterAll(async () => {
+    removeAddresses?.();
+    await inGuest(lab.state, ['nft', 'delete', 'table', 'inet', 'filter']);
+  });
+
+  it("nftables: revokes provkit's table and its tagged rules in the guest's chain, removes the grants file, and management SSH still works; a second run is a no-op", async () => {
+    const s = lab.state;
+    const module = lab.module();
+    await module.grantAccess({ node: lab.node, remoteIp: grantee, ports: [22, 8080] });
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toContain(`ip saddr ${grantee} tcp dport 22 accept comment "provkit grant"`);
+    expect(await connectFrom(s, grantee, 22, 10_000)).toBe('answered');
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(true);
+
+    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['access-grants'] });
+    expect(result.endState).toBe('on');
+    const [report] = result.operations;
+    expect(report).toMatchObject({ name: 'access-grants', changed: true });
+    // Every guest input chain got the grant (iptables-nft's ip filter INPUT too, left by the tests above).
+    expect(report!.actions).toContainEqual({ verb: 'changed', object: 'nftables table inet provkit' });
+    expect(report!.actions).toContainEqual({ verb: 'changed', object: 'nftables chain inet filter input' });
+    expect(report!.actions.at(-1)).toEqual({ verb: 'removed', object: '/var/lib/provkit/access-grants' });
+    const ruleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    expect(ruleset).toBe(guestRuleset);
+    expect(ruleset).not.toContain('provkit');
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(false);
+    expect(await connectFrom(s, grantee, 22, silenceMs)).toBe('no answer');
+    expect(await sshStillWorks()).toBe('debian-root');
+    expect(await connectFrom(s, s.hostAddress, 22, 10_000)).toBe('answered');
+
+    const again = await module.preCapture({ node: lab.node, endState: 'on', operations: ['access-grants'] });
+    expect(again.operations).toEqual([{ name: 'access-grants', changed: false, detail: 'nothing to do', actions: [] }]);
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toBe(guestRuleset);
+  });
+
+  it('iptables: removes the PROVKIT-INPUT chain and its jump and the grants file; a second run is a no-op', async () => {
+    const s = lab.state;
+    const module = lab.module({ firewall: 'iptables' });
+    await module.grantAccess({ node: lab.node, remoteIp: '192.168.77.70', ports: [22] });
+    expect(await inGuest(s, ['iptables', '-S'])).toContain('-A INPUT -j PROVKIT-INPUT');
+
+    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['access-grants'] });
+    expect(result.operations[0]).toMatchObject({ name: 'access-grants', changed: true });
+    expect(result.operations[0]!.actions).toContainEqual({ verb: 'removed', object: 'iptables chain PROVKIT-INPUT' });
+    expect(result.operations[0]!.actions).toContainEqual({ verb: 'removed', object: '/var/lib/provkit/access-grants' });
+    expect(await inGuest(s, ['iptables', '-S'])).not.toContain('PROVKIT');
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(false);
+    expect(await sshStillWorks()).toBe('debian-root');
+
+    const again = await module.preCapture({ node: lab.node, endState: 'on', operations: ['access-grants'] });
+    expect(again.operations[0]).toMatchObject({ name: 'access-grants', changed: false, detail: 'nothing to do' });
+  });
+
+  it('removes a grants file left from an earlier boot (its kernel rules are gone) without touching the ruleset', async () => {
+    const s = lab.state;
+    seed(s, '/var/lib/provkit/access-grants', `# boot 00000000-0000-4000-8000-000000000000\n${grantee} 22\n`);
+    const result = await lab.module().preCapture({ node: lab.node, endState: 'on', operations: ['access-grants'] });
+    expect(result.operations[0]!.actions).toEqual([{ verb: 'removed', object: '/var/lib/provkit/access-grants' }]);
+    expect(exists(s, '/var/lib/provkit/access-grants')).toBe(false);
+    expect(await inGuest(s, ['nft', 'list', 'ruleset'])).toBe(guestRuleset);
   });
 });

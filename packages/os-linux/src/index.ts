@@ -14,6 +14,7 @@ export { PreCaptureFailedError } from './pre-capture-failed-error.ts';
 export { SystemAccountError } from './users/system-account-error.ts';
 export type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';
 export { LINUX_OPERATIONS, LINUX_OPERATION_NAMES, selectOperations } from './operations/operation-catalog.ts';
+export { revokeAllGrantsScript } from './operations/access-grants-operation.ts';
 export { parseActions, summarizeActions, changedAnything, type GuestAction } from './script/actions.ts';
 export { guestScript } from './script/guest-script.ts';
 export { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';

@@ -45,9 +45,10 @@ import {
 } from '@provkit/core';
 import { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
 import { addGrants, removeGrants } from './firewall/access-grants.ts';
-import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection, type FirewallKind } from './firewall/firewall-script.ts';
+import { chosenFirewall, refuseUnaddressableNft } from './firewall/firewall-choice.ts';
+import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection } from './firewall/firewall-script.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
-import type { OperationContext, OperationScript } from './operations/generalization-operation.ts';
+import type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';
 import { selectOperations } from './operations/operation-catalog.ts';
 import { assertChpasswdPassword } from './operations/vcl-operations.ts';
 import { PreCaptureFailedError } from './pre-capture-failed-error.ts';
@@ -139,6 +140,8 @@ export class LinuxOsModule extends BaseOsModule {
   #contextOf(options: LinuxOsModuleOptions): OperationContext {
     const context: OperationContext = { keepRootAuthorizedKeys: options.keepRootAuthorizedKeys ?? true, reservationUsersFile: RESERVATION_USERS_FILE };
     if (options.rootPassword) context.rootPassword = options.rootPassword;
+    if (options.firewall) context.firewall = options.firewall;
+    if (options.managementAddresses) context.managementAddresses = options.managementAddresses;
     return context;
   }
 
@@ -215,16 +218,20 @@ export class LinuxOsModule extends BaseOsModule {
     if (!END_STATES.includes(endState)) throw new InvalidInputError('endState', `expected one of ${END_STATES.join(', ')}`);
     const context = this.#contextOf(this.#options);
     const selected = selectOperations(options.operations ?? this.#options.operations, context);
-    const scripts: [string, OperationScript][] = selected.map((operation) => [operation.name, operation.build(context)]);
+    const scripts: [string, OperationScript, GeneralizationOperation][] = selected.map((operation) => [operation.name, operation.build(context), operation]);
     const runner = this.#runner(node);
     const progress = this.progress('preCapture', node.name);
     return this.#serialized(node, options.signal, async () => {
       progress.step('generalizing', scripts.map(([name]) => name).join(', '));
       const reports: LinuxOperationReport[] = [];
-      for (const [index, [name, operation]] of scripts.entries()) {
+      for (const [index, [name, operation, { followUp }]] of scripts.entries()) {
         try {
-          const runOptions = { signal: options.signal, timeoutMs: this.#commandTimeout(), secrets: operation.secrets ?? [] };
-          const { actions } = await runGuestScript(runner, operation.script, operation.stdin ? { ...runOptions, stdin: operation.stdin } : runOptions);
+          const run = async (script: OperationScript) => {
+            const runOptions = { signal: options.signal, timeoutMs: this.#commandTimeout(), secrets: script.secrets ?? [] };
+            return runGuestScript(runner, script.script, script.stdin ? { ...runOptions, stdin: script.stdin } : runOptions);
+          };
+          const first = await run(operation);
+          const actions = followUp ? [...first.actions, ...(await run(followUp(first.stdout, context))).actions] : first.actions;
           const report: LinuxOperationReport = { name, changed: changedAnything(actions), detail: summarizeActions(actions), actions };
           reports.push(report);
           progress.step(`operation-done`, `${name}: ${report.detail}`);
@@ -437,6 +444,7 @@ export class LinuxOsModule extends BaseOsModule {
    * were applied in: grants from an earlier boot count as gone, so the next grant or revoke
    * does not bring back a stale grantee; grant again after a reboot. A reload within one boot
    * is repaired by the next grant or revoke, which rebuilds everything the file lists.
+   * Before capture the `access-grants` operation revokes every grant and removes the file.
    */
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
@@ -470,12 +478,9 @@ export class LinuxOsModule extends BaseOsModule {
     await this.#serialized(node, signal, async () => {
       const run = { signal, timeoutMs: this.#commandTimeout() };
       const inspection = parseFirewallInspection((await runner.run(inspectFirewallScript(), run)).stdout);
-      const wanted = this.#options.firewall ?? 'auto';
-      const kind: FirewallKind | 'none' = wanted === 'auto' ? inspection.kind : wanted;
+      const kind = chosenFirewall(inspection, this.#options.firewall);
       if (kind === 'none') throw new UnsupportedFunctionalityError('grantAccess and revokeAccess', `node ${node.name}, which has no working nftables, iptables, firewalld or ufw`);
-      if (kind === 'nftables' && inspection.nft.unaddressable.length > 0) {
-        throw new UnsupportedFunctionalityError('grantAccess and revokeAccess', `node ${node.name}'s nftables chains with names provkit does not write: ${inspection.nft.unaddressable.join('; ')}`);
-      }
+      refuseUnaddressableNft(inspection, kind, 'grantAccess and revokeAccess', `node ${node.name}`);
       const management = [...(this.#options.managementAddresses ?? []), ...(inspection.managementAddress ? [inspection.managementAddress] : [])];
       const before = grantsInForce(inspection, kind);
       const after = change(before);

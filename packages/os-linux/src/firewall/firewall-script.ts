@@ -152,7 +152,7 @@ ${changedGuestChains(change.after, change.nft ?? { chains: [], tagged: [] }).map
   const temporary = shellQuote(`${file}.tmp`);
   const record = grantsText
     ? `mkdir -p ${shellQuote(dirname(file))} && { printf '# boot %s\\n' "$(cat ${BOOT_ID_PATH} 2>/dev/null)"; printf '%s' ${shellQuote(grantsText)}; } >${temporary} && mv -f ${temporary} ${shellQuote(file)} || pk_fail "cannot record the grants"\n`
-    : `rm -f ${shellQuote(file)}\n`;
+    : `if [ -e ${shellQuote(file)} ]; then rm -f ${shellQuote(file)} || pk_fail "cannot remove the grants file"; pk_say removed ${shellQuote(file)}; fi\n`;
   return guestScript(raw(body + record));
 }
 

@@ -1,4 +1,5 @@
 import type { Secret, ShellFragment } from '@provkit/core';
+import type { FirewallKind } from '../firewall/firewall-script.ts';
 
 /** What a generalization operation's script may use. */
 export interface OperationContext {
@@ -11,6 +12,10 @@ export interface OperationContext {
   keepRootAuthorizedKeys: boolean;
   /** The file listing the accounts provkit created for reservations. */
   reservationUsersFile: string;
+  /** The firewall `access-grants` revokes with (the module's `firewall`; default `auto`: detected). */
+  firewall?: 'auto' | FirewallKind;
+  /** The module's `managementAddresses`, handed to the firewall scripts as in `grantAccess`. */
+  managementAddresses?: readonly string[];
 }
 
 /** A script ready to run on the guest. */
@@ -29,10 +34,16 @@ export interface OperationScript {
  */
 export interface GeneralizationOperation {
   readonly name: string;
-  /** Where the step comes from. */
-  readonly origin: 'virt-sysprep' | 'vcl';
+  /** Where the step comes from (`provkit`: undoes something provkit itself did, e.g. access grants). */
+  readonly origin: 'virt-sysprep' | 'vcl' | 'provkit';
   readonly description: string;
   /** Whether the step runs when no list is given (some need configuration, e.g. a password). */
   readonly defaultEnabled: boolean | ((context: OperationContext) => boolean);
   build(context: OperationContext): OperationScript;
+  /**
+   * For a step that has to look before it acts: `build`'s script then only reads the guest
+   * (reporting no change), and this turns that script's standard output into the script that
+   * makes the changes. It may throw (e.g. an unsupported firewall), which fails the step.
+   */
+  followUp?(stdout: string, context: OperationContext): OperationScript;
 }

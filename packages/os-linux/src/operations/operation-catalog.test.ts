@@ -30,6 +30,11 @@ describe('the generalization operation catalog', () => {
     expect(LINUX_OPERATION_NAMES.at(-1)).toBe('tmp-files');
   });
 
+  it('revokes access grants by default, after every other change to the guest', () => {
+    expect(LINUX_OPERATION_NAMES.at(-2)).toBe('access-grants');
+    expect(selectOperations(undefined, context).map((operation) => operation.name)).toContain('access-grants');
+  });
+
   it('selects named operations in catalog order and refuses unknown names', () => {
     expect(selectOperations(['tmp-files', 'machine-id'], context).map((operation) => operation.name)).toEqual(['machine-id', 'tmp-files']);
     expect(() => selectOperations(['machine-id', 'format-disk'], context)).toThrow(InvalidInputError);

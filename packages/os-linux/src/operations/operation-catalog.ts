@@ -1,4 +1,5 @@
 import { InvalidInputError } from '@provkit/core';
+import { accessGrantsOperation } from './access-grants-operation.ts';
 import { fileOperations } from './file-operations.ts';
 import type { GeneralizationOperation, OperationContext } from './generalization-operation.ts';
 import { identityOperations } from './identity-operations.ts';
@@ -11,12 +12,13 @@ function named(list: readonly GeneralizationOperation[], name: string): Generali
   return operation;
 }
 
-const all = [...userDataOperations, rootPasswordOperation, postLoadRecordOperation, ...identityOperations, ...fileOperations];
+const all = [...userDataOperations, accessGrantsOperation, rootPasswordOperation, postLoadRecordOperation, ...identityOperations, ...fileOperations];
 
 /**
  * Every generalization operation, in the order they run: sessions and reservation accounts
  * first (nothing may hold files the later steps remove), account file backups after the
- * accounts are gone, rotated logs before truncating logs, temporary files last.
+ * accounts are gone, rotated logs before truncating logs, access grants revoked once every
+ * other change is made (see `accessGrantsOperation`), temporary files last.
  */
 export const LINUX_OPERATIONS: readonly GeneralizationOperation[] = [
   'logoff-users',
@@ -46,6 +48,7 @@ export const LINUX_OPERATIONS: readonly GeneralizationOperation[] = [
   'pacct-log',
   'rotated-logs',
   'logfiles',
+  'access-grants',
   'tmp-files',
 ].map((name) => named(all, name));
 
