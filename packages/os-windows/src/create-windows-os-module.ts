@@ -30,6 +30,10 @@ export interface WindowsOsModuleConfig {
   acceptNewHostKeys?: boolean;
   /** Instead of a file: the pinned SHA256 fingerprint(s) of the guests' host key. */
   hostKeyFingerprint?: string | string[];
+  /**
+   * Environment variable holding the built-in Administrator's password. `preCapture` requires
+   * it unless `unattend.promptForAdministratorPassword` is true (see `WindowsOsModuleOptions`).
+   */
   administratorPasswordEnv?: string;
   unattend?: Omit<UnattendOptions, 'administratorPassword'>;
   currentImagePath?: string;

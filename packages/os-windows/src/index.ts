@@ -8,10 +8,12 @@
  * import { SshPool, sshRunnerFactory, Secret } from '@provkit/core';
  * import { WindowsOsModule } from '@provkit/os-windows';
  *
+ * const adminPassword = process.env.WINDOWS_ADMIN_PASSWORD;
+ * if (!adminPassword) throw new Error('WINDOWS_ADMIN_PASSWORD is not set'); // preCapture needs it
  * const pool = new SshPool();
  * const windows = new WindowsOsModule({
  *   runnerFor: sshRunnerFactory(pool, { username: 'Administrator', privateKeyPath: 'id_ed25519', hostKey: { kind: 'known-hosts', path: 'known_hosts' }, remoteShell: 'other' }),
- *   administratorPassword: Secret.of(process.env.WINDOWS_ADMIN_PASSWORD ?? ''),
+ *   administratorPassword: Secret.of(adminPassword),
  *   unattend: { timeZone: 'W. Europe Standard Time' },
  * });
  * ```

@@ -54,7 +54,8 @@ export async function runCleanupStep(name: WindowsPreCaptureOperation, run: Scri
       return { name, changed: deleted.length > 0, detail: deleted.length > 0 ? `deleted ${deleted.join(', ')}` : 'no reservation users' };
     }
     case 'reset-administrator-password': {
-      if (!context.administratorPassword) return { name, changed: false, detail: 'no administratorPassword configured; left unchanged' };
+      // preCapture gets here without a password only under unattend.promptForAdministratorPassword.
+      if (!context.administratorPassword) return { name, changed: false, detail: 'no administratorPassword configured (unattend.promptForAdministratorPassword); left unchanged, OOBE will ask for one' };
       const result = await run(resetAdministratorPasswordScript(), { stdin: context.administratorPassword });
       return { name, changed: true, detail: `password of ${outputValue(result.stdout, 'user') ?? 'Administrator'} reset to the configured one` };
     }

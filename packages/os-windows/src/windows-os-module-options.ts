@@ -6,11 +6,21 @@ export interface WindowsOsModuleOptions {
   /** The runner that reaches a node's OpenSSH server, e.g. core's `sshRunnerFactory(pool, {..., remoteShell: 'other'})`. */
   runnerFor: RunnerFactory;
   /**
-   * Password the built-in Administrator gets before capture and after OOBE on every clone.
-   * Without it the Administrator password is left alone and the answer file sets none.
+   * Password the built-in Administrator gets before capture and after OOBE on every clone
+   * (encoded in the answer file's UserAccounts/AdministratorPassword).
+   *
+   * `preCapture` refuses to run without it (an `InvalidInputError` naming `administratorPassword`,
+   * before any command), because OOBE would then stop on every clone to ask for one (Windows
+   * Server always does) and the image would never finish booting unattended. To capture an
+   * image that may prompt anyway (client editions whose accounts are made otherwise, images
+   * finished by hand), set `unattend.promptForAdministratorPassword: true`; the password is then
+   * left alone and the answer file sets none.
    */
   administratorPassword?: Secret;
-  /** Settings of the generated `unattend.xml` (the password comes from `administratorPassword`). */
+  /**
+   * Settings of the generated `unattend.xml` (the password comes from `administratorPassword`;
+   * `promptForAdministratorPassword: true` together with it is refused by the constructor).
+   */
   unattend?: Omit<UnattendOptions, 'administratorPassword'>;
   /** Run Sysprep with `/mode:vm` (clones run on the same hypervisor; skips hardware detection). Default false. */
   sysprepVmMode?: boolean;

@@ -209,6 +209,24 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(steps.at(-1)!.step).toBe('generalized');
   });
 
+  it('preCapture without an Administrator password but allowed to prompt: no reset, no AdministratorPassword, drivers installed in specialize (recorded transcript)', async () => {
+    const h = await harness('sysprep-prompt.json', {
+      administratorPassword: undefined,
+      unattend: { timeZone: 'W. Europe Standard Time', promptForAdministratorPassword: true, driverPaths: ['C:\\Drivers\\virtio'] },
+    });
+    const result = await h.module.preCapture({ node: h.node, endState: 'on', operations: ['reset-administrator-password'], timeoutMs: 10_000 });
+    h.server.assertDone();
+    expect(result.operations).toEqual([
+      { name: 'reset-administrator-password', changed: false, detail: 'no administratorPassword configured (unattend.promptForAdministratorPassword); left unchanged, OOBE will ask for one' },
+    ]);
+    const unattend = h.server.seen.find((request) => request.stdin.includes('<unattend'))!.stdin;
+    expect(unattend).not.toContain('AdministratorPassword');
+    expect(unattend).toContain('<Path>pnputil.exe /add-driver &quot;C:\\Drivers\\virtio\\*.inf&quot; /subdirs /install</Path>');
+    expect(unattend).not.toContain('PnpCustomizationsNonWinPE');
+    const steps = h.record.filter((entry) => (entry as { name: string }).name === 'progress').map((entry) => (entry as { event: { step: string } }).event.step);
+    expect(steps).toEqual(['appx-checked', 'reset-administrator-password', 'unattend-written', 'sysprep-started', 'generalized']);
+  });
+
   it('preCapture reboot: a failing Store-app check only warns; Sysprep /reboot, done once the host stops answering (recorded transcript)', async () => {
     const h = await harness('sysprep-reboot.json');
     const result = await h.module.preCapture({ node: h.node, endState: 'reboot', operations: [], timeoutMs: 10_000 });
@@ -275,6 +293,34 @@ describe('WindowsOsModule input checks and waits (no Windows needed)', () => {
     expect(h.record.filter((entry) => (entry as { name: string }).name === 'command')).toEqual([]);
     expect(() => new WindowsOsModule({ runnerFor: () => undefined as never, unattend: { computerName: 'way-too-long-for-netbios' } })).toThrow(InvalidInputError);
     expect(() => new WindowsOsModule({ runnerFor: () => undefined as never, currentImagePath: '/etc/currentimage.txt' })).toThrow(InvalidInputError);
+  });
+
+  it('preCapture without an Administrator password refuses, naming administratorPassword, before any command', async () => {
+    const h = await harness('wait.json', { administratorPassword: undefined });
+    for (const endState of ['off', 'on', 'reboot'] as const) {
+      const error = await caught(h.module.preCapture({ node: h.node, endState }));
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe('administratorPassword');
+      expect((error as Error).message).toContain('unattend.promptForAdministratorPassword');
+    }
+    const explicitNo = await harness('wait.json', { administratorPassword: undefined, unattend: { promptForAdministratorPassword: false } });
+    expect(((await caught(explicitNo.module.preCapture({ node: explicitNo.node }))) as InvalidInputError).field).toBe('administratorPassword');
+    for (const harnessed of [h, explicitNo]) {
+      expect(harnessed.server.seen).toEqual([]);
+      expect(harnessed.record).toEqual([]);
+    }
+    // A password together with the prompt allowance is contradictory and refused at construction.
+    const both = (() => {
+      try {
+        return new WindowsOsModule({ runnerFor: () => undefined as never, administratorPassword: Secret.of(ADMIN_PASSWORD), unattend: { promptForAdministratorPassword: true } });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(both).toBeInstanceOf(InvalidInputError);
+    expect((both as InvalidInputError).field).toBe('unattend.promptForAdministratorPassword');
+    // An empty password would count as configured and blank the Administrator password on every clone.
+    expect(() => new WindowsOsModule({ runnerFor: () => undefined as never, administratorPassword: Secret.of('') })).toThrow(/administratorPassword.*must not be empty/);
   });
 
   it('waitForResponse on a node whose SSH refuses gives a TimeoutError naming the node, and stops on abort', async () => {

@@ -42,7 +42,7 @@ import { renameComputerScript } from './scripts/system-scripts.ts';
 import { authorizeAdministratorKeysScript, createUserScript, deleteUserScript, listAdministratorsScript, setPasswordsScript } from './scripts/user-scripts.ts';
 import { checkStoreApps, runCleanupStep } from './pre-capture-steps.ts';
 import { outputValue, outputValues } from './script-output.ts';
-import { buildUnattendXml, type UnattendOptions } from './unattend/unattend-xml.ts';
+import { buildUnattendXml, validateUnattendOptions, type UnattendOptions } from './unattend/unattend-xml.ts';
 import type { RunSpec, WindowsOsModuleOptions } from './windows-os-module-options.ts';
 import { GENERALIZED_IMAGE_STATE, probe, waitForBoot, waitForGone, waitForSysprep, type WaitContext } from './node-waits.ts';
 import { complexPassword, selectOperations, validateAccess, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
@@ -84,7 +84,12 @@ export class WindowsOsModule extends BaseOsModule {
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'must be a function returning a command runner');
     this.#runnerFor = options.runnerFor;
     this.#administratorPassword = options.administratorPassword;
-    if (options.administratorPassword) assertWindowsPassword('administratorPassword', options.administratorPassword.reveal());
+    if (options.administratorPassword) {
+      if (!Secret.isSecret(options.administratorPassword)) throw new InvalidInputError('administratorPassword', 'must be a Secret');
+      assertWindowsPassword('administratorPassword', options.administratorPassword.reveal());
+      // An empty one would pass for "configured" and give every clone a blank Administrator password.
+      if (options.administratorPassword.reveal() === '') throw new InvalidInputError('administratorPassword', 'must not be empty (leave it unset to be refused at preCapture, or allow unattend.promptForAdministratorPassword)');
+    }
     this.#currentImagePath = assertWindowsPath('currentImagePath', options.currentImagePath ?? 'C:\\ProgramData\\provkit\\currentimage.txt');
     this.#unattendPath = assertWindowsPath('unattendPath', options.unattendPath ?? 'C:\\Windows\\Temp\\provkit-unattend.xml');
     this.#unattend = options.unattend ?? {};
@@ -95,12 +100,18 @@ export class WindowsOsModule extends BaseOsModule {
     this.#shutdownDelay = options.shutdownDelaySeconds ?? 3;
     this.#pollDelay = options.pollDelayMs ?? {};
     this.#onClose = options.onClose;
-    // Refuse a bad answer-file setting now rather than at capture time.
-    this.#unattendXml();
+    // Refuse a bad answer-file setting now rather than at capture time. A missing password is
+    // refused by preCapture only: the module is still useful for users, access and power.
+    validateUnattendOptions(this.#unattendOptions());
   }
 
   /** The answer file for this module's settings (secret: it holds the encoded password). */
-  #unattendXml(operations: readonly WindowsPreCaptureOperation[] = WINDOWS_PRE_CAPTURE_OPERATIONS): string {
+  #unattendXml(operations: readonly WindowsPreCaptureOperation[]): string {
+    return buildUnattendXml(this.#unattendOptions(operations));
+  }
+
+  /** The configured answer-file settings plus this module's own specialize commands and the password. */
+  #unattendOptions(operations: readonly WindowsPreCaptureOperation[] = WINDOWS_PRE_CAPTURE_OPERATIONS): UnattendOptions {
     const runSynchronous = [
       ...(this.#unattend.runSynchronous ?? []),
       // The original answer file would otherwise stay in every clone; Setup has cached it by now.
@@ -112,7 +123,7 @@ export class WindowsOsModule extends BaseOsModule {
     }
     const options: UnattendOptions = { ...this.#unattend, runSynchronous };
     if (this.#administratorPassword) options.administratorPassword = this.#administratorPassword;
-    return buildUnattendXml(options);
+    return options;
   }
 
   async waitForResponse(options: WaitOptions): Promise<void> {
@@ -169,6 +180,12 @@ export class WindowsOsModule extends BaseOsModule {
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
     const operations = selectOperations(options.operations);
+    if (!this.#administratorPassword && this.#unattend.promptForAdministratorPassword !== true) {
+      throw new InvalidInputError(
+        'administratorPassword',
+        'is required to capture: without it the answer file sets no Administrator password, and OOBE on every clone stops to ask for one (Windows Server always does), so the image never finishes booting unattended; configure administratorPassword, or set unattend.promptForAdministratorPassword: true for an image that may prompt',
+      );
+    }
     const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
     const signal = options.signal;
     const progress = this.progress('preCapture', node.name);

@@ -8,6 +8,16 @@ import { xmlEscape } from './xml-escape.ts';
 type Node = Record<string, unknown>;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['settings', 'component', 'RunSynchronousCommand', 'PathAndCredentials'].includes(name), parseTagValue: false });
 
+/** The field of the InvalidInputError the body throws (or a description of what happened instead). */
+function fieldOf(body: () => unknown): string {
+  try {
+    body();
+  } catch (error) {
+    return error instanceof InvalidInputError ? error.field : `not InvalidInputError: ${String(error)}`;
+  }
+  return 'nothing thrown';
+}
+
 function parse(xml: string): Node {
   expect(XMLValidator.validate(xml)).toBe(true);
   return parser.parse(xml) as Node;
@@ -61,30 +71,32 @@ describe('buildUnattendXml', () => {
   it('puts each component in the pass where Windows reads it', () => {
     const layout = Object.fromEntries(Object.entries(passes(full)).map(([pass, components]) => [pass, Object.keys(components)]));
     expect(layout).toEqual({
-      offlineServicing: ['Microsoft-Windows-PnpCustomizationsNonWinPE'],
       generalize: ['Microsoft-Windows-PnpSysprep', 'Microsoft-Windows-Security-SPP'],
       specialize: ['Microsoft-Windows-Shell-Setup', 'Microsoft-Windows-Deployment'],
       oobeSystem: ['Microsoft-Windows-Shell-Setup'],
-      auditSystem: ['Microsoft-Windows-PnpCustomizationsNonWinPE'],
     });
+    // sysprep /generalize /oobe never runs offlineServicing or auditSystem, the only passes of PnpCustomizationsNonWinPE.
+    expect(full).not.toContain('PnpCustomizationsNonWinPE');
+    expect(full).not.toContain('offlineServicing');
+    expect(full).not.toContain('auditSystem');
   });
 
   it('generalize: keeps device installs and skips the rearm', () => {
     const generalize = passes(full).generalize!;
     expect(generalize['Microsoft-Windows-PnpSysprep']).toMatchObject({ PersistAllDeviceInstalls: 'true', DoNotCleanUpNonPresentDevices: 'true' });
     expect(generalize['Microsoft-Windows-Security-SPP']).toMatchObject({ SkipRearm: '1' });
-    const other = passes(buildUnattendXml({ persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false, skipRearm: false })).generalize!;
+    const other = passes(buildUnattendXml({ persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false, skipRearm: false, administratorPassword: Secret.of('x') })).generalize!;
     expect(other['Microsoft-Windows-PnpSysprep']).toMatchObject({ PersistAllDeviceInstalls: 'false', DoNotCleanUpNonPresentDevices: 'false' });
     expect(other['Microsoft-Windows-Security-SPP']).toMatchObject({ SkipRearm: '0' });
   });
 
-  it('specialize: computer name, time zone, product key and ordered RunSynchronous commands, text escaped', () => {
+  it('specialize: computer name, time zone, product key and ordered RunSynchronous commands (drivers first), text escaped', () => {
     const specialize = passes(full).specialize!;
     expect(specialize['Microsoft-Windows-Shell-Setup']).toMatchObject({ ComputerName: 'LAB-PC01', TimeZone: 'W. Europe Standard Time', ProductKey: 'ABCDE-12345-FGHIJ-67890-KLMNO' });
     const commands = ((specialize['Microsoft-Windows-Deployment']!.RunSynchronous as Node).RunSynchronousCommand as Node[]).map((command) => ({ ...command }));
-    expect(commands).toEqual([
-      { '@wcm:action': 'add', Order: '1', Path: 'cmd.exe /c echo <a & b> "c"', Description: "first & 'only'" },
-      { '@wcm:action': 'add', Order: '2', Path: 'reg.exe add HKLM\\X /f' },
+    expect(commands.slice(2)).toEqual([
+      { '@wcm:action': 'add', Order: '3', Path: 'cmd.exe /c echo <a & b> "c"', Description: "first & 'only'" },
+      { '@wcm:action': 'add', Order: '4', Path: 'reg.exe add HKLM\\X /f' },
     ]);
     expect(full).toContain('<Path>cmd.exe /c echo &lt;a &amp; b&gt; &quot;c&quot;</Path>');
   });
@@ -98,25 +110,51 @@ describe('buildUnattendXml', () => {
     expect(full).not.toContain('P@ss');
   });
 
-  it('driver paths: numbered PathAndCredentials list items', () => {
-    const drivers = passes(full).offlineServicing!['Microsoft-Windows-PnpCustomizationsNonWinPE']!.DriverPaths as Node;
-    expect(drivers.PathAndCredentials).toEqual([
-      { '@wcm:action': 'add', '@wcm:keyValue': '1', Path: 'C:\\Drivers' },
-      { '@wcm:action': 'add', '@wcm:keyValue': '2', Path: '\\\\server\\share\\drivers' },
+  it('driver paths: one pnputil /add-driver /subdirs /install per folder, first in specialize RunSynchronous', () => {
+    const commands = ((passes(full).specialize!['Microsoft-Windows-Deployment']!.RunSynchronous as Node).RunSynchronousCommand as Node[]).map((command) => ({ ...command }));
+    expect(commands.slice(0, 2)).toEqual([
+      { '@wcm:action': 'add', Order: '1', Path: 'pnputil.exe /add-driver "C:\\Drivers\\*.inf" /subdirs /install', Description: 'provkit: install the drivers in C:\\Drivers' },
+      {
+        '@wcm:action': 'add',
+        Order: '2',
+        Path: 'pnputil.exe /add-driver "\\\\server\\share\\drivers\\*.inf" /subdirs /install',
+        Description: 'provkit: install the drivers in \\\\server\\share\\drivers',
+      },
     ]);
+    // A trailing separator is not doubled; a drive root works; drivers alone still make the Deployment component.
+    const alone = passes(buildUnattendXml({ driverPaths: ['C:\\', 'D:\\Virtio\\'], promptForAdministratorPassword: true }));
+    const paths = ((alone.specialize!['Microsoft-Windows-Deployment']!.RunSynchronous as Node).RunSynchronousCommand as Node[]).map((command) => command.Path);
+    expect(paths).toEqual(['pnputil.exe /add-driver "C:\\*.inf" /subdirs /install', 'pnputil.exe /add-driver "D:\\Virtio\\*.inf" /subdirs /install']);
+    expect(Object.keys(alone)).toEqual(['generalize', 'specialize', 'oobeSystem']);
   });
 
-  it('defaults: random computer name, UTC, Work, ProtectYourPC 3, no password, no drivers, no RunSynchronous', () => {
-    const minimal = passes(buildUnattendXml());
+  it('driver paths: the longest accepted one still gives a command of at most 259 characters', () => {
+    const longest = `C:\\${'d'.repeat(206)}`;
+    const xml = buildUnattendXml({ driverPaths: [longest], promptForAdministratorPassword: true });
+    const command = ((passes(xml).specialize!['Microsoft-Windows-Deployment']!.RunSynchronous as Node).RunSynchronousCommand as Node[])[0]!.Path as string;
+    expect(command).toHaveLength(259);
+    expect(() => buildUnattendXml({ driverPaths: [`${longest}d`], promptForAdministratorPassword: true })).toThrow(/too long: its install command would be 260 characters/);
+  });
+
+  it('defaults: random computer name, UTC, Work, ProtectYourPC 3, no drivers, no RunSynchronous', () => {
+    const minimal = passes(buildUnattendXml({ administratorPassword: Secret.of('Pa55') }));
     expect(Object.keys(minimal)).toEqual(['generalize', 'specialize', 'oobeSystem']);
     expect(minimal.specialize!['Microsoft-Windows-Shell-Setup']).toMatchObject({ ComputerName: '*', TimeZone: 'UTC' });
     expect(minimal.specialize!['Microsoft-Windows-Deployment']).toBeUndefined();
-    expect(minimal.oobeSystem!['Microsoft-Windows-Shell-Setup']!.UserAccounts).toBeUndefined();
     expect(minimal.oobeSystem!['Microsoft-Windows-Shell-Setup']!.OOBE).toMatchObject({ NetworkLocation: 'Work', ProtectYourPC: '3' });
   });
 
+  it('requires an Administrator password unless the image may prompt for one', () => {
+    expect(fieldOf(() => buildUnattendXml())).toBe('unattend.administratorPassword');
+    expect(fieldOf(() => buildUnattendXml({ promptForAdministratorPassword: false }))).toBe('unattend.administratorPassword');
+    const prompting = passes(buildUnattendXml({ promptForAdministratorPassword: true }));
+    expect(prompting.oobeSystem!['Microsoft-Windows-Shell-Setup']!.UserAccounts).toBeUndefined();
+    expect(fieldOf(() => buildUnattendXml({ promptForAdministratorPassword: true, administratorPassword: Secret.of('x') }))).toBe('unattend.promptForAdministratorPassword');
+    expect(fieldOf(() => buildUnattendXml({ promptForAdministratorPassword: 'yes' as unknown as boolean }))).toBe('unattend.promptForAdministratorPassword');
+  });
+
   it('uses the requested architecture', () => {
-    expect(buildUnattendXml({ processorArchitecture: 'arm64' })).toContain('processorArchitecture="arm64"');
+    expect(buildUnattendXml({ processorArchitecture: 'arm64', promptForAdministratorPassword: true })).toContain('processorArchitecture="arm64"');
   });
 
   it.each([
@@ -126,18 +164,16 @@ describe('buildUnattendXml', () => {
     ['unattend.productKey', { productKey: 'abc' }],
     ['unattend.runSynchronous[0].path', { runSynchronous: [{ path: 'a\r\nb' }] }],
     ['unattend.driverPaths[0]', { driverPaths: ['relative\\drivers'] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['%SystemDrive%\\Drivers'] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['C:\\%TEMP%\\Drivers'] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['C:\\a"b'] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['\\\\'] }],
+    ['unattend.driverPaths[0]', { driverPaths: ['\\\\server'] }],
+    ['unattend.driverPaths[1]', { driverPaths: ['C:\\ok', 'C:\\line\nbreak'] }],
     ['unattend.protectYourPC', { protectYourPC: 4 as 1 }],
   ])('refuses a bad %s', (field, options) => {
-    const error = (() => {
-      try {
-        buildUnattendXml(options);
-      } catch (caught) {
-        return caught;
-      }
-      return undefined;
-    })();
-    expect(error).toBeInstanceOf(InvalidInputError);
-    expect((error as InvalidInputError).field).toBe(field);
+    // The password is there, so the refusal is the named setting's own.
+    expect(fieldOf(() => buildUnattendXml({ ...options, administratorPassword: Secret.of('x') }))).toBe(field);
   });
 });
 

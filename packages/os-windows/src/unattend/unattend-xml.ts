@@ -43,10 +43,48 @@ export interface UnattendOptions {
   protectYourPC?: 1 | 2 | 3;
   /** Skip the local and online account pages of OOBE (default true), which would stop an unattended OOBE on client editions. */
   hideAccountScreens?: boolean;
-  /** Password of the built-in Administrator after OOBE; encoded, never plain text. */
+  /**
+   * Password of the built-in Administrator after OOBE (UserAccounts/AdministratorPassword),
+   * encoded, never plain text. Required unless {@link UnattendOptions.promptForAdministratorPassword}
+   * is true: without it Windows Server's OOBE stops and asks for one, so a clone never finishes
+   * booting unattended.
+   */
   administratorPassword?: Secret;
-  /** Folders with out-of-box drivers (PnpCustomizationsNonWinPE), local or UNC. */
+  /**
+   * Allow an answer file without an Administrator password: OOBE on each clone may then stop
+   * and ask for one (Windows Server always does). For client-edition images whose accounts are
+   * made otherwise, or images someone finishes by hand. Default false; refused together with
+   * `administratorPassword`, which would make it meaningless.
+   */
+  promptForAdministratorPassword?: boolean;
+  /**
+   * Folders with out-of-box drivers (`.inf` packages, searched with their subfolders), local or
+   * UNC, that must exist on every clone when it boots.
+   *
+   * Installed by `pnputil.exe /add-driver "<folder>\*.inf" /subdirs /install`, one specialize
+   * RunSynchronous command per folder, ahead of the other commands. Not by
+   * Microsoft-Windows-PnpCustomizationsNonWinPE: its DriverPaths are read only in the
+   * offlineServicing and auditSystem passes, which `sysprep /generalize /oobe` never runs.
+   * `/install` stages each package into the driver store and installs it on matching devices
+   * present now; devices that appear later find it in the store. Specialize commands run as
+   * SYSTEM, so a UNC share must be readable by the computer account. `pnputil /add-driver`
+   * needs Windows 10 1607 / Server 2016 or later (this module's targets are newer). It exits 259
+   * when no device matched and 3010 when a restart is needed; Microsoft documents "other codes
+   * terminate the installation" for WillReboot OnRequest only, so WillReboot stays at its
+   * default, Never (Setup restarts after specialize anyway). That Setup goes on after such a
+   * code with Never is what a real guest still has to confirm.
+   */
   driverPaths?: readonly string[];
+}
+
+const DRIVER_COMMAND_PREFIX = 'pnputil.exe /add-driver "';
+const DRIVER_COMMAND_SUFFIX = '\\*.inf" /subdirs /install';
+const MAX_COMMAND = 259;
+
+/** The specialize command that installs the drivers below one folder (see {@link UnattendOptions.driverPaths}). */
+function driverInstallCommand(path: string): string {
+  // `C:\` and `C:\Drivers\` would otherwise give a doubled separator before `*.inf`.
+  return `${DRIVER_COMMAND_PREFIX}${path.replace(/\\+$/, '')}${DRIVER_COMMAND_SUFFIX}`;
 }
 
 function check(field: string, value: string, pattern: RegExp, what: string): string {
@@ -54,8 +92,11 @@ function check(field: string, value: string, pattern: RegExp, what: string): str
   return value;
 }
 
-/** Validates every option before any XML is produced. */
-function validate(options: UnattendOptions): void {
+/**
+ * Checks every setting of an answer file except that a password is present (which
+ * {@link buildUnattendXml} also requires), throwing an `InvalidInputError` naming the field.
+ */
+export function validateUnattendOptions(options: UnattendOptions): void {
   if (options.computerName !== undefined && options.computerName !== '*') {
     check('unattend.computerName', options.computerName, /^(?![0-9]+$)[A-Za-z0-9-]{1,15}$/, 'a NetBIOS computer name (1-15 letters, digits, "-") or "*"');
   }
@@ -66,8 +107,18 @@ function validate(options: UnattendOptions): void {
     if (command.description !== undefined) check(`unattend.runSynchronous[${index}].description`, command.description, /^[^\r\n\0]{0,256}$/, 'a one-line description');
   });
   options.driverPaths?.forEach((path, index) => {
-    check(`unattend.driverPaths[${index}]`, path, /^(?:[A-Za-z]:\\|\\\\)[^\r\n\0<>"|?*]{0,256}$/, 'an absolute local or UNC path of at most 259 characters');
+    const field = `unattend.driverPaths[${index}]`;
+    // No "%": Setup expands environment variables in a RunSynchronous command line.
+    check(field, path, /^(?:[A-Za-z]:\\|\\\\[^\\\r\n\0<>"|?*%/]+\\[^\\\r\n\0<>"|?*%/]+)[^\r\n\0<>"|?*%]*$/, 'an absolute local path (C:\\...) or UNC share path (\\\\server\\share...) without % < > " | ? *');
+    const command = driverInstallCommand(path);
+    if (command.length > MAX_COMMAND) throw new InvalidInputError(field, `is too long: its install command would be ${command.length} characters, RunSynchronous allows ${MAX_COMMAND}`);
   });
+  if (options.promptForAdministratorPassword !== undefined && typeof options.promptForAdministratorPassword !== 'boolean') {
+    throw new InvalidInputError('unattend.promptForAdministratorPassword', `${JSON.stringify(options.promptForAdministratorPassword)} is not true or false`);
+  }
+  if (options.promptForAdministratorPassword === true && options.administratorPassword !== undefined) {
+    throw new InvalidInputError('unattend.promptForAdministratorPassword', 'cannot be true while an Administrator password is configured: the answer file sets that password, so OOBE would not prompt');
+  }
   if (options.protectYourPC !== undefined && ![1, 2, 3].includes(options.protectYourPC)) {
     throw new InvalidInputError('unattend.protectYourPC', `${String(options.protectYourPC)} is not 1, 2 or 3`);
   }
@@ -80,16 +131,24 @@ function validate(options: UnattendOptions): void {
  * Builds an answer file for `sysprep /generalize /oobe`:
  * - `generalize`: Microsoft-Windows-PnpSysprep (keep drivers) and Microsoft-Windows-Security-SPP (SkipRearm);
  * - `specialize`: Microsoft-Windows-Shell-Setup (ComputerName, TimeZone, ProductKey) and
- *   Microsoft-Windows-Deployment (RunSynchronous);
+ *   Microsoft-Windows-Deployment (RunSynchronous: first one `pnputil /add-driver` per driver
+ *   path, then the given commands);
  * - `oobeSystem`: Microsoft-Windows-Shell-Setup (OOBE pages hidden, network location,
- *   Administrator password encoded with PlainText false);
- * - with driver paths, Microsoft-Windows-PnpCustomizationsNonWinPE in `offlineServicing` and
- *   `auditSystem`, its only valid passes.
+ *   Administrator password encoded with PlainText false).
  *
- * The text contains the (encoded) Administrator password when one is given: treat it as secret.
+ * Nothing goes to offlineServicing or auditSystem: this flow never runs them (see
+ * {@link UnattendOptions.driverPaths}). Without `administratorPassword` it throws unless
+ * `promptForAdministratorPassword` is true. The text contains the (encoded) Administrator
+ * password when one is given: treat it as secret.
  */
 export function buildUnattendXml(options: UnattendOptions = {}): string {
-  validate(options);
+  validateUnattendOptions(options);
+  if (options.administratorPassword === undefined && options.promptForAdministratorPassword !== true) {
+    throw new InvalidInputError(
+      'unattend.administratorPassword',
+      'is required: without it OOBE stops to ask for one (Windows Server always does); set promptForAdministratorPassword: true if the image may prompt',
+    );
+  }
   const architecture = options.processorArchitecture ?? 'amd64';
   const component = (name: string, children: XmlElement[]): XmlElement =>
     el(
@@ -108,16 +167,7 @@ export function buildUnattendXml(options: UnattendOptions = {}): string {
   const pass = (name: string, components: XmlElement[]): XmlElement => el('settings', [['pass', name]], components);
   const bool = (value: boolean): string => (value ? 'true' : 'false');
 
-  const passes: XmlElement[] = [];
-  if (options.driverPaths && options.driverPaths.length > 0) {
-    const driverPaths = el(
-      'DriverPaths',
-      [],
-      options.driverPaths.map((path, index) => el('PathAndCredentials', [['wcm:action', 'add'], ['wcm:keyValue', String(index + 1)]], [textEl('Path', path)])),
-    );
-    passes.push(pass('offlineServicing', [component('Microsoft-Windows-PnpCustomizationsNonWinPE', [driverPaths])]));
-  }
-  passes.push(
+  const passes: XmlElement[] = [
     pass('generalize', [
       component('Microsoft-Windows-PnpSysprep', [
         textEl('PersistAllDeviceInstalls', bool(options.persistAllDeviceInstalls ?? true)),
@@ -125,14 +175,18 @@ export function buildUnattendXml(options: UnattendOptions = {}): string {
       ]),
       component('Microsoft-Windows-Security-SPP', [textEl('SkipRearm', (options.skipRearm ?? true) ? '1' : '0')]),
     ]),
-  );
+  ];
 
   const shellSpecialize: XmlElement[] = [textEl('ComputerName', options.computerName ?? '*')];
   if (options.productKey !== undefined) shellSpecialize.push(textEl('ProductKey', options.productKey));
   shellSpecialize.push(textEl('TimeZone', options.timeZone ?? 'UTC'));
   const specialize: XmlElement[] = [component('Microsoft-Windows-Shell-Setup', shellSpecialize)];
-  if (options.runSynchronous && options.runSynchronous.length > 0) {
-    const commands = options.runSynchronous.map((command, index) => {
+  const runSynchronous: RunSynchronousCommand[] = [
+    ...(options.driverPaths ?? []).map((path) => ({ path: driverInstallCommand(path), description: `provkit: install the drivers in ${path}` })),
+    ...(options.runSynchronous ?? []),
+  ];
+  if (runSynchronous.length > 0) {
+    const commands = runSynchronous.map((command, index) => {
       const children = [textEl('Order', String(index + 1)), textEl('Path', command.path)];
       if (command.description !== undefined) children.push(textEl('Description', command.description));
       return el('RunSynchronousCommand', [['wcm:action', 'add']], children);
@@ -153,12 +207,6 @@ export function buildUnattendXml(options: UnattendOptions = {}): string {
     );
   }
   passes.push(pass('oobeSystem', [component('Microsoft-Windows-Shell-Setup', shellOobe)]));
-
-  if (options.driverPaths && options.driverPaths.length > 0) {
-    // auditSystem runs only when the image boots to audit mode; offlineServicing (above) covers DISM.
-    const auditDrivers = passes[0]!.children![0]!;
-    passes.push(pass('auditSystem', [auditDrivers]));
-  }
 
   const root = el('unattend', [['xmlns', UNATTEND_NAMESPACE]], passes);
   return `<?xml version="1.0" encoding="utf-8"?>\n${renderXml(root)}`;
