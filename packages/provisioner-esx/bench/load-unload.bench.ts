@@ -9,18 +9,19 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Secret } from '@provkit/core';
-import { ensureLabService, labCache, labRoot, type VcsimLabState } from '@provkit/lab';
+import { ensureLabService, labCache, labRoot, printTable, type VcsimLabState } from '@provkit/lab';
 import { EsxProvisioner, type VimDriver } from '../src/index.ts';
-import { printTable } from './table.ts';
 
 const CYCLES = Number(process.env['CYCLES'] ?? 50);
 const CONCURRENCY = Number(process.env['CONCURRENCY'] ?? 8);
 const run = promisify(execFile);
+// Names of this run's nodes: a run never trips over the leftovers of an interrupted one.
+const RUN = randomBytes(3).toString('hex');
 
 /** Builds the govmomi baseline in GOPATH mode (as the simulator), cached by a hash of its source. */
 async function buildBaseline(): Promise<string> {
@@ -59,7 +60,7 @@ async function runProvkit(lab: VcsimLabState): Promise<Figures> {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let index = next++; index < CYCLES; index = next++) {
-        const node = { name: `pkbench-${index}` };
+        const node = { name: `pkbench-${RUN}-${index}` };
         await operation.run('load', () => provisioner.load({ node, image: lab.image }));
         await operation.run('unload', () => provisioner.unload({ node }));
       }
@@ -71,7 +72,7 @@ async function runProvkit(lab: VcsimLabState): Promise<Figures> {
 }
 
 async function runBaseline(lab: VcsimLabState, binary: string): Promise<Figures> {
-  const args = ['-url', lab.url, '-username', lab.username, '-ca-file', lab.caPath, '-datacenter', lab.datacenter.replace(/^\//, ''), '-images-folder', lab.imagesFolder, '-image', lab.image, '-cycles', String(CYCLES), '-concurrency', String(CONCURRENCY), '-prefix', 'gobench'];
+  const args = ['-url', lab.url, '-username', lab.username, '-ca-file', lab.caPath, '-datacenter', lab.datacenter.replace(/^\//, ''), '-images-folder', lab.imagesFolder, '-image', lab.image, '-cycles', String(CYCLES), '-concurrency', String(CONCURRENCY), '-prefix', `gobench-${RUN}`];
   const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(`${lab.password}\n`);
   let stdout = '';

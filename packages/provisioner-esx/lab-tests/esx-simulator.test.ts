@@ -8,6 +8,7 @@ import {
   OperationFailedError,
   Secret,
   TimeoutError,
+  type CommandEvent,
   type ProgressEvent,
 } from '@provkit/core';
 import { ensureLabService, type VcsimLabState } from '@provkit/lab';
@@ -146,6 +147,41 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     expect(logins).toEqual([]);
     // The suite's own provisioner still holds the session.
     expect((await provisioner.listImages()).map((image) => image.name)).toContain(lab.image);
+  });
+
+  it('makes each SOAP request of a load and unload a command event on its own events, never with the password or session cookie', async () => {
+    // Pinned by thumbprint: a session of its own, so its login is among its requests.
+    const observed = new EsxProvisioner({
+      api: { url: lab.url, username: lab.username, password: Secret.of(lab.password), tls: { thumbprint: lab.thumbprintSha256 }, datacenter: lab.datacenter, ...(lab.imagesFolder ? { imagesFolder: lab.imagesFolder } : {}) },
+    });
+    const client = (observed.driver as VimDriver).api.client;
+    expect(client).not.toBe((provisioner.driver as VimDriver).api.client);
+    const commands: CommandEvent[] = [];
+    const others: CommandEvent[] = [];
+    observed.events.on('command', (event) => commands.push(event));
+    provisioner.events.on('command', (event) => others.push(event));
+    const sent = client.requestCount;
+    const name = unique('node');
+    try {
+      await observed.load({ node: { name }, image: lab.image });
+      await observed.unload({ node: { name } });
+    } finally {
+      await observed.close();
+    }
+    const target = `${lab.username}@${new URL(lab.url).host}`;
+    expect(commands.every((event) => event.target === target && event.durationMs >= 0)).toBe(true);
+    // One event a request, the logout included.
+    expect(commands).toHaveLength(client.requestCount - sent);
+    const methods = commands.map((event) => event.command.split(' ')[0]);
+    for (const method of ['Login', 'CloneVM_Task', 'PowerOnVM_Task', 'WaitForUpdatesEx', 'PowerOffVM_Task', 'Destroy_Task', 'Logout']) expect(methods).toContain(method);
+    const clone = commands.find((event) => event.command.startsWith('CloneVM_Task '));
+    expect(clone).toMatchObject({ command: expect.stringMatching(/^CloneVM_Task VirtualMachine:\S+$/), exitCode: 0 });
+    expect(clone).not.toHaveProperty('error');
+    const text = JSON.stringify(commands);
+    expect(text).not.toContain(lab.password);
+    expect(text).not.toContain('vmware_soap_session');
+    // The suite's provisioner, on another session of the same endpoint, saw none of them.
+    expect(others).toEqual([]);
   });
 
   it('refuses bad input before sending a single request', async () => {

@@ -29,6 +29,18 @@ describe('createEsxProvisioner', () => {
     await ssh.close();
   });
 
+  it('reads the timeouts, preCaptureTimeoutMs among them, and leaves preCaptureTimeoutMs unset when the file has none', async () => {
+    const ssh = { host: 'esxi1.example.org', privateKeyPath: '/etc/provkit/id', knownHostsPath: '/etc/provkit/known_hosts', datastore: 'datastore1' };
+    const timed = createEsxProvisioner({ kind: 'esx', ssh, toolsTimeoutMs: 60_000, bootTimeoutMs: 120_000, shutdownTimeoutMs: 30_000, preCaptureTimeoutMs: 1_800_000 });
+    expect(timed.settings).toMatchObject({ toolsTimeoutMs: 60_000, bootTimeoutMs: 120_000, shutdownTimeoutMs: 30_000, preCaptureTimeoutMs: 1_800_000 });
+    await timed.close();
+    const untimed = createEsxProvisioner({ kind: 'esx', ssh });
+    expect(untimed.settings.preCaptureTimeoutMs).toBeUndefined();
+    await untimed.close();
+    expect(fieldOf({ kind: 'esx', ssh, preCaptureTimeoutMs: 0 })).toBe('provisioner.preCaptureTimeoutMs');
+    expect(fieldOf({ kind: 'esx', ssh, preCaptureTimeoutMs: '30 min' })).toBe('provisioner.preCaptureTimeoutMs');
+  });
+
   it('refuses a bad section naming the field, before connecting to anything', () => {
     expect(fieldOf({ kind: 'esx' })).toBe('provisioner.api');
     expect(fieldOf({ kind: 'esx', api: API, ssh: {} })).toBe('provisioner.api');

@@ -20,6 +20,8 @@ import type { VimTlsOptions } from './wire/tls-verification.ts';
  *     nodesFolder: provkit/nodes
  *   # ssh: { host: esxi1, username: root, privateKeyPath: /etc/provkit/id_ed25519, knownHostsPath: /etc/provkit/known_hosts, datastore: datastore1 }
  *   defaultSize: { cpus: 2, memory: 4 GiB }
+ *   shutdownTimeoutMs: 300000              # also toolsTimeoutMs, bootTimeoutMs
+ *   preCaptureTimeoutMs: 1800000           # bound handed to the OS module's preCapture; unset: the OS module's own
  * ```
  *
  * The vCenter password is read from the environment variable `passwordEnv` names. TLS and SSH
@@ -40,7 +42,7 @@ export function createEsxProvisioner(config: Record<string, unknown>, context: M
     if (memoryBytes !== undefined) defaultSize.memoryBytes = memoryBytes;
     options.defaultSize = defaultSize;
   }
-  for (const key of ['toolsTimeoutMs', 'bootTimeoutMs', 'shutdownTimeoutMs'] as const) {
+  for (const key of ['toolsTimeoutMs', 'bootTimeoutMs', 'shutdownTimeoutMs', 'preCaptureTimeoutMs'] as const) {
     const value = section.positiveInteger(key);
     if (value !== undefined) options[key] = value;
   }

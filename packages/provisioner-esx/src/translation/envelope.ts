@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import type { XmlFragment } from './xml.ts';
+import { moRef, type MoRef, type XmlFragment } from './xml.ts';
 
 const ENVELOPE_OPEN =
   '<?xml version="1.0" encoding="UTF-8"?>' +
@@ -7,16 +7,18 @@ const ENVELOPE_OPEN =
   '<soapenv:Body>';
 const ENVELOPE_CLOSE = '</soapenv:Body></soapenv:Envelope>';
 
-/** A vim25 request: the method name (for counting and faults) and its envelope. */
+/** A vim25 request: the method name and the object it is called on (for events and faults), and its envelope. */
 export interface VimRequest {
   method: string;
+  /** The managed object the method is called on (`_this`). */
+  object: MoRef;
   body: string;
 }
 
-/** Wraps a method call `<method xmlns="urn:vim25">…</method>` in a SOAP envelope. */
-export function soapRequest(method: string, ...parameters: Array<XmlFragment | undefined | false>): VimRequest {
-  const inner = parameters.map((parameter) => (parameter ? parameter.xml : '')).join('');
-  return { method, body: `${ENVELOPE_OPEN}<${method} xmlns="urn:vim25">${inner}</${method}>${ENVELOPE_CLOSE}` };
+/** Wraps a call of `method` on `object` (`<method xmlns="urn:vim25"><_this>…`) in a SOAP envelope. */
+export function soapRequest(method: string, object: MoRef, ...parameters: Array<XmlFragment | undefined | false>): VimRequest {
+  const inner = [moRef('_this', object), ...parameters].map((parameter) => (parameter ? parameter.xml : '')).join('');
+  return { method, object, body: `${ENVELOPE_OPEN}<${method} xmlns="urn:vim25">${inner}</${method}>${ENVELOPE_CLOSE}` };
 }
 
 /** A parsed XML node: text in `#text`, attributes as `@_name` (with their prefix, e.g. `@_xsi:type`). */

@@ -8,28 +8,27 @@ import { propertyFilterSpec, type PropertyFilterSpec } from './property-spec.ts'
 import { element, escapeXml, moRef, text, typedElement, type MoRef } from './xml.ts';
 
 const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
-const self = (ref: MoRef) => moRef('_this', ref);
 
 /** `RetrieveServiceContent` on the service instance. */
 export function retrieveServiceContent(): VimRequest {
-  return soapRequest('RetrieveServiceContent', self(SERVICE_INSTANCE));
+  return soapRequest('RetrieveServiceContent', SERVICE_INSTANCE);
 }
 
 /** `Login`; the password is revealed into the body only, which is never logged. */
 export function login(sessionManager: MoRef, username: string, password: Secret): VimRequest {
-  return soapRequest('Login', self(sessionManager), text('userName', username), text('password', password.reveal()));
+  return soapRequest('Login', sessionManager, text('userName', username), text('password', password.reveal()));
 }
 
 /** `Logout`. */
 export function logout(sessionManager: MoRef): VimRequest {
-  return soapRequest('Logout', self(sessionManager));
+  return soapRequest('Logout', sessionManager);
 }
 
 /** `RetrievePropertiesEx`; `maxObjects` pages long results (continued by token). */
 export function retrievePropertiesEx(propertyCollector: MoRef, specs: readonly PropertyFilterSpec[], maxObjects?: number): VimRequest {
   return soapRequest(
     'RetrievePropertiesEx',
-    self(propertyCollector),
+    propertyCollector,
     ...specs.map((spec) => propertyFilterSpec('specSet', spec)),
     element('options', text('maxObjects', maxObjects)),
   );
@@ -37,47 +36,47 @@ export function retrievePropertiesEx(propertyCollector: MoRef, specs: readonly P
 
 /** `ContinueRetrievePropertiesEx` with the token of the previous page. */
 export function continueRetrievePropertiesEx(propertyCollector: MoRef, token: string): VimRequest {
-  return soapRequest('ContinueRetrievePropertiesEx', self(propertyCollector), text('token', token));
+  return soapRequest('ContinueRetrievePropertiesEx', propertyCollector, text('token', token));
 }
 
 /** `CreatePropertyCollector`: a private collector, so concurrent waits do not share versions. */
 export function createPropertyCollector(propertyCollector: MoRef): VimRequest {
-  return soapRequest('CreatePropertyCollector', self(propertyCollector));
+  return soapRequest('CreatePropertyCollector', propertyCollector);
 }
 
 /** `DestroyPropertyCollector` (its filters go with it; a pending poll on it ends). */
 export function destroyPropertyCollector(propertyCollector: MoRef): VimRequest {
-  return soapRequest('DestroyPropertyCollector', self(propertyCollector));
+  return soapRequest('DestroyPropertyCollector', propertyCollector);
 }
 
 /** `CreateFilter` on a collector. */
 export function createFilter(propertyCollector: MoRef, spec: PropertyFilterSpec, partialUpdates = false): VimRequest {
-  return soapRequest('CreateFilter', self(propertyCollector), propertyFilterSpec('spec', spec), text('partialUpdates', partialUpdates));
+  return soapRequest('CreateFilter', propertyCollector, propertyFilterSpec('spec', spec), text('partialUpdates', partialUpdates));
 }
 
 /** `DestroyPropertyFilter`. */
 export function destroyPropertyFilter(filter: MoRef): VimRequest {
-  return soapRequest('DestroyPropertyFilter', self(filter));
+  return soapRequest('DestroyPropertyFilter', filter);
 }
 
 /** `WaitForUpdatesEx`: returns changes after `version` (empty: the current state), waiting at most `maxWaitSeconds`. */
 export function waitForUpdatesEx(propertyCollector: MoRef, version: string, maxWaitSeconds: number): VimRequest {
-  return soapRequest('WaitForUpdatesEx', self(propertyCollector), text('version', version), element('options', text('maxWaitSeconds', maxWaitSeconds)));
+  return soapRequest('WaitForUpdatesEx', propertyCollector, text('version', version), element('options', text('maxWaitSeconds', maxWaitSeconds)));
 }
 
 /** `CreateContainerView` over `container` for objects of `types`. */
 export function createContainerView(viewManager: MoRef, container: MoRef, types: readonly string[], recursive: boolean): VimRequest {
-  return soapRequest('CreateContainerView', self(viewManager), moRef('container', container), ...types.map((type) => text('type', type)), text('recursive', recursive));
+  return soapRequest('CreateContainerView', viewManager, moRef('container', container), ...types.map((type) => text('type', type)), text('recursive', recursive));
 }
 
 /** `DestroyView`. */
 export function destroyView(view: MoRef): VimRequest {
-  return soapRequest('DestroyView', self(view));
+  return soapRequest('DestroyView', view);
 }
 
 /** `FindByInventoryPath`, e.g. `DC0/vm/images/base-v1`. */
 export function findByInventoryPath(searchIndex: MoRef, inventoryPath: string): VimRequest {
-  return soapRequest('FindByInventoryPath', self(searchIndex), text('inventoryPath', inventoryPath));
+  return soapRequest('FindByInventoryPath', searchIndex, text('inventoryPath', inventoryPath));
 }
 
 /** Settings of a clone or reconfiguration that provkit applies. */
@@ -116,7 +115,7 @@ export function cloneVmTask(vm: MoRef, spec: CloneSpec): VimRequest {
   const linked = spec.linkedFromSnapshot !== undefined;
   return soapRequest(
     'CloneVM_Task',
-    self(vm),
+    vm,
     moRef('folder', spec.folder),
     text('name', spec.name),
     element(
@@ -133,50 +132,50 @@ export function cloneVmTask(vm: MoRef, spec: CloneSpec): VimRequest {
 
 /** `ReconfigVM_Task` for cpus, memory and extraConfig. */
 export function reconfigVmTask(vm: MoRef, change: VmConfigChange): VimRequest {
-  return soapRequest('ReconfigVM_Task', self(vm), configSpec('spec', change));
+  return soapRequest('ReconfigVM_Task', vm, configSpec('spec', change));
 }
 
 /** `PowerOnVM_Task`. */
 export function powerOnVmTask(vm: MoRef): VimRequest {
-  return soapRequest('PowerOnVM_Task', self(vm));
+  return soapRequest('PowerOnVM_Task', vm);
 }
 
 /** `PowerOffVM_Task` (hard). */
 export function powerOffVmTask(vm: MoRef): VimRequest {
-  return soapRequest('PowerOffVM_Task', self(vm));
+  return soapRequest('PowerOffVM_Task', vm);
 }
 
 /** `ResetVM_Task` (hard reset). */
 export function resetVmTask(vm: MoRef): VimRequest {
-  return soapRequest('ResetVM_Task', self(vm));
+  return soapRequest('ResetVM_Task', vm);
 }
 
 /** `ShutdownGuest`: asks VMware Tools to shut the guest down; returns at once. */
 export function shutdownGuest(vm: MoRef): VimRequest {
-  return soapRequest('ShutdownGuest', self(vm));
+  return soapRequest('ShutdownGuest', vm);
 }
 
 /** `Destroy_Task`: unregisters the VM and deletes its files. */
 export function destroyTask(entity: MoRef): VimRequest {
-  return soapRequest('Destroy_Task', self(entity));
+  return soapRequest('Destroy_Task', entity);
 }
 
 /** `CreateSnapshot_Task` without memory and without quiescing (the VM is off). */
 export function createSnapshotTask(vm: MoRef, name: string, description: string): VimRequest {
-  return soapRequest('CreateSnapshot_Task', self(vm), text('name', name), text('description', description), text('memory', false), text('quiesce', false));
+  return soapRequest('CreateSnapshot_Task', vm, text('name', name), text('description', description), text('memory', false), text('quiesce', false));
 }
 
 /** `MarkAsTemplate`. */
 export function markAsTemplate(vm: MoRef): VimRequest {
-  return soapRequest('MarkAsTemplate', self(vm));
+  return soapRequest('MarkAsTemplate', vm);
 }
 
 /** `Rename_Task`. */
 export function renameTask(entity: MoRef, name: string): VimRequest {
-  return soapRequest('Rename_Task', self(entity), text('newName', name));
+  return soapRequest('Rename_Task', entity, text('newName', name));
 }
 
 /** `CancelTask`: asks a running task to stop (a finished or uncancellable one faults; callers ignore that). */
 export function cancelTask(task: MoRef): VimRequest {
-  return soapRequest('CancelTask', self(task));
+  return soapRequest('CancelTask', task);
 }

@@ -129,7 +129,7 @@ export class VimDriver implements EsxDriver {
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       ...(events ? { events } : {}),
     });
-    this.api = new VSphereApi(this.#session.client);
+    this.api = new VSphereApi(this.#session.client, events ? { events } : {});
   }
 
   /** Resolves folders, pool and datastore once (lazily, so constructing touches nothing). */
@@ -143,7 +143,7 @@ export class VimDriver implements EsxDriver {
     const call = options.signal ? { signal: options.signal } : {};
     let datacenterPath = this.#options.datacenter?.replace(/^\//, '');
     if (datacenterPath === undefined) {
-      const content = await this.api.client.serviceContent(call);
+      const content = await this.api.serviceContent(call);
       const datacenters = await this.api.viewObjects(content.rootFolder, 'Datacenter', ['name'], call);
       if (datacenters.length !== 1) throw new InvalidInputError('datacenter', `the endpoint has ${datacenters.length} datacenters; name one`);
       datacenterPath = decodeString(datacenters[0]!.props['name'])!;
@@ -424,6 +424,6 @@ export class VimDriver implements EsxDriver {
 
   /** Releases this driver's hold on the shared session (the last one logs out). */
   async close(): Promise<void> {
-    await this.#session.release();
+    await this.#session.release(this.api.callOptions);
   }
 }

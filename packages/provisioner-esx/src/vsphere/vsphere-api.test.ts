@@ -102,3 +102,37 @@ describe('VSphereApi.runTask when the caller gives up (scripted task, no endpoin
     expect(String((error as AbandonedTaskError).cleanupError)).toContain('Destroy_Task refused');
   });
 });
+
+describe('VSphereApi.waitForProperties and its collector (scripted client, no endpoint)', () => {
+  const COLLECTOR: MoRef = { type: 'PropertyCollector', value: 'pc-1' };
+  /** A client whose CreateFilter answers `createFilter`, recording how collectors come back. */
+  const scriptedClient = (createFilter: () => Promise<XmlValue>) => {
+    const released: Array<{ collector: string; healthy: boolean }> = [];
+    const client = {
+      acquireCollector: async () => ({ ref: COLLECTOR, session: 0 }),
+      releaseCollector: (collector: { ref: MoRef }, healthy: boolean) => void released.push({ collector: collector.ref.value, healthy }),
+      longPoll: <T>(task: () => Promise<T>) => task(),
+      call: async (request: VimRequest) => {
+        if (request.method === 'CreateFilter') return createFilter();
+        if (request.method === 'WaitForUpdatesEx') {
+          return { returnval: { version: '1', filterSet: { objectSet: { obj: { '#text': CLONE.value, '@_type': CLONE.type }, kind: 'enter', changeSet: { name: 'runtime.powerState', op: 'assign', val: 'poweredOff' } } } } };
+        }
+        return {};
+      },
+    } as unknown as VimClient;
+    return { api: new VSphereApi(client), released };
+  };
+  const options = { what: 'the VM to be off', timeoutMs: 10_000 };
+
+  it('never returns a collector whose CreateFilter failed to the pool', async () => {
+    const { api, released } = scriptedClient(() => Promise.reject(new TimeoutError('CreateFilter', 1)));
+    await expect(api.waitForPowerState(CLONE, 'poweredOff', options)).rejects.toBeInstanceOf(TimeoutError);
+    expect(released).toEqual([{ collector: COLLECTOR.value, healthy: false }]);
+  });
+
+  it('returns a collector to the pool as healthy after a wait that ended cleanly', async () => {
+    const { api, released } = scriptedClient(async () => ({ returnval: { '#text': 'filter-1', '@_type': 'PropertyFilter' } }));
+    await api.waitForPowerState(CLONE, 'poweredOff', options);
+    expect(released).toEqual([{ collector: COLLECTOR.value, healthy: true }]);
+  });
+});

@@ -1,5 +1,5 @@
-import { AbortedError, OperationFailedError, TimeoutError } from '@provkit/core';
-import type { VimRequest, XmlValue } from '../translation/envelope.ts';
+import { AbortedError, OperationFailedError, TimeoutError, type CommandEvent, type ProvkitEmitter } from '@provkit/core';
+import type { VimRequest, XmlNode, XmlValue } from '../translation/envelope.ts';
 import type { FaultContext } from '../translation/faults.ts';
 import { propertiesOf, viewContents, type PropertyFilterSpec } from '../translation/property-spec.ts';
 import * as requests from '../translation/vim-requests.ts';
@@ -13,11 +13,12 @@ import {
   parseReturnedMoRef,
   parseUpdateSet,
   type ObjectContent,
+  type ServiceContent,
   type TaskOutcome,
   type VmFile,
 } from '../translation/vim-responses.ts';
 import type { MoRef } from '../translation/xml.ts';
-import type { VimClient } from '../wire/vim-client.ts';
+import { SessionLostError, type CollectorLease, type VimCallOptions, type VimClient, type VimRequestEvent } from '../wire/vim-client.ts';
 import { faultToError } from '../translation/faults.ts';
 
 /** Options of a call: cancellation and what the call is about (for typed faults). */
@@ -69,7 +70,15 @@ export interface GuestFacts {
   ipAddress?: string;
 }
 
+/** Options of {@link VSphereApi}. */
+export interface VSphereApiOptions {
+  /** Receives a `command` event for every SOAP request this API sends (method and object, never a body). */
+  events?: ProvkitEmitter;
+}
+
 const TASK_PATHS = ['info.state', 'info.error', 'info.result'];
+/** Times a wait makes its collector afresh after the session was lost under it, before giving up. */
+const MAX_SESSION_RESTARTS = 3;
 /** Longest single long poll; a wait is a series of these up to its deadline. */
 const MAX_POLL_SECONDS = 60;
 
@@ -80,24 +89,52 @@ const MAX_POLL_SECONDS = 60;
  */
 export class VSphereApi {
   readonly client: VimClient;
+  readonly #onRequest: ((event: VimRequestEvent) => void) | undefined;
 
-  constructor(client: VimClient) {
+  constructor(client: VimClient, options: VSphereApiOptions = {}) {
     this.client = client;
+    const events = options.events;
+    this.#onRequest = events
+      ? (request) => {
+          // A fault or a failed transport has no exit code: null, with the fault as the error.
+          const event: CommandEvent = { target: client.endpoint, command: `${request.method} ${request.object.type}:${request.object.value}`, exitCode: request.error === undefined ? 0 : null, durationMs: request.durationMs };
+          events.emit('command', request.error === undefined ? event : { ...event, error: request.error });
+        }
+      : undefined;
+  }
+
+  /** Options that make a direct call of {@link client} this API's own: its requests then become this API's command events. */
+  get callOptions(): Pick<VimCallOptions, 'onRequest'> {
+    return this.#with({});
+  }
+
+  /** The caller's options plus this API's request observer. */
+  #with<T extends object>(options: T): T & Pick<VimCallOptions, 'onRequest'> {
+    return this.#onRequest ? { ...options, onRequest: this.#onRequest } : options;
+  }
+
+  #call(request: VimRequest, options: VimCallOptions): Promise<XmlNode> {
+    return this.client.call(request, this.#with(options));
+  }
+
+  /** The endpoint's service content (fetched once per client). */
+  serviceContent(options: ApiCallOptions = {}): Promise<ServiceContent> {
+    return this.client.serviceContent(this.#with(options.signal ? { signal: options.signal } : {}));
   }
 
   /** `FindByInventoryPath`: the entity at `path` (`DC0/vm/folder/name`), or `undefined`. */
   async findByPath(path: string, options: ApiCallOptions = {}): Promise<MoRef | undefined> {
-    const content = await this.client.serviceContent(options);
-    return parseReturnedMoRef(await this.client.call(requests.findByInventoryPath(content.searchIndex, path), options));
+    const content = await this.serviceContent(options);
+    return parseReturnedMoRef(await this.#call(requests.findByInventoryPath(content.searchIndex, path), options));
   }
 
   /** Every object the specs select, following continuation tokens. */
   async retrieve(specs: readonly PropertyFilterSpec[], options: ApiCallOptions = {}): Promise<ObjectContent[]> {
-    const content = await this.client.serviceContent(options);
-    let page = parseRetrieveResult(await this.client.call(requests.retrievePropertiesEx(content.propertyCollector, specs, 500), options));
+    const content = await this.serviceContent(options);
+    let page = parseRetrieveResult(await this.#call(requests.retrievePropertiesEx(content.propertyCollector, specs, 500), options));
     const objects = [...page.objects];
     while (page.token) {
-      page = parseRetrieveResult(await this.client.call(requests.continueRetrievePropertiesEx(content.propertyCollector, page.token), options));
+      page = parseRetrieveResult(await this.#call(requests.continueRetrievePropertiesEx(content.propertyCollector, page.token), options));
       objects.push(...page.objects);
     }
     return objects;
@@ -111,30 +148,55 @@ export class VSphereApi {
 
   /** Properties of the objects of `type` under `container`, through a container view (destroyed after). */
   async viewObjects(container: MoRef, type: string, paths: readonly string[], options: ApiCallOptions = {}): Promise<ObjectContent[]> {
-    const content = await this.client.serviceContent(options);
-    const view = parseReturnedMoRef(await this.client.call(requests.createContainerView(content.viewManager, container, [type], true), options));
+    const content = await this.serviceContent(options);
+    const view = parseReturnedMoRef(await this.#call(requests.createContainerView(content.viewManager, container, [type], true), options));
     if (view === undefined) return [];
     try {
       return await this.retrieve([viewContents(view, type, paths)], options);
     } finally {
-      await this.client.call(requests.destroyView(view)).catch(() => undefined);
+      await this.#call(requests.destroyView(view), {}).catch(() => undefined);
     }
   }
 
   /**
    * Follows properties of one object with `WaitForUpdatesEx` on a private collector until
    * `check` returns a value, the deadline passes (TimeoutError with the last state) or the
-   * signal fires (AbortedError).
+   * signal fires (AbortedError). When the session is lost under the wait (the client logged in
+   * again), the collector went with it: the wait goes on with a new collector and filter.
    */
   async waitForProperties<T>(ref: MoRef, paths: readonly string[], check: (props: Readonly<Record<string, XmlValue | undefined>>) => T | undefined, options: ApiWaitOptions): Promise<T> {
     const { signal, timeoutMs, what } = options;
     const deadline = Date.now() + timeoutMs;
-    const collector = await this.client.acquireCollector(signal ? { signal } : {});
-    let healthy = true;
-    let filter: MoRef | undefined;
     const state: Record<string, XmlValue | undefined> = {};
+    for (let restarts = 0; ; restarts++) {
+      try {
+        return await this.#follow(ref, paths, check, state, deadline, options);
+      } catch (error) {
+        if (!(error instanceof SessionLostError) || restarts >= MAX_SESSION_RESTARTS) throw error;
+        if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
+        if (Date.now() >= deadline) throw new TimeoutError(what, timeoutMs, describe(state));
+      }
+    }
+  }
+
+  /** One collector's share of {@link waitForProperties}: filter, long polls, and the collector given back. */
+  async #follow<T>(
+    ref: MoRef,
+    paths: readonly string[],
+    check: (props: Readonly<Record<string, XmlValue | undefined>>) => T | undefined,
+    state: Record<string, XmlValue | undefined>,
+    deadline: number,
+    options: ApiWaitOptions,
+  ): Promise<T> {
+    const { signal, timeoutMs, what } = options;
+    const collector: CollectorLease = await this.client.acquireCollector(this.#with(signal ? { signal } : {}));
+    const session = { session: collector.session };
+    // Healthy only once its filter exists and no poll on it is pending.
+    let healthy = false;
+    let filter: MoRef | undefined;
     try {
-      filter = parseReturnedMoRef(await this.client.call(requests.createFilter(collector, propertiesOf(ref, paths)), options));
+      filter = parseReturnedMoRef(await this.#call(requests.createFilter(collector.ref, propertiesOf(ref, paths)), { ...options, ...session }));
+      healthy = filter !== undefined;
       let version = '';
       for (;;) {
         if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
@@ -143,7 +205,7 @@ export class VSphereApi {
         const waitSeconds = Math.max(1, Math.min(MAX_POLL_SECONDS, Math.ceil(remainingMs / 1000)));
         healthy = false; // until the poll returns, the collector may have a poll pending
         const response = await this.client.longPoll(
-          () => this.client.call(requests.waitForUpdatesEx(collector, version, waitSeconds), { ...options, timeoutMs: waitSeconds * 1000 + 30_000 }),
+          () => this.#call(requests.waitForUpdatesEx(collector.ref, version, waitSeconds), { ...options, ...session, timeoutMs: waitSeconds * 1000 + 30_000 }),
           signal,
         );
         healthy = true;
@@ -159,8 +221,8 @@ export class VSphereApi {
         if (value !== undefined) return value;
       }
     } finally {
-      if (filter && healthy) await this.client.call(requests.destroyPropertyFilter(filter)).catch(() => (healthy = false));
-      this.client.releaseCollector(collector, healthy);
+      if (filter && healthy) await this.#call(requests.destroyPropertyFilter(filter), session).catch(() => (healthy = false));
+      this.client.releaseCollector(collector, healthy, this.#with({}));
     }
   }
 
@@ -177,7 +239,7 @@ export class VSphereApi {
   async runTask(request: VimRequest, options: ApiTaskOptions = {}): Promise<MoRef | undefined> {
     const { signal, undo, timeoutMs, ...rest } = options;
     if (signal?.aborted) throw new AbortedError(`task ${request.method}`, { cause: signal.reason });
-    const task = await this.client.startTask(request, rest);
+    const task = await this.client.startTask(request, this.#with(rest));
     let outcome;
     try {
       if (signal?.aborted) throw new AbortedError(`task ${request.method}`, { cause: signal.reason });
@@ -199,7 +261,7 @@ export class VSphereApi {
     const bound = AbortSignal.timeout(ABANDON_TIMEOUT_MS);
     const call = { ...options, signal: bound };
     // A task that already ended, or cannot be cancelled, faults here: its end is awaited all the same.
-    await this.client.call(requests.cancelTask(task), call).catch(() => undefined);
+    await this.#call(requests.cancelTask(task), call).catch(() => undefined);
     try {
       let outcome = decodeTaskOutcome(await this.properties(task, TASK_PATHS, call));
       if (outcome.state === 'queued' || outcome.state === 'running') {
@@ -213,7 +275,7 @@ export class VSphereApi {
 
   /** Calls a method that is not a task. */
   async invoke(request: VimRequest, options: ApiCallOptions = {}): Promise<void> {
-    await this.client.call(request, options);
+    await this.#call(request, options);
   }
 
   /** Tools state and IP address of a VM. */

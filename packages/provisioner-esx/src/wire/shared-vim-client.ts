@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { VimClient, type VimClientOptions } from './vim-client.ts';
+import { VimClient, type VimCallOptions, type VimClientOptions } from './vim-client.ts';
 
 /** A client shared by every user of one endpoint with the same credentials and TLS settings. */
 export interface SharedVimClient {
   client: VimClient;
-  /** Gives the client back; the last user's release logs out and closes the connections. */
-  release(): Promise<void>;
+  /** Gives the client back; the last user's release logs out (observed by `options.onRequest`) and closes the connections. */
+  release(options?: Pick<VimCallOptions, 'onRequest'>): Promise<void>;
 }
 
 const shared = new Map<string, { client: VimClient; users: number }>();
@@ -33,12 +33,12 @@ export function acquireVimClient(options: VimClientOptions): SharedVimClient {
   let released = false;
   return {
     client: held.client,
-    release: async () => {
+    release: async (options = {}) => {
       if (released) return;
       released = true;
       if (--held.users > 0) return;
       if (shared.get(key) === held) shared.delete(key);
-      await held.client.close();
+      await held.client.close(options);
     },
   };
 }

@@ -27,12 +27,16 @@ export interface VimClientOptions {
   events?: ProvkitEmitter;
 }
 
-/** One SOAP request as sent, for counting and timing (never its body). */
+/** One SOAP request as sent, for counting and timing (never its body, cookie or password). */
 export interface VimRequestEvent {
   method: string;
+  /** The managed object the method was called on. */
+  object: MoRef;
   durationMs: number;
   /** HTTP status, or `undefined` when no response came. */
   status: number | undefined;
+  /** Why it failed: the vim25 fault (`type: message`) or the transport failure; absent on success. */
+  error?: string;
 }
 
 /** Per-call options. */
@@ -41,6 +45,33 @@ export interface VimCallOptions {
   timeoutMs?: number;
   /** Names the node/image concerned, for typed faults. */
   context?: Omit<FaultContext, 'method'>;
+  /**
+   * The session generation ({@link CollectorLease.session}) the request's objects belong to
+   * (a collector, its filter). Such a request is sent only on that session and never re-sent
+   * after a re-login: it throws {@link SessionLostError} instead, as its objects went with the
+   * old session.
+   */
+  session?: number;
+  /** Called after each request this call sends (including a login it triggers), besides {@link VimClient.onRequest}. */
+  onRequest?: (event: VimRequestEvent) => void;
+}
+
+/** A private property collector lent by {@link VimClient.acquireCollector}. */
+export interface CollectorLease {
+  readonly ref: MoRef;
+  /** Generation of the session that made it: the collector dies with that session. */
+  readonly session: number;
+}
+
+/**
+ * A request about objects of a session that is gone (the client logged in again since): it
+ * was not sent, or not re-sent, on the new session. Retryable with objects made afresh.
+ */
+export class SessionLostError extends ConnectionError {
+  constructor(host: string, method: string, options?: { cause?: unknown }) {
+    super(host, `${method}: the session its objects belonged to was lost and re-established`, options);
+    this.name = 'SessionLostError';
+  }
 }
 
 /** A fault a call raised, kept with its vim25 shape for callers that branch on the type. */
@@ -61,6 +92,8 @@ const NO_SESSION_METHODS = new Set(['RetrieveServiceContent', 'Login']);
  */
 export class VimClient {
   readonly url: URL;
+  /** `user@host:port`, as command events name the endpoint. */
+  readonly endpoint: string;
   readonly #username: string;
   readonly #password: Secret;
   readonly #verifier: TlsVerifier;
@@ -75,7 +108,9 @@ export class VimClient {
   #session: Promise<void> | undefined;
   #cookie: string | undefined;
   #soapAction = 'urn:vim25';
-  #idleCollectors: MoRef[] = [];
+  /** Counts sessions lost: collectors are tied to the generation that made them. */
+  #generation = 0;
+  #idleCollectors: CollectorLease[] = [];
   #closed = false;
 
   constructor(options: VimClientOptions) {
@@ -89,6 +124,7 @@ export class VimClient {
     if (url.username || url.password) throw new InvalidInputError('url', 'credentials go in username/password, not in the URL');
     if (typeof options.username !== 'string' || options.username === '') throw new InvalidInputError('username', 'must be a non-empty string');
     this.url = url;
+    this.endpoint = `${options.username}@${url.host}`;
     this.#username = options.username;
     this.#password = options.password;
     this.#verifier = tlsVerifier(options.tls);
@@ -144,9 +180,14 @@ export class VimClient {
     return () => this.#requestEvents.off('request', listener);
   }
 
+  /** Generation of the current session: incremented each time the server forgot the session. */
+  get sessionGeneration(): number {
+    return this.#generation;
+  }
+
   /** The service content (fetched once). */
-  serviceContent(options: { signal?: AbortSignal } = {}): Promise<ServiceContent> {
-    this.#content ??= this.call(requests.retrieveServiceContent(), options).then((result) => {
+  serviceContent(options: Pick<VimCallOptions, 'signal' | 'onRequest'> = {}): Promise<ServiceContent> {
+    this.#content ??= this.call(requests.retrieveServiceContent(), callerOptions(options)).then((result) => {
       const content = parseServiceContent(result);
       if (content.about.apiVersion) this.#soapAction = `urn:vim25/${content.about.apiVersion}`;
       return content;
@@ -156,22 +197,22 @@ export class VimClient {
   }
 
   /** Logs in now (otherwise the first call does). */
-  async login(options: { signal?: AbortSignal } = {}): Promise<void> {
+  async login(options: Pick<VimCallOptions, 'signal' | 'onRequest'> = {}): Promise<void> {
     this.#session ??= (async () => {
       const content = await this.serviceContent(options);
-      await this.call(requests.login(content.sessionManager, this.#username, this.#password), { ...options, context: {} });
+      await this.call(requests.login(content.sessionManager, this.#username, this.#password), { ...callerOptions(options), context: {} });
     })();
     this.#session.catch(() => (this.#session = undefined));
     await this.#session;
   }
 
   /** Logs out (if logged in) and closes the connections. */
-  async close(): Promise<void> {
+  async close(options: Pick<VimCallOptions, 'onRequest'> = {}): Promise<void> {
     if (this.#closed) return;
     try {
       if (this.#session && this.#cookie) {
-        const content = await this.serviceContent();
-        await this.call(requests.logout(content.sessionManager), { timeoutMs: 10_000 }).catch(() => undefined);
+        const content = await this.serviceContent(options);
+        await this.call(requests.logout(content.sessionManager), { ...callerOptions(options), timeoutMs: 10_000 }).catch(() => undefined);
       }
     } finally {
       this.#closed = true;
@@ -192,23 +233,31 @@ export class VimClient {
   /** Like {@link call}, but a fault throws {@link VimFault} with the vim25 fault as is. */
   async callRaw(request: VimRequest, options: VimCallOptions = {}): Promise<XmlNode> {
     if (this.#closed) throw new ConnectionError(this.url.host, 'the client is closed');
-    if (!NO_SESSION_METHODS.has(request.method)) await this.login(options);
+    const needsSession = !NO_SESSION_METHODS.has(request.method);
+    if (needsSession) await this.login(options);
     const session = this.#session;
     try {
       return await this.#send(request, options);
     } catch (error) {
       // A session the server dropped (restart, idle timeout) is re-established once.
-      if (error instanceof VimFault && error.fault.type === 'NotAuthenticated' && session !== undefined && !NO_SESSION_METHODS.has(request.method)) {
-        if (this.#session === session) {
-          this.#session = undefined;
-          this.#cookie = undefined;
-          this.#idleCollectors = [];
-        }
+      if (error instanceof VimFault && error.fault.type === 'NotAuthenticated' && session !== undefined && needsSession) {
+        if (this.#session === session) this.#dropSession();
+        if (options.session !== undefined) throw new SessionLostError(this.url.host, request.method, { cause: error });
         await this.login(options);
         return this.#send(request, options);
       }
+      // E.g. ManagedObjectNotFound for a collector of the old session, sent after a re-login.
+      if (error instanceof VimFault && options.session !== undefined && options.session !== this.#generation) throw new SessionLostError(this.url.host, request.method, { cause: error });
       throw error;
     }
+  }
+
+  /** Forgets the session and everything tied to it (its collectors die with it on the server). */
+  #dropSession(): void {
+    this.#session = undefined;
+    this.#cookie = undefined;
+    this.#idleCollectors = [];
+    this.#generation++;
   }
 
   /** Calls a `*_Task` method and returns the task reference. */
@@ -218,23 +267,31 @@ export class VimClient {
     return task;
   }
 
-  /** A private property collector for one wait (reused across waits; see {@link releaseCollector}). */
-  async acquireCollector(options: { signal?: AbortSignal } = {}): Promise<MoRef> {
+  /**
+   * A private property collector for one wait, of the current session (reused across waits;
+   * see {@link releaseCollector}). Calls on it pass its `session`, so that after a re-login they
+   * throw {@link SessionLostError} instead of faulting on a collector the server forgot.
+   */
+  async acquireCollector(options: Pick<VimCallOptions, 'signal' | 'onRequest'> = {}): Promise<CollectorLease> {
+    await this.login(options);
     const idle = this.#idleCollectors.pop();
     if (idle) return idle;
+    const session = this.#generation;
     const content = await this.serviceContent(options);
-    const collector = parseReturnedMoRef(await this.call(requests.createPropertyCollector(content.propertyCollector), options));
-    if (collector === undefined) throw new RemoteFaultError('InvalidResponse', 'CreatePropertyCollector returned nothing');
-    return collector;
+    const ref = parseReturnedMoRef(await this.call(requests.createPropertyCollector(content.propertyCollector), { ...callerOptions(options), session }));
+    if (ref === undefined) throw new RemoteFaultError('InvalidResponse', 'CreatePropertyCollector returned nothing');
+    return { ref, session };
   }
 
   /**
-   * Returns a collector to the pool. `healthy: false` destroys it instead (a poll on it may
-   * still be pending on the server), in the background and bounded.
+   * Gives a collector back. Only a healthy one of the current session returns to the pool;
+   * an unhealthy one (a poll on it may still be pending, a filter on it failed) is destroyed
+   * in the background, bounded; one of a lost session is dropped (it went with the session).
    */
-  releaseCollector(collector: MoRef, healthy: boolean): void {
+  releaseCollector(collector: CollectorLease, healthy: boolean, options: Pick<VimCallOptions, 'onRequest'> = {}): void {
+    if (this.#closed || collector.session !== this.#generation) return;
     if (healthy && this.#session) this.#idleCollectors.push(collector);
-    else if (!this.#closed) void this.call(requests.destroyPropertyCollector(collector), { timeoutMs: 30_000 }).catch(() => undefined);
+    else void this.call(requests.destroyPropertyCollector(collector.ref), { ...callerOptions(options), timeoutMs: 30_000, session: collector.session }).catch(() => undefined);
   }
 
   /** Runs a long poll within the bound on concurrent waits. */
@@ -251,8 +308,11 @@ export class VimClient {
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    // Checked when the request is about to leave (it may have queued across a re-login).
+    if (options.session !== undefined && options.session !== this.#generation) throw new SessionLostError(this.url.host, request.method);
     const started = Date.now();
     let status: number | undefined;
+    let failure: string | undefined;
     this.#requestCount++;
     try {
       const response = await new Promise<{ status: number; body: string; cookie: string | undefined }>((resolve, reject) => {
@@ -282,13 +342,27 @@ export class VimClient {
       if (parsed.kind === 'fault') throw new VimFault(parsed.fault);
       return parsed.result;
     } catch (error) {
+      failure = error instanceof VimFault ? `${error.fault.type}: ${error.fault.message}` : error instanceof Error ? error.message : String(error);
       if (error instanceof VimFault || ProvkitError.isInstance(error)) throw error;
       if (options.signal?.aborted) throw new AbortedError(`${request.method} on ${this.url.host}`, { cause: error });
       if (deadline.aborted) throw new TimeoutError(`${request.method} on ${this.url.host}`, timeoutMs);
       if (error instanceof SyntaxError) throw new RemoteFaultError('InvalidResponse', error.message, { cause: error });
       throw new ConnectionError(this.url.host, error instanceof Error ? error.message : String(error), { cause: error });
     } finally {
-      this.#requestEvents.emit('request', { method: request.method, durationMs: Date.now() - started, status } satisfies VimRequestEvent);
+      const event: VimRequestEvent = { method: request.method, object: request.object, durationMs: Date.now() - started, status };
+      if (failure !== undefined) event.error = this.#redact(failure).slice(0, 500);
+      this.#requestEvents.emit('request', event);
+      options.onRequest?.(event);
     }
   }
+
+  /** The password never leaves in an event, even if a server echoed it in a fault. */
+  #redact(text: string): string {
+    const password = this.#password.reveal();
+    return password === '' ? text : text.replaceAll(password, '[redacted]');
+  }
+}
+
+function callerOptions(options: Pick<VimCallOptions, 'signal' | 'onRequest'>): Pick<VimCallOptions, 'signal' | 'onRequest'> {
+  return { ...(options.signal ? { signal: options.signal } : {}), ...(options.onRequest ? { onRequest: options.onRequest } : {}) };
 }
