@@ -1,5 +1,5 @@
 /**
- * `@provkit/inventory-ldap`: provkit's {@link Inventory} of pools, templates and persistent
+ * `@provkit/inventory-ldap`: provkit's `Inventory` (from `@provkit/core`) of pools, templates and persistent
  * VMs in an LDAP directory, with stoney cloud's layout and `sst.schema` attributes.
  *
  * @packageDocumentation
