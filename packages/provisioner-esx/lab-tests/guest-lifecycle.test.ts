@@ -18,6 +18,7 @@ let guest: DebianRootLabState;
 let pool: SshPool;
 let osModule: LinuxOsModule;
 const provisioners: EsxProvisioner[] = [];
+let inventoryBefore: string[];
 
 const guestNode = (name: string) => ({ name, address: { host: guest.host, port: guest.port } });
 const withOsModule = () => {
@@ -33,6 +34,7 @@ beforeAll(async () => {
   osModule = new LinuxOsModule({
     runnerFor: sshRunnerFactory(pool, { username: guest.username, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'known-hosts', path: guest.knownHostsPath } }),
   });
+  inventoryBefore = await inventoryNames(withOsModule());
 });
 afterAll(async () => {
   await Promise.all(provisioners.map((provisioner) => provisioner.close()));
@@ -70,4 +72,12 @@ provisionerLifecycleSuite({
     return osModule;
   },
   loadTimeoutMs: 180_000,
+});
+
+// Runs after every test above (vitest keeps the order within a file): the conformance kit's
+// loads, aborted loads and refusals left no VM in the simulator.
+describe('after the lifecycle suites', () => {
+  it('leaves the simulator inventory as it found it', async () => {
+    expect(await inventoryNames(withOsModule())).toEqual(inventoryBefore);
+  });
 });
