@@ -19,3 +19,7 @@ export { escapeXml, type MoRef } from './translation/xml.ts';
 export { faultToError, type FaultContext } from './translation/faults.ts';
 export { VimCmdDriver, type VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
 export { acquireVimClient, type SharedVimClient } from './wire/shared-vim-client.ts';
+export type { EsxSettings } from './esx-options.ts';
+export type { SoapFault, VimRequest, XmlNode, XmlValue } from './translation/envelope.ts';
+export type { ObjectContent, ServiceContent, VmFile } from './translation/vim-responses.ts';
+export type { ObjectSpec, PropertyFilterSpec, PropertySpec, SelectionSpec } from './translation/property-spec.ts';
