@@ -1,117 +1,39 @@
 import {
-  AbortedError,
-  assertAbsolutePath,
-  assertHost,
-  assertImageName,
   assertIpAddress,
-  assertName,
-  assertPort,
-  assertUsername,
   BaseOsModule,
-  CommandFailedError,
-  ConnectionError,
-  HostKeyMismatchError,
   InvalidInputError,
   KeyedMutex,
-  ProvkitError,
-  randomPassword,
-  Secret,
-  sh,
-  shellJoin,
-  TimeoutError,
   UnsupportedFunctionalityError,
-  waitFor,
   type AccessOptions,
   type CommandEvent,
   type CommandRunner,
   type CreateUserOptions,
-  type Customization,
   type CurrentImageInfo,
+  type Customization,
   type DeleteUserOptions,
-  type EndState,
   type NodeOperationOptions,
   type NodeSpec,
-  type OperationReport,
-  type OsModuleCapabilitiesV1,
   type PostLoadOptions,
   type PreCaptureOptions,
-  type PreCaptureResult,
-  type ProvkitEmitter,
   type RandomizedPasswords,
   type SetPasswordOptions,
-  type UserSpec,
   type WaitOptions,
   type WriteCurrentImageOptions,
 } from '@provkit/core';
-import { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
-import { addGrants, removeGrants } from './firewall/access-grants.ts';
-import { chosenFirewall, refuseUnaddressableNft } from './firewall/firewall-choice.ts';
-import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection } from './firewall/firewall-script.ts';
+import { readCurrentImage, writeCurrentImage } from './current-image/current-image-file.ts';
+import { grantAccess, revokeAccess } from './firewall/access-operations.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
-import type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';
+import { operationContextOf, type ModuleContext } from './module/module-context.ts';
+import { validNode } from './module/node-input.ts';
 import { selectOperations } from './operations/operation-catalog.ts';
+import { preCapture, type LinuxPreCaptureResult } from './operations/pre-capture.ts';
+import type { PreCaptureFailedError } from './pre-capture-failed-error.ts';
 import { assertChpasswdPassword } from './operations/vcl-operations.ts';
-import { PreCaptureFailedError } from './pre-capture-failed-error.ts';
-import { changedAnything, summarizeActions, type GuestAction } from './script/actions.ts';
-import { guestScript } from './script/guest-script.ts';
-import { runGuestScript } from './script/run-guest-script.ts';
-import { addRootAuthorizedKeysScript, bootIdScript, ensureHostKeysScript, powerScript, readHostnameFileScript, setHostnameScript } from './system/system-scripts.ts';
-import { assertSshPublicKey } from './users/ssh-public-key.ts';
-import { RESERVATION_USERS_FILE } from './users/user-functions.ts';
-import { accountIdsScript, createUserScript, deleteUserScript, listAdministratorsScript, parseAdministrators, refuseSystemAccounts, setPasswordsScript } from './users/user-scripts.ts';
+import { postLoad, validCustomization } from './post-load/post-load.ts';
+import { reboot, shutdown, waitForResponse } from './system/power.ts';
+import { createUser, deleteUser, randomizeAdminPasswords, setPassword } from './users/user-operations.ts';
 
-/** What one generalization operation did, with the individual changes. */
-export interface LinuxOperationReport extends OperationReport {
-  actions: GuestAction[];
-}
-
-/** Result of {@link LinuxOsModule.preCapture}. */
-export interface LinuxPreCaptureResult extends PreCaptureResult {
-  operations: LinuxOperationReport[];
-}
-
-/** A user spec after validation. */
-interface ValidUser {
-  /** The option it came from, for errors (`user`, `customization.users[0]`). */
-  field: string;
-  username: string;
-  sshPublicKeys: string[];
-  admin: boolean;
-  password?: Secret;
-}
-
-const END_STATES: readonly EndState[] = ['on', 'off', 'reboot'];
-
-function validNode(node: NodeSpec): NodeSpec {
-  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'expected a node');
-  assertName('node.name', node.name);
-  if (node.address) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
-}
-
-function validPorts(ports: readonly number[]): number[] {
-  if (!Array.isArray(ports) || ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  return ports.map((port, index) => assertPort(`ports[${index}]`, port));
-}
-
-function validHostname(field: string, hostname: unknown): string {
-  const name = assertHost(field, hostname);
-  if (/^[0-9.]+$/.test(name) || name.includes(':')) throw new InvalidInputError(field, 'an IP address is not a hostname');
-  return name;
-}
-
-/** The node name as a hostname, or the reason it cannot be one. */
-function nodeNameAsHostname(name: string): string | InvalidInputError {
-  try {
-    return validHostname('node.name', name);
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error;
-    throw error;
-  }
-}
+export type { LinuxOperationReport, LinuxPreCaptureResult } from './operations/pre-capture.ts';
 
 /**
  * The Linux OS module: drives a guest over a command runner (SSH as root). Generalization is
@@ -126,23 +48,29 @@ export class LinuxOsModule extends BaseOsModule {
   readonly #locks = new KeyedMutex();
   readonly #forwarded = new WeakSet<CommandRunner>();
   readonly #unforward: Array<() => void> = [];
+  /** What the per-concept functions (users, access, generalization, power, current image) share. */
+  readonly #context: ModuleContext;
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
     super({ firewall: true, generalize: true, users: true, ...options.capabilities }, options.events);
     if (typeof options?.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
     if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
-    if (options.operations !== undefined) selectOperations(options.operations, this.#contextOf(options));
+    if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
     for (const [index, address] of (options.managementAddresses ?? []).entries()) assertIpAddress(`managementAddresses[${index}]`, address);
     this.#options = options;
-  }
-
-  #contextOf(options: LinuxOsModuleOptions): OperationContext {
-    const context: OperationContext = { keepRootAuthorizedKeys: options.keepRootAuthorizedKeys ?? true, reservationUsersFile: RESERVATION_USERS_FILE };
-    if (options.rootPassword) context.rootPassword = options.rootPassword;
-    if (options.firewall) context.firewall = options.firewall;
-    if (options.managementAddresses) context.managementAddresses = options.managementAddresses;
-    return context;
+    this.#context = {
+      os: this.os,
+      options,
+      capabilities: this.capabilities,
+      runner: (node) => this.#runner(node),
+      serialized: (node, signal, task) => this.#locks.run(node.name, task, signal),
+      progress: (operation, node) => this.progress(operation, node),
+      require: (capability, operation) => {
+        if (!this.capabilities[capability]) throw new UnsupportedFunctionalityError(operation, `this ${this.os} OS module (${capability} capability off)`);
+      },
+      checkCustomizationShape: (customization) => super.checkCustomization(customization),
+    };
   }
 
   #runner(node: NodeSpec): CommandRunner {
@@ -175,35 +103,9 @@ export class LinuxOsModule extends BaseOsModule {
     await this.#options.onClose?.();
   }
 
-  #commandTimeout(): number {
-    return this.#options.timeouts?.commandMs ?? 120_000;
-  }
-
-  /** Refuses an operation whose capability the module was told its guests lack. */
-  #require(capability: keyof OsModuleCapabilitiesV1, operation: string): void {
-    if (!this.capabilities[capability]) throw new UnsupportedFunctionalityError(operation, `this ${this.os} OS module (${capability} capability off)`);
-  }
-
-  #serialized<T>(node: NodeSpec, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
-    return this.#locks.run(node.name, task, signal);
-  }
-
   /** Waits (bounded, with backoff) until the node runs a command over SSH; refused or dropped connections mean "not yet". */
   async waitForResponse(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    const runner = this.#runner(node);
-    await waitFor({
-      what: `SSH on node ${node.name}`,
-      timeoutMs: options.timeoutMs ?? this.#options.timeouts?.responseMs ?? 120_000,
-      signal: options.signal,
-      initialDelayMs: 250,
-      poll: async ({ signal }) => {
-        await runner.run(['true'], { signal, timeoutMs: 15_000 });
-        return { done: true, value: undefined };
-      },
-      // Before sshd is up a node refuses, resets or drops connections; all mean "not yet".
-      isTransient: (error) => ProvkitError.isInstance(error) && !(error instanceof AbortedError) && (error.isRetryable || error instanceof ConnectionError),
-    });
+    return waitForResponse(this.#context, options);
   }
 
   /**
@@ -213,40 +115,7 @@ export class LinuxOsModule extends BaseOsModule {
    * naming the operation and the state left; the guest then stays on.
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
-    const node = validNode(options.node);
-    const endState = options.endState ?? 'off';
-    if (!END_STATES.includes(endState)) throw new InvalidInputError('endState', `expected one of ${END_STATES.join(', ')}`);
-    const context = this.#contextOf(this.#options);
-    const selected = selectOperations(options.operations ?? this.#options.operations, context);
-    const scripts: [string, OperationScript, GeneralizationOperation][] = selected.map((operation) => [operation.name, operation.build(context), operation]);
-    const runner = this.#runner(node);
-    const progress = this.progress('preCapture', node.name);
-    return this.#serialized(node, options.signal, async () => {
-      progress.step('generalizing', scripts.map(([name]) => name).join(', '));
-      const reports: LinuxOperationReport[] = [];
-      for (const [index, [name, operation, { followUp }]] of scripts.entries()) {
-        try {
-          const run = async (script: OperationScript) => {
-            const runOptions = { signal: options.signal, timeoutMs: this.#commandTimeout(), secrets: script.secrets ?? [] };
-            return runGuestScript(runner, script.script, script.stdin ? { ...runOptions, stdin: script.stdin } : runOptions);
-          };
-          const first = await run(operation);
-          const actions = followUp ? [...first.actions, ...(await run(followUp(first.stdout, context))).actions] : first.actions;
-          const report: LinuxOperationReport = { name, changed: changedAnything(actions), detail: summarizeActions(actions), actions };
-          reports.push(report);
-          progress.step(`operation-done`, `${name}: ${report.detail}`);
-        } catch (error) {
-          if (error instanceof AbortedError) throw error;
-          throw new PreCaptureFailedError(name, error, reports, scripts.slice(index + 1).map(([later]) => later), endState);
-        }
-      }
-      progress.step('generalized', `${reports.filter((report) => report.changed).length} of ${reports.length} operations changed the guest`);
-      const hostKeysRemoved = reports.some((report) => report.name === 'ssh-hostkeys' && report.changed);
-      if (endState === 'off') await this.#shutdown(node, runner, options.timeoutMs ?? this.#options.timeouts?.shutdownMs ?? 180_000, options.signal);
-      if (endState === 'reboot') await this.#reboot(node, runner, options.timeoutMs ?? this.#options.timeouts?.rebootMs ?? 300_000, options.signal, hostKeysRemoved);
-      progress.step('pre-capture-done', `end state ${endState}`);
-      return { operations: reports, endState };
-    });
+    return preCapture(this.#context, options);
   }
 
   /**
@@ -261,59 +130,7 @@ export class LinuxOsModule extends BaseOsModule {
    * the capture's, not this reservation's (see {@link LinuxOsModule.grantAccess}).
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
-    const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
-    const { hostname: requested, users, rootKeys, command } = this.#validCustomization(options.customization ?? {});
-    const runner = this.#runner(node);
-    const progress = this.progress('postLoad', node.name);
-    await this.#serialized(node, options.signal, async () => {
-      const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
-      // Read-only checks first, so a refusal leaves the guest untouched.
-      const hostname = requested ?? (await this.#defaultHostname(runner, node, run));
-      await this.#refuseSystemAccounts(runner, users, 'give keys, a password or sudo to', options.signal);
-      const keys = await runGuestScript(runner, ensureHostKeysScript(), run);
-      progress.step('host-keys', summarizeActions(keys.actions));
-      if (hostname !== undefined) {
-        await runGuestScript(runner, setHostnameScript(hostname), run);
-        progress.step('hostname-set', requested === undefined ? `${hostname} (the node name: the image has none)` : hostname);
-      }
-      for (const user of users) {
-        await this.#createUser(runner, user, options.signal);
-        progress.step('user-created', user.username);
-      }
-      if (rootKeys.length > 0) {
-        await runGuestScript(runner, addRootAuthorizedKeysScript(rootKeys), run);
-        progress.step('root-keys-added', `${rootKeys.length} key(s)`);
-      }
-      if (command !== undefined) {
-        await runner.run(command, run);
-        progress.step('first-boot-command-done', shellJoin(command));
-      }
-      const current = await this.#readCurrentImage(runner, options.signal);
-      const properties = current?.image === image ? { ...current.properties } : {};
-      properties.vcld_post_load = postLoadValue(new Date());
-      await this.#writeCurrentImage(runner, { image, properties, postLoadDone: true }, options.signal);
-      progress.step('post-load-done', image);
-    });
-  }
-
-  /** The node name when the guest's /etc/hostname is empty, else `undefined` (keep the guest's). */
-  async #defaultHostname(runner: CommandRunner, node: NodeSpec, run: { signal: AbortSignal | undefined; timeoutMs: number }): Promise<string | undefined> {
-    const current = (await runner.run(readHostnameFileScript(), run)).stdout.trim();
-    if (current !== '') return undefined;
-    const name = nodeNameAsHostname(node.name);
-    if (name instanceof InvalidInputError) {
-      throw new InvalidInputError('node.name', `the guest has no hostname and ${JSON.stringify(node.name)} cannot be one: give customization.hostname (${name.message})`);
-    }
-    return name;
-  }
-
-  /** Throws `SystemAccountError` when one of `users` is a system account on the guest. */
-  async #refuseSystemAccounts(runner: CommandRunner, users: readonly ValidUser[], action: string, signal: AbortSignal | undefined): Promise<void> {
-    if (users.length === 0) return;
-    const names = users.map((user) => user.username);
-    const { stdout } = await runner.run(accountIdsScript(names), { signal, timeoutMs: this.#commandTimeout() });
-    refuseSystemAccounts(stdout, names, users.map((user) => `${user.field}.username`), action);
+    return postLoad(this.#context, options);
   }
 
   /**
@@ -322,40 +139,7 @@ export class LinuxOsModule extends BaseOsModule {
    * when the module declares no user management), without touching a guest.
    */
   override checkCustomization(customization: Customization): void {
-    this.#validCustomization(customization);
-  }
-
-  #validCustomization(customization: Customization): { hostname: string | undefined; users: ValidUser[]; rootKeys: string[]; command: readonly string[] | undefined } {
-    super.checkCustomization(customization);
-    if ((customization.users?.length ?? 0) > 0 && !this.capabilities.users) throw new UnsupportedFunctionalityError('customization.users', `this ${this.os} OS module (users capability off)`);
-    const hostname = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
-    const users = (customization.users ?? []).map((user, index) => this.#validUser(user, `customization.users[${index}]`));
-    const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
-    return { hostname, users, rootKeys, command: customization.firstBootCommand };
-  }
-
-  #validUser(user: UserSpec, field: string): ValidUser {
-    if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
-    const username = assertUsername(`${field}.username`, user.username);
-    if (username === 'root') throw new InvalidInputError(`${field}.username`, 'root is not a user provkit creates');
-    const sshPublicKeys = (user.sshPublicKeys ?? []).map((key, index) => assertSshPublicKey(`${field}.sshPublicKeys[${index}]`, key));
-    if (user.password !== undefined) {
-      if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
-      assertChpasswdPassword(`${field}.password`, user.password);
-    }
-    const valid: ValidUser = { field, username, sshPublicKeys, admin: user.admin === true };
-    if (user.password !== undefined) valid.password = user.password;
-    return valid;
-  }
-
-  async #createUser(runner: CommandRunner, user: ValidUser, signal: AbortSignal | undefined): Promise<void> {
-    const script = createUserScript({ username: user.username, sshPublicKeys: user.sshPublicKeys, admin: user.admin, withPassword: user.password !== undefined });
-    const run = { signal, timeoutMs: this.#commandTimeout() };
-    await runGuestScript(
-      runner,
-      script,
-      user.password ? { ...run, stdin: Secret.of(`${user.username}:${user.password.reveal()}\n`), secrets: [user.password] } : run,
-    );
+    validCustomization(this.#context, customization);
   }
 
   /**
@@ -364,15 +148,7 @@ export class LinuxOsModule extends BaseOsModule {
    * is refused with `SystemAccountError` before any change.
    */
   override async createUser(options: CreateUserOptions): Promise<void> {
-    const node = validNode(options.node);
-    const user = this.#validUser(options, 'user');
-    this.#require('users', 'createUser');
-    const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, async () => {
-      await this.#refuseSystemAccounts(runner, [user], 'give keys, a password or sudo to', options.signal);
-      await this.#createUser(runner, user, options.signal);
-    });
-    this.progress('createUser', node.name).step('user-created', `${user.username}${user.admin ? ' (administrator)' : ''}`);
+    return createUser(this.#context, options);
   }
 
   /**
@@ -381,32 +157,12 @@ export class LinuxOsModule extends BaseOsModule {
    * account provkit created for a reservation is deleted whatever its uid.
    */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
-    const node = validNode(options.node);
-    const username = assertUsername('username', options.username);
-    this.#require('users', 'deleteUser');
-    if (username === 'root') throw new InvalidInputError('username', 'root cannot be deleted');
-    const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, async () => {
-      const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
-      refuseSystemAccounts((await runner.run(accountIdsScript([username]), run)).stdout, [username], ['username'], 'delete');
-      await runGuestScript(runner, deleteUserScript(username, options.removeHome ?? true), run);
-    });
-    this.progress('deleteUser', node.name).step('user-deleted', username);
+    return deleteUser(this.#context, options);
   }
 
   /** Sets a password through chpasswd's standard input. */
   override async setPassword(options: SetPasswordOptions): Promise<void> {
-    const node = validNode(options.node);
-    const username = assertUsername('username', options.username);
-    this.#require('users', 'setPassword');
-    if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'expected a Secret');
-    assertChpasswdPassword('password', options.password);
-    const runner = this.#runner(node);
-    const stdin = Secret.of(`${username}:${options.password.reveal()}\n`);
-    await this.#serialized(node, options.signal, () =>
-      runGuestScript(runner, setPasswordsScript([username]), { signal: options.signal, timeoutMs: this.#commandTimeout(), stdin, secrets: [options.password] }),
-    );
-    this.progress('setPassword', node.name).step('password-set', username);
+    return setPassword(this.#context, options);
   }
 
   /**
@@ -414,20 +170,7 @@ export class LinuxOsModule extends BaseOsModule {
    * members, provkit sudoers drop-ins), not for reservation accounts.
    */
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    const node = validNode(options.node);
-    this.#require('users', 'randomizeAdminPasswords');
-    const runner = this.#runner(node);
-    return this.#serialized(node, options.signal, async () => {
-      const run = { signal: options.signal, timeoutMs: this.#commandTimeout() };
-      const admins = parseAdministrators((await runner.run(listAdministratorsScript(), run)).stdout);
-      const passwords: Record<string, Secret> = {};
-      for (const name of admins) passwords[name] = randomPassword(24);
-      const secrets = Object.values(passwords);
-      const stdin = Secret.of(admins.map((name) => `${name}:${passwords[name]!.reveal()}\n`).join(''));
-      await runGuestScript(runner, setPasswordsScript(admins), { ...run, stdin, secrets });
-      this.progress('randomizeAdminPasswords', node.name).step('passwords-randomized', admins.join(', '));
-      return { passwords };
-    });
+    return randomizeAdminPasswords(this.#context, options);
   }
 
   /**
@@ -447,11 +190,7 @@ export class LinuxOsModule extends BaseOsModule {
    * Before capture the `access-grants` operation revokes every grant and removes the file.
    */
   override async grantAccess(options: AccessOptions): Promise<void> {
-    const node = validNode(options.node);
-    const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-    this.#require('firewall', 'grantAccess');
-    const ports = validPorts(options.ports);
-    await this.#changeAccess(node, options.signal, (grants) => addGrants(grants, remoteIp, ports), 'access-granted', `${remoteIp} ${ports.join(',')}`);
+    return grantAccess(this.#context, options);
   }
 
   /**
@@ -460,139 +199,26 @@ export class LinuxOsModule extends BaseOsModule {
    * the last grant leaves the guest's own ruleset exactly as it was.
    */
   override async revokeAccess(options: AccessOptions): Promise<void> {
-    const node = validNode(options.node);
-    const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-    this.#require('firewall', 'revokeAccess');
-    const ports = validPorts(options.ports);
-    await this.#changeAccess(node, options.signal, (grants) => removeGrants(grants, remoteIp, ports), 'access-revoked', `${remoteIp} ${ports.join(',')}`);
-  }
-
-  async #changeAccess(
-    node: NodeSpec,
-    signal: AbortSignal | undefined,
-    change: (grants: ReturnType<typeof addGrants>) => ReturnType<typeof addGrants>,
-    step: string,
-    detail: string,
-  ): Promise<void> {
-    const runner = this.#runner(node);
-    await this.#serialized(node, signal, async () => {
-      const run = { signal, timeoutMs: this.#commandTimeout() };
-      const inspection = parseFirewallInspection((await runner.run(inspectFirewallScript(), run)).stdout);
-      const kind = chosenFirewall(inspection, this.#options.firewall);
-      if (kind === 'none') throw new UnsupportedFunctionalityError('grantAccess and revokeAccess', `node ${node.name}, which has no working nftables, iptables, firewalld or ufw`);
-      refuseUnaddressableNft(inspection, kind, 'grantAccess and revokeAccess', `node ${node.name}`);
-      const management = [...(this.#options.managementAddresses ?? []), ...(inspection.managementAddress ? [inspection.managementAddress] : [])];
-      const before = grantsInForce(inspection, kind);
-      const after = change(before);
-      await runGuestScript(runner, applyFirewallScript({ kind, before, after, management, nft: inspection.nft }), run);
-      this.progress(step === 'access-granted' ? 'grantAccess' : 'revokeAccess', node.name).step(step, `${detail} (${kind})`);
-    });
+    return revokeAccess(this.#context, options);
   }
 
   /** Reads `/root/currentimage.txt`; `undefined` when the guest has none. */
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
-    const node = validNode(options.node);
-    return this.#readCurrentImage(this.#runner(node), options.signal);
-  }
-
-  async #readCurrentImage(runner: CommandRunner, signal: AbortSignal | undefined): Promise<CurrentImageInfo | undefined> {
-    const result = await runner.run(sh`if [ -f ${CURRENT_IMAGE_PATH} ]; then cat ${CURRENT_IMAGE_PATH}; fi`, { signal, timeoutMs: this.#commandTimeout() });
-    return parseCurrentImage(result.stdout);
+    return readCurrentImage(this.#context, options);
   }
 
   /** Replaces `/root/currentimage.txt` atomically after validating the image name and properties. */
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
-    const node = validNode(options.node);
-    const text = formatCurrentImage(options.info);
-    const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, () => this.#writeText(runner, CURRENT_IMAGE_PATH, text, options.signal));
-  }
-
-  async #writeCurrentImage(runner: CommandRunner, info: CurrentImageInfo, signal: AbortSignal | undefined): Promise<void> {
-    await this.#writeText(runner, CURRENT_IMAGE_PATH, formatCurrentImage(info), signal);
-  }
-
-  /** Replaces a file atomically (temporary file, then rename), so a reader never sees half of it. */
-  async #writeText(runner: CommandRunner, path: string, text: string, signal: AbortSignal | undefined): Promise<void> {
-    assertAbsolutePath('path', path);
-    const temporary = `${path}.provkit-tmp`;
-    await runner.run(guestScript(sh`printf '%s' ${text} >${temporary} && mv -f ${temporary} ${path} || pk_fail ${`cannot write ${path}`}\n`), {
-      signal,
-      timeoutMs: this.#commandTimeout(),
-    });
+    return writeCurrentImage(this.#context, options);
   }
 
   /** Powers the guest off and waits until its SSH stops answering. */
   async shutdown(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, () =>
-      this.#shutdown(node, runner, options.timeoutMs ?? this.#options.timeouts?.shutdownMs ?? 180_000, options.signal),
-    );
+    return shutdown(this.#context, options);
   }
 
   /** Reboots the guest and waits until SSH answers from a new boot (the kernel's boot id changed). */
   async reboot(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    const runner = this.#runner(node);
-    await this.#serialized(node, options.signal, () =>
-      this.#reboot(node, runner, options.timeoutMs ?? this.#options.timeouts?.rebootMs ?? 300_000, options.signal, false),
-    );
-  }
-
-  async #shutdown(node: NodeSpec, runner: CommandRunner, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const progress = this.progress('shutdown', node.name);
-    await runner.run(powerScript('poweroff'), { signal, timeoutMs: this.#commandTimeout() });
-    progress.step('shutdown-requested');
-    await waitFor({
-      what: `node ${node.name} to stop answering SSH after poweroff`,
-      timeoutMs,
-      signal,
-      initialDelayMs: 500,
-      poll: async ({ signal: pollSignal }) => {
-        try {
-          await runner.run(['true'], { signal: pollSignal, timeoutMs: 10_000 });
-          return { done: false, state: 'SSH still answers' };
-        } catch (error) {
-          if (signal?.aborted) throw error;
-          // Refused, reset or silent: SSH no longer answers. Any other error (a changed host
-          // key, refused credentials) means something still answers, so it is not swallowed.
-          if (pollSignal.aborted) return { done: false, state: 'SSH still answered at the deadline' };
-          if (error instanceof ConnectionError || error instanceof TimeoutError) return { done: true, value: undefined };
-          if (error instanceof CommandFailedError && error.exitCode === null) return { done: true, value: undefined };
-          throw error;
-        }
-      },
-    });
-    progress.step('powered-off');
-  }
-
-  async #reboot(node: NodeSpec, runner: CommandRunner, timeoutMs: number, signal: AbortSignal | undefined, hostKeysRegenerated: boolean): Promise<void> {
-    const progress = this.progress('reboot', node.name);
-    const run = { signal, timeoutMs: this.#commandTimeout() };
-    const before = (await runner.run(bootIdScript(), run)).stdout.trim();
-    await runner.run(powerScript('reboot'), run);
-    progress.step('reboot-requested');
-    const how = await waitFor({
-      what: `node ${node.name} to answer SSH from a new boot`,
-      timeoutMs,
-      signal,
-      initialDelayMs: 500,
-      poll: async ({ signal: pollSignal }) => {
-        try {
-          const now = (await runner.run(bootIdScript(), { signal: pollSignal, timeoutMs: 10_000 })).stdout.trim();
-          return now !== before && now !== '' ? { done: true, value: `boot id ${now}` } : { done: false, state: 'still the boot before the reboot' };
-        } catch (error) {
-          // After ssh-hostkeys the new boot answers with new host keys: that is sshd up again.
-          if (error instanceof HostKeyMismatchError && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual}` };
-          if (ProvkitError.isInstance(error) && (error instanceof ConnectionError || error instanceof TimeoutError || error.isRetryable) && !signal?.aborted) {
-            return { done: false, state: error.message };
-          }
-          throw error;
-        }
-      },
-    });
-    progress.step('rebooted', how);
+    return reboot(this.#context, options);
   }
 }
-

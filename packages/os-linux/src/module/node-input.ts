@@ -1,0 +1,35 @@
+import { assertHost, assertName, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+
+/** The node after checking its name and address, or {@link InvalidInputError} naming the field. */
+export function validNode(node: NodeSpec): NodeSpec {
+  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'expected a node');
+  assertName('node.name', node.name);
+  if (node.address) {
+    assertHost('node.address.host', node.address.host);
+    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
+  }
+  return node;
+}
+
+/** At least one valid TCP port, each checked as `ports[<index>]`. */
+export function validPorts(ports: readonly number[]): number[] {
+  if (!Array.isArray(ports) || ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
+  return ports.map((port, index) => assertPort(`ports[${index}]`, port));
+}
+
+/** A host name (not an IP address) for `field`. */
+export function validHostname(field: string, hostname: unknown): string {
+  const name = assertHost(field, hostname);
+  if (/^[0-9.]+$/.test(name) || name.includes(':')) throw new InvalidInputError(field, 'an IP address is not a hostname');
+  return name;
+}
+
+/** The node name as a hostname, or the reason it cannot be one. */
+export function nodeNameAsHostname(name: string): string | InvalidInputError {
+  try {
+    return validHostname('node.name', name);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
+}

@@ -1,0 +1,62 @@
+import { AbortedError, InvalidInputError, type EndState, type OperationReport, type PreCaptureOptions, type PreCaptureResult } from '@provkit/core';
+import { commandTimeout, operationContextOf, type ModuleContext } from '../module/module-context.ts';
+import { validNode } from '../module/node-input.ts';
+import { PreCaptureFailedError } from '../pre-capture-failed-error.ts';
+import { changedAnything, summarizeActions, type GuestAction } from '../script/actions.ts';
+import { runGuestScript } from '../script/run-guest-script.ts';
+import { rebootGuest, rebootTimeout, shutdownGuest, shutdownTimeout } from '../system/power.ts';
+import type { GeneralizationOperation, OperationScript } from './generalization-operation.ts';
+import { selectOperations } from './operation-catalog.ts';
+
+/** What one generalization operation did, with the individual changes. */
+export interface LinuxOperationReport extends OperationReport {
+  actions: GuestAction[];
+}
+
+/** Result of `LinuxOsModule.preCapture`. */
+export interface LinuxPreCaptureResult extends PreCaptureResult {
+  operations: LinuxOperationReport[];
+}
+
+const END_STATES: readonly EndState[] = ['on', 'off', 'reboot'];
+
+/**
+ * `LinuxOsModule.preCapture`: builds every selected operation's script before the first
+ * command, runs them in catalog order under the node's lock, then applies the end state.
+ */
+export async function preCapture(context: ModuleContext, options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
+  const node = validNode(options.node);
+  const endState = options.endState ?? 'off';
+  if (!END_STATES.includes(endState)) throw new InvalidInputError('endState', `expected one of ${END_STATES.join(', ')}`);
+  const operationContext = operationContextOf(context.options);
+  const selected = selectOperations(options.operations ?? context.options.operations, operationContext);
+  const scripts: [string, OperationScript, GeneralizationOperation][] = selected.map((operation) => [operation.name, operation.build(operationContext), operation]);
+  const runner = context.runner(node);
+  const progress = context.progress('preCapture', node.name);
+  return context.serialized(node, options.signal, async () => {
+    progress.step('generalizing', scripts.map(([name]) => name).join(', '));
+    const reports: LinuxOperationReport[] = [];
+    for (const [index, [name, operation, { followUp }]] of scripts.entries()) {
+      try {
+        const run = async (script: OperationScript) => {
+          const runOptions = { signal: options.signal, timeoutMs: commandTimeout(context), secrets: script.secrets ?? [] };
+          return runGuestScript(runner, script.script, script.stdin ? { ...runOptions, stdin: script.stdin } : runOptions);
+        };
+        const first = await run(operation);
+        const actions = followUp ? [...first.actions, ...(await run(followUp(first.stdout, operationContext))).actions] : first.actions;
+        const report: LinuxOperationReport = { name, changed: changedAnything(actions), detail: summarizeActions(actions), actions };
+        reports.push(report);
+        progress.step(`operation-done`, `${name}: ${report.detail}`);
+      } catch (error) {
+        if (error instanceof AbortedError) throw error;
+        throw new PreCaptureFailedError(name, error, reports, scripts.slice(index + 1).map(([later]) => later), endState);
+      }
+    }
+    progress.step('generalized', `${reports.filter((report) => report.changed).length} of ${reports.length} operations changed the guest`);
+    const hostKeysRemoved = reports.some((report) => report.name === 'ssh-hostkeys' && report.changed);
+    if (endState === 'off') await shutdownGuest(context, node, runner, shutdownTimeout(context, options.timeoutMs), options.signal);
+    if (endState === 'reboot') await rebootGuest(context, node, runner, rebootTimeout(context, options.timeoutMs), options.signal, hostKeysRemoved);
+    progress.step('pre-capture-done', `end state ${endState}`);
+    return { operations: reports, endState };
+  });
+}

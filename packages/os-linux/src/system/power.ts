@@ -1,0 +1,124 @@
+import {
+  AbortedError,
+  CommandFailedError,
+  ConnectionError,
+  HostKeyMismatchError,
+  ProvkitError,
+  TimeoutError,
+  waitFor,
+  type CommandRunner,
+  type NodeSpec,
+  type WaitOptions,
+} from '@provkit/core';
+import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
+import { validNode } from '../module/node-input.ts';
+import { bootIdScript, powerScript } from './system-scripts.ts';
+
+/** `LinuxOsModule.waitForResponse`: bounded poll until the node runs a command over SSH. */
+export async function waitForResponse(context: ModuleContext, options: WaitOptions): Promise<void> {
+  const node = validNode(options.node);
+  const runner = context.runner(node);
+  await waitFor({
+    what: `SSH on node ${node.name}`,
+    timeoutMs: options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000,
+    signal: options.signal,
+    initialDelayMs: 250,
+    poll: async ({ signal }) => {
+      await runner.run(['true'], { signal, timeoutMs: 15_000 });
+      return { done: true, value: undefined };
+    },
+    // Before sshd is up a node refuses, resets or drops connections; all mean "not yet".
+    isTransient: (error) => ProvkitError.isInstance(error) && !(error instanceof AbortedError) && (error.isRetryable || error instanceof ConnectionError),
+  });
+}
+
+/** The bound of a shutdown: the call's, else `timeouts.shutdownMs`, else 180 000. */
+export function shutdownTimeout(context: ModuleContext, timeoutMs: number | undefined): number {
+  return timeoutMs ?? context.options.timeouts?.shutdownMs ?? 180_000;
+}
+
+/** The bound of a reboot: the call's, else `timeouts.rebootMs`, else 300 000. */
+export function rebootTimeout(context: ModuleContext, timeoutMs: number | undefined): number {
+  return timeoutMs ?? context.options.timeouts?.rebootMs ?? 300_000;
+}
+
+/** `LinuxOsModule.shutdown`, under the node's lock. */
+export async function shutdown(context: ModuleContext, options: WaitOptions): Promise<void> {
+  const node = validNode(options.node);
+  const runner = context.runner(node);
+  await context.serialized(node, options.signal, () => shutdownGuest(context, node, runner, shutdownTimeout(context, options.timeoutMs), options.signal));
+}
+
+/** `LinuxOsModule.reboot`, under the node's lock. */
+export async function reboot(context: ModuleContext, options: WaitOptions): Promise<void> {
+  const node = validNode(options.node);
+  const runner = context.runner(node);
+  await context.serialized(node, options.signal, () => rebootGuest(context, node, runner, rebootTimeout(context, options.timeoutMs), options.signal, false));
+}
+
+/** Powers the guest off and waits (bounded) until its SSH stops answering. */
+export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runner: CommandRunner, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const progress = context.progress('shutdown', node.name);
+  await runner.run(powerScript('poweroff'), { signal, timeoutMs: commandTimeout(context) });
+  progress.step('shutdown-requested');
+  await waitFor({
+    what: `node ${node.name} to stop answering SSH after poweroff`,
+    timeoutMs,
+    signal,
+    initialDelayMs: 500,
+    poll: async ({ signal: pollSignal }) => {
+      try {
+        await runner.run(['true'], { signal: pollSignal, timeoutMs: 10_000 });
+        return { done: false, state: 'SSH still answers' };
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        // Refused, reset or silent: SSH no longer answers. Any other error (a changed host
+        // key, refused credentials) means something still answers, so it is not swallowed.
+        if (pollSignal.aborted) return { done: false, state: 'SSH still answered at the deadline' };
+        if (error instanceof ConnectionError || error instanceof TimeoutError) return { done: true, value: undefined };
+        if (error instanceof CommandFailedError && error.exitCode === null) return { done: true, value: undefined };
+        throw error;
+      }
+    },
+  });
+  progress.step('powered-off');
+}
+
+/**
+ * Reboots the guest and waits (bounded) until SSH answers from a new boot (the kernel's boot
+ * id changed); with `hostKeysRegenerated`, an answer under new host keys counts too.
+ */
+export async function rebootGuest(
+  context: ModuleContext,
+  node: NodeSpec,
+  runner: CommandRunner,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+  hostKeysRegenerated: boolean,
+): Promise<void> {
+  const progress = context.progress('reboot', node.name);
+  const run = { signal, timeoutMs: commandTimeout(context) };
+  const before = (await runner.run(bootIdScript(), run)).stdout.trim();
+  await runner.run(powerScript('reboot'), run);
+  progress.step('reboot-requested');
+  const how = await waitFor({
+    what: `node ${node.name} to answer SSH from a new boot`,
+    timeoutMs,
+    signal,
+    initialDelayMs: 500,
+    poll: async ({ signal: pollSignal }) => {
+      try {
+        const now = (await runner.run(bootIdScript(), { signal: pollSignal, timeoutMs: 10_000 })).stdout.trim();
+        return now !== before && now !== '' ? { done: true, value: `boot id ${now}` } : { done: false, state: 'still the boot before the reboot' };
+      } catch (error) {
+        // After ssh-hostkeys the new boot answers with new host keys: that is sshd up again.
+        if (error instanceof HostKeyMismatchError && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual}` };
+        if (ProvkitError.isInstance(error) && (error instanceof ConnectionError || error instanceof TimeoutError || error.isRetryable) && !signal?.aborted) {
+          return { done: false, state: error.message };
+        }
+        throw error;
+      }
+    },
+  });
+  progress.step('rebooted', how);
+}

@@ -1,0 +1,28 @@
+import { assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
+import { assertChpasswdPassword } from '../operations/vcl-operations.ts';
+import { assertSshPublicKey } from './ssh-public-key.ts';
+
+/** A user spec after validation. */
+export interface ValidUser {
+  /** The option it came from, for errors (`user`, `customization.users[0]`). */
+  field: string;
+  username: string;
+  sshPublicKeys: string[];
+  admin: boolean;
+  password?: Secret;
+}
+
+/** Checks a user spec (name, keys, a password chpasswd can take), naming `field` in errors; root is refused. */
+export function validUser(user: UserSpec, field: string): ValidUser {
+  if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
+  const username = assertUsername(`${field}.username`, user.username);
+  if (username === 'root') throw new InvalidInputError(`${field}.username`, 'root is not a user provkit creates');
+  const sshPublicKeys = (user.sshPublicKeys ?? []).map((key, index) => assertSshPublicKey(`${field}.sshPublicKeys[${index}]`, key));
+  if (user.password !== undefined) {
+    if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
+    assertChpasswdPassword(`${field}.password`, user.password);
+  }
+  const valid: ValidUser = { field, username, sshPublicKeys, admin: user.admin === true };
+  if (user.password !== undefined) valid.password = user.password;
+  return valid;
+}
