@@ -13,6 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          globalSetup: ['lab/src/test-scratch.ts'],
           include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'examples/**/*.lab.test.ts'],
         },
@@ -22,7 +23,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['packages/*/lab-tests/**/*.test.ts', 'examples/**/*.lab.test.ts'],
-          globalSetup: ['lab/src/global-setup.ts'],
+          globalSetup: ['lab/src/test-scratch.ts', 'lab/src/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 900_000,
           // Lab tests share real daemons and a 2-core machine: run files one at a time.
