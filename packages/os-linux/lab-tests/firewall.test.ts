@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshPool } from '@provkit/core';
+import type { DebianRootLabState } from '@provkit/lab';
 import type { LinuxOsModule } from '@provkit/os-linux';
 import { addRemoteAddresses, connectFrom, exists, inGuest, read, seed, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 import { execFileSync } from 'node:child_process';
@@ -37,6 +38,30 @@ async function sshStillWorks(): Promise<string> {
   } finally {
     await pool.close();
   }
+}
+
+
+/**
+ * Gives the guest a firewall of its own, as a hardened image has: an `inet filter` input
+ * chain with policy drop that lets SSH in from the management address only. Returns the
+ * guest's ruleset with it loaded.
+ */
+async function loadGuestDropTable(s: DebianRootLabState): Promise<string> {
+  seed(
+    s,
+    '/etc/provkit-lab-guest.nft',
+    `table inet filter {
+\tchain input {
+\t\ttype filter hook input priority 0; policy drop;
+\t\tct state established,related accept
+\t\tiifname "lo" accept
+\t\tip saddr ${s.hostAddress} tcp dport 22 accept
+\t}
+}
+`,
+  );
+  await inGuest(s, ['nft', '-f', '/etc/provkit-lab-guest.nft']);
+  return inGuest(s, ['nft', 'list', 'ruleset']);
 }
 
 describe('LinuxOsModule firewall on a real Debian root (nftables detected)', () => {
@@ -102,21 +127,7 @@ describe("LinuxOsModule firewall behind the guest's own nftables table with poli
     const s = lab.state;
     module = lab.module();
     removeAddresses = addRemoteAddresses(s, [grantee, stranger]);
-    seed(
-      s,
-      '/etc/provkit-lab-guest.nft',
-      `table inet filter {
-\tchain input {
-\t\ttype filter hook input priority 0; policy drop;
-\t\tct state established,related accept
-\t\tiifname "lo" accept
-\t\tip saddr ${s.hostAddress} tcp dport 22 accept
-\t}
-}
-`,
-    );
-    await inGuest(s, ['nft', '-f', '/etc/provkit-lab-guest.nft']);
-    guestRuleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    guestRuleset = await loadGuestDropTable(s);
   });
   afterAll(async () => {
     removeAddresses?.();
@@ -208,21 +219,7 @@ describe('the access-grants generalization operation on a real Debian root', () 
   beforeAll(async () => {
     const s = lab.state;
     removeAddresses = addRemoteAddresses(s, [grantee]);
-    seed(
-      s,
-      '/etc/provkit-lab-guest.nft',
-      `table inet filter {
-\tchain input {
-\t\ttype filter hook input priority 0; policy drop;
-\t\tct state established,related accept
-\t\tiifname "lo" accept
-\t\tip saddr ${s.hostAddress} tcp dport 22 accept
-\t}
-}
-`,
-    );
-    await inGuest(s, ['nft', '-f', '/etc/provkit-lab-guest.nft']);
-    guestRuleset = await inGuest(s, ['nft', 'list', 'ruleset']);
+    guestRuleset = await loadGuestDropTable(s);
   });
   afterAll(async () => {
     removeAddresses?.();

@@ -5,7 +5,7 @@
  * (users and firewall declared off: the busybox guest has neither useradd nor nft).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sh, SshPool, sshRunnerFactory, type CommandRunner, type NodeSpec } from '@provkit/core';
@@ -44,7 +44,8 @@ export async function startKvmLab(): Promise<KvmLab> {
   const host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
   // Guests: short connect timeout (a booting guest is polled), host keys recorded on first use.
   const guestPool = new SshPool({ connectTimeoutMs: 5000 });
-  const knownHosts = join(mkdtempSync(join(tmpdir(), 'provkit-kvm-lab-')), 'known_hosts');
+  const scratch = mkdtempSync(join(tmpdir(), 'provkit-kvm-lab-'));
+  const knownHosts = join(scratch, 'known_hosts');
   const guestRunner = sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } });
   const osModule = new LinuxOsModule({ runnerFor: guestRunner, capabilities: { users: false, firewall: false } });
   const run = `${libvirt.domainPrefix}${randomBytes(3).toString('hex')}`;
@@ -89,6 +90,7 @@ export async function startKvmLab(): Promise<KvmLab> {
       } finally {
         await guestPool.close();
         await hostPool.close();
+        rmSync(scratch, { recursive: true, force: true });
       }
     },
   };
