@@ -96,6 +96,48 @@ describe('KvmProvisioner power and full copies', () => {
   });
 });
 
+describe('KvmProvisioner with several nodes', () => {
+  it('loads two nodes in parallel over the one host connection, reports post-load, forces off a guest that ignores the power button, and captures with end state on', async () => {
+    const [a, b] = [await lab.newNode('par'), await lab.newNode('par')];
+    loaded.push(a, b);
+    await kvm.listImages(); // the host connection is open before the loads
+    const opened = lab.hostPool.stats.connectionsOpened;
+    const steps: Array<{ node: string; step: string }> = [];
+    await Promise.all([a, b].map((node) => kvm.load({ node, image: lab.image, onProgress: (event) => steps.push({ node: node.name, step: event.step }) })));
+    // Parallel, not one after the other: each node was powered on before the other's load was done.
+    const at = (node: NodeSpec, step: string): number => steps.findIndex((entry) => entry.node === node.name && entry.step === step);
+    expect(at(a, 'powered-on')).toBeGreaterThanOrEqual(0);
+    expect(at(a, 'powered-on')).toBeLessThan(at(b, 'load-done'));
+    expect(at(b, 'powered-on')).toBeLessThan(at(a, 'load-done'));
+    expect(lab.hostPool.stats.connectionsOpened).toBe(opened);
+
+    // VCL's post-load state: the right image, but post-load has not finished.
+    await lab.osModule.writeCurrentImage({ node: b, info: { image: lab.image, properties: {}, postLoadDone: false } });
+    expect(await kvm.nodeStatus({ node: b, image: lab.image })).toMatchObject({ status: 'post-load', power: 'on', ssh: true, currentImage: lab.image });
+
+    // The guest's power-button watcher is a `head` on the input device: without it the button does nothing.
+    await lab.guestRunner(b).run(['killall', 'head']);
+    const warnings: string[] = [];
+    const onWarning = (warning: { message: string }): void => void warnings.push(warning.message);
+    kvm.events.on('warning', onWarning);
+    await kvm.powerOff({ node: b, mode: 'graceful', timeoutMs: 3000 });
+    kvm.events.off('warning', onWarning);
+    expect(warnings).toEqual([expect.stringContaining(`node ${b.name} did not shut down within 3000 ms; forcing it off`)]);
+    expect((await lab.host.run(['virsh', '--connect', lab.libvirt.uri, 'domstate', '--reason', b.name])).stdout.trim()).toBe('shut off (destroyed)');
+
+    const captured = `${a.name}-on-v1`;
+    const capture = await kvm.capture({ node: a, image: captured, endState: 'on' });
+    expect(capture.image).toBe(captured);
+    expect(await kvm.powerStatus({ node: a })).toBe('on');
+    // Back on the generalized disk, with new host keys the OS module was told to trust afresh.
+    await lab.osModule.waitForResponse({ node: a, timeoutMs: 120_000 });
+    expect((await lab.guestRunner(a).run(['cat', '/etc/machine-id'])).stdout.trim()).toMatch(/^[0-9a-f]{32}$/);
+
+    for (const node of [a, b]) await kvm.unload({ node });
+    await kvm.deleteImage({ image: captured });
+  });
+});
+
 describe('KvmProvisioner image library', () => {
   it('reports sizes, lists images by base, retrieves an image from another library verified by checksum, and deletes it', async () => {
     const size = await kvm.getImageSize({ image: lab.image });

@@ -410,6 +410,8 @@ export class KvmProvisioner extends BaseProvisioner {
     }
     const size = await this.library.size(image, call);
     if (endState !== 'off') {
+      // The node now boots the generalized disk, with new host keys.
+      await osModule?.forgetNode?.({ node, ...(signal ? { signal } : {}) });
       await this.host.start(node.name, call);
       progress.step('powered-on');
     }
