@@ -1,4 +1,4 @@
-import { AbortedError, createEmitter, RemoteFaultError, Secret, type CommandEvent } from '@provkit/core';
+import { AbortedError, createEmitter, RemoteFaultError, Secret, waitFor, type CommandEvent } from '@provkit/core';
 import { ensureLabService, type VcsimLabState } from '@provkit/lab';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VimClient, VSphereApi, vim25, type VimRequestEvent } from '../src/index.ts';
@@ -33,6 +33,23 @@ describe.each(['vcsim-esx', 'vcsim-vpx'] as const)('VimClient against the simula
     // Bounded at 4 requests in flight: never more connections than that (plus none for waits here).
     expect(client.connectionCount).toBeGreaterThanOrEqual(1);
     expect(client.connectionCount).toBeLessThanOrEqual(4);
+  });
+
+  it('keeps an idle session alive with CurrentTime, and the session stays usable', async () => {
+    const client = new VimClient({ url: lab.url, username: lab.username, password: Secret.of(lab.password), tls: { thumbprint: lab.thumbprintSha256 }, keepAliveIntervalMs: 100 });
+    clients.push(client);
+    const methods: string[] = [];
+    client.onRequest((event) => methods.push(event.method));
+    await client.login();
+    await waitFor({
+      what: 'two keep-alive CurrentTime calls on the idle session',
+      timeoutMs: 10_000,
+      poll: async () => (methods.filter((method) => method === 'CurrentTime').length >= 2 ? { done: true, value: undefined } : { done: false, state: methods.join(', ') }),
+    });
+    expect(methods.filter((method) => method === 'Login')).toHaveLength(1);
+    const api = new VSphereApi(client);
+    expect((await api.findByPath(lab.datacenter.slice(1)))?.type).toBe('Datacenter');
+    expect(methods.filter((method) => method === 'Login')).toHaveLength(1);
   });
 
   it('logs in again, once, when the server has forgotten the session', async () => {

@@ -92,5 +92,8 @@ function apiFromConfig(section: ConfigSection): VimDriverOptions {
     const value = section.positiveInteger(key);
     if (value !== undefined) options[key] = value;
   }
+  // 0 turns the keep-alive off, so it is not a positive integer like the others.
+  const keepAlive = section.raw('keepAliveIntervalMs');
+  if (keepAlive !== undefined) options.keepAliveIntervalMs = keepAlive === 0 ? 0 : (section.positiveInteger('keepAliveIntervalMs') as number);
   return options;
 }

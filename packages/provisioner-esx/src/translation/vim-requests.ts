@@ -14,6 +14,11 @@ export function retrieveServiceContent(): VimRequest {
   return soapRequest('RetrieveServiceContent', SERVICE_INSTANCE);
 }
 
+/** `CurrentTime` on the service instance: the cheapest call that counts as session activity. */
+export function currentTime(): VimRequest {
+  return soapRequest('CurrentTime', SERVICE_INSTANCE);
+}
+
 /** `Login`; the password is revealed into the body only, which is never logged. */
 export function login(sessionManager: MoRef, username: string, password: Secret): VimRequest {
   return soapRequest('Login', sessionManager, text('userName', username), text('password', password.reveal()));

@@ -47,6 +47,8 @@ export interface VimDriverOptions {
   /** Bound on SOAP requests in flight (default 8). */
   maxConcurrentRequests?: number;
   requestTimeoutMs?: number;
+  /** Session keep-alive interval (default 10 min; 0 off): see `VimClientOptions.keepAliveIntervalMs`. */
+  keepAliveIntervalMs?: number;
   /** Bound on each vSphere task (default 30 min). */
   taskTimeoutMs?: number;
 }
@@ -127,6 +129,7 @@ export class VimDriver implements EsxDriver {
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.maxConcurrentRequests ? { maxConcurrentRequests: options.maxConcurrentRequests } : {}),
       ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      ...(options.keepAliveIntervalMs !== undefined ? { keepAliveIntervalMs: options.keepAliveIntervalMs } : {}),
       ...(events ? { events } : {}),
     });
     this.api = new VSphereApi(this.#session.client, events ? { events } : {});

@@ -14,7 +14,7 @@ function keyOf(options: VimClientOptions): string {
   // The password is part of the identity (a different one must not ride on another's session),
   // kept only as a hash.
   const password = createHash('sha256').update(options.password.reveal()).digest('hex');
-  return JSON.stringify([options.url, options.username, password, options.tls ?? {}, options.maxConcurrentRequests, options.maxConcurrentWaits, options.requestTimeoutMs]);
+  return JSON.stringify([options.url, options.username, password, options.tls ?? {}, options.maxConcurrentRequests, options.maxConcurrentWaits, options.requestTimeoutMs, options.keepAliveIntervalMs]);
 }
 
 /**

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { AbortedError, ConnectionError, InvalidInputError, ProvkitError, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret } from '@provkit/core';
+import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret } from '@provkit/core';
 import { parseSoapResponse, type SoapFault, type XmlNode, type VimRequest } from '../translation/envelope.ts';
 import { faultToError, type FaultContext } from '../translation/faults.ts';
 import * as requests from '../translation/vim-requests.ts';
@@ -23,6 +23,13 @@ export interface VimClientOptions {
   maxConcurrentWaits?: number;
   /** Timeout of one request (default 120 s). */
   requestTimeoutMs?: number;
+  /**
+   * Session keep-alive: while logged in and idle this long, the client calls `CurrentTime`,
+   * so vCenter's idle-session timeout (30 min by default) never drops the session and the
+   * property collectors tied to it. Default 10 min; 0 turns it off (a dropped session is
+   * still re-established on the next call).
+   */
+  keepAliveIntervalMs?: number;
   /** Receives a `warning` when TLS verification is off. */
   events?: ProvkitEmitter;
 }
@@ -112,6 +119,9 @@ export class VimClient {
   #generation = 0;
   #idleCollectors: CollectorLease[] = [];
   #closed = false;
+  readonly #keepAliveMs: number;
+  #lastSentAt = Date.now();
+  #keepAlive: NodeJS.Timeout | undefined;
 
   constructor(options: VimClientOptions) {
     let url: URL;
@@ -134,6 +144,7 @@ export class VimClient {
     this.#calls = new Semaphore(calls);
     this.#waits = new Semaphore(waits);
     this.#timeoutMs = options.requestTimeoutMs ?? 120_000;
+    this.#keepAliveMs = options.keepAliveIntervalMs === undefined ? 600_000 : options.keepAliveIntervalMs === 0 ? 0 : assertPositiveInteger('keepAliveIntervalMs', options.keepAliveIntervalMs);
     this.#agent = this.#makeAgent(calls + waits);
   }
 
@@ -204,11 +215,27 @@ export class VimClient {
     })();
     this.#session.catch(() => (this.#session = undefined));
     await this.#session;
+    this.#startKeepAlive();
+  }
+
+  /**
+   * Every interval, a session idle for that long gets one `CurrentTime`. The timer is unref'd
+   * (it never keeps a process alive) and stops at {@link close}; a failed keep-alive is left
+   * to the next real call, which logs in again if the session is gone.
+   */
+  #startKeepAlive(): void {
+    if (this.#keepAliveMs === 0 || this.#keepAlive !== undefined || this.#closed) return;
+    this.#keepAlive = setInterval(() => {
+      if (this.#closed || this.#session === undefined || Date.now() - this.#lastSentAt < this.#keepAliveMs) return;
+      void this.call(requests.currentTime(), { timeoutMs: Math.min(this.#timeoutMs, 30_000) }).catch(() => undefined);
+    }, this.#keepAliveMs);
+    this.#keepAlive.unref();
   }
 
   /** Logs out (if logged in) and closes the connections. */
   async close(options: Pick<VimCallOptions, 'onRequest'> = {}): Promise<void> {
     if (this.#closed) return;
+    clearInterval(this.#keepAlive);
     try {
       if (this.#session && this.#cookie) {
         const content = await this.serviceContent(options);
@@ -314,6 +341,7 @@ export class VimClient {
     let status: number | undefined;
     let failure: string | undefined;
     this.#requestCount++;
+    this.#lastSentAt = started;
     try {
       const response = await new Promise<{ status: number; body: string; cookie: string | undefined }>((resolve, reject) => {
         const body = Buffer.from(request.body, 'utf8');
