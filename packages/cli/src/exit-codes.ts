@@ -23,9 +23,7 @@ export const EXIT = {
 
 /** The exit code for an error. */
 export function exitCodeFor(error: unknown): number {
-  if (!ProvkitError.isInstance(error)) return EXIT.failure;
-  const code = error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause) ? error.cause.code : error.code;
-  switch (code) {
+  switch (ProvkitError.reasonCode(error)) {
     case 'INVALID_INPUT':
       return EXIT.usage;
     case 'IMAGE_NOT_FOUND':

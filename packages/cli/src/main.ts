@@ -97,9 +97,10 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
     } finally {
       await Promise.allSettled([made.provisioner?.then((module) => module.close()), made.os?.then((module) => module?.close())]);
     }
-  } catch (error) {
-    output.error(parseArgsError(error) ?? error);
-    return exitCodeFor(parseArgsError(error) ?? error);
+  } catch (caught) {
+    const error = parseArgsError(caught) ?? caught;
+    output.error(error);
+    return exitCodeFor(error);
   }
 }
 

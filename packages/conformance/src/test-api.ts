@@ -39,14 +39,12 @@ export function withFresh<Module extends { close(): Promise<void> }>(create: () 
 }
 
 /**
- * The provkit error code a failure carries: its own, or for an `OperationFailedError` the
- * code of what made the step fail. Checked by code, not `instanceof`, so it holds across
- * duplicated copies of `@provkit/core` in a third party's dependency tree.
+ * The provkit error code a failure carries (core's `ProvkitError.reasonCode`: for an
+ * `OperationFailedError`, the code of what made the step fail). Checked by code, not
+ * `instanceof`, so it holds across duplicated copies of `@provkit/core`.
  */
 export function errorCode(error: unknown): string | undefined {
-  if (!ProvkitError.isInstance(error)) return undefined;
-  if (error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause)) return error.cause.code;
-  return error.code;
+  return ProvkitError.reasonCode(error);
 }
 
 /** Asserts that `promise` rejects with a provkit error of `code` (see {@link errorCode}) and returns the error. */

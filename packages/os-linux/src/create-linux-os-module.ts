@@ -48,11 +48,7 @@ export function createLinuxOsModule(config: Record<string, unknown>, context: Om
     }
     options.timeouts = bounds;
   }
+  // The pool connects on the first command, so a refused setting leaves nothing open.
   const pool = new SshPool();
-  try {
-    return new LinuxOsModule({ ...options, runnerFor: sshRunnerFactory(pool, credentials), onClose: () => pool.close() });
-  } catch (error) {
-    void pool.close();
-    throw error;
-  }
+  return new LinuxOsModule({ ...options, runnerFor: sshRunnerFactory(pool, credentials), onClose: () => pool.close() });
 }

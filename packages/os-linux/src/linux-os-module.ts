@@ -1,11 +1,11 @@
 import {
   assertIpAddress,
   BaseOsModule,
+  CommandEventForwarder,
   InvalidInputError,
   KeyedMutex,
   UnsupportedFunctionalityError,
   type AccessOptions,
-  type CommandEvent,
   type CommandRunner,
   type CreateUserOptions,
   type CurrentImageInfo,
@@ -46,8 +46,7 @@ export class LinuxOsModule extends BaseOsModule {
   readonly os = 'linux';
   readonly #options: LinuxOsModuleOptions;
   readonly #locks = new KeyedMutex();
-  readonly #forwarded = new WeakSet<CommandRunner>();
-  readonly #unforward: Array<() => void> = [];
+  readonly #commands = new CommandEventForwarder(this.events);
   /** What the per-concept functions (users, access, generalization, power, current image) share. */
   readonly #context: ModuleContext;
 
@@ -75,15 +74,7 @@ export class LinuxOsModule extends BaseOsModule {
 
   #runner(node: NodeSpec): CommandRunner {
     const runner = this.#options.runnerFor(node);
-    if (runner.events !== this.events && !this.#forwarded.has(runner)) {
-      // A pool's emitter carries every host's commands: forward only this runner's, and stop at close().
-      this.#forwarded.add(runner);
-      const forward = (event: CommandEvent): void => {
-        if (event.target === runner.target) this.events.emit('command', event);
-      };
-      runner.events.on('command', forward);
-      this.#unforward.push(() => runner.events.off('command', forward));
-    }
+    this.#commands.add(runner);
     return runner;
   }
 
@@ -99,7 +90,7 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Stops forwarding the runners' command events and calls the `onClose` option. */
   override async close(): Promise<void> {
-    for (const stop of this.#unforward.splice(0)) stop();
+    this.#commands.stop();
     await this.#options.onClose?.();
   }
 

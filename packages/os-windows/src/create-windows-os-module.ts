@@ -56,24 +56,20 @@ export function createWindowsOsModule(config: WindowsOsModuleConfig | Record<str
   const administratorPassword = section.secretFromEnv('administratorPasswordEnv');
   const unattend = section.raw('unattend');
   if (unattend !== undefined) new ConfigSection(section.field('unattend'), unattend);
+  // The pool connects on the first command, so a refused setting leaves nothing open.
   const pool = new SshPool();
   const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
-  try {
-    return new WindowsOsModule({
-      runnerFor: sshRunnerFactory(pool, credentials),
-      onClose: () => pool.close(),
-      ...(context.events ? { events: context.events } : {}),
-      ...(administratorPassword ? { administratorPassword } : {}),
-      ...(unattend ? { unattend: unattend as Omit<UnattendOptions, 'administratorPassword'> } : {}),
-      ...optional('currentImagePath', section.string('currentImagePath')),
-      ...optional('unattendPath', section.string('unattendPath')),
-      ...optional('sysprepVmMode', section.boolean('sysprepVmMode')),
-      ...optional('commandTimeoutMs', section.positiveInteger('commandTimeoutMs')),
-      ...optional('sysprepTimeoutMs', section.positiveInteger('sysprepTimeoutMs')),
-      ...optional('waitTimeoutMs', section.positiveInteger('waitTimeoutMs')),
-    });
-  } catch (error) {
-    void pool.close();
-    throw error;
-  }
+  return new WindowsOsModule({
+    runnerFor: sshRunnerFactory(pool, credentials),
+    onClose: () => pool.close(),
+    ...(context.events ? { events: context.events } : {}),
+    ...(administratorPassword ? { administratorPassword } : {}),
+    ...(unattend ? { unattend: unattend as Omit<UnattendOptions, 'administratorPassword'> } : {}),
+    ...optional('currentImagePath', section.string('currentImagePath')),
+    ...optional('unattendPath', section.string('unattendPath')),
+    ...optional('sysprepVmMode', section.boolean('sysprepVmMode')),
+    ...optional('commandTimeoutMs', section.positiveInteger('commandTimeoutMs')),
+    ...optional('sysprepTimeoutMs', section.positiveInteger('sysprepTimeoutMs')),
+    ...optional('waitTimeoutMs', section.positiveInteger('waitTimeoutMs')),
+  });
 }

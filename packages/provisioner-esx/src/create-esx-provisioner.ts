@@ -54,17 +54,13 @@ export function createEsxProvisioner(config: Record<string, unknown>, context: M
   const datastore = ssh!.requiredString('datastore');
   const imagesDirectory = ssh!.string('imagesDirectory');
   const commandTimeoutMs = ssh!.positiveInteger('commandTimeoutMs');
+  // The pool connects on the first command, so a refused setting leaves nothing open.
   const pool = new SshPool(context.events ? { events: context.events } : {});
-  try {
-    return new EsxProvisioner({
-      ...options,
-      ssh: { runner: pool.runner(target), datastore, ...(imagesDirectory !== undefined ? { imagesDirectory } : {}), ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}) },
-      onClose: () => pool.close(),
-    });
-  } catch (error) {
-    void pool.close();
-    throw error;
-  }
+  return new EsxProvisioner({
+    ...options,
+    ssh: { runner: pool.runner(target), datastore, ...(imagesDirectory !== undefined ? { imagesDirectory } : {}), ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}) },
+    onClose: () => pool.close(),
+  });
 }
 
 function apiFromConfig(section: ConfigSection): VimDriverOptions {
@@ -92,8 +88,7 @@ function apiFromConfig(section: ConfigSection): VimDriverOptions {
     const value = section.positiveInteger(key);
     if (value !== undefined) options[key] = value;
   }
-  // 0 turns the keep-alive off, so it is not a positive integer like the others.
-  const keepAlive = section.raw('keepAliveIntervalMs');
-  if (keepAlive !== undefined) options.keepAliveIntervalMs = keepAlive === 0 ? 0 : (section.positiveInteger('keepAliveIntervalMs') as number);
+  const keepAlive = section.nonNegativeInteger('keepAliveIntervalMs'); // 0 turns it off
+  if (keepAlive !== undefined) options.keepAliveIntervalMs = keepAlive;
   return options;
 }

@@ -32,12 +32,8 @@ export function createKvmProvisioner(config: Record<string, unknown>, context: M
     pool = new SshPool(context.events ? { events: context.events } : {});
     runner = pool.runner(target);
   }
-  try {
-    return new KvmProvisioner({ ...kvmSettingsFromConfig(section), runner, ...context, ...(pool ? { onClose: () => pool.close() } : {}) });
-  } catch (error) {
-    void pool?.close();
-    throw error;
-  }
+  // A pool connects on its first command, so a refused setting below leaves nothing open.
+  return new KvmProvisioner({ ...kvmSettingsFromConfig(section), runner, ...context, ...(pool ? { onClose: () => pool.close() } : {}) });
 }
 
 function kvmSettingsFromConfig(section: ConfigSection): Omit<KvmProvisionerOptions, 'runner'> {

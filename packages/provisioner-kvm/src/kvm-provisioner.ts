@@ -5,6 +5,7 @@ import {
   assertPort,
   assertPositiveInteger,
   BaseProvisioner,
+  CommandEventForwarder,
   ImageExistsError,
   ImageInUseError,
   ImageNotFoundError,
@@ -20,7 +21,6 @@ import {
   waitFor,
   type CaptureOptions,
   type CaptureResult,
-  type CommandEvent,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -67,7 +67,7 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly library: ImageLibrary;
   readonly #locks = new KeyedMutex();
   readonly #onClose: (() => Promise<void> | void) | undefined;
-  readonly #stopForwarding: () => void;
+  readonly #commands: CommandEventForwarder;
 
   constructor(options: KvmProvisionerOptions) {
     const settings = resolveSettings(options);
@@ -76,18 +76,14 @@ export class KvmProvisioner extends BaseProvisioner {
     this.host = new KvmHost(settings.runner, settings.uri);
     this.library = new ImageLibrary(this.host, settings.libraryDir, settings.nodeDiskDir);
     this.#onClose = options.onClose;
-    // Host commands are this provisioner's command events too (a pool's emitter also carries other hosts').
-    const runner = settings.runner;
-    const forward = (event: CommandEvent): void => {
-      if (event.target === runner.target) this.events.emit('command', event);
-    };
-    if (runner.events !== this.events) runner.events.on('command', forward);
-    this.#stopForwarding = () => runner.events.off('command', forward);
+    // Host commands are this provisioner's command events too.
+    this.#commands = new CommandEventForwarder(this.events);
+    this.#commands.add(settings.runner);
   }
 
   /** Stops forwarding host command events and calls the `onClose` option (e.g. closes its SSH pool). */
   override async close(): Promise<void> {
-    this.#stopForwarding();
+    this.#commands.stop();
     await this.#onClose?.();
   }
 

@@ -20,6 +20,9 @@ describe('ConfigSection', () => {
     const section = new ConfigSection('provisioner', { libraryDir: '/srv/images', count: 3, on: true, list: 'a', size: { memory: '2 GiB' } });
     expect(section.requiredString('libraryDir')).toBe('/srv/images');
     expect(section.positiveInteger('count')).toBe(3);
+    expect(new ConfigSection('x', { off: 0, every: 60_000 }).nonNegativeInteger('off')).toBe(0);
+    expect(new ConfigSection('x', { off: 0, every: 60_000 }).nonNegativeInteger('every')).toBe(60_000);
+    expect(refusal(() => new ConfigSection('x', { bad: -1 }).nonNegativeInteger('bad')).message).toContain('x.bad');
     expect(section.boolean('on')).toBe(true);
     expect(section.strings('list')).toEqual(['a']);
     expect(section.section('size')?.bytes('memory')).toBe(2 * 1024 ** 3);

@@ -78,6 +78,13 @@ export class ConfigSection {
     return value;
   }
 
+  /** A whole number of 0 or more (where 0 means "off"), or `undefined` when absent. */
+  nonNegativeInteger(key: string): number | undefined {
+    const value = this.#values[key];
+    if (value === undefined || value === 0) return value;
+    return this.positiveInteger(key);
+  }
+
   /** `true` or `false`, or `undefined` when absent. */
   boolean(key: string): boolean | undefined {
     const value = this.#values[key];

@@ -34,6 +34,16 @@ export class ProvkitError extends Error {
     return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[marker] === true;
   }
 
+  /**
+   * The code that says why `error` happened: its own, or for an `OPERATION_FAILED` (a
+   * multi-step operation failed at a step) the code of what made the step fail.
+   * `undefined` for anything that is not a provkit error.
+   */
+  static reasonCode(error: unknown): string | undefined {
+    if (!ProvkitError.isInstance(error)) return undefined;
+    return error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause) ? error.cause.code : error.code;
+  }
+
   /** True when `error` is a provkit error with the given code. */
   static hasCode(error: unknown, code: string): error is ProvkitError {
     return ProvkitError.isInstance(error) && error.code === code;

@@ -4,4 +4,5 @@ export type { HostKeyPolicy, SshTarget } from './ssh-options.ts';
 export { LocalRunner, type LocalRunnerOptions } from './local-runner.ts';
 export { SshPool, SshRunner, type SshPoolOptions, type SshPoolStats } from './ssh-pool.ts';
 export { sshRunnerFactory, type RunnerFactory } from './ssh-runner-factory.ts';
+export { CommandEventForwarder } from './command-event-forwarder.ts';
 export { fingerprintSha256, forgetHostKey, parseKnownHosts, knownHostsName, type KnownHostsEntry } from './host-keys.ts';
