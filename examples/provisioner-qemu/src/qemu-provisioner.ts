@@ -17,6 +17,7 @@ import {
   type CaptureOptions,
   type CaptureResult,
   type CommandEvent,
+  type DeleteImageResult,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -91,7 +92,7 @@ export class QemuProvisioner extends BaseProvisioner {
         await this.#host.runner.run(['mkdir', '-p', files.dir], { signal });
         await this.#host.runner.run(createOverlayArgv(source, files.disk, size.diskBytes), { signal });
         progress.step(step);
-        step = 'domain-defined';
+        step = 'node-defined';
         await this.#host.runner.writeFile(files.startScript, startScript(this.#machine(name, size, address.port)), { mode: 0o755, signal });
         await this.#host.runner.writeFile(files.imageRecord, `${image}\n`, { signal });
         // A generalized image boots with new host keys: the OS module forgets the old machine's.
@@ -253,14 +254,15 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   /** Deletes a library image; refused while a node's overlay is backed by it. */
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const { name } = parseImageName('image', options.image);
-    await this.#locks.run(`image:${name}`, async () => {
-      if (!(await this.doesImageExist(options))) throw new ImageNotFoundError(name, this.#config.libraryDir);
+    return this.#locks.run(`image:${name}`, async () => {
+      if (!(await this.doesImageExist(options))) return { deleted: false };
       const records = await this.#host.runner.run(sh`grep -lxF -- ${name} ${this.#config.nodesDir}/*/image 2>/dev/null`, { check: false });
       const usedBy = records.stdout.split('\n').filter(Boolean).map((path) => path.split('/').at(-2) ?? path);
       if (usedBy.length > 0) throw new ImageInUseError(name, usedBy);
       await this.#host.runner.run(['rm', '-f', '--', imagePath(this.#config.libraryDir, name)]);
+      return { deleted: true };
     }, options.signal);
   }
 

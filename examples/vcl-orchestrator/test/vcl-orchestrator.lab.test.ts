@@ -43,7 +43,7 @@ describe('VclOrchestrator with the QEMU provisioner on the lab guest', () => {
     // 1: a fresh node says reload, so the reservation loads it; every load step reaches the log.
     for await (const outcome of orchestrator.run([{ kind: 'start', reservation: reservation(1, node) }])) outcomes.push(outcome);
     expect(outcomes[0]?.start).toMatchObject({ state: 'ready', nodeStatus: 'reload' });
-    expect(stepsOf(1)).toEqual(['node-status', 'started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done', 'user-skipped', 'access-skipped']);
+    expect(stepsOf(1)).toEqual(['node-status', 'started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done', 'user-skipped', 'access-skipped']);
 
     // 2: the same image again: nodeStatus says ready and nothing is loaded.
     // 3: post-load did not finish on the loaded node: only post-load runs.

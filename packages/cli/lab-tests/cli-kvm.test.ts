@@ -65,7 +65,7 @@ describe('provkit CLI on the lab KVM host', () => {
     expect(JSON.parse(load.stdout)).toMatchObject({ node: first, image: run.image });
     // Progress from the provisioner and from the OS module's post-load, in order.
     const loadSteps = steps(load);
-    expect(loadSteps).toEqual(expect.arrayContaining(['load:disk-prepared', 'load:domain-defined', 'load:powered-on', 'load:machine-booted', 'postLoad:host-keys', 'load:post-load-done', 'load:load-done']));
+    expect(loadSteps).toEqual(expect.arrayContaining(['load:disk-prepared', 'load:node-defined', 'load:powered-on', 'load:machine-booted', 'postLoad:host-keys', 'load:post-load-done', 'load:load-done']));
     expect(loadSteps.indexOf('load:powered-on')).toBeLessThan(loadSteps.indexOf('load:machine-booted'));
 
     const ready = await provkit('status', first, '--image', run.image);

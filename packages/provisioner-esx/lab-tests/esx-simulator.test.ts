@@ -38,7 +38,7 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     const steps: string[] = [];
     const loaded = await provisioner.load({ node: { name: first }, image: lab.image, size: { cpus: 2, memoryBytes: 512 * 1024 * 1024 }, onProgress: (event: ProgressEvent) => steps.push(event.step) });
     expect(loaded).toMatchObject({ node: first, image: lab.image, address: { host: '127.0.0.1', port: 22 } });
-    expect(steps).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'load-done']);
+    expect(steps).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'load-done']);
 
     const api = (provisioner.driver as VimDriver).api;
     const ref = await api.findByPath(`${lab.datacenter.slice(1)}/vm/${first}`);

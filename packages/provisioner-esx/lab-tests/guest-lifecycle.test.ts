@@ -50,7 +50,7 @@ describe('EsxProvisioner with a real guest OS (vCenter simulator + the lab Debia
     const steps: string[] = [];
     const loaded = await provisioner.load({ node, image: lab.image, onProgress: (event: ProgressEvent) => steps.push(event.step) });
     expect(loaded.address).toEqual({ host: guest.host, port: guest.port });
-    expect(steps).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    expect(steps).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
     expect(await provisioner.nodeStatus({ node, image: lab.image })).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: lab.image });
     // Another image wanted than the one loaded: reload.
     expect((await provisioner.nodeStatus({ node, image: 'other-v9' })).status).toBe('reload');

@@ -6,6 +6,7 @@ import {
   assertPort,
   assertPositiveInteger,
   BaseProvisioner,
+  decideNodeStatus,
   ImageExistsError,
   ImageNotFoundError,
   InvalidInputError,
@@ -19,6 +20,7 @@ import {
   UnsupportedFunctionalityError,
   type CaptureOptions,
   type CaptureResult,
+  type DeleteImageResult,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -134,7 +136,7 @@ export class EsxProvisioner extends BaseProvisioner {
           step = 'size';
           await this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call);
         }
-        progress.step('domain-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
+        progress.step('node-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
 
         step = 'power-on';
         // A new machine answers at this address: whatever was learned about the old one goes.
@@ -295,30 +297,18 @@ export class EsxProvisioner extends BaseProvisioner {
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const facts = await this.driver.nodeFacts(node.name, signalOf(options));
-    if (facts === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} does not exist on the host` };
-    if (facts.isTemplate) return { status: 'reload', power: 'off', ssh: false, detail: `${node.name} is a template, not a node` };
-    if (facts.power !== 'on') return { status: 'reload', power: facts.power, ssh: false, detail: `node ${node.name} is ${facts.power}` };
-    const recorded = facts.image === undefined ? {} : { currentImage: facts.image };
-    if (wanted !== undefined && facts.image !== undefined && facts.image !== wanted) {
-      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `the node was loaded from ${facts.image}, not ${wanted}` };
-    }
-    const osModule = this.settings.osModule;
-    if (!osModule) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `no OS module configured: the guest cannot be checked (VMware Tools ${facts.toolsRunning ? 'running' : 'not running'})` };
-    if (!node.address) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: 'the node has no address to check its SSH' };
-    const probe = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
-    let current;
-    try {
-      current = await osModule.readCurrentImage({ node, signal: probe });
-    } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
-      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (!current) return { status: 'reload', power: facts.power, ssh: true, detail: 'the guest has no currentimage.txt' };
-    const base = { power: facts.power, ssh: true, currentImage: current.image };
-    const image = wanted ?? facts.image;
-    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
-    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
-    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+    const osModule = options.osModule ?? this.settings.osModule;
+    return decideNodeStatus({
+      node,
+      exists: facts !== undefined,
+      power: facts?.power ?? 'off',
+      sshTimeoutMs,
+      ...(facts?.isTemplate ? { notANode: `${node.name} is a template, not a node` } : {}),
+      ...(facts?.image !== undefined ? { recordedImage: facts.image } : {}),
+      ...(wanted !== undefined ? { wantedImage: wanted } : {}),
+      ...(osModule ? { osModule } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
@@ -343,9 +333,13 @@ export class EsxProvisioner extends BaseProvisioner {
     return base === undefined ? images : images.filter((image) => image.base === base);
   }
 
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const image = assertImageName('image', options.image);
-    await this.#locks.run(`image:${image}`, () => this.driver.deleteImage(image, signalOf(options)), options.signal);
+    return this.#locks.run(`image:${image}`, async () => {
+      if ((await this.driver.imageInfo(image, signalOf(options))) === undefined) return { deleted: false };
+      await this.driver.deleteImage(image, signalOf(options));
+      return { deleted: true };
+    }, options.signal);
   }
 
   override async close(): Promise<void> {

@@ -48,7 +48,7 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
     loaded.push(first);
     const result = await kvm.load({ node: first, image: lab.image, onProgress: (event) => steps.push(event) });
     expect(result).toMatchObject({ node: first.name, image: lab.image, address: first.address });
-    expect(steps.map((event) => event.step)).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    expect(steps.map((event) => event.step)).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
 
     const firstStatus = await kvm.nodeStatus({ node: first, image: lab.image });
     expect(firstStatus, firstStatus.detail).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: lab.image });

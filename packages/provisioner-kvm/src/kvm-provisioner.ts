@@ -5,6 +5,7 @@ import {
   assertPort,
   assertPositiveInteger,
   BaseProvisioner,
+  decideNodeStatus,
   CommandEventForwarder,
   ImageExistsError,
   ImageInUseError,
@@ -22,6 +23,7 @@ import {
   type CaptureOptions,
   type CaptureResult,
   type ImageInfo,
+  type DeleteImageResult,
   type ImageOperationOptions,
   type ImageSize,
   type ListImagesOptions,
@@ -159,7 +161,7 @@ export class KvmProvisioner extends BaseProvisioner {
 
       step = 'define-domain';
       await this.host.define(buildDomainXml(this.#domainSpec(node, image, size, diskPath)), call);
-      progress.step('domain-defined');
+      progress.step('node-defined');
 
       step = 'power-on';
       // A new machine answers at this address: whatever was learned about the old one goes.
@@ -253,26 +255,19 @@ export class KvmProvisioner extends BaseProvisioner {
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const call = options.signal ? { signal: options.signal } : {};
     const state = await this.host.domainState(node.name, call);
-    if (state === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} is not defined on the host` };
-    const power = powerStateOf(state);
-    if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${node.name} is ${state}` };
-    const osModule = this.settings.osModule;
-    if (!osModule) return { status: 'reload', power, ssh: false, detail: 'no OS module configured: the guest cannot be checked' };
-    if (!node.address) return { status: 'reload', power, ssh: false, detail: 'the node has no address to check its SSH' };
-    const image = wanted ?? (await this.host.recordedImage(node.name, call));
-    const probeSignal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
-    let current;
-    try {
-      current = await osModule.readCurrentImage({ node, signal: probeSignal });
-    } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
-      return { status: 'reload', power, ssh: false, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (!current) return { status: 'reload', power, ssh: true, detail: 'the guest has no currentimage.txt' };
-    const base = { power, ssh: true, currentImage: current.image };
-    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
-    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
-    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+    const power = state === undefined ? 'off' : powerStateOf(state);
+    const recordedImage = state === undefined || power !== 'on' || wanted !== undefined ? undefined : await this.host.recordedImage(node.name, call);
+    const osModule = options.osModule ?? this.settings.osModule;
+    return decideNodeStatus({
+      node,
+      exists: state !== undefined,
+      power,
+      sshTimeoutMs,
+      ...(wanted !== undefined ? { wantedImage: wanted } : {}),
+      ...(recordedImage !== undefined ? { recordedImage } : {}),
+      ...(osModule ? { osModule } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
@@ -431,14 +426,15 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const image = assertImageName('image', options.image);
     const call = options.signal ? { signal: options.signal } : {};
-    await this.#locks.run(`image:${image}`, async () => {
-      if (!(await this.library.exists(image, call))) throw new ImageNotFoundError(image, this.library.where);
+    return this.#locks.run(`image:${image}`, async () => {
+      if (!(await this.library.exists(image, call))) return { deleted: false };
       const users = await this.library.usersOf(image, call);
       if (users.length > 0) throw new ImageInUseError(image, users);
       await this.host.remove([this.library.path(image)], call);
+      return { deleted: true };
     }, options.signal);
   }
 

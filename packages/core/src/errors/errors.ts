@@ -120,6 +120,19 @@ export class NodeExistsError extends ProvkitError {
   }
 }
 
+/**
+ * A node of that name exists on the host but provkit did not create it (no provkit marker on
+ * the domain / VM): provkit never replaces, powers or removes it.
+ */
+export class NodeNotManagedError extends ProvkitError {
+  readonly node: string;
+  constructor(node: string, options?: ProvkitErrorOptions) {
+    super('NODE_NOT_MANAGED', `Node ${node} exists but was not created by provkit; it is left untouched`, options);
+    this.name = 'NodeNotManagedError';
+    this.node = node;
+  }
+}
+
 /** The object is in a state that does not allow the operation (e.g. a ready-for-use template being started). */
 export class InvalidStateError extends ProvkitError {
   constructor(message: string, options?: ProvkitErrorOptions) {

@@ -63,10 +63,10 @@ class StandInProvisioner extends BaseProvisioner {
     this.nodeDisks.delete(options.node.name);
   }
 
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<{ deleted: boolean }> {
     this.calls.push(`deleteImage ${options.image}`);
-    this.images.delete(options.image);
     this.virtualBytes.delete(options.image);
+    return { deleted: this.images.delete(options.image) };
   }
 
   async nodeStatus(): Promise<NodeStatusResult> {

@@ -1,3 +1,4 @@
+import type { ProgressEvent } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
 
 /** State the node is left in after `preCapture` (VCL's end_state). */
@@ -11,6 +12,8 @@ export interface PreCaptureOptions extends NodeOperationOptions {
   operations?: readonly string[];
   /** Bound on the final shutdown / reboot wait. */
   timeoutMs?: number;
+  /** Receives every progress event of this pre-capture (the provisioner passes its capture's). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** What one generalization operation did. */

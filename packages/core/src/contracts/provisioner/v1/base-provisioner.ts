@@ -4,7 +4,7 @@ import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/i
 import type { NodeOperationOptions } from '../../shared/node.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
-import type { ListImagesOptions, RetrieveImageOptions } from './images.ts';
+import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { PowerOffOptions } from './power.ts';
 import type { ProvisionerV1 } from './provisioner-v1.ts';
@@ -45,7 +45,7 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   abstract powerStatus(options: NodeOperationOptions): Promise<PowerState>;
   abstract getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
   abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
-  abstract deleteImage(options: ImageOperationOptions): Promise<void>;
+  abstract deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult>;
 
   /** Default: a hard power-off followed by power-on. */
   async powerReset(options: NodeOperationOptions): Promise<void> {
