@@ -8,7 +8,7 @@ import { formatVmx, parseVmx, vmxDisks, vmxForCopy, vmxGet } from './vmx.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
-describe('vim-cmd output (recorded transcripts of VMware-documented formats)', () => {
+describe('vim-cmd output (transcripts authored from VMware\'s documentation)', () => {
   it('parses vmsvc/getallvms rows, skipping annotation continuation lines', () => {
     const vms = parseGetAllVms(fixture('getallvms.txt'));
     expect(vms.map((vm) => [vm.vmid, vm.name, vm.file])).toEqual([
@@ -60,7 +60,7 @@ describe('vmx', () => {
   });
 });
 
-/** One step of a recorded transcript: the command as rendered, and what the host answered. */
+/** One step of a transcript authored from VMware's documentation: the command as rendered, and what the host answered. */
 interface TranscriptStep {
   command: RegExp;
   /** The answer, or a function of the files written so far (a file the host reads back). */
@@ -68,7 +68,7 @@ interface TranscriptStep {
   exitCode?: number;
 }
 
-/** A CommandRunner that replays a recorded transcript, failing on any command out of order. */
+/** A CommandRunner that replays an authored transcript, failing on any command out of order. */
 function transcriptRunner(steps: TranscriptStep[]): CommandRunner & { written: Map<string, string>; remaining: () => number } {
   const queue = [...steps];
   const written = new Map<string, string>();
@@ -158,7 +158,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(runner.written.size).toBe(0);
   });
 
-  it('refuses a linked clone before running any command (recorded transcript: empty)', async () => {
+  it('refuses a linked clone before running any command (authored transcript: empty)', async () => {
     const runner = transcriptRunner([]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
     await expect(provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', diskMode: 'linked' })).rejects.toBeInstanceOf(UnsupportedFunctionalityError);
