@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
 import { parseByteQuantity } from '../model/byte-quantity.ts';
-import { assertAbsolutePath, assertHost, assertPort } from '../validate/index.ts';
+import { assertAbsolutePath, assertHost } from '../validate/index.ts';
 
 /**
  * Building blocks for module configuration schemas. Each one keeps its value as written in the
@@ -43,7 +43,11 @@ export const positiveInteger = z
 export const booleanSetting = z.boolean({ error: 'must be true or false' });
 
 /** A TCP port. */
-export const portSetting = fromValidator(z.number({ error: 'must be a port number (1-65535)' }), assertPort);
+export const portSetting = z
+  .number({ error: 'must be a port number (1-65535)' })
+  .int({ error: 'must be a port number (1-65535)' })
+  .min(1, { error: 'must be a port number (1-65535)' })
+  .max(65535, { error: 'must be a port number (1-65535)' });
 
 /** A host name or IP address to connect to. */
 export const hostSetting = fromValidator(nonEmptyString, assertHost);

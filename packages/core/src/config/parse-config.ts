@@ -31,7 +31,7 @@ function describeIssue(issue: z.core.$ZodIssue, path: string): { field: string; 
   }
   const segments = [...issue.path];
   if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) segments.push(issue.keys[0]);
-  const field = [path, ...segments.map(String)].filter((part) => part !== '').join('.');
+  const field = [path, ...segments.map(String)].filter((part) => part !== '').join('.') || 'configuration';
   return { field, message: reason(issue) };
 }
 
