@@ -132,7 +132,7 @@ describe('provkit command line', () => {
       expect(await json('os', 'revoke-access', 'web-1', '198.51.100.7', '--port', '22')).toMatchObject({ code: EXIT.ok });
       expect(await json('os', 'read-image', 'web-1')).toMatchObject({ code: EXIT.ok, out: { currentImage: { image: 'wanted-v1', postLoadDone: true } } });
       expect(await json('os', 'write-image', 'web-1', 'wanted-v2', '--property', 'id=8', '--post-load-done')).toMatchObject({ code: EXIT.ok });
-      expect(calls.find((call) => call.operation === 'writeCurrentImage')).toMatchObject({ info: { image: 'wanted-v2', properties: { id: '8' }, postLoadDone: true } });
+      expect(calls.find((call) => call.operation === 'writeCurrentImage')).toMatchObject({ info: { image: 'wanted-v2', properties: { id: '8', vcld_post_load: expect.stringMatching(/^success \(\d+\)$/) }, postLoadDone: true } });
       expect(await json('os', 'shutdown', 'web-1')).toMatchObject({ code: EXIT.ok });
       expect(await json('os', 'reboot', 'web-1', '--timeout', '60000')).toMatchObject({ code: EXIT.ok });
       expect(operations()).toEqual(

@@ -111,8 +111,11 @@ function prepare(action: OsAction, context: CommandContext, node: NodeSpec, args
       };
     case 'write-image': {
       const image = required(args[0], '<image>');
-      const properties = Object.fromEntries(listFlag(flags, 'property').map((entry) => property(entry)));
-      const info = { image, properties, postLoadDone: flags['post-load-done'] === true };
+      const properties: Record<string, string> = Object.fromEntries(listFlag(flags, 'property').map((entry) => property(entry)));
+      const postLoadDone = flags['post-load-done'] === true;
+      // VCL records post-load in the file itself; modules that read the flag from there see it too.
+      if (postLoadDone) properties.vcld_post_load ??= `success (${Math.floor(Date.now() / 1000)})`;
+      const info = { image, properties, postLoadDone };
       return async (module) => (await module.writeCurrentImage({ ...call, info }), done({ currentImage: info }, `wrote currentimage.txt (${image}) on ${node.name}`));
     }
     case 'shutdown':
