@@ -106,6 +106,7 @@ describe('SSH settings from configuration', () => {
     expect(parsed.connectTimeoutMs).toBe(3000);
     expect(sshTargetFromConfig(parsed, { path: 'provisioner.host' })).toEqual({ host: 'kvm1.example.org', port: 2222, username: 'provkit', privateKeyPath: KEY, hostKey: { kind: 'known-hosts', path: KNOWN_HOSTS } });
     expect(sshCredentialsFromConfig(parseConfig(credentials, 'os', { privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS }), { path: 'os', username: 'root' }).username).toBe('root');
+    expect(refusal(() => sshTargetFromConfig(parseConfig(target, 'p.host', { host: 'a', privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS }), { path: 'p.host' })).message).toBe('Invalid p.host.username: is required');
     const base = { username: 'u', privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS };
     expect(refusal(() => parseConfig(target, 'p.host', { ...base, host: 'a;b' })).field).toBe('p.host.host');
     expect(refusal(() => parseConfig(target, 'p.host', { ...base, host: 'a', port: 70000 })).field).toBe('p.host.port');
@@ -116,7 +117,7 @@ describe('SSH settings from configuration', () => {
 
   it('reads the password from the variable the file names, own variables only', () => {
     const parsed = parseConfig(credentials, 'os', { passwordEnv: 'hasOwnProperty', knownHostsPath: KNOWN_HOSTS });
-    expect(refusal(() => sshCredentialsFromConfig(parsed, { path: 'os', env: {} })).message).toBe('Invalid os.passwordEnv: environment variable hasOwnProperty is not set');
+    expect(refusal(() => sshCredentialsFromConfig(parsed, { path: 'os', username: 'root', env: {} })).message).toBe('Invalid os.passwordEnv: environment variable hasOwnProperty is not set');
     expect(refusal(() => parseConfig(credentials, 'os', { passwordEnv: 'NOT A NAME', knownHostsPath: KNOWN_HOSTS })).field).toBe('os.passwordEnv');
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../errors/index.ts';
 import type { HostKeyPolicy, SshTarget } from '../runners/index.ts';
 import { configObject } from './config-object.ts';
 import { booleanSetting, creatableFileProblem, durationMs, envVarName, fileProblem, hostSetting, localPath, nonEmptyString, portSetting, readableFile } from './config-schemas.ts';
@@ -91,10 +92,12 @@ export interface SshConfigContext {
 /** SSH credentials from parsed settings; reads the secrets the `*Env` settings name. */
 export function sshCredentialsFromConfig(settings: SshCredentialsSettings, context: SshConfigContext): SshCredentials {
   const env = context.env ?? process.env;
+  const username = settings.username ?? context.username;
+  if (username === undefined) throw new InvalidInputError(`${context.path}.username`, 'is required');
   const password = settings.passwordEnv === undefined ? undefined : secretFromEnv(`${context.path}.passwordEnv`, settings.passwordEnv, env);
   const passphrase = settings.passphraseEnv === undefined ? undefined : secretFromEnv(`${context.path}.passphraseEnv`, settings.passphraseEnv, env);
   return {
-    username: settings.username ?? context.username ?? 'root',
+    username,
     hostKey: hostKeyPolicyFromConfig(settings),
     ...(settings.port !== undefined ? { port: settings.port } : {}),
     ...(settings.privateKeyPath !== undefined ? { privateKeyPath: settings.privateKeyPath } : {}),
