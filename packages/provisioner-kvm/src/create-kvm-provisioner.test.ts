@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError, LocalRunner } from '@provkit/core';
+import { ConnectionError, InvalidInputError, LocalRunner } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { createKvmProvisioner } from './create-kvm-provisioner.ts';
 
@@ -70,5 +71,22 @@ describe('createKvmProvisioner', () => {
   it('checks the key and known_hosts files when it is made, not at first use', () => {
     expect(message({ ...BASE, host: { ...HOST, privateKeyPath: join(files, 'missing') } })).toBe(`Invalid provisioner.host.privateKeyPath: ${join(files, 'missing')} does not exist`);
     expect(message({ ...BASE, host: { ...HOST, knownHostsPath: join(files, 'missing') } })).toBe(`Invalid provisioner.host.knownHostsPath: ${join(files, 'missing')} does not exist`);
+  });
+
+  it('bounds the connect by host.connectTimeoutMs: a host that never sends a banner fails the first command', async () => {
+    const server = createServer((socket) => socket.resume());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    process.env.PROVKIT_TEST_KVM_PASSWORD = 'unused';
+    const provisioner = createKvmProvisioner({ ...BASE, host: { host: '127.0.0.1', port, username: 'provkit', passwordEnv: 'PROVKIT_TEST_KVM_PASSWORD', knownHostsPath: KNOWN_HOSTS, connectTimeoutMs: 300 } });
+    delete process.env.PROVKIT_TEST_KVM_PASSWORD;
+    try {
+      const error = await provisioner.listImages().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as Error).message).toContain('Timed out while waiting for handshake');
+    } finally {
+      await provisioner.close();
+      server.close();
+    }
   });
 });
