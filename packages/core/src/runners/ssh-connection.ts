@@ -159,9 +159,7 @@ export class SshConnection {
         if (mismatch) return reject(mismatch);
         if (verifyError) return reject(new ConnectionError(this.label, 'could not check the host key', { cause: verifyError }));
         if (error.level === 'client-authentication') return reject(new AuthenticationError(this.label, error.message, { cause: error }));
-        // A name that does not resolve will not resolve on retry (EAI_AGAIN, a DNS hiccup, may).
-        const permanent = (error as NodeJS.ErrnoException).code === 'ENOTFOUND';
-        reject(new ConnectionError(this.label, error.message, { cause: error, ...(permanent ? { isRetryable: false } : {}) }));
+        reject(new ConnectionError(this.label, error.message, { cause: error }));
       });
       client.on('close', () => {
         if (this.#pending === client) this.#pending = undefined;
