@@ -10,6 +10,7 @@
 export { LinuxOsModule, type LinuxOperationReport, type LinuxPreCaptureResult } from './linux-os-module.ts';
 export type { LinuxOsModuleOptions, LinuxOsModuleTimeouts } from './linux-os-module-options.ts';
 export { createLinuxOsModule } from './create-linux-os-module.ts';
+export { linuxOsModuleConfigSchema, type LinuxOsModuleConfig } from './linux-config-schema.ts';
 export { PreCaptureFailedError } from './pre-capture-failed-error.ts';
 export { SystemAccountError } from './users/system-account-error.ts';
 export type { GeneralizationOperation, OperationContext, OperationScript } from './operations/generalization-operation.ts';

@@ -35,4 +35,5 @@ export { encodeUnattendPassword, decodeUnattendPassword } from './unattend/unatt
 export { xmlEscape } from './unattend/xml-escape.ts';
 export { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
 export { assertWindowsUsername, assertComputerName, assertWindowsPath, WINDOWS_USERNAME_PATTERN } from './windows-validators.ts';
-export { createWindowsOsModule, type WindowsOsModuleConfig } from './create-windows-os-module.ts';
+export { createWindowsOsModule } from './create-windows-os-module.ts';
+export { windowsOsModuleConfigSchema, type WindowsOsModuleConfig } from './windows-config-schema.ts';

@@ -8,6 +8,7 @@
  */
 export { EsxProvisioner } from './esx-provisioner.ts';
 export { createEsxProvisioner } from './create-esx-provisioner.ts';
+export { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 export type { EsxProvisionerOptions } from './esx-options.ts';
 export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware } from './esx-driver.ts';
 export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';

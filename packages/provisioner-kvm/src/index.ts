@@ -18,6 +18,7 @@
  */
 export { KvmProvisioner } from './kvm-provisioner.ts';
 export { createKvmProvisioner } from './create-kvm-provisioner.ts';
+export { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-config-schema.ts';
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
 export { KvmHost, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';

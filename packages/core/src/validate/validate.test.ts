@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/index.ts';
-import { assertAbsolutePath, assertIpAddress, assertName, assertPort, assertUsername, formatImageName, parseImageName } from './validate.ts';
+import { assertAbsolutePath, assertIpAddress, assertName, assertPort, assertPositiveInteger, assertUsername, formatImageName, parseImageName } from './validate.ts';
 
 describe('validators', () => {
   it('accepts node names and refuses shell and path characters, naming the field', () => {
@@ -31,5 +31,10 @@ describe('validators', () => {
     for (const bad of [0, 65536, 2.5, '22']) expect(() => assertPort('port', bad)).toThrow(InvalidInputError);
     expect(assertAbsolutePath('path', '/var/lib/libvirt/images/a.qcow2')).toBe('/var/lib/libvirt/images/a.qcow2');
     for (const bad of ['relative', '/a/../b', '/a\nb']) expect(() => assertAbsolutePath('path', bad)).toThrow(InvalidInputError);
+  });
+
+  it('shows numbers JSON cannot spell as they are, not as null', () => {
+    expect(() => assertPositiveInteger('size.memoryBytes', Number.NaN)).toThrow('Invalid size.memoryBytes: NaN is not an integer between 1 and');
+    expect(() => assertPort('port', Number.POSITIVE_INFINITY)).toThrow('Infinity is not a port number');
   });
 });

@@ -8,6 +8,11 @@ export const IMAGE_NAME_PATTERN = /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,54})-v([0-9]{1
 /** POSIX-portable user names as `useradd` accepts them. */
 export const USERNAME_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
 
+/** A value as a message shows it: JSON, except numbers JSON cannot spell (`NaN`, `Infinity`), which it would print as `null`. */
+function shown(value: unknown): string {
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+}
+
 function check(field: string, value: unknown, pattern: RegExp, what: string): string {
   if (typeof value !== 'string') throw new InvalidInputError(field, `expected a string, got ${typeof value}`);
   if (!pattern.test(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not ${what} (${pattern.source})`);
@@ -62,7 +67,7 @@ export function assertIpAddress(field: string, value: unknown): string {
 /** Validates a TCP/UDP port number. */
 export function assertPort(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
-    throw new InvalidInputError(field, `${JSON.stringify(value)} is not a port number (1-65535)`);
+    throw new InvalidInputError(field, `${shown(value)} is not a port number (1-65535)`);
   }
   return value;
 }
@@ -70,7 +75,7 @@ export function assertPort(field: string, value: unknown): number {
 /** Validates a positive integer (counts, sizes). */
 export function assertPositiveInteger(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new InvalidInputError(field, `${JSON.stringify(value)} is not an integer between 1 and ${max}`);
+    throw new InvalidInputError(field, `${shown(value)} is not an integer between 1 and ${max}`);
   }
   return value;
 }
