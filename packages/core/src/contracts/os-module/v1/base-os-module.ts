@@ -1,7 +1,7 @@
 import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import type { Customization } from '../../shared/customization.ts';
 import { assertCustomizationShape } from '../../shared/customization-shape.ts';
-import { createEmitter, ProgressReporter, type ProvkitEmitter } from '../../../events/index.ts';
+import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
@@ -58,8 +58,11 @@ export abstract class BaseOsModule implements OsModuleV1 {
   }
   async close(): Promise<void> {}
 
-  /** A progress reporter for one operation on a node. */
-  protected progress(operation: string, node: string): ProgressReporter {
-    return new ProgressReporter(this.events, { operation, node });
+  /**
+   * A progress reporter for one operation on a node, emitting on {@link events} and on the
+   * operation's `onProgress` (so `postLoad` / `preCapture` sub-steps reach the provisioner's).
+   */
+  protected progress(operation: string, node: string, onProgress?: (event: ProgressEvent) => void): ProgressReporter {
+    return new ProgressReporter(this.events, { operation, node }, onProgress);
   }
 }

@@ -1,0 +1,86 @@
+import { Secret, type EndState, type NodeSpec, type OsModuleV1, type ProgressEvent } from '@provkit/core';
+import { expect } from 'vitest';
+import { check, type KitCheck } from '../kit/check.ts';
+import { recordEvents } from '../kit/record-events.ts';
+import { expectErrorCode } from '../kit/test-api.ts';
+import type { ObservedNode, OsModuleKitOptions } from './options.ts';
+import { withOsModule } from './wait-checks.ts';
+
+/** Runs `operation` and returns what it reported through `onProgress` and on the module's events. */
+async function observedProgress(module: OsModuleV1, operation: (onProgress: (event: ProgressEvent) => void) => Promise<unknown>): Promise<{ given: string[]; emitted: string[] }> {
+  const given: ProgressEvent[] = [];
+  const { events, stop } = recordEvents(module.events);
+  try {
+    await operation((event) => given.push(event));
+  } finally {
+    stop();
+  }
+  const emitted = events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
+  const words = (list: ProgressEvent[]): string[] => list.map((event) => `${event.operation}:${event.step}`);
+  return { given: words(given), emitted: words(emitted) };
+}
+
+/** What the end state must look like from the host, given the node before. */
+function expectEndState(endState: EndState, before: ObservedNode, after: ObservedNode): void {
+  if (endState === 'off') expect(after.power).toBe('off');
+  else expect(after).toEqual({ power: 'on', boots: before.boots + (endState === 'reboot' ? 1 : 0) });
+}
+
+/** postLoad and preCapture on disposable nodes, observed from the host. */
+export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposableNode: () => Promise<NodeSpec>, observeNode: (node: NodeSpec) => Promise<ObservedNode>): KitCheck[] {
+  const group = 'OsModuleV1 post-load and generalization';
+  const timeout = Math.max(options.quickTimeoutMs ?? 60_000, 600_000);
+  const endStates: Array<[EndState | undefined, EndState]> = [[undefined, 'off'], ['off', 'off'], ['on', 'on'], ['reboot', 'reboot']];
+  return [
+    check(group, 'postLoad records the image with post-load done, reporting its steps through onProgress exactly as on its events', timeout, () =>
+      withOsModule(options, async (module) => {
+        const node = await disposableNode();
+        const { given, emitted } = await observedProgress(module, (onProgress) => module.postLoad({ node, image: 'conformance-v3', onProgress }));
+        expect(given.length).toBeGreaterThan(0);
+        expect(given).toEqual(emitted);
+        expect(given.every((word) => word.startsWith('postLoad:'))).toBe(true);
+        expect(await module.readCurrentImage({ node })).toMatchObject({ image: 'conformance-v3', postLoadDone: true });
+      }),
+    ),
+    ...endStates.map(([asked, endState]) =>
+      check(group, `preCapture with end state ${asked ?? 'unset (default off)'} generalizes and leaves the node ${endState === 'reboot' ? 'rebooted (one more boot)' : endState}, sub-steps through onProgress`, timeout, (context) =>
+        withOsModule(options, async (module) => {
+          const node = await disposableNode();
+          if (!module.capabilities.generalize) {
+            await expectErrorCode(module.preCapture({ node }), 'UNSUPPORTED_FUNCTIONALITY');
+            return context.skip(`capability generalize is absent in the ${module.os} OS module`);
+          }
+          const before = await observeNode(node);
+          let result;
+          const { given, emitted } = await observedProgress(module, async (onProgress) => {
+            result = await module.preCapture({ node, ...(asked ? { endState: asked } : {}), onProgress });
+          });
+          expect(result).toMatchObject({ endState, operations: expect.any(Array) });
+          expect(given.length).toBeGreaterThan(0);
+          expect(given).toEqual(emitted);
+          expectEndState(endState, before, await observeNode(node));
+          if (endState !== 'off') await module.waitForResponse({ node, timeoutMs: timeout });
+        }),
+      ),
+    ),
+    check(group, 'randomizes every administrator password, never emitting one (skipped when the module declares no user management)', timeout, (context) =>
+      withOsModule(options, async (module) => {
+        const node = await disposableNode();
+        if (!module.capabilities.users) return context.skip(`capability users is absent in the ${module.os} OS module`);
+        const password = Secret.of(`admin-${Math.random().toString(36).slice(2)}`);
+        const { events, stop } = recordEvents(module.events);
+        let passwords: Record<string, Secret> = {};
+        try {
+          await module.createUser({ node, username: 'confadmin', password, admin: true });
+          passwords = (await module.randomizeAdminPasswords({ node })).passwords;
+        } finally {
+          stop();
+        }
+        expect(Object.keys(passwords)).toContain('confadmin');
+        expect(passwords.confadmin!.reveal()).not.toBe(password.reveal());
+        const text = JSON.stringify(events);
+        for (const secret of [password, ...Object.values(passwords)]) expect(text).not.toContain(secret.reveal());
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,105 @@
+import type { EndState, NodeSpec, OsModuleV1, ProgressEvent, ProvisionerV1 } from '@provkit/core';
+import { expect } from 'vitest';
+import { check, type KitCheck } from '../kit/check.ts';
+import { recordEvents, stepsOf } from '../kit/record-events.ts';
+import { expectErrorCode } from '../kit/test-api.ts';
+import { cleanUp, expectAbsent, loadFresh, osModuleOf, timeouts, withProvisioner } from './fixture.ts';
+import type { ProvisionerKitOptions } from './options.ts';
+import { CAPTURE_OFF_STEPS, CAPTURE_ON_STEPS } from './steps.ts';
+
+/** Captures `node` into `image`, generalized by the OS module, and checks the steps and sub-steps it reported. */
+async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1, node: NodeSpec, image: string, endState: EndState): Promise<void> {
+  const progress: ProgressEvent[] = [];
+  const osEvents = recordEvents(osModule.events);
+  let result;
+  try {
+    result = await provisioner.capture({ node, image, endState, osModule, onProgress: (event) => progress.push(event) });
+  } finally {
+    osEvents.stop();
+  }
+  expect(result.image).toBe(image);
+  expect(result.sizeBytes).toBeGreaterThan(0);
+  expect(stepsOf(progress, 'capture')).toEqual(endState === 'off' ? CAPTURE_OFF_STEPS : CAPTURE_ON_STEPS);
+  const osSteps = osEvents.events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
+  expect(progress.filter((event) => event.operation !== 'capture').map((event) => `${event.operation}:${event.step}`)).toEqual(osSteps.map((event) => `${event.operation}:${event.step}`));
+}
+
+/** Capture succeeds, the image loads elsewhere, deletion is refused in use and idempotent; end states observed. */
+export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitCheck[] {
+  const group = 'ProvisionerV1 capture';
+  const { load: timeout } = timeouts(options);
+  const checks = [
+    check(group, 'captures a generalized image (CAPTURE_STEPS, preCapture sub-steps through onProgress, node left off) that a second node loads and runs; deleteImage refused while in use, then { deleted: true }, then { deleted: false }', timeout * 2, (context) =>
+      withProvisioner(options, async (provisioner) => {
+        const osModule = osModuleOf(options);
+        if (!osModule.capabilities.generalize) return context.skip(`capability generalize is absent in the ${osModule.os} OS module`);
+        const image = options.newImageName();
+        const made: { nodes: NodeSpec[]; images: string[] } = { nodes: [], images: [image] };
+        try {
+          const first = await loadFresh(options, provisioner);
+          made.nodes.push(first);
+          await captureObserved(provisioner, osModule, first, image, 'off');
+          expect(await provisioner.powerStatus({ node: first })).toBe('off');
+          expect(await provisioner.doesImageExist({ image })).toBe(true);
+          expect((await provisioner.listImages()).map((entry) => entry.name)).toContain(image);
+          expect((await provisioner.getImageSize({ image })).virtualBytes).toBeGreaterThan(0);
+          await expectErrorCode(provisioner.capture({ node: first, image, skipPreCapture: true }), 'IMAGE_EXISTS');
+
+          const second = await loadFresh(options, provisioner, image);
+          made.nodes.push(second);
+          expect(await provisioner.nodeStatus({ node: second, image, osModule })).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: image });
+          expect((await provisioner.nodeStatus({ node: second, image: options.image, osModule })).status).toBe('reload');
+          expect(await provisioner.getCurrentImage({ node: second })).toBe(image);
+
+          await expectErrorCode(provisioner.deleteImage({ image }), 'IMAGE_IN_USE');
+          expect(await provisioner.doesImageExist({ image })).toBe(true);
+          for (const node of made.nodes) {
+            await provisioner.unload({ node });
+            await expectAbsent(provisioner, node);
+          }
+          expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
+          expect(await provisioner.doesImageExist({ image })).toBe(false);
+          expect(await provisioner.deleteImage({ image })).toEqual({ deleted: false });
+        } finally {
+          await cleanUp(provisioner, made);
+        }
+      }),
+    ),
+    check(group, 'refuses to capture onto an existing image name with IMAGE_EXISTS, leaving the node running and ready', timeout, () =>
+      withProvisioner(options, async (provisioner) => {
+        const osModule = osModuleOf(options);
+        const node = await loadFresh(options, provisioner);
+        try {
+          await expectErrorCode(provisioner.capture({ node, image: options.image, osModule }), 'IMAGE_EXISTS');
+          expect(await provisioner.powerStatus({ node })).toBe('on');
+          expect((await provisioner.nodeStatus({ node, image: options.image, osModule })).status).toBe('ready');
+        } finally {
+          await cleanUp(provisioner, { nodes: [node] });
+        }
+      }),
+    ),
+  ];
+  if (!options.skipCaptureEndStates) {
+    for (const endState of ['on', 'reboot'] as const) {
+      checks.push(
+        check(group, `captures with end state ${endState}: step powered-on, the node on and answering afterwards`, timeout * 2, (context) =>
+          withProvisioner(options, async (provisioner) => {
+            const osModule = osModuleOf(options);
+            if (!osModule.capabilities.generalize) return context.skip(`capability generalize is absent in the ${osModule.os} OS module`);
+            const image = options.newImageName();
+            const node = await loadFresh(options, provisioner);
+            try {
+              await captureObserved(provisioner, osModule, node, image, endState);
+              expect(await provisioner.powerStatus({ node })).toBe('on');
+              await osModule.waitForResponse({ node, timeoutMs: timeout });
+              expect(await provisioner.doesImageExist({ image })).toBe(true);
+            } finally {
+              await cleanUp(provisioner, { nodes: [node], images: [image] });
+            }
+          }),
+        ),
+      );
+    }
+  }
+  return checks;
+}

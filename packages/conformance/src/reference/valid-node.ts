@@ -1,0 +1,26 @@
+import { assertHost, assertName, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+
+/** The node after checking its name and address, or `InvalidInputError` naming the field. */
+export function validNode(node: NodeSpec): NodeSpec {
+  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'expected a node');
+  assertName('node.name', node.name);
+  if (node.address !== undefined) {
+    assertHost('node.address.host', node.address.host);
+    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
+  }
+  return node;
+}
+
+/** A positive whole number of milliseconds, or the default. */
+export function validTimeout(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a positive number of milliseconds`);
+  return value;
+}
+
+/** Checks `value` is one of `allowed`. */
+export function validChoice<T extends string>(field: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+  return value;
+}
