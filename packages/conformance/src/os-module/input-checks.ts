@@ -47,7 +47,10 @@ export function osModuleInputChecks(options: OsModuleKitOptions): KitCheck[] {
       withOsModule(options, async (module) => {
         const { events, stop } = recordEvents(module.events);
         try {
-          for (const [index, call] of calls(module, options.node()).entries()) {
+          // Every call has started; each is awaited in turn, none left to reject unobserved.
+          const pending = calls(module, options.node());
+          for (const call of pending) call.catch(() => undefined);
+          for (const [index, call] of pending.entries()) {
             await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
               throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
             });

@@ -64,7 +64,10 @@ export function provisionerInputChecks(options: ProvisionerKitOptions): KitCheck
         const node = await options.newNode();
         const { events, stop } = recordEvents(provisioner.events);
         try {
-          for (const [index, call] of calls(provisioner, node, options.image).entries()) {
+          // Every call has started; each is awaited in turn, none left to reject unobserved.
+          const pending = calls(provisioner, node, options.image);
+          for (const call of pending) call.catch(() => undefined);
+          for (const [index, call] of pending.entries()) {
             const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
               throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
             });
