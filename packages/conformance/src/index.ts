@@ -40,3 +40,4 @@ export { osModuleChecks, osModuleConformance, osModuleWaitSuite, osModuleInputSu
 export { MemoryHost, type MemoryDisk, type MemoryImage, type MemoryNode } from './reference/memory-host.ts';
 export { MemoryProvisioner, type MemoryProvisionerOptions } from './reference/memory-provisioner.ts';
 export { MemoryOsModule, type MemoryOsModuleOptions } from './reference/memory-os-module.ts';
+export { inventorySuite, type InventoryFixture, type SuiteFunctions } from './inventory/inventory-suite.ts';
