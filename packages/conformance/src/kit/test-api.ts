@@ -36,3 +36,21 @@ export async function expectErrorCode(promise: Promise<unknown>, code: string): 
   expect(errorCode(error), String(error)).toBe(code);
   return error as ProvkitError;
 }
+
+/** Asserts an `InvalidInputError` names the refused field and says why (`Invalid <field>: <reason>`). */
+export function expectNamesField(error: ProvkitError): void {
+  const field = (error as ProvkitError & { field?: unknown }).field;
+  expect(typeof field === 'string' && field.length > 0, `${error.message}: no field named`).toBe(true);
+  expect(error.message, 'the refusal gives no reason').toMatch(new RegExp(`^Invalid ${String(field).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\S`));
+}
+
+/** Asserts every command event is complete: where it ran, what ran, how it ended. */
+export function expectCompleteCommands(events: ReadonlyArray<{ name: string; payload: unknown }>): void {
+  for (const event of events.filter((entry) => entry.name === 'command')) {
+    const command = event.payload as { target?: unknown; command?: unknown; exitCode?: unknown; durationMs?: unknown };
+    expect(typeof command.target === 'string' && command.target.length > 0, `command event without a target: ${JSON.stringify(command)}`).toBe(true);
+    expect(typeof command.command === 'string' && command.command.length > 0, `command event without a command: ${JSON.stringify(command)}`).toBe(true);
+    expect(command.exitCode === null || typeof command.exitCode === 'number').toBe(true);
+    expect(typeof command.durationMs === 'number' && command.durationMs >= 0).toBe(true);
+  }
+}

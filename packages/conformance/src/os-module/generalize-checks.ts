@@ -1,4 +1,4 @@
-import { Secret, type EndState, type NodeSpec, type OsModuleV1, type ProgressEvent } from '@provkit/core';
+import { Secret, type EndState, type NodeSpec, type OsModuleV1, type PreCaptureResult, type ProgressEvent } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
@@ -56,6 +56,8 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
             result = await module.preCapture({ node, ...(asked ? { endState: asked } : {}), onProgress });
           });
           expect(result).toMatchObject({ endState, operations: expect.any(Array) });
+          // Each generalization operation says what it did, in words.
+          for (const report of (result as unknown as PreCaptureResult).operations) expect(report).toMatchObject({ name: expect.stringMatching(/\S/), changed: expect.any(Boolean), detail: expect.stringMatching(/\S/) });
           expect(given.length).toBeGreaterThan(0);
           expect(given).toEqual(emitted);
           expectEndState(endState, before, await observeNode(node));

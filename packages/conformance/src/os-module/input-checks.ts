@@ -2,7 +2,7 @@ import type { NodeSpec, OsModuleV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectErrorCode, expectNamesField } from '../kit/test-api.ts';
 import type { OsModuleKitOptions } from './options.ts';
 import { withOsModule } from './wait-checks.ts';
 
@@ -51,9 +51,10 @@ export function osModuleInputChecks(options: OsModuleKitOptions): KitCheck[] {
           const pending = calls(module, options.node());
           for (const call of pending) call.catch(() => undefined);
           for (const [index, call] of pending.entries()) {
-            await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
+            const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
               throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
             });
+            expectNamesField(error);
           }
         } finally {
           stop();

@@ -11,7 +11,7 @@ export function provisionerAbortChecks(options: ProvisionerKitOptions): KitCheck
   const group = 'ProvisionerV1 abort';
   const { load: timeout } = timeouts(options);
   return FRESH_LOAD_STEPS.filter((step) => step !== 'load-done').map((target) =>
-    check(group, `an abort when load reaches ${target} ends ABORTED, reports nothing but load-failed after it, and leaves the node absent`, timeout, () =>
+    check(group, `an abort when load reaches ${target} ends ABORTED (OperationFailedError naming the step), reports nothing but load-failed after it, and leaves the node absent`, timeout, () =>
       withProvisioner(options, async (provisioner) => {
         const node = await options.newNode();
         const controller = new AbortController();
@@ -22,7 +22,9 @@ export function provisionerAbortChecks(options: ProvisionerKitOptions): KitCheck
           if (event.step === target) controller.abort(new Error(`conformance abort at ${target}`));
         };
         try {
-          await expectErrorCode(provisioner.load({ node, image: options.image, osModule: osModuleOf(options), signal: controller.signal, onProgress }), 'ABORTED');
+          const error = await expectErrorCode(provisioner.load({ node, image: options.image, osModule: osModuleOf(options), signal: controller.signal, onProgress }), 'ABORTED');
+          // The contract: a load that fails part-way throws OperationFailedError naming its step.
+          expect(error).toMatchObject({ code: 'OPERATION_FAILED', operation: 'load', step: expect.stringMatching(/\S/) });
           expect(steps, `load never reached ${target}`).toContain(target);
           expect(steps.slice(steps.indexOf(target) + 1).filter((step) => step !== 'load-failed')).toEqual([]);
           await expectAbsent(provisioner, node);

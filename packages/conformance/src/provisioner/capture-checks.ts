@@ -19,6 +19,7 @@ async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1,
   }
   expect(result.image).toBe(image);
   expect(result.sizeBytes).toBeGreaterThan(0);
+  for (const event of progress.filter((entry) => entry.operation === 'capture')) expect(event).toMatchObject({ node: node.name, image });
   expect(stepsOf(progress, 'capture')).toEqual(endState === 'off' ? CAPTURE_OFF_STEPS : CAPTURE_ON_STEPS);
   const osSteps = osEvents.events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
   expect(progress.filter((event) => event.operation !== 'capture').map((event) => `${event.operation}:${event.step}`)).toEqual(osSteps.map((event) => `${event.operation}:${event.step}`));

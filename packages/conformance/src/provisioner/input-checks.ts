@@ -2,7 +2,7 @@ import type { NodeSpec, OsModuleV1, ProvisionerV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectErrorCode, expectNamesField } from '../kit/test-api.ts';
 import { expectAbsent, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
@@ -71,7 +71,7 @@ export function provisionerInputChecks(options: ProvisionerKitOptions): KitCheck
             const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
               throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
             });
-            expect(error.message).not.toBe('');
+            expectNamesField(error);
           }
         } finally {
           stop();

@@ -2,7 +2,7 @@ import { Secret, type ProgressEvent } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents, stepsOf } from '../kit/record-events.ts';
-import { errorCode, expectErrorCode } from '../kit/test-api.ts';
+import { errorCode, expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import { addressed, cleanUp, expectAbsent, loadFresh, osModuleOf, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 import { FRESH_LOAD_STEPS, UNLOAD_RUNNING_STEPS } from './steps.ts';
@@ -28,6 +28,10 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
           expect(loaded).toMatchObject({ node: fresh.name, image: options.image });
           expect(stepsOf(progress, 'load')).toEqual(FRESH_LOAD_STEPS);
           expect(stepsOf(provisionerEvents.events, 'load')).toEqual(FRESH_LOAD_STEPS);
+          // Each event says what it is about, and each command where it ran and what it was.
+          for (const event of progress.filter((entry) => entry.operation === 'load')) expect(event).toMatchObject({ node: fresh.name, image: options.image });
+          expectCompleteCommands(provisionerEvents.events);
+          expectCompleteCommands(osEvents.events);
           // Whatever the OS module reported during post-load also reached the load's onProgress, in order.
           const osProgress = osEvents.events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
           expect(subSteps(progress, 'load')).toEqual(subSteps(osProgress, 'load'));
@@ -41,6 +45,8 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
           await provisioner.unload({ node });
           unloading.stop();
           expect(stepsOf(unloading.events, 'unload')).toEqual(UNLOAD_RUNNING_STEPS);
+          for (const event of unloading.events.filter((entry) => entry.name === 'progress')) expect(event.payload).toMatchObject({ operation: 'unload', node: fresh.name });
+          expectCompleteCommands(unloading.events);
           await expectAbsent(provisioner, node);
           expect(await provisioner.nodeStatus({ node, image: options.image, osModule })).toMatchObject({ status: 'reload', power: 'off' });
           await provisioner.unload({ node });

@@ -26,11 +26,14 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         await expectAbsent(provisioner, node);
       }),
     ),
-    check(group, 'answers power operations on a node that does not exist with NODE_NOT_FOUND and nodeStatus with reload, power off', quick, () =>
+    check(group, 'answers power operations on a node that does not exist (input at its valid edges) with NODE_NOT_FOUND and nodeStatus with reload, power off', quick, () =>
       withProvisioner(options, async (provisioner) => {
         const node = await options.newNode();
         await expectErrorCode(provisioner.powerOn({ node }), 'NODE_NOT_FOUND');
         await expectErrorCode(provisioner.powerOff({ node, mode: 'hard' }), 'NODE_NOT_FOUND');
+        // Valid input at its edges is not refused: a one-millisecond bound, an address without a port.
+        await expectErrorCode(provisioner.powerOff({ node, mode: 'graceful', timeoutMs: 1 }), 'NODE_NOT_FOUND');
+        if (node.address) await expectErrorCode(provisioner.powerStatus({ node: { ...node, address: { host: node.address.host } } }), 'NODE_NOT_FOUND');
         await expectErrorCode(provisioner.powerReset({ node }), 'NODE_NOT_FOUND');
         await expectAbsent(provisioner, node);
         const status = await provisioner.nodeStatus({ node, image: options.image, ...(options.osModule ? { osModule: options.osModule } : {}) });

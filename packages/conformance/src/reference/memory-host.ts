@@ -64,13 +64,4 @@ export class MemoryHost {
   usersOf(image: string): string[] {
     return [...this.disks].filter(([, disk]) => disk.image === image).map(([name]) => name);
   }
-
-  /** Defines a running node outside provkit's control (or, with `managed`, a running provkit node), as a test fixture. */
-  bootNode(name: string, address: NodeAddress, options: { managed?: boolean; image?: string } = {}): MemoryNode {
-    const image = options.image ?? 'fixture-v1';
-    this.disks.set(name, { ...emptyDisk(), image });
-    const node: MemoryNode = { name, managed: options.managed ?? false, power: 'on', image, address, boots: 1 };
-    this.nodes.set(name, node);
-    return node;
-  }
 }

@@ -133,7 +133,7 @@ export class MemoryOsModule extends BaseOsModule {
       disk.generalized = true;
       return users;
     });
-    progress.step('generalized', `${removed.length} users removed`);
+    progress.step('generalized');
     const wait = { node, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
     if (endState === 'off') await this.shutdown(wait);
     if (endState === 'reboot') await this.reboot(wait);

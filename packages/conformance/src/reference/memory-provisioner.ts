@@ -117,7 +117,7 @@ export class MemoryProvisioner extends BaseProvisioner {
       if (existing && !existing.managed) throw new NodeNotManagedError(node.name);
       if (existing && ifExists === 'refuse') throw new NodeExistsError(node.name);
       // Checked before a replaced node is removed, so a missing image costs nothing.
-      if (!this.host.images.has(image)) throw new ImageNotFoundError(image, 'the memory library');
+      if (!this.host.images.has(image)) throw new ImageNotFoundError(image);
       let step = 'replace-node';
       try {
         if (existing) {
@@ -128,7 +128,7 @@ export class MemoryProvisioner extends BaseProvisioner {
         // Under the image's lock: deleteImage cannot remove the image between the check and the clone.
         await this.#locks.run(`image:${image}`, async () => {
           const source = this.host.images.get(image);
-          if (!source) throw new ImageNotFoundError(image, 'the memory library');
+          if (!source) throw new ImageNotFoundError(image);
           await this.#run(`clone ${image} to disk of ${node.name}`, signal, () => this.host.disks.set(node.name, { ...copyDisk(source.disk), image }));
         }, signal);
         progress.step('disk-prepared');
@@ -149,7 +149,7 @@ export class MemoryProvisioner extends BaseProvisioner {
       } catch (error) {
         // Clean up without the signal: an aborted load must still remove what it made.
         const cleanup = await this.#remove(node.name, undefined).then(() => undefined, (failure: unknown) => failure);
-        progress.step('load-failed', `at ${step}`);
+        progress.step('load-failed');
         const cause = signal?.aborted && !(error instanceof AbortedError) ? new AbortedError(`load of ${node.name}`, { cause: error }) : error;
         throw new OperationFailedError('load', step, cause, cleanup);
       }
@@ -192,7 +192,7 @@ export class MemoryProvisioner extends BaseProvisioner {
       const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
       progress.step('started');
       const found = this.#managed(node.name);
-      if (this.host.images.has(image)) throw new ImageExistsError(image, 'the memory library');
+      if (this.host.images.has(image)) throw new ImageExistsError(image);
       try {
         if (!options.skipPreCapture) {
           await osModule!.preCapture({ node, endState: 'off', ...signalOf(options), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
@@ -278,7 +278,7 @@ export class MemoryProvisioner extends BaseProvisioner {
     const image = assertImageName('image', options.image);
     throwIfAborted(options.signal, `size of ${image}`);
     const found = this.host.images.get(image);
-    if (!found) throw new ImageNotFoundError(image, 'the memory library');
+    if (!found) throw new ImageNotFoundError(image);
     return { virtualBytes: found.virtualBytes, allocatedBytes: found.virtualBytes };
   }
 
@@ -315,9 +315,9 @@ export class MemoryProvisioner extends BaseProvisioner {
     const source = options.from.host;
     throwIfAborted(options.signal, `retrieval of ${image}`);
     await this.#locks.run(`image:${image}`, async () => {
-      if (this.host.images.has(image)) throw new ImageExistsError(image, 'the memory library');
+      if (this.host.images.has(image)) throw new ImageExistsError(image);
       const found = source.images.get(image);
-      if (!found) throw new ImageNotFoundError(image, 'the source library');
+      if (!found) throw new ImageNotFoundError(image);
       const copy = { disk: copyDisk(found.disk), virtualBytes: found.virtualBytes };
       await this.#run(`copy ${image} from another library`, options.signal, () => this.host.images.set(image, copy));
     }, options.signal);

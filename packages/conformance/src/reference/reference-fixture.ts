@@ -1,11 +1,18 @@
-import type { NodeSpec } from '@provkit/core';
+import type { NodeAddress, NodeSpec } from '@provkit/core';
 import type { OsModuleKitOptions } from '../os-module/options.ts';
 import type { ProvisionerKitOptions } from '../provisioner/options.ts';
-import { MemoryHost } from './memory-host.ts';
+import { emptyDisk, MemoryHost } from './memory-host.ts';
 import { MemoryOsModule } from './memory-os-module.ts';
 import { MemoryProvisioner } from './memory-provisioner.ts';
 
 let serial = 0;
+
+/** Defines a running node on the host as a fixture: one provkit did not create, unless `managed`. */
+export function bootNode(host: MemoryHost, name: string, address: NodeAddress, managed = false): NodeSpec {
+  host.disks.set(name, { ...emptyDisk(), image: 'fixture-v1' });
+  host.nodes.set(name, { name, managed, power: 'on', image: 'fixture-v1', address, boots: 1 });
+  return { name, address };
+}
 const next = (): number => ++serial;
 
 /** What the kit needs to run against a provisioner class built like the reference one. */
@@ -24,7 +31,7 @@ export function referenceProvisionerOptions(create: (host: MemoryHost) => Memory
     newImageName: () => `captured-${next()}-v1`,
     unmanagedNode: async () => {
       const id = next();
-      return host.bootNode(`foreign-${id}`, { host: '192.0.2.2', port: 10_000 + id });
+      return bootNode(host, `foreign-${id}`, { host: '192.0.2.2', port: 10_000 + id });
     },
     retrieveTarget: async () => create(new MemoryHost()),
     quickTimeoutMs: 10_000,
@@ -36,7 +43,7 @@ export function referenceProvisionerOptions(create: (host: MemoryHost) => Memory
 export function referenceOsModuleOptions(create: (host: MemoryHost) => MemoryOsModule = (host) => new MemoryOsModule({ host })): OsModuleKitOptions {
   const host = new MemoryHost();
   const live: NodeSpec = { name: 'live', address: { host: '192.0.2.3', port: 22 } };
-  host.bootNode(live.name, live.address!, { managed: true });
+  bootNode(host, live.name, live.address!, true);
   return {
     createOsModule: () => create(host),
     node: () => live,
@@ -44,7 +51,7 @@ export function referenceOsModuleOptions(create: (host: MemoryHost) => MemoryOsM
     disposableNode: async () => {
       const id = next();
       const node: NodeSpec = { name: `disposable-${id}`, address: { host: '192.0.2.5', port: 10_000 + id } };
-      host.bootNode(node.name, node.address!, { managed: true });
+      bootNode(host, node.name, node.address!, true);
       return node;
     },
     observeNode: async (node) => {
