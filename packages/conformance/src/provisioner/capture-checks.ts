@@ -7,20 +7,27 @@ import { cleanUp, expectAbsent, loadFresh, osModuleOf, timeouts, withProvisioner
 import type { ProvisionerKitOptions } from './options.ts';
 import { CAPTURE_OFF_STEPS, CAPTURE_ON_STEPS } from './steps.ts';
 
-/** Captures `node` into `image`, generalized by the OS module, and checks the steps and sub-steps it reported. */
+/**
+ * Captures `node` into `image` and checks the steps and sub-steps it reported. With an OS
+ * module that generalizes, through its preCapture; without one (capability generalize
+ * absent), as an explicitly ungeneralized copy of the powered-off node (`skipPreCapture`).
+ */
 async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1, node: NodeSpec, image: string, endState: EndState): Promise<void> {
+  const generalize = osModule.capabilities.generalize;
+  if (!generalize) await provisioner.powerOff({ node, mode: 'hard' });
   const progress: ProgressEvent[] = [];
   const osEvents = recordEvents(osModule.events);
   let result;
   try {
-    result = await provisioner.capture({ node, image, endState, osModule, onProgress: (event) => progress.push(event) });
+    result = await provisioner.capture({ node, image, endState, osModule, ...(generalize ? {} : { skipPreCapture: true }), onProgress: (event) => progress.push(event) });
   } finally {
     osEvents.stop();
   }
   expect(result.image).toBe(image);
   expect(result.sizeBytes).toBeGreaterThan(0);
   for (const event of progress.filter((entry) => entry.operation === 'capture')) expect(event).toMatchObject({ node: node.name, image });
-  expect(stepsOf(progress, 'capture')).toEqual(endState === 'off' ? CAPTURE_OFF_STEPS : CAPTURE_ON_STEPS);
+  const steps: readonly string[] = endState === 'off' ? CAPTURE_OFF_STEPS : CAPTURE_ON_STEPS;
+  expect(stepsOf(progress, 'capture')).toEqual(generalize ? steps : steps.filter((step) => step !== 'pre-capture-done'));
   const osSteps = osEvents.events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
   expect(progress.filter((event) => event.operation !== 'capture').map((event) => `${event.operation}:${event.step}`)).toEqual(osSteps.map((event) => `${event.operation}:${event.step}`));
 }
@@ -30,10 +37,9 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
   const group = 'ProvisionerV1 capture';
   const { load: timeout } = timeouts(options);
   const checks = [
-    check(group, 'captures a generalized image (CAPTURE_STEPS, preCapture sub-steps through onProgress, node left off) that a second node loads and runs; deleteImage refused while in use, then { deleted: true }, then { deleted: false }', timeout * 2, (context) =>
+    check(group, 'captures an image (generalized by the OS module, or an explicitly ungeneralized copy when it declares no generalize; CAPTURE_STEPS, preCapture sub-steps through onProgress, node left off) that a second node loads and runs; deleteImage refused while in use, then { deleted: true }, then { deleted: false }', timeout * 2, () =>
       withProvisioner(options, async (provisioner) => {
         const osModule = osModuleOf(options);
-        if (!osModule.capabilities.generalize) return context.skip(`capability generalize is absent in the ${osModule.os} OS module`);
         const image = options.newImageName();
         const made: { nodes: NodeSpec[]; images: string[] } = { nodes: [], images: [image] };
         try {
@@ -83,10 +89,9 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
   if (!options.skipCaptureEndStates) {
     for (const endState of ['on', 'reboot'] as const) {
       checks.push(
-        check(group, `captures with end state ${endState}: step powered-on, the node on and answering afterwards`, timeout * 2, (context) =>
+        check(group, `captures with end state ${endState}: step powered-on, the node on and answering afterwards`, timeout * 2, () =>
           withProvisioner(options, async (provisioner) => {
             const osModule = osModuleOf(options);
-            if (!osModule.capabilities.generalize) return context.skip(`capability generalize is absent in the ${osModule.os} OS module`);
             const image = options.newImageName();
             const node = await loadFresh(options, provisioner);
             try {

@@ -17,12 +17,12 @@ const failed = (outcomes: CheckOutcome[]): string[] => outcomes.filter((outcome)
 
 /** Each broken provisioner and (a distinctive part of) the name of a kit check that catches it. */
 const PROVISIONERS: Array<[keyof typeof brokenProvisioners, string]> = [
-  ['NoOpCaptureProvisioner', 'captures a generalized image'],
-  ['CaptureAlwaysExistsProvisioner', 'captures a generalized image'],
+  ['NoOpCaptureProvisioner', 'captures an image'],
+  ['CaptureAlwaysExistsProvisioner', 'captures an image'],
   ['UnloadOnlyPowersOffProvisioner', 'and unloads it to absent'],
   ['AbortLeavesNodeProvisioner', 'an abort when load reaches disk-prepared'],
-  ['DeleteImageNoOpProvisioner', 'captures a generalized image'],
-  ['DeleteInUseProvisioner', 'captures a generalized image'],
+  ['DeleteImageNoOpProvisioner', 'captures an image'],
+  ['DeleteInUseProvisioner', 'captures an image'],
   ['PowerOffLiesProvisioner', 'powers off (hard and graceful), on and reset'],
   ['PowerOnNoOpProvisioner', 'powers off (hard and graceful), on and reset'],
   ['LoadRefusesExistingProvisioner', 'loads over an existing managed node'],
