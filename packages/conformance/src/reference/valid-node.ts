@@ -1,15 +1,7 @@
-import { assertHost, assertName, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+import { assertNodeSpec, InvalidInputError } from '@provkit/core';
 
-/** The node after checking its name and address, or `InvalidInputError` naming the field. */
-export function validNode(node: NodeSpec): NodeSpec {
-  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'expected a node');
-  assertName('node.name', node.name);
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
-}
+/** The node after checking its name and address (core's check), or `InvalidInputError` naming the field. */
+export const validNode = assertNodeSpec;
 
 /** A positive whole number of milliseconds, or the default. */
 export function validTimeout(field: string, value: number | undefined, fallback: number): number {

@@ -5,18 +5,24 @@ import { throwIfAborted } from '../../wait/index.ts';
 import type { NodeSpec, OperationOptions } from './node.ts';
 
 /**
- * Input checks the base classes' defaults run before anything else, so a default answers
- * bad input with `InvalidInputError` and an aborted signal with `AbortedError` exactly as a
- * real implementation would, and only then says what it does not support. Internal to core.
+ * Checks a node's name and address (the checks every operation on a node starts with) and
+ * returns it; `InvalidInputError` naming the field otherwise.
  */
-export function checkNode(node: NodeSpec): void {
+export function assertNodeSpec(node: NodeSpec): NodeSpec {
   if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'expected a node');
   assertName('node.name', node.name);
   if (node.address !== undefined) {
     assertHost('node.address.host', node.address.host);
     if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
   }
+  return node;
 }
+
+/*
+ * The rest: input checks the base classes' defaults run before anything else, so a default
+ * answers bad input with `InvalidInputError` and an aborted signal with `AbortedError` exactly
+ * as a real implementation would, and only then says what it does not support. Internal.
+ */
 
 /** Checks a user's name, password (a `Secret`), keys and admin flag. */
 export function checkUser(user: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): void {

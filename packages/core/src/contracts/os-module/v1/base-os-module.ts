@@ -3,7 +3,7 @@ import type { Customization } from '../../shared/customization.ts';
 import { assertCustomizationShape } from '../../shared/customization-shape.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
-import { checkAccess, checkNode, checkSignal, checkUser } from '../../shared/operation-input.ts';
+import { checkAccess, assertNodeSpec, checkSignal, checkUser } from '../../shared/operation-input.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 import type { OsModuleCapabilitiesV1, OsModuleV1, PostLoadOptions, WaitOptions, WriteCurrentImageOptions } from './os-module-v1.ts';
@@ -38,43 +38,43 @@ export abstract class BaseOsModule implements OsModuleV1 {
 
   /** Default: unsupported, after checking the input and the signal like a real implementation. */
   async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     if (options.endState !== undefined && !['on', 'off', 'reboot'].includes(options.endState)) throw new InvalidInputError('endState', `${JSON.stringify(options.endState)} is not one of on, off, reboot`);
     return this.#unsupported(options, 'preCapture');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async createUser(options: CreateUserOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkUser(options);
     return this.#unsupported(options, 'createUser');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async deleteUser(options: DeleteUserOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkUser({ username: options.username });
     return this.#unsupported(options, 'deleteUser');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async setPassword(options: SetPasswordOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkUser({ username: options.username, password: options.password });
     if (options.password === undefined) throw new InvalidInputError('password', 'expected a Secret');
     return this.#unsupported(options, 'setPassword');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     return this.#unsupported(options, 'randomizeAdminPasswords');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async grantAccess(options: AccessOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkAccess(options);
     return this.#unsupported(options, 'grantAccess');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async revokeAccess(options: AccessOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkAccess(options);
     return this.#unsupported(options, 'revokeAccess');
   }

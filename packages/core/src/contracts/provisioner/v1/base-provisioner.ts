@@ -2,7 +2,7 @@ import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
-import { checkImage, checkNode, checkSignal } from '../../shared/operation-input.ts';
+import { checkImage, assertNodeSpec, checkSignal } from '../../shared/operation-input.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
 import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';
@@ -50,7 +50,7 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
 
   /** Default: a hard power-off followed by power-on (input and signal checked first). */
   async powerReset(options: NodeOperationOptions): Promise<void> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkSignal(options, `reset of ${options.node.name}`);
     await this.powerOff({ ...options, mode: 'hard' });
     await this.powerOn(options);
@@ -58,7 +58,7 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
 
   /** Default: the provisioner keeps no record of the loaded image (input and signal checked first). */
   async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    checkNode(options.node);
+    assertNodeSpec(options.node);
     checkSignal(options, `current image of ${options.node.name}`);
     return undefined;
   }
