@@ -54,3 +54,8 @@ export function expectCompleteCommands(events: ReadonlyArray<{ name: string; pay
     expect(typeof command.durationMs === 'number' && command.durationMs >= 0).toBe(true);
   }
 }
+
+/** Asserts an error says what it is about: its message does not stop at a colon (`Aborted: ` with nothing after). */
+export function expectExplained(error: Error): void {
+  expect(error.message.trim(), `an unexplained ${error.name}`).not.toMatch(/:$/);
+}

@@ -2,7 +2,7 @@ import { Secret, type EndState, type NodeSpec, type OsModuleV1, type PreCaptureR
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import type { ObservedNode, OsModuleKitOptions } from './options.ts';
 import { withOsModule } from './wait-checks.ts';
 
@@ -15,6 +15,7 @@ async function observedProgress(module: OsModuleV1, operation: (onProgress: (eve
   } finally {
     stop();
   }
+  expectCompleteCommands(events);
   const emitted = events.filter((event) => event.name === 'progress').map((event) => event.payload as ProgressEvent);
   const words = (list: ProgressEvent[]): string[] => list.map((event) => `${event.operation}:${event.step}`);
   return { given: words(given), emitted: words(emitted) };
@@ -38,7 +39,7 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
         const { given, emitted } = await observedProgress(module, (onProgress) => module.postLoad({ node, image: 'conformance-v3', onProgress }));
         expect(given.length).toBeGreaterThan(0);
         expect(given).toEqual(emitted);
-        expect(given.every((word) => word.startsWith('postLoad:'))).toBe(true);
+        for (const word of given) expect(word).toMatch(/^postLoad:[a-z]/);
         expect(await module.readCurrentImage({ node })).toMatchObject({ image: 'conformance-v3', postLoadDone: true });
       }),
     ),
@@ -60,10 +61,27 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
           for (const report of (result as unknown as PreCaptureResult).operations) expect(report).toMatchObject({ name: expect.stringMatching(/\S/), changed: expect.any(Boolean), detail: expect.stringMatching(/\S/) });
           expect(given.length).toBeGreaterThan(0);
           expect(given).toEqual(emitted);
+          for (const word of given) expect(word).toMatch(/^preCapture:[a-z]/);
           expectEndState(endState, before, await observeNode(node));
-          if (endState !== 'off') await module.waitForResponse({ node, timeoutMs: timeout });
+          // Off means the guest no longer answers; on and reboot mean it does.
+          if (endState === 'off') await expectErrorCode(module.waitForResponse({ node, timeoutMs: options.unreachableTimeoutMs ?? 1500 }), 'TIMEOUT');
+          else await module.waitForResponse({ node, timeoutMs: timeout });
         }),
       ),
+    ),
+    check(group, 'grants and revokes access for one address, reporting complete commands (skipped when the module declares no firewall)', timeout, (context) =>
+      withOsModule(options, async (module) => {
+        const node = await disposableNode();
+        if (!module.capabilities.firewall) return context.skip(`capability firewall is absent in the ${module.os} OS module`);
+        const { events, stop } = recordEvents(module.events);
+        try {
+          await module.grantAccess({ node, remoteIp: '192.0.2.10', ports: [22, 3389] });
+          await module.revokeAccess({ node, remoteIp: '192.0.2.10', ports: [22, 3389] });
+        } finally {
+          stop();
+        }
+        expectCompleteCommands(events);
+      }),
     ),
     check(group, 'randomizes every administrator password, never emitting one (skipped when the module declares no user management)', timeout, (context) =>
       withOsModule(options, async (module) => {

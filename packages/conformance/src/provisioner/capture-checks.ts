@@ -2,7 +2,7 @@ import type { EndState, NodeSpec, OsModuleV1, ProgressEvent, ProvisionerV1 } fro
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents, stepsOf } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import { cleanUp, expectAbsent, loadFresh, osModuleOf, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 import { CAPTURE_OFF_STEPS, CAPTURE_ON_STEPS } from './steps.ts';
@@ -17,12 +17,15 @@ async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1,
   if (!generalize) await provisioner.powerOff({ node, mode: 'hard' });
   const progress: ProgressEvent[] = [];
   const osEvents = recordEvents(osModule.events);
+  const events = recordEvents(provisioner.events);
   let result;
   try {
     result = await provisioner.capture({ node, image, endState, osModule, ...(generalize ? {} : { skipPreCapture: true }), onProgress: (event) => progress.push(event) });
   } finally {
     osEvents.stop();
+    events.stop();
   }
+  expectCompleteCommands(events.events);
   expect(result.image).toBe(image);
   expect(result.sizeBytes).toBeGreaterThan(0);
   for (const event of progress.filter((entry) => entry.operation === 'capture')) expect(event).toMatchObject({ node: node.name, image });
@@ -58,7 +61,8 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
           expect((await provisioner.nodeStatus({ node: second, image: options.image, osModule })).status).toBe('reload');
           expect(await provisioner.getCurrentImage({ node: second })).toBe(image);
 
-          await expectErrorCode(provisioner.deleteImage({ image }), 'IMAGE_IN_USE');
+          const inUse = await expectErrorCode(provisioner.deleteImage({ image }), 'IMAGE_IN_USE');
+          expect(inUse.message, 'the refusal names the node using the image').toContain(second.name);
           expect(await provisioner.doesImageExist({ image })).toBe(true);
           for (const node of made.nodes) {
             await provisioner.unload({ node });

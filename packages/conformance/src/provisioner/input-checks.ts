@@ -2,26 +2,27 @@ import type { NodeSpec, OsModuleV1, ProvisionerV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode, expectNamesField } from '../kit/test-api.ts';
+import { expectErrorCode, expectExplained, expectNamesField } from '../kit/test-api.ts';
 import { expectAbsent, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
 const BAD_NODE_NAMES = ['bad name;reboot', '../etc', '', '-rf'];
 const BAD_IMAGES = ['no-revision', '../etc/passwd-v1', 'x;rm -rf /-v1', 'a b-v1'];
 
-type Refusals = (provisioner: ProvisionerV1, node: NodeSpec, image: string) => Array<Promise<unknown>>;
+type Refusals = (provisioner: ProvisionerV1, node: NodeSpec, image: string, osModule: { osModule?: OsModuleV1 }) => Array<Promise<unknown>>;
 
 const badNodes = (node: NodeSpec): NodeSpec[] => [...BAD_NODE_NAMES.map((name) => ({ ...node, name })), { ...node, address: { host: 'a b;reboot', port: 22 } }];
 
 /** Hostile input per operation; each must be refused before anything happens on the host. */
 const OPERATIONS: Record<string, Refusals> = {
-  load: (p, node, image) => [
-    ...badNodes(node).map((bad) => p.load({ node: bad, image })),
-    ...BAD_IMAGES.map((bad) => p.load({ node, image: bad })),
-    p.load({ node, image, size: { cpus: 1, memoryBytes: 0 } }),
-    p.load({ node, image, size: { cpus: 0, memoryBytes: 1 << 30 } }),
-    p.load({ node, image, ifExists: 'sometimes' as never }),
-    p.load({ node, image, customization: { users: [{ username: 'conformance', password: 'plain text' as never }] } }),
+  load: (p, node, image, osModule) => [
+    ...badNodes(node).map((bad) => p.load({ node: bad, image, ...osModule })),
+    ...BAD_IMAGES.map((bad) => p.load({ node, image: bad, ...osModule })),
+    p.load({ node, image, size: { cpus: 1, memoryBytes: 0 }, ...osModule }),
+    p.load({ node, image, size: { cpus: 0, memoryBytes: 1 << 30 }, ...osModule }),
+    p.load({ node, image, ifExists: 'sometimes' as never, ...osModule }),
+    p.load({ node, image, customization: { users: [{ username: 'conformance', password: 'plain text' as never }] }, ...osModule }),
+    p.load({ node, image, customization: { users: [{ username: 'bad;name' }] }, ...osModule }),
   ],
   capture: (p, node) => [...badNodes(node).map((bad) => p.capture({ node: bad, image: 'conformance-v1' })), ...BAD_IMAGES.map((bad) => p.capture({ node, image: bad })), p.capture({ node, image: 'conformance-v1', endState: 'sideways' as never })],
   unload: (p, node) => badNodes(node).map((bad) => p.unload({ node: bad })),
@@ -65,7 +66,7 @@ export function provisionerInputChecks(options: ProvisionerKitOptions): KitCheck
         const { events, stop } = recordEvents(provisioner.events);
         try {
           // Every call has started; each is awaited in turn, none left to reject unobserved.
-          const pending = calls(provisioner, node, options.image);
+          const pending = calls(provisioner, node, options.image, options.osModule ? { osModule: options.osModule } : {});
           for (const call of pending) call.catch(() => undefined);
           for (const [index, call] of pending.entries()) {
             const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
@@ -89,9 +90,10 @@ export function provisionerInputChecks(options: ProvisionerKitOptions): KitCheck
       const { events, stop } = recordEvents(provisioner.events);
       try {
         for (const [operation, call] of Object.entries(ABORTABLE)) {
-          await expectErrorCode(call(provisioner, node, options.image, controller.signal, options.newImageName(), options.osModule ? { osModule: options.osModule } : {}), 'ABORTED').catch((failure: unknown) => {
+          const error = await expectErrorCode(call(provisioner, node, options.image, controller.signal, options.newImageName(), options.osModule ? { osModule: options.osModule } : {}), 'ABORTED').catch((failure: unknown) => {
             throw new Error(`${operation}: ${failure instanceof Error ? failure.message : String(failure)}`);
           });
+          expectExplained(error);
         }
       } finally {
         stop();

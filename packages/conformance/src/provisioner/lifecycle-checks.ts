@@ -30,6 +30,7 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
           expect(stepsOf(provisionerEvents.events, 'load')).toEqual(FRESH_LOAD_STEPS);
           // Each event says what it is about, and each command where it ran and what it was.
           for (const event of progress.filter((entry) => entry.operation === 'load')) expect(event).toMatchObject({ node: fresh.name, image: options.image });
+          expect(provisionerEvents.events.filter((event) => event.name === 'command').length, 'a load reports the commands it ran').toBeGreaterThan(0);
           expectCompleteCommands(provisionerEvents.events);
           expectCompleteCommands(osEvents.events);
           // Whatever the OS module reported during post-load also reached the load's onProgress, in order.
@@ -61,6 +62,7 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
       withProvisioner(options, async (provisioner) => {
         const osModule = osModuleOf(options);
         const node = await loadFresh(options, provisioner);
+        const { events, stop } = recordEvents(provisioner.events);
         try {
           expect(await provisioner.powerStatus({ node })).toBe('on');
           await osModule.writeCurrentImage({ node, info: { image: options.image, properties: {}, postLoadDone: false } });
@@ -80,7 +82,9 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
           await osModule.waitForResponse({ node, timeoutMs: timeout });
           await provisioner.powerOn({ node });
           expect(await provisioner.powerStatus({ node })).toBe('on');
+          expectCompleteCommands(events);
         } finally {
+          stop();
           await cleanUp(provisioner, { nodes: [node] });
         }
         await expectAbsent(provisioner, node);

@@ -36,6 +36,8 @@ export function provisionerShapeChecks(options: ProvisionerKitOptions): KitCheck
           expect((await target.listImages()).map((image) => image.name)).toContain(options.image);
           await expectErrorCode(target.retrieveImage({ image: options.image, from: provisioner }), 'IMAGE_EXISTS');
           await expectErrorCode(target.retrieveImage({ image: options.newImageName(), from: provisioner }), 'IMAGE_NOT_FOUND');
+          await expectErrorCode(target.retrieveImage({ image: options.image, from: {} }), 'INVALID_INPUT');
+          await expectErrorCode(provisioner.retrieveImage({ image: options.image, from: provisioner }), 'INVALID_INPUT');
           expect(await target.deleteImage({ image: options.image })).toEqual({ deleted: true });
         } finally {
           await target.deleteImage({ image: options.image }).catch(() => undefined);

@@ -9,6 +9,5 @@ export async function runCommand<T>(events: ProvkitEmitter, target: string, comm
   throwIfAborted(signal, command);
   events.emit('command', { target, command, exitCode: 0, durationMs: 0 });
   await new Promise<void>((resolve) => setImmediate(resolve));
-  throwIfAborted(signal, command);
   return effect();
 }

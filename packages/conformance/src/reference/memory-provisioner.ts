@@ -1,5 +1,4 @@
 import {
-  AbortedError,
   assertCustomizationShape,
   assertImageName,
   assertName,
@@ -15,6 +14,7 @@ import {
   NodeNotFoundError,
   NodeNotManagedError,
   OperationFailedError,
+  parseImageName,
   throwIfAborted,
   type CaptureOptions,
   type CaptureResult,
@@ -56,7 +56,8 @@ export class MemoryProvisioner extends BaseProvisioner {
   readonly provider = 'memory';
   readonly host: MemoryHost;
   readonly #osModule: OsModuleV1 | undefined;
-  readonly #locks = new KeyedMutex();
+  readonly #nodeLocks = new KeyedMutex();
+  readonly #imageLocks = new KeyedMutex();
 
   constructor(options: MemoryProvisionerOptions) {
     super({ linkedClones: true, fullClones: true, retrieveImage: true });
@@ -110,7 +111,7 @@ export class MemoryProvisioner extends BaseProvisioner {
     const { signal } = options;
     throwIfAborted(signal, `load of ${node.name}`);
     const started = Date.now();
-    return this.#locks.run(`node:${node.name}`, async () => {
+    return this.#nodeLocks.run(node.name, async () => {
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
       progress.step('started');
       const existing = this.host.nodes.get(node.name);
@@ -126,7 +127,7 @@ export class MemoryProvisioner extends BaseProvisioner {
         }
         step = 'prepare-disk';
         // Under the image's lock: deleteImage cannot remove the image between the check and the clone.
-        await this.#locks.run(`image:${image}`, async () => {
+        await this.#imageLocks.run(image, async () => {
           const source = this.host.images.get(image);
           if (!source) throw new ImageNotFoundError(image);
           await this.#run(`clone ${image} to disk of ${node.name}`, signal, () => this.host.disks.set(node.name, { ...copyDisk(source.disk), image }));
@@ -147,11 +148,11 @@ export class MemoryProvisioner extends BaseProvisioner {
         progress.step('post-load-done');
         throwIfAborted(signal, `load of ${node.name}`);
       } catch (error) {
-        // Clean up without the signal: an aborted load must still remove what it made.
+        // Clean up without the signal: an aborted load must still remove what it made. Every
+        // step above throws AbortedError once the signal has fired, so the cause says so.
         const cleanup = await this.#remove(node.name, undefined).then(() => undefined, (failure: unknown) => failure);
         progress.step('load-failed');
-        const cause = signal?.aborted && !(error instanceof AbortedError) ? new AbortedError(`load of ${node.name}`, { cause: error }) : error;
-        throw new OperationFailedError('load', step, cause, cleanup);
+        throw new OperationFailedError('load', step, error, cleanup);
       }
       progress.step('load-done');
       return { node: node.name, image, ...(node.address ? { address: { host: node.address.host, port: node.address.port ?? 22 } } : {}), durationMs: Date.now() - started };
@@ -188,7 +189,7 @@ export class MemoryProvisioner extends BaseProvisioner {
     throwIfAborted(signal, `capture of ${node.name}`);
     const started = Date.now();
     // Node, then image: the order load takes them in, so the two never deadlock.
-    return this.#locks.run(`node:${node.name}`, () => this.#locks.run(`image:${image}`, async () => {
+    return this.#nodeLocks.run(node.name, () => this.#imageLocks.run(image, async () => {
       const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
       progress.step('started');
       const found = this.#managed(node.name);
@@ -223,7 +224,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   async unload(options: NodeOperationOptions): Promise<void> {
     const { name } = validNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
-    await this.#locks.run(`node:${name}`, async () => {
+    await this.#nodeLocks.run(name, async () => {
       const progress = this.progress('unload', { node: name });
       progress.step('started');
       if (this.host.nodes.get(name)?.managed === false) throw new NodeNotManagedError(name);
@@ -238,7 +239,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   async powerOn(options: NodeOperationOptions): Promise<void> {
     const { name } = validNode(options.node);
     throwIfAborted(options.signal, `power-on of ${name}`);
-    await this.#locks.run(`node:${name}`, () => this.#powerOn(name, options.signal), options.signal);
+    await this.#nodeLocks.run(name, () => this.#powerOn(name, options.signal), options.signal);
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
@@ -246,18 +247,12 @@ export class MemoryProvisioner extends BaseProvisioner {
     const mode = validChoice('mode', options.mode, ['graceful', 'hard'], 'graceful');
     validTimeout('timeoutMs', options.timeoutMs, 120_000);
     throwIfAborted(options.signal, `power-off of ${name}`);
-    await this.#locks.run(`node:${name}`, async () => {
+    await this.#nodeLocks.run(name, async () => {
       const node = this.#managed(name);
       if (node.power === 'off') return;
       // The in-memory guest obeys the power button at once, so graceful needs no wait.
       await this.#run(mode === 'hard' ? `destroy ${name}` : `shutdown ${name}`, options.signal, () => void (node.power = 'off'));
     }, options.signal);
-  }
-
-  override async powerReset(options: NodeOperationOptions): Promise<void> {
-    validNode(options.node);
-    throwIfAborted(options.signal, `reset of ${options.node.name}`);
-    await super.powerReset(options);
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
@@ -282,24 +277,18 @@ export class MemoryProvisioner extends BaseProvisioner {
     return { virtualBytes: found.virtualBytes, allocatedBytes: found.virtualBytes };
   }
 
-  override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
-    const image = assertImageName('image', options.image);
-    throwIfAborted(options.signal, `lookup of ${image}`);
-    return this.host.images.has(image);
-  }
-
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
     const base = options.base === undefined ? undefined : assertName('base', options.base);
     throwIfAborted(options.signal, 'image list');
     return [...this.host.images]
-      .map(([name, image]) => ({ name, ...parts(name), format: 'memory', virtualBytes: image.virtualBytes, allocatedBytes: image.virtualBytes }))
+      .map(([name, image]) => ({ ...parseImageName('image', name), format: 'memory', virtualBytes: image.virtualBytes, allocatedBytes: image.virtualBytes }))
       .filter((image) => base === undefined || image.base === base);
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const image = assertImageName('image', options.image);
     throwIfAborted(options.signal, `delete of ${image}`);
-    return this.#locks.run(`image:${image}`, async () => {
+    return this.#imageLocks.run(image, async () => {
       if (!this.host.images.has(image)) return { deleted: false };
       const users = this.host.usersOf(image);
       if (users.length > 0) throw new ImageInUseError(image, users);
@@ -314,7 +303,7 @@ export class MemoryProvisioner extends BaseProvisioner {
     if (options.from.host === this.host) throw new InvalidInputError('from', 'is this same library');
     const source = options.from.host;
     throwIfAborted(options.signal, `retrieval of ${image}`);
-    await this.#locks.run(`image:${image}`, async () => {
+    await this.#imageLocks.run(image, async () => {
       if (this.host.images.has(image)) throw new ImageExistsError(image);
       const found = source.images.get(image);
       if (!found) throw new ImageNotFoundError(image);
@@ -323,9 +312,3 @@ export class MemoryProvisioner extends BaseProvisioner {
     }, options.signal);
   }
 }
-
-function parts(name: string): { base: string; revision: number } {
-  const at = name.lastIndexOf('-v');
-  return { base: name.slice(0, at), revision: Number(name.slice(at + 2)) };
-}
-
