@@ -24,7 +24,7 @@ async function observedProgress(module: OsModuleV1, operation: (onProgress: (eve
 /** What the end state must look like from the host, given the node before. */
 function expectEndState(endState: EndState, before: ObservedNode, after: ObservedNode): void {
   if (endState === 'off') expect(after.power).toBe('off');
-  else expect(after).toEqual({ power: 'on', boots: before.boots + (endState === 'reboot' ? 1 : 0) });
+  else expect({ power: after.power, boots: after.boots }).toEqual({ power: 'on', boots: before.boots + (endState === 'reboot' ? 1 : 0) });
 }
 
 /** postLoad and preCapture on disposable nodes, observed from the host. */
@@ -51,6 +51,9 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
             await expectErrorCode(module.preCapture({ node }), 'UNSUPPORTED_FUNCTIONALITY');
             return context.skip(`capability generalize is absent in the ${module.os} OS module`);
           }
+          // Something to generalize away: a user and a firewall grant, where the module has them.
+          if (module.capabilities.users) await module.createUser({ node, username: 'confgone' });
+          if (module.capabilities.firewall) await module.grantAccess({ node, remoteIp: '192.0.2.11', ports: [22] });
           const before = await observeNode(node);
           let result;
           const { given, emitted } = await observedProgress(module, async (onProgress) => {
@@ -62,7 +65,10 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
           expect(given.length).toBeGreaterThan(0);
           expect(given).toEqual(emitted);
           for (const word of given) expect(word).toMatch(/^preCapture:[a-z]/);
-          expectEndState(endState, before, await observeNode(node));
+          const after = await observeNode(node);
+          expectEndState(endState, before, after);
+          if (after.users) expect(Object.keys(after.users), 'generalization removes users').not.toContain('confgone');
+          if (after.grants) expect(after.grants, 'generalization removes firewall grants').toEqual([]);
           // Off means the guest no longer answers; on and reboot mean it does.
           if (endState === 'off') await expectErrorCode(module.waitForResponse({ node, timeoutMs: options.unreachableTimeoutMs ?? 1500 }), 'TIMEOUT');
           else await module.waitForResponse({ node, timeoutMs: timeout });
@@ -72,11 +78,18 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
     check(group, 'grants and revokes access for one address, reporting complete commands (skipped when the module declares no firewall)', timeout, (context) =>
       withOsModule(options, async (module) => {
         const node = await disposableNode();
-        if (!module.capabilities.firewall) return context.skip(`capability firewall is absent in the ${module.os} OS module`);
+        if (!module.capabilities.firewall) {
+          await expectErrorCode(module.grantAccess({ node, remoteIp: '192.0.2.10', ports: [22] }), 'UNSUPPORTED_FUNCTIONALITY');
+          return context.skip(`capability firewall is absent in the ${module.os} OS module`);
+        }
         const { events, stop } = recordEvents(module.events);
         try {
           await module.grantAccess({ node, remoteIp: '192.0.2.10', ports: [22, 3389] });
-          await module.revokeAccess({ node, remoteIp: '192.0.2.10', ports: [22, 3389] });
+          const granted = (await observeNode(node)).grants;
+          if (granted) expect([...granted].sort()).toEqual(['192.0.2.10:22', '192.0.2.10:3389']);
+          await module.revokeAccess({ node, remoteIp: '192.0.2.10', ports: [3389] });
+          const left = (await observeNode(node)).grants;
+          if (left) expect(left).toEqual(['192.0.2.10:22']);
         } finally {
           stop();
         }
@@ -86,17 +99,27 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
     check(group, 'randomizes every administrator password, never emitting one (skipped when the module declares no user management)', timeout, (context) =>
       withOsModule(options, async (module) => {
         const node = await disposableNode();
-        if (!module.capabilities.users) return context.skip(`capability users is absent in the ${module.os} OS module`);
+        if (!module.capabilities.users) {
+          await expectErrorCode(module.createUser({ node, username: 'confadmin' }), 'UNSUPPORTED_FUNCTIONALITY');
+          return context.skip(`capability users is absent in the ${module.os} OS module`);
+        }
         const password = Secret.of(`admin-${Math.random().toString(36).slice(2)}`);
         const { events, stop } = recordEvents(module.events);
         let passwords: Record<string, Secret> = {};
         try {
           await module.createUser({ node, username: 'confadmin', password, admin: true });
+          await module.createUser({ node, username: 'confplain', password });
+          const users = (await observeNode(node)).users;
+          if (users) expect(users).toMatchObject({ confadmin: { admin: true }, confplain: { admin: false } });
           passwords = (await module.randomizeAdminPasswords({ node })).passwords;
+          await module.deleteUser({ node, username: 'confplain' });
+          const left = (await observeNode(node)).users;
+          if (left) expect(Object.keys(left)).not.toContain('confplain');
         } finally {
           stop();
         }
         expect(Object.keys(passwords)).toContain('confadmin');
+        expect(Object.keys(passwords), 'only administrators').not.toContain('confplain');
         expect(passwords.confadmin!.reveal()).not.toBe(password.reveal());
         const text = JSON.stringify(events);
         for (const secret of [password, ...Object.values(passwords)]) expect(text).not.toContain(secret.reveal());

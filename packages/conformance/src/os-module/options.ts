@@ -6,6 +6,10 @@ export interface ObservedNode {
   power: PowerState;
   /** How many times the machine has booted; a reboot adds one. */
   boots: number;
+  /** Local users on the guest, when the host can see them. */
+  users?: Record<string, { admin: boolean }>;
+  /** Firewall grants as `<ip>:<port>`, when the host can see them. */
+  grants?: readonly string[];
 }
 
 /** What the OS-module checks need. */

@@ -1,7 +1,7 @@
 import type { ProgressEvent } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectErrorCode, expectExplained } from '../kit/test-api.ts';
 import { cleanUp, expectAbsent, osModuleOf, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 import { FRESH_LOAD_STEPS } from './steps.ts';
@@ -25,6 +25,7 @@ export function provisionerAbortChecks(options: ProvisionerKitOptions): KitCheck
           const error = await expectErrorCode(provisioner.load({ node, image: options.image, osModule: osModuleOf(options), signal: controller.signal, onProgress }), 'ABORTED');
           // The contract: a load that fails part-way throws OperationFailedError naming its step.
           expect(error).toMatchObject({ code: 'OPERATION_FAILED', operation: 'load', step: expect.stringMatching(/\S/) });
+          expectExplained(error);
           expect(steps, `load never reached ${target}`).toContain(target);
           expect(steps.slice(steps.indexOf(target) + 1).filter((step) => step !== 'load-failed')).toEqual([]);
           await expectAbsent(provisioner, node);

@@ -20,7 +20,8 @@ async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1,
   const events = recordEvents(provisioner.events);
   let result;
   try {
-    result = await provisioner.capture({ node, image, endState, osModule, ...(generalize ? {} : { skipPreCapture: true }), onProgress: (event) => progress.push(event) });
+    // End state off is the default: asked for by leaving it out.
+    result = await provisioner.capture({ node, image, ...(endState === 'off' ? {} : { endState }), osModule, ...(generalize ? {} : { skipPreCapture: true }), onProgress: (event) => progress.push(event) });
   } finally {
     osEvents.stop();
     events.stop();
@@ -64,10 +65,9 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
           const inUse = await expectErrorCode(provisioner.deleteImage({ image }), 'IMAGE_IN_USE');
           expect(inUse.message, 'the refusal names the node using the image').toContain(second.name);
           expect(await provisioner.doesImageExist({ image })).toBe(true);
-          for (const node of made.nodes) {
-            await provisioner.unload({ node });
-            await expectAbsent(provisioner, node);
-          }
+          // Only the node loaded from it holds the image: the first, from another image, does not.
+          await provisioner.unload({ node: second });
+          await expectAbsent(provisioner, second);
           expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
           expect(await provisioner.doesImageExist({ image })).toBe(false);
           expect(await provisioner.deleteImage({ image })).toEqual({ deleted: false });
@@ -76,7 +76,7 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
         }
       }),
     ),
-    check(group, 'refuses to capture onto an existing image name with IMAGE_EXISTS, leaving the node running and ready', timeout, () =>
+    check(group, 'refuses to capture onto an existing image name with IMAGE_EXISTS, leaving the node running and ready; an explicitly ungeneralized capture powers it off', timeout, () =>
       withProvisioner(options, async (provisioner) => {
         const osModule = osModuleOf(options);
         const node = await loadFresh(options, provisioner);
@@ -84,6 +84,13 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
           await expectErrorCode(provisioner.capture({ node, image: options.image, osModule }), 'IMAGE_EXISTS');
           expect(await provisioner.powerStatus({ node })).toBe('on');
           expect((await provisioner.nodeStatus({ node, image: options.image, osModule })).status).toBe('ready');
+          // Asked for explicitly, an ungeneralized copy of the running node: it is powered off first.
+          const copy = options.newImageName();
+          await provisioner.capture({ node, image: copy, skipPreCapture: true });
+          expect(await provisioner.powerStatus({ node })).toBe('off');
+          expect(await provisioner.doesImageExist({ image: copy })).toBe(true);
+          await provisioner.unload({ node });
+          expect(await provisioner.deleteImage({ image: copy })).toEqual({ deleted: true });
         } finally {
           await cleanUp(provisioner, { nodes: [node] });
         }

@@ -20,6 +20,8 @@ export function provisionerImagesChecks(options: ProvisionerKitOptions): KitChec
         const base = options.image.replace(/-v[0-9]+$/, '');
         expect((await provisioner.listImages({ base })).every((image) => image.base === base)).toBe(true);
         expect((await provisioner.listImages({ base })).map((image) => image.name)).toContain(options.image);
+        expect((await provisioner.listImages({ base: 'conformance-no-such-base' })).map((image) => image.name)).not.toContain(options.image);
+        for (const image of images) expect(image.format, `format of ${image.name}`).toMatch(/\S/);
       }),
     ),
     check(group, 'says an unknown image does not exist: doesImageExist false, getImageSize IMAGE_NOT_FOUND, deleteImage { deleted: false }', quick, () =>

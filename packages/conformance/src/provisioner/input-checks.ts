@@ -21,6 +21,7 @@ const OPERATIONS: Record<string, Refusals> = {
     p.load({ node, image, size: { cpus: 1, memoryBytes: 0 }, ...osModule }),
     p.load({ node, image, size: { cpus: 0, memoryBytes: 1 << 30 }, ...osModule }),
     p.load({ node, image, ifExists: 'sometimes' as never, ...osModule }),
+    p.load({ node, image, bootTimeoutMs: -1, ...osModule }),
     p.load({ node, image, customization: { users: [{ username: 'conformance', password: 'plain text' as never }] }, ...osModule }),
     p.load({ node, image, customization: { users: [{ username: 'bad;name' }] }, ...osModule }),
   ],

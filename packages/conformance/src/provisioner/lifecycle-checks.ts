@@ -22,7 +22,11 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
         const provisionerEvents = recordEvents(provisioner.events);
         const osEvents = recordEvents(osModule.events);
         try {
+          const before = Date.now();
           const loaded = await provisioner.load({ node: fresh, image: options.image, osModule, onProgress: (event) => progress.push(event) });
+          expect(loaded.durationMs).toBeGreaterThanOrEqual(0);
+          expect(loaded.durationMs).toBeLessThanOrEqual(Date.now() - before);
+          if (fresh.address) expect(loaded.address, 'where the node answered').toMatchObject({ host: fresh.address.host });
           provisionerEvents.stop();
           osEvents.stop();
           expect(loaded).toMatchObject({ node: fresh.name, image: options.image });
@@ -65,6 +69,9 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
         const { events, stop } = recordEvents(provisioner.events);
         try {
           expect(await provisioner.powerStatus({ node })).toBe('on');
+          // The guest runs another image than the host recorded: reload, even with none wanted.
+          await osModule.writeCurrentImage({ node, info: { image: options.newImageName(), properties: {}, postLoadDone: true } });
+          expect((await provisioner.nodeStatus({ node, osModule })).status).toBe('reload');
           await osModule.writeCurrentImage({ node, info: { image: options.image, properties: {}, postLoadDone: false } });
           expect(await provisioner.nodeStatus({ node, image: options.image, osModule })).toMatchObject({ status: 'post-load', power: 'on', ssh: true });
           await provisioner.powerOff({ node, mode: 'hard' });
@@ -82,6 +89,12 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
           await osModule.waitForResponse({ node, timeoutMs: timeout });
           await provisioner.powerOn({ node });
           expect(await provisioner.powerStatus({ node })).toBe('on');
+          // Unloading a node that is off has nothing to power off.
+          await provisioner.powerOff({ node, mode: 'hard' });
+          const unloading = recordEvents(provisioner.events);
+          await provisioner.unload({ node });
+          unloading.stop();
+          expect(stepsOf(unloading.events, 'unload')).toEqual(UNLOAD_RUNNING_STEPS.filter((step) => step !== 'powered-off'));
           expectCompleteCommands(events);
         } finally {
           stop();

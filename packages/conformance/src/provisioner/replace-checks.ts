@@ -22,7 +22,7 @@ export function provisionerReplaceChecks(options: ProvisionerKitOptions): KitChe
             await osModule.writeCurrentImage({ node, info: { image: options.image, properties: {}, postLoadDone: false } });
             if (before === 'off') await provisioner.powerOff({ node, mode: 'hard' });
             const progress: ProgressEvent[] = [];
-            const loaded = await provisioner.load({ node, image: options.image, osModule, onProgress: (event) => progress.push(event) });
+            const loaded = await provisioner.load({ node, image: options.image, osModule, ...(before === 'off' ? { ifExists: 'replace' as const } : {}), onProgress: (event) => progress.push(event) });
             expect(stepsOf(progress, 'load'), `reload of a node that was ${before}`).toEqual(REPLACING_LOAD_STEPS);
             expect(await provisioner.nodeStatus({ node: addressed(node, loaded), image: options.image, osModule })).toMatchObject({ status: 'ready', power: 'on' });
           }
@@ -41,6 +41,8 @@ export function provisionerReplaceChecks(options: ProvisionerKitOptions): KitChe
           const progress: ProgressEvent[] = [];
           await expectErrorCode(provisioner.load({ node, image: options.image, osModule, ifExists: 'refuse', onProgress: (event) => progress.push(event) }), 'NODE_EXISTS');
           expect(stepsOf(progress, 'load')).not.toContain('node-replaced');
+          // An image the library lacks does not cost the existing node.
+          await expectErrorCode(provisioner.load({ node, image: options.newImageName(), osModule }), 'IMAGE_NOT_FOUND');
           expect(await provisioner.powerStatus({ node })).toBe('on');
           expect(await provisioner.nodeStatus({ node, image: options.image, osModule })).toMatchObject({ status: 'ready' });
         } finally {

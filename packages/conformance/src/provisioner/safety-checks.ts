@@ -2,7 +2,7 @@ import { UNLOAD_STEPS } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { expectStepsInOrder, recordEvents, stepsOf } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectErrorCode, expectNamesField } from '../kit/test-api.ts';
 import { expectAbsent, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
@@ -38,6 +38,8 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         await expectAbsent(provisioner, node);
         const status = await provisioner.nodeStatus({ node, image: options.image, ...(options.osModule ? { osModule: options.osModule } : {}) });
         expect(status).toMatchObject({ status: 'reload', power: 'off', ssh: false });
+        expect(status.detail, 'the decision is decideNodeStatus: an absent node does not exist').toMatch(/does not exist/);
+        expect(await provisioner.getCurrentImage({ node })).toBeUndefined();
         await expectErrorCode(provisioner.capture({ node, image: options.newImageName(), skipPreCapture: true }), 'NODE_NOT_FOUND');
         await expectAbsent(provisioner, node);
       }),
@@ -54,7 +56,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         if (provisioner.capabilities.discoversAddress) return context.skip('capability discoversAddress is present: a node without an address can still be generalized');
         const { name } = await options.newNode();
         const image = options.newImageName();
-        await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'INVALID_INPUT');
+        expectNamesField(await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'INVALID_INPUT'));
         expect(await provisioner.doesImageExist({ image })).toBe(false);
       }),
     ),

@@ -1,7 +1,8 @@
 import type { ProvisionerCapabilitiesV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { recordEvents } from '../kit/record-events.ts';
+import { expectCompleteCommands, expectErrorCode, expectNamesField } from '../kit/test-api.ts';
 import { timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
@@ -30,14 +31,16 @@ export function provisionerShapeChecks(options: ProvisionerKitOptions): KitCheck
         const target = await options.retrieveTarget();
         try {
           expect(await target.doesImageExist({ image: options.image })).toBe(false);
-          await target.retrieveImage({ image: options.image, from: provisioner });
+          const { events, stop } = recordEvents(target.events);
+          await target.retrieveImage({ image: options.image, from: provisioner }).finally(stop);
+          expectCompleteCommands(events);
           expect(await target.doesImageExist({ image: options.image })).toBe(true);
           expect((await target.getImageSize({ image: options.image })).virtualBytes).toBe((await provisioner.getImageSize({ image: options.image })).virtualBytes);
           expect((await target.listImages()).map((image) => image.name)).toContain(options.image);
           await expectErrorCode(target.retrieveImage({ image: options.image, from: provisioner }), 'IMAGE_EXISTS');
           await expectErrorCode(target.retrieveImage({ image: options.newImageName(), from: provisioner }), 'IMAGE_NOT_FOUND');
-          await expectErrorCode(target.retrieveImage({ image: options.image, from: {} }), 'INVALID_INPUT');
-          await expectErrorCode(provisioner.retrieveImage({ image: options.image, from: provisioner }), 'INVALID_INPUT');
+          expectNamesField(await expectErrorCode(target.retrieveImage({ image: options.image, from: {} }), 'INVALID_INPUT'));
+          expectNamesField(await expectErrorCode(provisioner.retrieveImage({ image: options.image, from: provisioner }), 'INVALID_INPUT'));
           expect(await target.deleteImage({ image: options.image })).toEqual({ deleted: true });
         } finally {
           await target.deleteImage({ image: options.image }).catch(() => undefined);

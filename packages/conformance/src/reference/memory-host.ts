@@ -6,7 +6,6 @@ export interface MemoryDisk {
   users: Map<string, { admin: boolean; hasPassword: boolean }>;
   /** `<ip>:<port>` pairs the firewall lets in. */
   grants: Set<string>;
-  generalized: boolean;
 }
 
 /** A node defined on the host. */
@@ -29,12 +28,12 @@ export interface MemoryImage {
 
 /** An empty disk. */
 export function emptyDisk(): MemoryDisk {
-  return { files: new Map(), users: new Map(), grants: new Set(), generalized: false };
+  return { files: new Map(), users: new Map(), grants: new Set() };
 }
 
 /** A deep copy of a disk (a full clone or a flattened capture). */
 export function copyDisk(disk: MemoryDisk): MemoryDisk {
-  return { files: new Map(disk.files), users: new Map([...disk.users].map(([name, user]) => [name, { ...user }])), grants: new Set(disk.grants), generalized: disk.generalized };
+  return { files: new Map(disk.files), users: new Map([...disk.users].map(([name, user]) => [name, { ...user }])), grants: new Set(disk.grants) };
 }
 
 /**
@@ -56,8 +55,7 @@ export class MemoryHost {
 
   /** The running node answering at `address`, if any. */
   nodeAt(address: NodeAddress | undefined): MemoryNode | undefined {
-    if (!address) return undefined;
-    return [...this.nodes.values()].find((node) => node.power === 'on' && node.address?.host === address.host && (node.address.port ?? 22) === (address.port ?? 22));
+    return [...this.nodes.values()].find((node) => node.power === 'on' && node.address !== undefined && node.address.host === address?.host && node.address.port === address.port);
   }
 
   /** Node names whose disks come from `image`. */

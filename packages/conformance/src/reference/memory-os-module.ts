@@ -1,5 +1,4 @@
 import {
-  assertCustomizationShape,
   assertImageName,
   assertIpAddress,
   assertPort,
@@ -17,7 +16,6 @@ import {
   type AccessOptions,
   type CreateUserOptions,
   type CurrentImageInfo,
-  type Customization,
   type DeleteUserOptions,
   type NodeOperationOptions,
   type NodeSpec,
@@ -38,8 +36,6 @@ const CURRENT_IMAGE = '/root/currentimage.txt';
 /** Configuration of a {@link MemoryOsModule}. */
 export interface MemoryOsModuleOptions {
   host: MemoryHost;
-  /** First delay between polls of a wait (default 10 ms). */
-  pollDelayMs?: number;
 }
 
 function validUser(options: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): string {
@@ -65,17 +61,15 @@ function validAccess(options: AccessOptions): { remoteIp: string; ports: number[
 export class MemoryOsModule extends BaseOsModule {
   readonly os = 'memory';
   readonly #host: MemoryHost;
-  readonly #pollDelayMs: number;
 
   constructor(options: MemoryOsModuleOptions) {
     super({ users: true, firewall: true, generalize: true });
     this.#host = options.host;
-    this.#pollDelayMs = options.pollDelayMs ?? 10;
   }
 
   /** Runs a "command" on the guest at the node's address; a node that is off or absent does not answer. */
   #run<T>(node: NodeSpec, command: string, signal: AbortSignal | undefined, effect: (disk: MemoryDisk) => T): Promise<T> {
-    const target = `root@${node.address?.host ?? node.name}:${node.address?.port ?? 22}`;
+    const target = `guest of ${node.name}`;
     return runCommand(this.events, target, command, signal, () => {
       const running = this.#host.nodeAt(node.address);
       const disk = running && this.#host.disks.get(running.name);
@@ -90,18 +84,13 @@ export class MemoryOsModule extends BaseOsModule {
     await waitFor({
       what: `SSH on node ${node.name}`,
       timeoutMs,
-      initialDelayMs: this.#pollDelayMs,
+      initialDelayMs: 10,
       ...(options.signal ? { signal: options.signal } : {}),
       poll: async ({ signal }) => {
         await this.#run(node, 'true', signal, () => undefined);
         return { done: true, value: undefined };
       },
     });
-  }
-
-  override checkCustomization(customization: Customization): void {
-    assertCustomizationShape(customization);
-    customization.users?.forEach((user, index) => assertUsername(`customization.users[${index}].username`, user.username));
   }
 
   async postLoad(options: PostLoadOptions): Promise<void> {
@@ -111,7 +100,6 @@ export class MemoryOsModule extends BaseOsModule {
     throwIfAborted(options.signal, `post-load of ${node.name}`);
     const progress = this.progress('postLoad', node.name, options.onProgress);
     for (const user of options.customization?.users ?? []) await this.createUser({ node, ...user, ...(options.signal ? { signal: options.signal } : {}) });
-    if (options.customization?.hostname !== undefined) await this.#run(node, 'hostname', options.signal, (disk) => disk.files.set('/etc/hostname', options.customization!.hostname!));
     progress.step('customized');
     await this.writeCurrentImage({ node, info: { image, properties: {}, postLoadDone: true }, ...(options.signal ? { signal: options.signal } : {}) });
     progress.step('current-image-written');
@@ -127,8 +115,6 @@ export class MemoryOsModule extends BaseOsModule {
       const users = [...disk.users.keys()];
       disk.users.clear();
       disk.grants.clear();
-      disk.files.delete(CURRENT_IMAGE);
-      disk.generalized = true;
       return users;
     });
     progress.step('generalized');
@@ -136,7 +122,7 @@ export class MemoryOsModule extends BaseOsModule {
     if (endState === 'off') await this.shutdown(wait);
     if (endState === 'reboot') await this.reboot(wait);
     progress.step(`end-state-${endState}`);
-    return { operations: [{ name: 'generalize', changed: true, detail: `${removed.length} users removed, grants and currentimage.txt cleared` }], endState };
+    return { operations: [{ name: 'generalize', changed: true, detail: `${removed.length} users removed, firewall grants cleared` }], endState };
   }
 
   override async createUser(options: CreateUserOptions): Promise<void> {

@@ -118,7 +118,8 @@ export class MemoryProvisioner extends BaseProvisioner {
       if (existing && !existing.managed) throw new NodeNotManagedError(node.name);
       if (existing && ifExists === 'refuse') throw new NodeExistsError(node.name);
       // Checked before a replaced node is removed, so a missing image costs nothing.
-      if (!this.host.images.has(image)) throw new ImageNotFoundError(image);
+      const source = this.host.images.get(image);
+      if (!source) throw new ImageNotFoundError(image);
       let step = 'replace-node';
       try {
         if (existing) {
@@ -126,18 +127,13 @@ export class MemoryProvisioner extends BaseProvisioner {
           progress.step('node-replaced');
         }
         step = 'prepare-disk';
-        // Under the image's lock: deleteImage cannot remove the image between the check and the clone.
-        await this.#imageLocks.run(image, async () => {
-          const source = this.host.images.get(image);
-          if (!source) throw new ImageNotFoundError(image);
-          await this.#run(`clone ${image} to disk of ${node.name}`, signal, () => this.host.disks.set(node.name, { ...copyDisk(source.disk), image }));
-        }, signal);
+        // Under the image's lock: deleteImage waits until the clone is recorded as a user of it.
+        await this.#imageLocks.run(image, () => this.#run(`clone ${image} to disk of ${node.name}`, signal, () => this.host.disks.set(node.name, { ...copyDisk(source.disk), image })), signal);
         progress.step('disk-prepared');
         step = 'define-node';
         await this.#run(`define ${node.name}`, signal, () => this.host.nodes.set(node.name, { name: node.name, managed: true, power: 'off', image, ...(node.address ? { address: node.address } : {}), boots: 0 }));
         progress.step('node-defined');
         step = 'power-on';
-        await osModule.forgetNode?.({ node, ...signalOf(options) });
         await this.#powerOn(node.name, signal);
         progress.step('powered-on');
         step = 'wait-for-boot';
@@ -203,11 +199,10 @@ export class MemoryProvisioner extends BaseProvisioner {
         progress.step('powered-off');
         const disk = this.host.disks.get(node.name)!;
         // The copy is complete before it gets its name: the library never holds half an image.
-        const copy = { disk: copyDisk(disk), virtualBytes: this.host.images.get(disk.image)?.virtualBytes ?? 1 << 30 };
+        const copy = { disk: copyDisk(disk), virtualBytes: this.host.images.get(disk.image)!.virtualBytes };
         await this.#run(`copy disk of ${node.name} to ${image}`, signal, () => this.host.images.set(image, copy));
         progress.step('image-stored');
         if (endState !== 'off') {
-          await osModule?.forgetNode?.({ node });
           await this.#powerOn(node.name, undefined);
           progress.step('powered-on');
         }
@@ -251,7 +246,7 @@ export class MemoryProvisioner extends BaseProvisioner {
       const node = this.#managed(name);
       if (node.power === 'off') return;
       // The in-memory guest obeys the power button at once, so graceful needs no wait.
-      await this.#run(mode === 'hard' ? `destroy ${name}` : `shutdown ${name}`, options.signal, () => void (node.power = 'off'));
+      await this.#run(`stop ${name} (${mode})`, options.signal, () => void (node.power = 'off'));
     }, options.signal);
   }
 

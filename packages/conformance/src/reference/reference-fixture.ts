@@ -56,7 +56,9 @@ export function referenceOsModuleOptions(create: (host: MemoryHost) => MemoryOsM
     },
     observeNode: async (node) => {
       const found = host.nodes.get(node.name);
-      return { power: found?.power ?? 'off', boots: found?.boots ?? 0 };
+      const disk = host.disks.get(node.name);
+      const users = Object.fromEntries([...(disk?.users ?? [])].map(([name, user]) => [name, { admin: user.admin }]));
+      return { power: found?.power ?? 'off', boots: found?.boots ?? 0, users, grants: [...(disk?.grants ?? [])] };
     },
     unreachableTimeoutMs: 100,
     quickTimeoutMs: 10_000,
