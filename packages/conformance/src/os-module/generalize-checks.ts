@@ -1,4 +1,4 @@
-import { Secret, type EndState, type NodeSpec, type OsModuleV1, type PreCaptureResult, type ProgressEvent } from '@provkit/core';
+import { ProvkitError, Secret, type EndState, type NodeSpec, type OsModuleV1, type PreCaptureResult, type ProgressEvent } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
@@ -113,6 +113,9 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
           if (users) expect(users).toMatchObject({ confadmin: { admin: true }, confplain: { admin: false } });
           passwords = (await module.randomizeAdminPasswords({ node })).passwords;
           await module.deleteUser({ node, username: 'confplain' });
+          // A password for a user that does not exist is an error, not a silent success.
+          const missing = await module.setPassword({ node, username: 'confplain', password }).then(() => undefined, (error: unknown) => error);
+          expect(ProvkitError.isInstance(missing), `setPassword of a missing user answered ${String(missing)}`).toBe(true);
           const left = (await observeNode(node)).users;
           if (left) expect(Object.keys(left)).not.toContain('confplain');
         } finally {
