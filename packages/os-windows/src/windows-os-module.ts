@@ -190,7 +190,7 @@ export class WindowsOsModule extends BaseOsModule {
         'is required to capture: without it the answer file sets no Administrator password, and OOBE on every clone stops to ask for one (Windows Server always does), so the image never finishes booting unattended; configure administratorPassword, or set unattend.promptForAdministratorPassword: true for an image that may prompt',
       );
     }
-    const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
+    const timeoutMs = options.timeoutMs === undefined ? this.#sysprepTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     const signal = options.signal;
     const progress = this.progress('preCapture', node.name);
     return this.#nodes.run(

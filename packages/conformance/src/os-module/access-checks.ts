@@ -2,7 +2,7 @@ import { Secret } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode } from '../kit/test-api.ts';
+import { expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import type { OsModuleKitOptions } from './options.ts';
 import { withOsModule } from './wait-checks.ts';
 
@@ -39,6 +39,7 @@ export function osModuleAccessChecks(options: OsModuleKitOptions): KitCheck[] {
           await module.deleteUser({ node, username });
           stop();
         }
+        expectCompleteCommands(events);
         const text = JSON.stringify(events);
         expect(text).not.toContain(first.reveal());
         expect(text).not.toContain(second.reveal());

@@ -60,6 +60,7 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
             result = await module.preCapture({ node, ...(asked ? { endState: asked } : {}), onProgress });
           });
           expect(result).toMatchObject({ endState, operations: expect.any(Array) });
+          expect((result as unknown as PreCaptureResult).operations.length, 'generalization reports what it did').toBeGreaterThan(0);
           // Each generalization operation says what it did, in words.
           for (const report of (result as unknown as PreCaptureResult).operations) expect(report).toMatchObject({ name: expect.stringMatching(/\S/), changed: expect.any(Boolean), detail: expect.stringMatching(/\S/) });
           expect(given.length).toBeGreaterThan(0);
@@ -108,9 +109,10 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
         let passwords: Record<string, Secret> = {};
         try {
           await module.createUser({ node, username: 'confadmin', password, admin: true });
-          await module.createUser({ node, username: 'confplain', password });
+          await module.createUser({ node, username: 'confplain' });
           const users = (await observeNode(node)).users;
           if (users) expect(users).toMatchObject({ confadmin: { admin: true }, confplain: { admin: false } });
+          if (users?.confadmin?.hasPassword !== undefined) expect([users.confadmin.hasPassword, users.confplain?.hasPassword]).toEqual([true, false]);
           passwords = (await module.randomizeAdminPasswords({ node })).passwords;
           await module.deleteUser({ node, username: 'confplain' });
           // A password for a user that does not exist is an error, not a silent success.
@@ -121,6 +123,7 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
         } finally {
           stop();
         }
+        expectCompleteCommands(events);
         expect(Object.keys(passwords)).toContain('confadmin');
         expect(Object.keys(passwords), 'only administrators').not.toContain('confplain');
         expect(passwords.confadmin!.reveal()).not.toBe(password.reveal());

@@ -7,7 +7,7 @@ export interface ObservedNode {
   /** How many times the machine has booted; a reboot adds one. */
   boots: number;
   /** Local users on the guest, when the host can see them. */
-  users?: Record<string, { admin: boolean }>;
+  users?: Record<string, { admin: boolean; hasPassword?: boolean }>;
   /** Firewall grants as `<ip>:<port>`, when the host can see them. */
   grants?: readonly string[];
 }

@@ -1,4 +1,4 @@
-import type { EndState, NodeSpec, OsModuleV1, ProgressEvent, ProvisionerV1 } from '@provkit/core';
+import { ProvkitError, type EndState, type NodeSpec, type OsModuleV1, type ProgressEvent, type ProvisionerV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents, stepsOf } from '../kit/record-events.ts';
@@ -29,6 +29,7 @@ async function captureObserved(provisioner: ProvisionerV1, osModule: OsModuleV1,
   expectCompleteCommands(events.events);
   expect(result.image).toBe(image);
   expect(result.sizeBytes).toBeGreaterThan(0);
+  expect(result.durationMs).toBeGreaterThanOrEqual(0);
   for (const event of progress.filter((entry) => entry.operation === 'capture')) expect(event).toMatchObject({ node: node.name, image });
   const steps: readonly string[] = endState === 'off' ? CAPTURE_OFF_STEPS : CAPTURE_ON_STEPS;
   expect(stepsOf(progress, 'capture')).toEqual(generalize ? steps : steps.filter((step) => step !== 'pre-capture-done'));
@@ -68,7 +69,9 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
           // Only the node loaded from it holds the image: the first, from another image, does not.
           await provisioner.unload({ node: second });
           await expectAbsent(provisioner, second);
-          expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
+          const deleting = recordEvents(provisioner.events);
+          expect(await provisioner.deleteImage({ image }).finally(deleting.stop)).toEqual({ deleted: true });
+          expectCompleteCommands(deleting.events);
           expect(await provisioner.doesImageExist({ image })).toBe(false);
           expect(await provisioner.deleteImage({ image })).toEqual({ deleted: false });
         } finally {
@@ -86,7 +89,9 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
           expect((await provisioner.nodeStatus({ node, image: options.image, osModule })).status).toBe('ready');
           // Asked for explicitly, an ungeneralized copy of the running node: it is powered off first.
           const copy = options.newImageName();
-          await provisioner.capture({ node, image: copy, skipPreCapture: true });
+          const { events, stop } = recordEvents(provisioner.events);
+          await provisioner.capture({ node, image: copy, skipPreCapture: true, endState: 'off' }).finally(stop);
+          expectCompleteCommands(events);
           expect(await provisioner.powerStatus({ node })).toBe('off');
           expect(await provisioner.doesImageExist({ image: copy })).toBe(true);
           await provisioner.unload({ node });
@@ -97,6 +102,25 @@ export function provisionerCaptureChecks(options: ProvisionerKitOptions): KitChe
       }),
     ),
   ];
+  checks.push(
+    check(group, 'a capture that fails (the node is off, so it cannot be generalized) reports capture-failed last and stores nothing', timeout, () =>
+      withProvisioner(options, async (provisioner) => {
+        const osModule = osModuleOf(options);
+        const node = await loadFresh(options, provisioner);
+        const image = options.newImageName();
+        try {
+          await provisioner.powerOff({ node, mode: 'hard' });
+          const progress: ProgressEvent[] = [];
+          const failure = await provisioner.capture({ node, image, osModule, onProgress: (event) => progress.push(event) }).then(() => undefined, (error: unknown) => error);
+          expect(ProvkitError.isInstance(failure), `capture of a node that is off answered ${String(failure)}`).toBe(true);
+          expect(stepsOf(progress, 'capture').at(-1)).toBe('capture-failed');
+          expect(await provisioner.doesImageExist({ image })).toBe(false);
+        } finally {
+          await cleanUp(provisioner, { nodes: [node], images: [image] });
+        }
+      }),
+    ),
+  );
   if (!options.skipCaptureEndStates) {
     for (const endState of ['on', 'reboot'] as const) {
       checks.push(

@@ -37,6 +37,7 @@ const OPERATIONS: Record<string, Refusals> = {
   getImageSize: (p) => BAD_IMAGES.map((image) => p.getImageSize({ image })),
   deleteImage: (p) => BAD_IMAGES.map((image) => p.deleteImage({ image })),
   retrieveImage: (p) => BAD_IMAGES.map((image) => p.retrieveImage({ image, from: p })),
+  listImages: (p) => [p.listImages({ base: 'bad;base' }), p.listImages({ base: '../etc' })],
 };
 
 /** Every operation that takes a signal, called with one already aborted. */

@@ -2,7 +2,7 @@ import type { ProvisionerCapabilitiesV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectCompleteCommands, expectErrorCode, expectNamesField } from '../kit/test-api.ts';
+import { expectCompleteCommands, expectErrorCode, expectExplained, expectNamesField } from '../kit/test-api.ts';
 import { timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
@@ -38,6 +38,9 @@ export function provisionerShapeChecks(options: ProvisionerKitOptions): KitCheck
           expect((await target.getImageSize({ image: options.image })).virtualBytes).toBe((await provisioner.getImageSize({ image: options.image })).virtualBytes);
           expect((await target.listImages()).map((image) => image.name)).toContain(options.image);
           await expectErrorCode(target.retrieveImage({ image: options.image, from: provisioner }), 'IMAGE_EXISTS');
+          const aborted = new AbortController();
+          aborted.abort();
+          expectExplained(await expectErrorCode(target.retrieveImage({ image: options.newImageName(), from: provisioner, signal: aborted.signal }), 'ABORTED'));
           await expectErrorCode(target.retrieveImage({ image: options.newImageName(), from: provisioner }), 'IMAGE_NOT_FOUND');
           expectNamesField(await expectErrorCode(target.retrieveImage({ image: options.image, from: {} }), 'INVALID_INPUT'));
           expectNamesField(await expectErrorCode(provisioner.retrieveImage({ image: options.image, from: provisioner }), 'INVALID_INPUT'));

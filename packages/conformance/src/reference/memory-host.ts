@@ -33,7 +33,7 @@ export function emptyDisk(): MemoryDisk {
 
 /** A deep copy of a disk (a full clone or a flattened capture). */
 export function copyDisk(disk: MemoryDisk): MemoryDisk {
-  return { files: new Map(disk.files), users: new Map([...disk.users].map(([name, user]) => [name, { ...user }])), grants: new Set(disk.grants) };
+  return structuredClone(disk);
 }
 
 /**

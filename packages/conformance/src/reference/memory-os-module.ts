@@ -29,9 +29,8 @@ import {
 } from '@provkit/core';
 import { runCommand } from './command-log.ts';
 import type { MemoryDisk, MemoryHost } from './memory-host.ts';
-import { validChoice, validNode, validTimeout } from './valid-node.ts';
+import { signalOf, validChoice, validNode, validTimeout } from './valid-node.ts';
 
-const CURRENT_IMAGE = '/root/currentimage.txt';
 
 /** Configuration of a {@link MemoryOsModule}. */
 export interface MemoryOsModuleOptions {
@@ -85,7 +84,7 @@ export class MemoryOsModule extends BaseOsModule {
       what: `SSH on node ${node.name}`,
       timeoutMs,
       initialDelayMs: 10,
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...signalOf(options),
       poll: async ({ signal }) => {
         await this.#run(node, 'true', signal, () => undefined);
         return { done: true, value: undefined };
@@ -96,12 +95,11 @@ export class MemoryOsModule extends BaseOsModule {
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = validNode(options.node);
     const image = assertImageName('image', options.image);
-    if (options.customization !== undefined) this.checkCustomization(options.customization);
     throwIfAborted(options.signal, `post-load of ${node.name}`);
     const progress = this.progress('postLoad', node.name, options.onProgress);
-    for (const user of options.customization?.users ?? []) await this.createUser({ node, ...user, ...(options.signal ? { signal: options.signal } : {}) });
+    for (const user of options.customization?.users ?? []) await this.createUser({ node, ...user, ...signalOf(options) });
     progress.step('customized');
-    await this.writeCurrentImage({ node, info: { image, properties: {}, postLoadDone: true }, ...(options.signal ? { signal: options.signal } : {}) });
+    await this.writeCurrentImage({ node, info: { image, properties: {}, postLoadDone: true } });
     progress.step('current-image-written');
   }
 
@@ -111,18 +109,16 @@ export class MemoryOsModule extends BaseOsModule {
     const timeoutMs = validTimeout('timeoutMs', options.timeoutMs, 300_000);
     throwIfAborted(options.signal, `pre-capture of ${node.name}`);
     const progress = this.progress('preCapture', node.name, options.onProgress);
-    const removed = await this.#run(node, 'generalize', options.signal, (disk) => {
-      const users = [...disk.users.keys()];
+    await this.#run(node, 'generalize', options.signal, (disk) => {
       disk.users.clear();
       disk.grants.clear();
-      return users;
     });
     progress.step('generalized');
-    const wait = { node, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) };
+    const wait = { node, timeoutMs, ...signalOf(options) };
     if (endState === 'off') await this.shutdown(wait);
     if (endState === 'reboot') await this.reboot(wait);
     progress.step(`end-state-${endState}`);
-    return { operations: [{ name: 'generalize', changed: true, detail: `${removed.length} users removed, firewall grants cleared` }], endState };
+    return { operations: [{ name: 'generalize', changed: true, detail: 'users removed, firewall grants cleared' }], endState };
   }
 
   override async createUser(options: CreateUserOptions): Promise<void> {
@@ -140,7 +136,6 @@ export class MemoryOsModule extends BaseOsModule {
   override async setPassword(options: SetPasswordOptions): Promise<void> {
     const node = validNode(options.node);
     const username = validUser({ username: options.username, password: options.password });
-    if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret, so it never prints');
     await this.#run(node, `chpasswd ${username}`, options.signal, (disk) => {
       const user = disk.users.get(username);
       if (!user) throw new NotFoundError('user', username);
@@ -154,7 +149,7 @@ export class MemoryOsModule extends BaseOsModule {
     const passwords: Record<string, Secret> = {};
     for (const username of admins) {
       passwords[username] = randomPassword();
-      await this.setPassword({ node, username, password: passwords[username], ...(options.signal ? { signal: options.signal } : {}) });
+      await this.setPassword({ node, username, password: passwords[username], ...signalOf(options) });
     }
     return { passwords };
   }
@@ -162,18 +157,18 @@ export class MemoryOsModule extends BaseOsModule {
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const { remoteIp, ports } = validAccess(options);
-    await this.#run(node, `allow ${remoteIp} ${ports.join(',')}`, options.signal, (disk) => ports.forEach((port) => disk.grants.add(`${remoteIp}:${port}`)));
+    await this.#run(node, `allow ${remoteIp} ${String(ports)}`, options.signal, (disk) => ports.forEach((port) => disk.grants.add(`${remoteIp}:${port}`)));
   }
 
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = validNode(options.node);
     const { remoteIp, ports } = validAccess(options);
-    await this.#run(node, `deny ${remoteIp} ${ports.join(',')}`, options.signal, (disk) => ports.forEach((port) => disk.grants.delete(`${remoteIp}:${port}`)));
+    await this.#run(node, `deny ${remoteIp} ${String(ports)}`, options.signal, (disk) => ports.forEach((port) => disk.grants.delete(`${remoteIp}:${port}`)));
   }
 
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
     const node = validNode(options.node);
-    return this.#run(node, `cat ${CURRENT_IMAGE}`, options.signal, (disk) => parseCurrentImageText(disk.files.get(CURRENT_IMAGE) ?? ''));
+    return this.#run(node, 'cat /root/currentimage.txt', options.signal, (disk) => parseCurrentImageText(disk.files.get('/root/currentimage.txt') ?? ''));
   }
 
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
@@ -184,7 +179,7 @@ export class MemoryOsModule extends BaseOsModule {
     } catch (error) {
       throw new InvalidInputError('info', error instanceof Error ? error.message : String(error));
     }
-    await this.#run(node, `write ${CURRENT_IMAGE}`, options.signal, (disk) => disk.files.set(CURRENT_IMAGE, text));
+    await this.#run(node, 'write /root/currentimage.txt', options.signal, (disk) => disk.files.set('/root/currentimage.txt', text));
   }
 
   async shutdown(options: WaitOptions): Promise<void> {
@@ -198,6 +193,6 @@ export class MemoryOsModule extends BaseOsModule {
     const node = validNode(options.node);
     const timeoutMs = validTimeout('timeoutMs', options.timeoutMs, 300_000);
     await this.#run(node, 'reboot', options.signal, () => void this.#host.nodeAt(node.address)!.boots++);
-    await this.waitForResponse({ node, timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    await this.waitForResponse({ node, timeoutMs, ...signalOf(options) });
   }
 }

@@ -35,7 +35,7 @@ import {
 } from '@provkit/core';
 import { runCommand } from './command-log.ts';
 import { copyDisk, type MemoryHost, type MemoryNode } from './memory-host.ts';
-import { validChoice, validNode, validTimeout } from './valid-node.ts';
+import { signalOf, validChoice, validNode, validTimeout } from './valid-node.ts';
 
 /** Configuration of a {@link MemoryProvisioner}. */
 export interface MemoryProvisionerOptions {
@@ -44,7 +44,6 @@ export interface MemoryProvisionerOptions {
   osModule?: OsModuleV1;
 }
 
-const signalOf = (options: { signal?: AbortSignal }): { signal?: AbortSignal } => (options.signal ? { signal: options.signal } : {});
 
 /**
  * The reference provisioner: every semantic of `ProvisionerV1` on an in-memory host, small
@@ -60,7 +59,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   readonly #imageLocks = new KeyedMutex();
 
   constructor(options: MemoryProvisionerOptions) {
-    super({ linkedClones: true, fullClones: true, retrieveImage: true });
+    super({ retrieveImage: true });
     this.host = options.host;
     this.#osModule = options.osModule;
   }
@@ -158,20 +157,19 @@ export class MemoryProvisioner extends BaseProvisioner {
   /** Powers off and removes the node's definition and disk; nothing to remove is fine. */
   async #remove(name: string, signal: AbortSignal | undefined): Promise<{ poweredOff: boolean; removed: boolean }> {
     const node = this.host.nodes.get(name);
+    if (!node && !this.host.disks.has(name)) return { poweredOff: false, removed: false };
     const poweredOff = node?.power === 'on';
-    if (poweredOff) await this.#run(`destroy ${name}`, signal, () => void (node!.power = 'off'));
-    const removed = node !== undefined || this.host.disks.has(name);
-    if (removed) await this.#run(`undefine ${name} and delete its disk`, signal, () => this.host.nodes.delete(name) && this.host.disks.delete(name));
-    return { poweredOff, removed };
+    await this.#run(`destroy ${name} and delete its disk`, signal, () => {
+      this.host.nodes.delete(name);
+      this.host.disks.delete(name);
+    });
+    return { poweredOff, removed: true };
   }
 
   async #powerOn(name: string, signal: AbortSignal | undefined): Promise<void> {
     const node = this.#managed(name);
     if (node.power === 'on') return;
-    await this.#run(`start ${name}`, signal, () => {
-      node.power = 'on';
-      node.boots++;
-    });
+    await this.#run(`start ${name}`, signal, () => void (node.power = 'on'));
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
@@ -244,7 +242,6 @@ export class MemoryProvisioner extends BaseProvisioner {
     throwIfAborted(options.signal, `power-off of ${name}`);
     await this.#nodeLocks.run(name, async () => {
       const node = this.#managed(name);
-      if (node.power === 'off') return;
       // The in-memory guest obeys the power button at once, so graceful needs no wait.
       await this.#run(`stop ${name} (${mode})`, options.signal, () => void (node.power = 'off'));
     }, options.signal);

@@ -57,7 +57,7 @@ export function referenceOsModuleOptions(create: (host: MemoryHost) => MemoryOsM
     observeNode: async (node) => {
       const found = host.nodes.get(node.name);
       const disk = host.disks.get(node.name);
-      const users = Object.fromEntries([...(disk?.users ?? [])].map(([name, user]) => [name, { admin: user.admin }]));
+      const users = Object.fromEntries([...(disk?.users ?? [])].map(([name, user]) => [name, { admin: user.admin, hasPassword: user.hasPassword }]));
       return { power: found?.power ?? 'off', boots: found?.boots ?? 0, users, grants: [...(disk?.grants ?? [])] };
     },
     unreachableTimeoutMs: 100,

@@ -3,6 +3,11 @@ import { assertNodeSpec, InvalidInputError } from '@provkit/core';
 /** The node after checking its name and address (core's check), or `InvalidInputError` naming the field. */
 export const validNode = assertNodeSpec;
 
+/** The operation's signal as an option to pass on, or nothing. */
+export function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
+  return options.signal ? { signal: options.signal } : {};
+}
+
 /** A positive whole number of milliseconds, or the default. */
 export function validTimeout(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -1,4 +1,5 @@
 import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { assertPositiveInteger } from '../../../validate/index.ts';
 import type { Customization } from '../../shared/customization.ts';
 import { assertCustomizationShape } from '../../shared/customization-shape.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
@@ -40,6 +41,7 @@ export abstract class BaseOsModule implements OsModuleV1 {
   async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
     assertNodeSpec(options.node);
     if (options.endState !== undefined && !['on', 'off', 'reboot'].includes(options.endState)) throw new InvalidInputError('endState', `${JSON.stringify(options.endState)} is not one of on, off, reboot`);
+    if (options.timeoutMs !== undefined) assertPositiveInteger('timeoutMs', options.timeoutMs);
     return this.#unsupported(options, 'preCapture');
   }
   /** Default: unsupported, after checking the input and the signal. */
