@@ -41,6 +41,8 @@ export function validateUser(prefix: string, user: { username: string; password?
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
     assertWindowsPassword(`${prefix}password`, user.password.reveal());
   }
+  if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${prefix}admin`, 'expected true or false');
+  if (user.sshPublicKeys !== undefined && !Array.isArray(user.sshPublicKeys)) throw new InvalidInputError(`${prefix}sshPublicKeys`, 'expected a list of public keys');
   user.sshPublicKeys?.forEach((key, index) => assertPublicKey(`${prefix}sshPublicKeys[${index}]`, key));
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.

@@ -1,5 +1,9 @@
 import {
+  assertHost,
   assertImageName,
+  assertName,
+  assertPort,
+  assertPositiveInteger,
   BaseOsModule,
   CommandFailedError,
   ConnectionError,
@@ -128,7 +132,7 @@ export class WindowsOsModule extends BaseOsModule {
 
   async waitForResponse(options: WaitOptions): Promise<void> {
     const node = this.#node(options.node);
-    await waitForBoot(this.#waitContext(node), options.timeoutMs ?? this.#waitTimeoutMs, options.signal, () => true);
+    await waitForBoot(this.#waitContext(node), this.#timeout(options.timeoutMs), options.signal, () => true);
   }
 
   /** Refuses, naming the field, what `postLoad` would refuse (computer name, users, keys, argv), without a guest. */
@@ -186,7 +190,7 @@ export class WindowsOsModule extends BaseOsModule {
         'is required to capture: without it the answer file sets no Administrator password, and OOBE on every clone stops to ask for one (Windows Server always does), so the image never finishes booting unattended; configure administratorPassword, or set unattend.promptForAdministratorPassword: true for an image that may prompt',
       );
     }
-    const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
+    const timeoutMs = options.timeoutMs === undefined ? this.#sysprepTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     const signal = options.signal;
     const progress = this.progress('preCapture', node.name);
     return this.#nodes.run(
@@ -331,7 +335,7 @@ export class WindowsOsModule extends BaseOsModule {
 
   async shutdown(options: WaitOptions): Promise<void> {
     const node = this.#node(options.node);
-    const timeoutMs = options.timeoutMs ?? this.#waitTimeoutMs;
+    const timeoutMs = this.#timeout(options.timeoutMs);
     await this.#nodes.run(
       node.name,
       async () => {
@@ -345,7 +349,8 @@ export class WindowsOsModule extends BaseOsModule {
 
   async reboot(options: WaitOptions): Promise<void> {
     const node = this.#node(options.node);
-    await this.#nodes.run(node.name, () => this.#rebootAndWait(node, options.timeoutMs ?? this.#waitTimeoutMs, options.signal), options.signal);
+    const timeoutMs = this.#timeout(options.timeoutMs);
+    await this.#nodes.run(node.name, () => this.#rebootAndWait(node, timeoutMs, options.signal), options.signal);
     this.progress('reboot', node.name).step('rebooted');
   }
 
@@ -423,7 +428,17 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   #node(node: NodeSpec): NodeSpec {
-    if (!node || typeof node.name !== 'string' || node.name.length === 0) throw new InvalidInputError('node.name', 'is required');
+    if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'expected a node');
+    assertName('node.name', node.name);
+    if (node.address !== undefined) {
+      assertHost('node.address.host', node.address.host);
+      if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
+    }
     return node;
+  }
+
+  /** A wait bound: the default, or a positive whole number of milliseconds. */
+  #timeout(timeoutMs: number | undefined): number {
+    return timeoutMs === undefined ? this.#waitTimeoutMs : assertPositiveInteger('timeoutMs', timeoutMs);
   }
 }

@@ -12,4 +12,3 @@ export type * from './storage.ts';
 export * from './storage-plan.ts';
 export * from './allocate-storage.ts';
 export * from './memory-storage-catalog.ts';
-export * from './inventory-suite.ts';

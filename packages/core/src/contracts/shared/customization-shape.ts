@@ -25,6 +25,8 @@ export function assertCustomizationShape(customization: Customization, field = '
       const at = `${field}.users[${index}]`;
       if (typeof user !== 'object' || user === null) throw new InvalidInputError(at, 'expected a user');
       if (typeof user.username !== 'string' || user.username.length === 0) throw new InvalidInputError(`${at}.username`, 'expected a non-empty string');
+      // Characters no operating system allows in a local user name, and shells treat specially.
+      if (/[\0-\x1f\x7f"'`$;|&<>/\\]/.test(user.username)) throw new InvalidInputError(`${at}.username`, `${JSON.stringify(user.username)} contains a character no user name may hold`);
       if (user.password !== undefined && !Secret.isSecret(user.password)) throw new InvalidInputError(`${at}.password`, 'must be a Secret, so it never prints');
       if (user.sshPublicKeys !== undefined) strings(`${at}.sshPublicKeys`, user.sshPublicKeys, false);
       if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${at}.admin`, 'expected true or false');

@@ -2,6 +2,7 @@ import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
+import { checkImage, assertNodeSpec, checkSignal } from '../../shared/operation-input.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
 import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';
@@ -47,25 +48,33 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
   abstract deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult>;
 
-  /** Default: a hard power-off followed by power-on. */
+  /** Default: a hard power-off followed by power-on (input and signal checked first). */
   async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkSignal(options, `reset of ${options.node.name}`);
     await this.powerOff({ ...options, mode: 'hard' });
     await this.powerOn(options);
   }
 
-  /** Default: the provisioner keeps no record of the loaded image. */
-  async getCurrentImage(_options: NodeOperationOptions): Promise<string | undefined> {
+  /** Default: the provisioner keeps no record of the loaded image (input and signal checked first). */
+  async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertNodeSpec(options.node);
+    checkSignal(options, `current image of ${options.node.name}`);
     return undefined;
   }
 
-  /** Default: looks the name up in {@link listImages}. */
+  /** Default: checks the name and the signal, then looks the name up in {@link listImages}. */
   async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    checkImage(options.image);
+    checkSignal(options, `lookup of ${options.image}`);
     const images = await this.listImages(options.signal ? { signal: options.signal } : {});
     return images.some((image) => image.name === options.image);
   }
 
-  /** Default: unsupported. */
-  async retrieveImage(_options: RetrieveImageOptions): Promise<void> {
+  /** Default: unsupported (bad input and an aborted signal are answered first, as everywhere). */
+  async retrieveImage(options: RetrieveImageOptions): Promise<void> {
+    checkImage(options.image);
+    checkSignal(options, `retrieval of ${options.image}`);
     throw new UnsupportedFunctionalityError('retrieveImage', this.provider);
   }
 

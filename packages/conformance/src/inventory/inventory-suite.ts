@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { ProvkitError } from '../errors/index.ts';
-import type { Inventory } from './inventory.ts';
-import type { NewTemplate, NewVm, PoolRecord } from './records.ts';
-import { TemplateMode } from './template-mode.ts';
+import { ProvkitError, TemplateMode, type Inventory, type NewTemplate, type NewVm, type PoolRecord } from '@provkit/core';
 
 /** One inventory under test, with back doors the suite needs to set up broken entries. */
 export interface InventoryFixture {

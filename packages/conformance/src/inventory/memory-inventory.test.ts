@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { inventorySuite } from './inventory-suite.ts';
-import { MemoryInventory } from './memory-inventory.ts';
+import { MemoryInventory } from '@provkit/core';
 
 inventorySuite('MemoryInventory', { describe, it }, async () => {
   const inventory = new MemoryInventory();
