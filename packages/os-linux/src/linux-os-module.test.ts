@@ -1,4 +1,4 @@
-import { createEmitter, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner } from '@provkit/core';
+import { createEmitter, displayCommand, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { LinuxOsModule } from './linux-os-module.ts';
 import { SystemAccountError } from './users/system-account-error.ts';
@@ -135,5 +135,30 @@ describe('LinuxOsModule.checkCustomization and declared capabilities', () => {
     }
     expect(() => module.checkCustomization({ users: [{ username: 'alice' }] })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FUNCTIONALITY' }));
     expect(calls).toEqual([]);
+  });
+});
+
+describe('LinuxOsModule password redaction is no oracle', () => {
+  const node = { name: 'web-1', address: { host: '192.168.77.10' } };
+
+  it('lists a stdin-fed password for output redaction only, never for the command line', async () => {
+    // A password equal to a word of the public script: redacting it from the command line would reveal it.
+    const shown: string[] = [];
+    const options: RunOptions[] = [];
+    const runner: CommandRunner = {
+      ...probeRunner([], () => ''),
+      run: async (command, runOptions = {}): Promise<CommandResult> => {
+        const text = command instanceof ShellFragment ? command.text : command.join(' ');
+        options.push(runOptions);
+        shown.push(displayCommand(text, runOptions.secrets));
+        return { command: text, exitCode: 0, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0), durationMs: 1 };
+      },
+    };
+    const module = new LinuxOsModule({ runnerFor: () => runner });
+    await module.setPassword({ node, username: 'alice', password: Secret.of('chpasswd') });
+    expect(shown.join('\n')).toContain('chpasswd');
+    expect(shown.join('\n')).not.toContain('[redacted]');
+    expect(options.flatMap((o) => o.secrets ?? []).map((s) => s.reveal())).toEqual([]);
+    expect(options.flatMap((o) => o.outputSecrets ?? []).map((s) => s.reveal())).toEqual(['chpasswd']);
   });
 });

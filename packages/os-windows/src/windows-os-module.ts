@@ -378,7 +378,9 @@ export class WindowsOsModule extends BaseOsModule {
       // Checked here instead, so the error quotes the decoded CLIXML, not the tail of its markup.
       check: false,
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(secrets.length > 0 ? { secrets } : {}),
+      // The command line is the encoded script, which never holds a secret (they travel on
+      // stdin): listing them for it would redact whatever base64 text happens to equal one.
+      ...(secrets.length > 0 ? { outputSecrets: secrets } : {}),
       ...(spec.signal ? { signal: spec.signal } : {}),
     };
     const started = Date.now();

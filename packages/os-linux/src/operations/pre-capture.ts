@@ -39,7 +39,7 @@ export async function preCapture(context: ModuleContext, options: PreCaptureOpti
     for (const [index, [name, operation, { followUp }]] of scripts.entries()) {
       try {
         const run = async (script: OperationScript) => {
-          const runOptions = { signal: options.signal, timeoutMs: commandTimeout(context), secrets: script.secrets ?? [] };
+          const runOptions = { signal: options.signal, timeoutMs: commandTimeout(context), outputSecrets: script.secrets ?? [] };
           return runGuestScript(runner, script.script, script.stdin ? { ...runOptions, stdin: script.stdin } : runOptions);
         };
         const first = await run(operation);
