@@ -1,4 +1,4 @@
-import { assertAbsolutePath, assertName, assertPort, assertPositiveInteger, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 
 /**
  * How a node's NIC reaches the network:
@@ -59,6 +59,7 @@ const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** Validates a size (cpus, memory, optional disk) and names the bad field. */
 export function assertSize(field: string, size: Partial<SizeSpec>): void {
+  assertObject(field, size);
   if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 256);
   if (size.memoryBytes !== undefined) {
     assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
@@ -69,8 +70,9 @@ export function assertSize(field: string, size: Partial<SizeSpec>): void {
 
 /** Validates the provisioner's settings before it touches anything. */
 export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
+  assertObject('options', options);
   if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
-  const network = options.network ?? { kind: 'network', network: 'default' };
+  const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : assertObject<KvmNetwork>('network', options.network);
   if (network.kind === 'bridge') assertName('network.bridge', network.bridge);
   else if (network.kind === 'network') assertName('network.network', network.network);
   else if (network.kind === 'user-forward') {
@@ -93,6 +95,10 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs]] as const) {
     if (value !== undefined) assertPositiveInteger(field, value);
   }
+  // The library must not be (in) the node disk directory or the other way round: unloading a
+  // node named like an image would delete the image.
+  assertSeparateDirectories({ field: 'libraryDir', path: options.libraryDir }, { field: 'nodeDiskDir', path: options.nodeDiskDir });
+  const osModule = assertOptionalOsModule<KvmProvisionerOptions['osModule']>('osModule', options.osModule);
   const settings: KvmSettings = {
     runner: options.runner,
     libraryDir: assertAbsolutePath('libraryDir', options.libraryDir).replace(/\/+$/, ''),
@@ -108,7 +114,7 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 300_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3_600_000,
   };
-  if (options.osModule) settings.osModule = options.osModule;
+  if (osModule) settings.osModule = osModule;
   if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;
   return settings;
 }
