@@ -38,6 +38,30 @@ describe('LinuxOsModule input checks (before any command)', () => {
     expect(calls).toEqual([]);
   });
 
+  it.each([
+    ['shutdown negative timeout', () => module.shutdown({ node, timeoutMs: -1 })],
+    ['shutdown NaN timeout', () => module.shutdown({ node, timeoutMs: Number.NaN })],
+    ['reboot string timeout', () => module.reboot({ node, timeoutMs: 'soon' as never })],
+    ['preCapture negative timeout', () => module.preCapture({ node, timeoutMs: -5 })],
+    ['preCapture NaN timeout', () => module.preCapture({ node, endState: 'reboot', timeoutMs: Number.NaN })],
+    ['waitForResponse string timeout', () => module.waitForResponse({ node, timeoutMs: 'soon' as never })],
+    ['null address', () => module.readCurrentImage({ node: { name: 'web-1', address: null as never } })],
+    ['null info', () => module.writeCurrentImage({ node, info: null as never })],
+    ['string operations', () => module.preCapture({ node, operations: 'machine-id' as never })],
+    ['string ssh keys', () => module.createUser({ node, username: 'ok', sshPublicKeys: 'ssh-ed25519 AAAA' as never })],
+    ['string ports', () => module.grantAccess({ node, remoteIp: '192.168.77.5', ports: '22' as never })],
+    ['zone id grant address', () => module.grantAccess({ node, remoteIp: 'fe80::1%eth0', ports: [22] })],
+    ['null options', () => module.shutdown(null as never)],
+  ])('refuses %s with InvalidInputError before any command', async (_what, call) => {
+    await expect(call()).rejects.toBeInstanceOf(InvalidInputError);
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a missing options object at construction with InvalidInputError, not TypeError', () => {
+    expect(() => new LinuxOsModule(undefined as never)).toThrow(InvalidInputError);
+    expect(() => new LinuxOsModule({ runnerFor: () => untouchedRunner(calls), timeouts: { shutdownMs: -1 } })).toThrow(InvalidInputError);
+  });
+
   it('refuses bad options at construction', () => {
     expect(() => new LinuxOsModule({ runnerFor: () => untouchedRunner(calls), operations: ['nope'] })).toThrow(InvalidInputError);
     expect(() => new LinuxOsModule({ runnerFor: () => untouchedRunner(calls), managementAddresses: ['mgmt.example'] })).toThrow(InvalidInputError);
