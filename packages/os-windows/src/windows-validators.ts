@@ -23,9 +23,9 @@ export function assertComputerName(field: string, value: unknown): string {
   return value;
 }
 
-/** Validates an absolute Windows path on a drive (`C:\...`) without `..` segments or reserved characters. */
+/** Validates an absolute Windows path on a drive (`C:\...`) without `..` segments, control or reserved characters. */
 export function assertWindowsPath(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^[A-Za-z]:\\[^<>:"/|?*\r\n\0]{1,240}$/.test(value) || value.split('\\').includes('..')) {
+  if (typeof value !== 'string' || !/^[A-Za-z]:\\[^<>:"/|?*\u0000-\u001f\u007f-\u009f]{1,240}$/.test(value) || value.split('\\').includes('..')) {
     throw new InvalidInputError(field, `${JSON.stringify(value)} is not an absolute Windows path like C:\\folder\\file`);
   }
   return value;
@@ -56,4 +56,16 @@ export function assertArgv(field: string, value: readonly string[]): readonly st
     }
   });
   return value;
+}
+
+/**
+ * Validates a Windows path that also goes into a `cmd.exe` command line (the answer file's own
+ * clean-up step): besides {@link assertWindowsPath}, no `%` (cmd.exe expands `%VAR%` even
+ * inside quotes, so the clean-up would miss the file and every clone kept the answer file
+ * with its encoded password), no `!` (delayed expansion) and no other cmd metacharacter.
+ */
+export function assertCmdSafeWindowsPath(field: string, value: unknown): string {
+  const path = assertWindowsPath(field, value);
+  if (/[%!^&()<>|"]/.test(path)) throw new InvalidInputError(field, `${JSON.stringify(path)} contains a character cmd.exe treats specially (% ! ^ & ( ) < > | ")`);
+  return path;
 }
