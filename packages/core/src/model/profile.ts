@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/index.ts';
-import { assertAbsolutePath, assertName } from '../validate/index.ts';
+import { assertAbsolutePath, assertName, describeValue } from '../validate/index.ts';
 import type { VmSize } from './vm-size.ts';
 
 /** How the guest clock relates to the host's (libvirt's `<clock offset>`). */
@@ -37,7 +37,7 @@ export interface ProfileInput {
 const TEXT = /^[\p{L}\p{N} ._()+-]{1,64}$/u;
 
 function text(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !TEXT.test(value)) throw new InvalidInputError(field, `expected 1-64 letters, digits, spaces or ._()+-, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !TEXT.test(value)) throw new InvalidInputError(field, `expected 1-64 letters, digits, spaces or ._()+-, got ${describeValue(value)}`);
   return value;
 }
 
