@@ -1,4 +1,4 @@
-import { assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { assertObject, assertOptionalOsModule, assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
 import type { VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
 
@@ -44,10 +44,11 @@ export interface EsxSettings {
 
 /** Validates the options that need no host. */
 export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
+  assertObject('options', options);
   if ((options.api === undefined) === (options.ssh === undefined)) throw new InvalidInputError('backend', 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
   if (options.defaultSize !== undefined) assertPartialSize('defaultSize', options.defaultSize);
   return {
-    osModule: options.osModule,
+    osModule: assertOptionalOsModule<OsModuleV1>('osModule', options.osModule),
     defaultSize: options.defaultSize ?? {},
     toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : assertPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
     bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
