@@ -4,6 +4,7 @@ import {
   assertOperationOptions,
   assertOptionalObject,
   assertOptionalTimeoutMs,
+  assertStringArray,
   BaseOsModule,
   CommandEventForwarder,
   InvalidInputError,
@@ -116,6 +117,8 @@ export class LinuxOsModule extends BaseOsModule {
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
     checkInput(options, { timeout: true });
+    // Only an absent list means "the module's selection": null or a string is a caller's mistake.
+    if (options.operations !== undefined) assertStringArray('operations', options.operations);
     return preCapture(this.#context, options);
   }
 

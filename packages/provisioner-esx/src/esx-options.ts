@@ -61,8 +61,9 @@ const MIB = 1024 * 1024;
 
 /** Checks a (partial) size: positive integer cpus, memory a positive whole number of 4 MiB. */
 export function assertPartialSize(field: string, size: Partial<SizeSpec>): void {
-  if (typeof size !== 'object' || size === null) throw new InvalidInputError(field, 'must be an object');
-  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus);
+  assertObject(field, size);
+  // vSphere 8 allows at most 768 virtual CPUs per machine.
+  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 768);
   if (size.memoryBytes !== undefined) {
     assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
     // vSphere takes memory in MiB, in multiples of 4.

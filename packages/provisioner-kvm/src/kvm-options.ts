@@ -1,4 +1,4 @@
-import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
 
 /**
  * How a node's NIC reaches the network:
@@ -78,12 +78,12 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   else if (network.kind === 'user-forward') {
     if (network.guestPort !== undefined) assertPort('network.guestPort', network.guestPort);
     if (network.pciSlot !== undefined) assertPositiveInteger('network.pciSlot', network.pciSlot, 31);
-  } else throw new InvalidInputError('network.kind', `unknown network kind ${JSON.stringify((network as { kind: unknown }).kind)}`);
+  } else throw new InvalidInputError('network.kind', `unknown network kind ${describeValue((network as { kind: unknown }).kind)}`);
   if (options.domainType !== undefined && options.domainType !== 'kvm' && options.domainType !== 'qemu') throw new InvalidInputError('domainType', 'must be kvm or qemu');
   if (options.clock !== undefined && options.clock !== 'utc' && options.clock !== 'localtime') throw new InvalidInputError('clock', 'must be utc or localtime');
-  if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${JSON.stringify(options.uri)} is not a libvirt URI`);
-  if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${JSON.stringify(options.machine)} is not a machine type`);
-  const defaultSize = options.defaultSize ?? { cpus: 1, memoryBytes: 1024 ** 3 };
+  if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${describeValue(options.uri)} is not a libvirt URI`);
+  if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${describeValue(options.machine)} is not a machine type`);
+  const defaultSize = options.defaultSize === undefined ? { cpus: 1, memoryBytes: 1024 ** 3 } : options.defaultSize;
   assertSize('defaultSize', defaultSize);
   if (options.directKernelBoot) {
     assertAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);

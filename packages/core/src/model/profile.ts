@@ -51,7 +51,7 @@ export function createProfile(input: ProfileInput): Profile {
     version: text('profile.os.version', input.os?.version),
   };
   const clockOffset = input.clockOffset ?? (os.operatingSystem.toLowerCase() === 'windows' ? 'localtime' : 'utc');
-  if (clockOffset !== 'utc' && clockOffset !== 'localtime') throw new InvalidInputError('profile.clockOffset', `expected utc or localtime, got ${JSON.stringify(clockOffset)}`);
+  if (clockOffset !== 'utc' && clockOffset !== 'localtime') throw new InvalidInputError('profile.clockOffset', `expected utc or localtime, got ${describeValue(clockOffset)}`);
   const profile: Profile = { name: input.name, size: input.size, os, clockOffset };
   if (input.iso !== undefined) profile.iso = assertAbsolutePath('profile.iso', input.iso);
   return profile;

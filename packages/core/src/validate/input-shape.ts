@@ -5,9 +5,17 @@ import { assertAbsolutePath, assertHost, assertName, assertPort, CONTROL_CHARACT
 // Shape checks for what JavaScript callers get wrong (null, wrong types, arrays for objects):
 // each throws InvalidInputError naming the field, so no operation meets a TypeError later.
 
-/** Validates that `value` is an object (not null, not an array) and returns it. */
+/** Built-ins that are objects but never a record of named members (a caller's mistake). */
+const NOT_RECORDS = [Date, RegExp, Map, Set, WeakMap, WeakSet, Promise, Error, ArrayBuffer, Number, String, Boolean];
+
+/**
+ * Validates that `value` is a record of named members (not null, an array, a typed array, a
+ * Buffer, a Date, a Map, a boxed primitive...) and returns it.
+ */
 export function assertObject<T extends object>(field: string, value: unknown): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidInputError(field, `expected an object, got ${describeValue(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || ArrayBuffer.isView(value) || NOT_RECORDS.some((type) => value instanceof type)) {
+    throw new InvalidInputError(field, `expected an object, got ${describeValue(value)}`);
+  }
   return value as T;
 }
 

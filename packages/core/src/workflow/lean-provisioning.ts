@@ -10,7 +10,7 @@ import type { MachineHardware, TemplateRecord, VmAssignment, VmRecord } from '..
 import { applyTemplateAction } from '../model/template-lifecycle.ts';
 import { TemplateMode } from '../model/template-mode.ts';
 import { assertCustomizationShape } from '../contracts/shared/customization-shape.ts';
-import { assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject } from '../validate/index.ts';
+import { assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject, describeValue } from '../validate/index.ts';
 import { throwIfAborted } from '../wait/index.ts';
 
 /**
@@ -161,7 +161,7 @@ export class LeanProvisioning {
   /** Wires the workflow; an unknown `diskSize` is refused (`InvalidInputError`). */
   constructor(options: LeanProvisioningOptions) {
     if (options.diskSize !== undefined && options.diskSize !== 'profile' && options.diskSize !== 'base-image') {
-      throw new InvalidInputError('diskSize', `expected profile or base-image, got ${JSON.stringify(options.diskSize)}`);
+      throw new InvalidInputError('diskSize', `expected profile or base-image, got ${describeValue(options.diskSize)}`);
     }
     this.#diskSize = options.diskSize ?? 'profile';
     this.#inventory = options.inventory;

@@ -1,4 +1,4 @@
-import { assertObject, InvalidInputError, type Secret } from '@provkit/core';
+import { assertObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
 import { encodeUnattendPassword } from './unattend-password.ts';
 import { el, renderXml, textEl, type XmlElement } from './xml-escape.ts';
 
@@ -88,7 +88,7 @@ function driverInstallCommand(path: string): string {
 }
 
 function check(field: string, value: string, pattern: RegExp, what: string): string {
-  if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not ${what}`);
+  if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidInputError(field, `${describeValue(value)} is not ${what}`);
   return value;
 }
 
@@ -119,7 +119,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
     if (command.length > MAX_COMMAND) throw new InvalidInputError(field, `is too long: its install command would be ${command.length} characters, RunSynchronous allows ${MAX_COMMAND}`);
   });
   if (options.promptForAdministratorPassword !== undefined && typeof options.promptForAdministratorPassword !== 'boolean') {
-    throw new InvalidInputError('unattend.promptForAdministratorPassword', `${JSON.stringify(options.promptForAdministratorPassword)} is not true or false`);
+    throw new InvalidInputError('unattend.promptForAdministratorPassword', `${describeValue(options.promptForAdministratorPassword)} is not true or false`);
   }
   if (options.promptForAdministratorPassword === true && options.administratorPassword !== undefined) {
     throw new InvalidInputError('unattend.promptForAdministratorPassword', 'cannot be true while an Administrator password is configured: the answer file sets that password, so OOBE would not prompt');
@@ -128,7 +128,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
     throw new InvalidInputError('unattend.protectYourPC', `${String(options.protectYourPC)} is not 1, 2 or 3`);
   }
   if (options.networkLocation !== undefined && !['Home', 'Work', 'Other'].includes(options.networkLocation)) {
-    throw new InvalidInputError('unattend.networkLocation', `${JSON.stringify(options.networkLocation)} is not Home, Work or Other`);
+    throw new InvalidInputError('unattend.networkLocation', `${describeValue(options.networkLocation)} is not Home, Work or Other`);
   }
 }
 

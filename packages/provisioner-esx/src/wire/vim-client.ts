@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, redact, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret } from '@provkit/core';
+import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, redact, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret, describeValue } from '@provkit/core';
 import { parseSoapResponse, type SoapFault, type XmlNode, type VimRequest } from '../translation/envelope.ts';
 import { faultToError, type FaultContext } from '../translation/faults.ts';
 import * as requests from '../translation/vim-requests.ts';
@@ -128,7 +128,7 @@ export class VimClient {
     try {
       url = new URL(options.url);
     } catch {
-      throw new InvalidInputError('url', `${JSON.stringify(options.url)} is not a URL`);
+      throw new InvalidInputError('url', `${describeValue(options.url)} is not a URL`);
     }
     if (url.protocol !== 'https:') throw new InvalidInputError('url', 'the vSphere endpoint must be https (the session cookie and password travel on it)');
     if (url.username || url.password) throw new InvalidInputError('url', 'credentials go in username/password, not in the URL');
