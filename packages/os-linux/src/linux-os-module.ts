@@ -135,6 +135,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     checkInput(options);
+    assertOptionalObject('customization', options.customization);
     return postLoad(this.#context, options);
   }
 
