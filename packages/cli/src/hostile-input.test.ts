@@ -335,7 +335,7 @@ afterAll(() => {
   console.info(`hostile-input cases per module: ${[...generated].map(([name, count]) => `${name} ${count}`).join(', ')}`);
 });
 
-const RUNS_PER_CASE = 8;
+const RUNS_PER_CASE = 25;
 
 describe('every public operation refuses hostile input with InvalidInputError before any command, request or inventory access', () => {
   for (const [name, make] of surfaces) {
