@@ -1,5 +1,10 @@
 import {
   assertIpAddress,
+  assertObject,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalTimeoutMs,
+  assertStringArray,
   BaseOsModule,
   CommandEventForwarder,
   InvalidInputError,
@@ -52,8 +57,11 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
-    super({ firewall: true, generalize: true, users: true, ...options.capabilities }, options.events);
-    if (typeof options?.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
+    assertObject('options', options);
+    super({ firewall: true, generalize: true, users: true, ...assertOptionalObject('capabilities', options.capabilities) }, options.events);
+    const timeouts = assertOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
+    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) assertOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
+    if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
     if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
     for (const [index, address] of (options.managementAddresses ?? []).entries()) assertIpAddress(`managementAddresses[${index}]`, address);
@@ -84,6 +92,7 @@ export class LinuxOsModule extends BaseOsModule {
    * `sshRunnerFactory`), so a reload at the same address trusts the new keys on first sight.
    */
   async forgetNode(options: NodeOperationOptions): Promise<void> {
+    checkInput(options);
     const node = validNode(options.node);
     await this.#options.runnerFor.forget?.(node);
   }
@@ -96,6 +105,7 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Waits (bounded, with backoff) until the node runs a command over SSH; refused or dropped connections mean "not yet". */
   async waitForResponse(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return waitForResponse(this.#context, options);
   }
 
@@ -106,6 +116,9 @@ export class LinuxOsModule extends BaseOsModule {
    * naming the operation and the state left; the guest then stays on.
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
+    checkInput(options, { timeout: true });
+    // Only an absent list means "the module's selection": null or a string is a caller's mistake.
+    if (options.operations !== undefined) assertStringArray('operations', options.operations);
     return preCapture(this.#context, options);
   }
 
@@ -121,6 +134,8 @@ export class LinuxOsModule extends BaseOsModule {
    * the capture's, not this reservation's (see {@link LinuxOsModule.grantAccess}).
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
+    checkInput(options);
+    assertOptionalObject('customization', options.customization);
     return postLoad(this.#context, options);
   }
 
@@ -139,6 +154,7 @@ export class LinuxOsModule extends BaseOsModule {
    * is refused with `SystemAccountError` before any change.
    */
   override async createUser(options: CreateUserOptions): Promise<void> {
+    checkInput(options);
     return createUser(this.#context, options);
   }
 
@@ -148,11 +164,13 @@ export class LinuxOsModule extends BaseOsModule {
    * account provkit created for a reservation is deleted whatever its uid.
    */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
+    checkInput(options);
     return deleteUser(this.#context, options);
   }
 
   /** Sets a password through chpasswd's standard input. */
   override async setPassword(options: SetPasswordOptions): Promise<void> {
+    checkInput(options);
     return setPassword(this.#context, options);
   }
 
@@ -161,6 +179,7 @@ export class LinuxOsModule extends BaseOsModule {
    * members, provkit sudoers drop-ins), not for reservation accounts.
    */
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
+    checkInput(options);
     return randomizeAdminPasswords(this.#context, options);
   }
 
@@ -181,6 +200,7 @@ export class LinuxOsModule extends BaseOsModule {
    * Before capture the `access-grants` operation revokes every grant and removes the file.
    */
   override async grantAccess(options: AccessOptions): Promise<void> {
+    checkInput(options);
     return grantAccess(this.#context, options);
   }
 
@@ -190,26 +210,42 @@ export class LinuxOsModule extends BaseOsModule {
    * the last grant leaves the guest's own ruleset exactly as it was.
    */
   override async revokeAccess(options: AccessOptions): Promise<void> {
+    checkInput(options);
     return revokeAccess(this.#context, options);
   }
 
   /** Reads `/root/currentimage.txt`; `undefined` when the guest has none. */
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
+    checkInput(options);
     return readCurrentImage(this.#context, options);
   }
 
   /** Replaces `/root/currentimage.txt` atomically after validating the image name and properties. */
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
+    checkInput(options);
     return writeCurrentImage(this.#context, options);
   }
 
   /** Powers the guest off and waits until its SSH stops answering. */
   async shutdown(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return shutdown(this.#context, options);
   }
 
   /** Reboots the guest and waits until SSH answers from a new boot (the kernel's boot id changed). */
   async reboot(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return reboot(this.#context, options);
   }
+}
+
+/**
+ * The checks every operation makes first: an options object, a valid node, a valid signal
+ * and, for operations that wait, a positive integer `timeoutMs` (a negative or NaN one would
+ * otherwise send the power-off first and fail after).
+ */
+function checkInput(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): void {
+  assertOperationOptions(options);
+  validNode(options.node);
+  if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
 }

@@ -1,4 +1,4 @@
-import { assertImageName, formatCurrentImageText, InvalidInputError, parseCurrentImageText, type CurrentImageInfo } from '@provkit/core';
+import { assertImageName, assertObject, assertOptionalObject, formatCurrentImageText, InvalidInputError, parseCurrentImageText, type CurrentImageInfo } from '@provkit/core';
 
 /**
  * Formats VCL's `currentimage.txt` for Windows: core's format (image name, then `key=value`
@@ -6,8 +6,9 @@ import { assertImageName, formatCurrentImageText, InvalidInputError, parseCurren
  * checking the image name, keys and values so nothing odd reaches the guest's file.
  */
 export function formatCurrentImage(info: CurrentImageInfo, now: Date = new Date()): string {
+  assertObject('info', info);
   assertImageName('info.image', info.image);
-  for (const [key, value] of Object.entries(info.properties)) {
+  for (const [key, value] of Object.entries(assertOptionalObject<Record<string, unknown>>('info.properties', info.properties) ?? {})) {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw new InvalidInputError('info.properties', `key ${JSON.stringify(key)} is not 1-64 letters, digits, "_", ".", "-"`);
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new InvalidInputError(`info.properties.${key}`, 'must be a string on one line');
   }

@@ -104,7 +104,7 @@ describe('EsxProvisioner locking and bounds (in-memory back end)', () => {
 
   it("leaves the OS module's preCapture bound to the module unless one is configured", async () => {
     const seen: Array<number | undefined> = [];
-    const osModule = { preCapture: async (options: { timeoutMs?: number }) => void seen.push(options.timeoutMs) } as never;
+    const osModule = { specificationVersion: 'v1', postLoad: async () => {}, waitForResponse: async () => {}, preCapture: async (options: { timeoutMs?: number }) => void seen.push(options.timeoutMs) } as never;
     for (const [extra, providerOptions] of [[{}, undefined], [{ preCaptureTimeoutMs: 3_600_000 }, undefined], [{}, { esx: { preCaptureTimeoutMs: 60_000 } }]] as const) {
       const { provisioner, driver } = withFakeDriver({ osModule, shutdownTimeoutMs: 1_000, ...extra });
       driver.nodes.set('win-1', { power: 'on', isTemplate: false, toolsRunning: true });

@@ -1,9 +1,12 @@
 import {
   assertCustomizationShape,
-  assertHost,
+  assertNode,
+  assertOneOf,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalOsModule,
   assertImageName,
   assertName,
-  assertPort,
   assertPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
@@ -45,13 +48,7 @@ import { VimDriver } from './vsphere/vim-driver.ts';
 const CLEANUP_TIMEOUT_MS = 300_000;
 
 function checkNode(node: NodeSpec): NodeSpec {
-  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'must be an object');
-  assertName('node.name', node.name);
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
+  return assertNode('node', node);
 }
 
 /** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */
@@ -90,16 +87,18 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
-    return given ?? this.settings.osModule;
+    return assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
     if (options.size !== undefined) assertPartialSize('size', options.size);
     const size = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode ?? (this.driver.supportsLinkedClones ? 'linked' : 'full');
-    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    const diskMode = options.diskMode === undefined ? (this.driver.supportsLinkedClones ? 'linked' : 'full') : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    // Checked now, not when it is first needed after the clone.
+    this.#osModule(options.osModule);
     if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     if (options.customization !== undefined) {
@@ -175,10 +174,12 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
-    const endState = options.endState ?? 'off';
-    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
+    this.#osModule(options.osModule);
+    assertOptionalObject('providerOptions', options.providerOptions);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
     throwIfAborted(options.signal, `capture of ${node.name}`);
@@ -226,6 +227,7 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${node.name}`);
     await this.#locks.run(`node:${node.name}`, async () => {
@@ -242,10 +244,12 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    assertOperationOptions(options);
     return (await this.#facts(checkNode(options.node).name, options.signal)).power;
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
@@ -254,9 +258,9 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    const mode = options.mode ?? 'graceful';
-    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
     const timeoutMs = options.timeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
   }
@@ -284,6 +288,7 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
@@ -293,6 +298,7 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
@@ -312,10 +318,12 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertOperationOptions(options);
     return (await this.#facts(checkNode(options.node).name, options.signal)).image;
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const info = await this.driver.imageInfo(image, signalOf(options));
     if (info === undefined) throw new ImageNotFoundError(image);
@@ -323,17 +331,20 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     return (await this.driver.imageInfo(image, signalOf(options))) !== undefined;
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    assertOperationOptions(options);
     const base = options.base === undefined ? undefined : assertName('base', options.base);
     const images = await this.driver.listImages(signalOf(options));
     return base === undefined ? images : images.filter((image) => image.base === base);
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     return this.#locks.run(`image:${image}`, async () => {
       if ((await this.driver.imageInfo(image, signalOf(options))) === undefined) return { deleted: false };

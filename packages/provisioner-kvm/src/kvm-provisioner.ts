@@ -1,8 +1,11 @@
 import {
-  assertHost,
   assertImageName,
   assertName,
-  assertPort,
+  assertNode,
+  assertOneOf,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalOsModule,
   assertPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
@@ -106,13 +109,15 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- load ----------------------------------------------------------------------------
 
   async load(options: LoadOptions): Promise<LoadResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
     if (options.size !== undefined) assertSize('size', options.size);
     const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode ?? 'linked';
-    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    const diskMode = options.diskMode === undefined ? 'linked' : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
     const osModule = this.#osModule(options.osModule);
+    assertOptionalObject('customization', options.customization);
+    assertOptionalObject('providerOptions', options.providerOptions);
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
@@ -250,6 +255,7 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- status and power ----------------------------------------------------------------
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
@@ -271,10 +277,12 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    assertOperationOptions(options);
     return powerStateOf(await this.#existingState(checkNode(options.node).name, options.signal));
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -284,9 +292,9 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    const mode = options.mode ?? 'graceful';
-    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
     const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
   }
@@ -308,6 +316,7 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -317,12 +326,14 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#existingState(name, options.signal);
     return this.host.recordedImage(name, options.signal ? { signal: options.signal } : {});
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#locks.run(`node:${name}`, async () => {
@@ -355,11 +366,12 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- capture -------------------------------------------------------------------------
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
-    const endState = options.endState ?? 'off';
-    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
     throwIfAborted(options.signal, `capture of ${node.name}`);
     // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
@@ -413,20 +425,24 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- images --------------------------------------------------------------------------
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    assertOperationOptions(options);
     return this.library.size(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    assertOperationOptions(options);
     return this.library.exists(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    assertOperationOptions(options);
     if (options.base !== undefined) assertName('base', options.base);
     return this.library.list({ ...(options.signal ? { signal: options.signal } : {}), ...(options.base !== undefined ? { base: options.base } : {}) });
   }
 
   /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const call = options.signal ? { signal: options.signal } : {};
     return this.#locks.run(`image:${image}`, async () => {
@@ -440,6 +456,7 @@ export class KvmProvisioner extends BaseProvisioner {
 
   /** Copies an image from another KVM provisioner's library, verified by SHA-256. */
   override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const from = options.from;
     if (!(from instanceof KvmProvisioner)) throw new InvalidInputError('from', 'must be another KvmProvisioner');
@@ -454,20 +471,14 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 {
-    const osModule = given ?? this.settings.osModule;
+    const osModule = assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
 }
 
-function checkNode(node: NodeSpec | undefined): CheckedNode {
-  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'a node is required');
-  const name = assertName('node.name', node.name);
-  const checked: CheckedNode = { ...node, name, mac: node.mac === undefined ? macForNode(name) : assertMacAddress('node.mac', node.mac) };
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return checked;
+function checkNode(value: NodeSpec | undefined): CheckedNode {
+  const node = assertNode('node', value);
+  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
 }
 

@@ -1,3 +1,4 @@
+import { describeValue } from '../validate/index.ts';
 import { InvalidInputError } from '../errors/index.ts';
 
 const UNITS: Record<string, number> = {
@@ -24,9 +25,9 @@ export function parseByteQuantity(field: string, value: unknown): number {
   const match = QUANTITY.exec(value);
   const factor = match ? UNITS[match[2]!] : undefined;
   if (!match || factor === undefined) {
-    throw new InvalidInputError(field, `${JSON.stringify(value)} is not a quantity with a unit (${Object.keys(UNITS).join(', ')})`);
+    throw new InvalidInputError(field, `${describeValue(value)} is not a quantity with a unit (${Object.keys(UNITS).join(', ')})`);
   }
   const bytes = Number(match[1]) * factor;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a positive whole number of bytes`);
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new InvalidInputError(field, `${describeValue(value)} is not a positive whole number of bytes`);
   return bytes;
 }

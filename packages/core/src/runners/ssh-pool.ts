@@ -7,6 +7,7 @@ import type { Secret } from '../secret/index.ts';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { execute, type ProcessHandle } from './execution.ts';
 import { commandText, displayCommand } from './render-command.ts';
+import { assertSshTarget } from './ssh-target-input.ts';
 import { SftpTransfers } from './sftp-transfer.ts';
 import { exitStatusOf, openExec, SshConnection } from './ssh-connection.ts';
 import type { SshTarget } from './ssh-options.ts';
@@ -61,6 +62,7 @@ export class SshPool {
    * stricter one.
    */
   runner(target: SshTarget): SshRunner {
+    assertSshTarget(target);
     const key = connectionKey(target);
     let entry = this.#connections.get(key);
     if (!entry) {

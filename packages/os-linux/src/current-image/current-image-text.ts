@@ -1,4 +1,4 @@
-import { assertImageName, InvalidInputError, type CurrentImageInfo } from '@provkit/core';
+import { assertImageName, assertObject, assertOptionalObject, InvalidInputError, type CurrentImageInfo } from '@provkit/core';
 
 /** Where VCL keeps the record of the loaded image on a Linux node. */
 export const CURRENT_IMAGE_PATH = '/root/currentimage.txt';
@@ -30,9 +30,10 @@ export function parseCurrentImage(text: string): CurrentImageInfo | undefined {
  * post-load records it as a `vcld_post_load` property.
  */
 export function formatCurrentImage(info: CurrentImageInfo): string {
+  assertObject('info', info);
   const image = assertImageName('info.image', info.image);
   const lines = [image];
-  for (const [key, value] of Object.entries(info.properties ?? {})) {
+  for (const [key, value] of Object.entries(assertOptionalObject<Record<string, unknown>>('info.properties', info.properties) ?? {})) {
     if (!KEY.test(key)) throw new InvalidInputError(`info.properties.${key}`, `property names are letters, digits, "_", "." and "-" (${KEY.source})`);
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new InvalidInputError(`info.properties.${key}`, 'a value is a string on one line');
     lines.push(`${key}=${value}`);

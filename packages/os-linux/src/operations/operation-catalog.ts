@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@provkit/core';
+import { InvalidInputError, describeValue } from '@provkit/core';
 import { accessGrantsOperation } from './access-grants-operation.ts';
 import { fileOperations } from './file-operations.ts';
 import type { GeneralizationOperation, OperationContext } from './generalization-operation.ts';
@@ -67,7 +67,7 @@ export function selectOperations(names: readonly string[] | undefined, context: 
   if (!Array.isArray(names)) throw new InvalidInputError('operations', 'expected an array of operation names');
   const unknown = names.filter((name) => typeof name !== 'string' || !LINUX_OPERATION_NAMES.includes(name));
   if (unknown.length > 0) {
-    throw new InvalidInputError('operations', `unknown operation(s) ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${LINUX_OPERATION_NAMES.join(', ')}`);
+    throw new InvalidInputError('operations', `unknown operation(s) ${unknown.map((name) => describeValue(name)).join(', ')}; known: ${LINUX_OPERATION_NAMES.join(', ')}`);
   }
   return LINUX_OPERATIONS.filter((operation) => names.includes(operation.name));
 }

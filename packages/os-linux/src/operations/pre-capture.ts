@@ -26,7 +26,8 @@ const END_STATES: readonly EndState[] = ['on', 'off', 'reboot'];
  */
 export async function preCapture(context: ModuleContext, options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
   const node = validNode(options.node);
-  const endState = options.endState ?? 'off';
+  // Only an absent end state means the default: null is a caller's mistake, not "off".
+  const endState = options.endState === undefined ? 'off' : options.endState;
   if (!END_STATES.includes(endState)) throw new InvalidInputError('endState', `expected one of ${END_STATES.join(', ')}`);
   const operationContext = operationContextOf(context.options);
   const selected = selectOperations(options.operations ?? context.options.operations, operationContext);
@@ -39,7 +40,7 @@ export async function preCapture(context: ModuleContext, options: PreCaptureOpti
     for (const [index, [name, operation, { followUp }]] of scripts.entries()) {
       try {
         const run = async (script: OperationScript) => {
-          const runOptions = { signal: options.signal, timeoutMs: commandTimeout(context), secrets: script.secrets ?? [] };
+          const runOptions = { signal: options.signal, timeoutMs: commandTimeout(context), outputSecrets: script.secrets ?? [] };
           return runGuestScript(runner, script.script, script.stdin ? { ...runOptions, stdin: script.stdin } : runOptions);
         };
         const first = await run(operation);

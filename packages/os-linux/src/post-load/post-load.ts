@@ -1,4 +1,4 @@
-import { assertImageName, InvalidInputError, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
+import { assertImageName, InvalidInputError, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions, describeValue } from '@provkit/core';
 import { postLoadValue } from '../current-image/current-image-text.ts';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
@@ -75,7 +75,7 @@ async function defaultHostname(runner: CommandRunner, node: NodeSpec, run: { sig
   if (current !== '') return undefined;
   const name = nodeNameAsHostname(node.name);
   if (name instanceof InvalidInputError) {
-    throw new InvalidInputError('node.name', `the guest has no hostname and ${JSON.stringify(node.name)} cannot be one: give customization.hostname (${name.message})`);
+    throw new InvalidInputError('node.name', `the guest has no hostname and ${describeValue(node.name)} cannot be one: give customization.hostname (${name.message})`);
   }
   return name;
 }

@@ -1,4 +1,4 @@
-import { assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
+import { assertStringArray, assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
 import { assertChpasswdPassword } from '../operations/vcl-operations.ts';
 import { assertSshPublicKey } from './ssh-public-key.ts';
 
@@ -17,7 +17,7 @@ export function validUser(user: UserSpec, field: string): ValidUser {
   if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
   const username = assertUsername(`${field}.username`, user.username);
   if (username === 'root') throw new InvalidInputError(`${field}.username`, 'root is not a user provkit creates');
-  const sshPublicKeys = (user.sshPublicKeys ?? []).map((key, index) => assertSshPublicKey(`${field}.sshPublicKeys[${index}]`, key));
+  const sshPublicKeys = assertStringArray(`${field}.sshPublicKeys`, user.sshPublicKeys === undefined ? [] : user.sshPublicKeys, (keyField, key) => assertSshPublicKey(keyField, key));
   if (user.password !== undefined) {
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
     assertChpasswdPassword(`${field}.password`, user.password);
