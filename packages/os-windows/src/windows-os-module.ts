@@ -6,6 +6,7 @@ import {
   createEmitter,
   InvalidInputError,
   KeyedMutex,
+  ProgressReporter,
   redact,
   tail,
   OperationFailedError,
@@ -141,7 +142,7 @@ export class WindowsOsModule extends BaseOsModule {
     const node = this.#node(options.node);
     const image = assertImageName('image', options.image);
     const customization = validateCustomization(options.customization);
-    const progress = this.progress('postLoad', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'postLoad', node: node.name }, options.onProgress);
     await this.#nodes.run(
       node.name,
       async () => {
@@ -188,7 +189,7 @@ export class WindowsOsModule extends BaseOsModule {
     }
     const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
     const signal = options.signal;
-    const progress = this.progress('preCapture', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'preCapture', node: node.name }, options.onProgress);
     return this.#nodes.run(
       node.name,
       async () => {

@@ -37,7 +37,7 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
   const image = assertImageName('image', options.image);
   const { hostname: requested, users, rootKeys, command } = validCustomization(context, options.customization ?? {});
   const runner = context.runner(node);
-  const progress = context.progress('postLoad', node.name);
+  const progress = context.progress('postLoad', node.name, options.onProgress);
   await context.serialized(node, options.signal, async () => {
     const run = { signal: options.signal, timeoutMs: commandTimeout(context) };
     // Read-only checks first, so a refusal leaves the guest untouched.
