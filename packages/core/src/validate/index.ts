@@ -1,1 +1,2 @@
 export * from './validate.ts';
+export * from './byte-quantity.ts';
