@@ -17,7 +17,7 @@ export { LINUX_OPERATIONS, LINUX_OPERATION_NAMES, selectOperations } from './ope
 export { revokeAllGrantsScript } from './operations/access-grants-operation.ts';
 export { parseActions, summarizeActions, changedAnything, type GuestAction } from './script/actions.ts';
 export { guestScript } from './script/guest-script.ts';
-export { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
+export { CURRENT_IMAGE_PATH } from './current-image/current-image-text.ts';
 export { ACCESS_GRANTS_FILE, addGrants, removeGrants, parseAccessGrants, formatAccessGrants, type AccessGrant } from './firewall/access-grants.ts';
 export { buildNftRuleset, changedGuestChains, NFT_GRANT_COMMENT, NFT_TABLE } from './firewall/nftables-rules.ts';
 export { parseNftGuestChains, type NftChainRef, type NftFamily, type NftGuestChains, type NftTaggedRule } from './firewall/nftables-guest-chains.ts';

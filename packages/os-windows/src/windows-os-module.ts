@@ -6,6 +6,7 @@ import {
   createEmitter,
   InvalidInputError,
   KeyedMutex,
+  parseCurrentImageText,
   ProgressReporter,
   redact,
   tail,
@@ -32,7 +33,7 @@ import {
   type WriteCurrentImageOptions,
   raw,
 } from '@provkit/core';
-import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { formatCurrentImage } from './current-image-text.ts';
 import { decodeClixml } from './powershell/clixml.ts';
 import { encodeCommand } from './powershell/encode-command.ts';
 import type { PsFragment } from './powershell/quote.ts';
@@ -317,7 +318,7 @@ export class WindowsOsModule extends BaseOsModule {
     const result = await this.#run(node, readFileScript(this.#currentImagePath), { signal });
     const content = outputValue(result.stdout, 'content');
     if (content === undefined) return undefined;
-    return parseCurrentImage(Buffer.from(content, 'base64').toString('utf8'));
+    return parseCurrentImageText(Buffer.from(content, 'base64').toString('utf8'));
   }
 
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {

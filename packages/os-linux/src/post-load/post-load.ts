@@ -1,5 +1,4 @@
-import { assertImageName, InvalidInputError, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
-import { postLoadValue } from '../current-image/current-image-text.ts';
+import { assertImageName, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { nodeNameAsHostname, validHostname, validNode } from '../module/node-input.ts';
@@ -63,7 +62,7 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
     }
     const current = await readGuestCurrentImage(context, runner, options.signal);
     const properties = current?.image === image ? { ...current.properties } : {};
-    properties.vcld_post_load = postLoadValue(new Date());
+    properties.vcld_post_load = postLoadRecord(new Date());
     await writeGuestCurrentImage(context, runner, { image, properties, postLoadDone: true }, options.signal);
     progress.step('post-load-done', image);
   });
