@@ -11,7 +11,7 @@ import {
   NodeNotManagedError,
   OperationFailedError,
   UnsupportedFunctionalityError,
-  assertName,
+  assertNodeSpec,
   assertPositiveInteger,
   parseImageName,
   sh,
@@ -66,7 +66,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNodeSpec('node', options.node).name;
     const address = sshAddress(options.node);
     const { name: image } = parseImageName('image', options.image);
     const size = validSize('size', options.size ?? this.#config.defaultSize);
@@ -132,7 +132,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** VCL's node_status: power from the host, the rest decided by core's `decideNodeStatus` through the OS module. */
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNodeSpec('node', options.node).name;
     const wantedImage = options.image === undefined ? undefined : parseImageName('image', options.image).name;
     const sshTimeoutMs = assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs ?? 10_000);
     const { signal } = options;
@@ -154,7 +154,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Generalizes (OS module), waits for QEMU to exit, flattens the overlay into the library under a temporary name, then renames. */
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNodeSpec('node', options.node).name;
     const { name: image } = parseImageName('image', options.image);
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
@@ -207,7 +207,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Kills the node's QEMU and deletes its directory; unloading nothing succeeds; a directory without provkit's marker is refused. */
   async unload(options: NodeOperationOptions): Promise<void> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNodeSpec('node', options.node).name;
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#locks.run(`node:${name}`, async () => {
       const files = this.#files(name);
@@ -227,7 +227,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const files = this.#files(assertName('node.name', options.node.name));
+    const files = this.#files(assertNodeSpec('node', options.node).name);
     await this.#locks.run(`node:${options.node.name}`, async () => {
       const power = await this.#host.power(files, options.signal);
       if (power === undefined) throw new NodeNotFoundError(options.node.name);
@@ -237,7 +237,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Graceful: the ACPI power button through QMP, bounded by `timeoutMs`, then a hard kill. */
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const files = this.#files(assertName('node.name', options.node.name));
+    const files = this.#files(assertNodeSpec('node', options.node).name);
     const timeoutMs = assertPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
     if (options.mode !== undefined && options.mode !== 'graceful' && options.mode !== 'hard') throw new InvalidInputError('mode', 'is neither graceful nor hard');
     await this.#locks.run(`node:${options.node.name}`, async () => {
@@ -251,7 +251,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNodeSpec('node', options.node).name;
     const power = await this.#host.power(this.#files(name), options.signal);
     if (power === undefined) throw new NodeNotFoundError(name);
     return power;
@@ -259,7 +259,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** The image recorded on the host when the node was loaded. */
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    return this.#recordedImage(this.#files(assertName('node.name', options.node.name)), options.signal);
+    return this.#recordedImage(this.#files(assertNodeSpec('node', options.node).name), options.signal);
   }
 
   async #recordedImage(files: NodeFiles, signal: AbortSignal | undefined): Promise<string | undefined> {

@@ -27,4 +27,3 @@ export { ufwCommands } from './firewall/ufw-commands.ts';
 export { FIREWALL_KINDS, applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection, type FirewallKind, type FirewallInspection, type FirewallChange } from './firewall/firewall-script.ts';
 export { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_LOG_PATH } from './first-boot/first-boot-hook.ts';
 export { RESERVATION_USERS_FILE, sudoersDropInPath } from './users/user-functions.ts';
-export { assertSshPublicKey } from './users/ssh-public-key.ts';

@@ -1,6 +1,7 @@
 import {
   assertIpAddress,
   assertPort,
+  assertSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
@@ -8,7 +9,7 @@ import {
   type AccessOptions,
   type Customization,
 } from '@provkit/core';
-import { assertArgv, assertComputerName, assertPublicKey, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { assertArgv, assertComputerName, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
 
 /** The generalization steps of `preCapture`, in the order they run (VCL's Windows pre_capture). */
 export const WINDOWS_PRE_CAPTURE_OPERATIONS = [
@@ -41,7 +42,7 @@ export function validateUser(prefix: string, user: { username: string; password?
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
     assertWindowsPassword(`${prefix}password`, user.password.reveal());
   }
-  user.sshPublicKeys?.forEach((key, index) => assertPublicKey(`${prefix}sshPublicKeys[${index}]`, key));
+  user.sshPublicKeys?.forEach((key, index) => assertSshPublicKey(`${prefix}sshPublicKeys[${index}]`, key));
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
     throw new UnsupportedFunctionalityError('sshPublicKeys for non-administrator users', 'the windows OS module');
@@ -54,7 +55,7 @@ export function validateCustomization(customization: Customization | undefined):
   if (!customization) return {};
   if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
   customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
-  customization.sshAuthorizedKeys?.forEach((key, index) => assertPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
 }

@@ -1,5 +1,6 @@
 import {
   assertImageName,
+  assertNodeSpec,
   BaseOsModule,
   CommandFailedError,
   ConnectionError,
@@ -425,7 +426,6 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   #node(node: NodeSpec): NodeSpec {
-    if (!node || typeof node.name !== 'string' || node.name.length === 0) throw new InvalidInputError('node.name', 'is required');
-    return node;
+    return assertNodeSpec('node', node);
   }
 }

@@ -1,9 +1,8 @@
 import {
   assertCustomizationShape,
-  assertHost,
   assertImageName,
+  assertNodeSpec,
   assertName,
-  assertPort,
   assertPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
@@ -46,13 +45,7 @@ import { VimDriver } from './vsphere/vim-driver.ts';
 const CLEANUP_TIMEOUT_MS = 300_000;
 
 function checkNode(node: NodeSpec): NodeSpec {
-  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'must be an object');
-  assertName('node.name', node.name);
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
+  return assertNodeSpec('node', node);
 }
 
 /** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */

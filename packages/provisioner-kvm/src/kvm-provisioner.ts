@@ -1,8 +1,7 @@
 import {
-  assertHost,
   assertImageName,
+  assertNodeSpec,
   assertName,
-  assertPort,
   assertPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
@@ -489,14 +488,9 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 }
 
-function checkNode(node: NodeSpec | undefined): CheckedNode {
-  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'a node is required');
-  const name = assertName('node.name', node.name);
-  const checked: CheckedNode = { ...node, name, mac: node.mac === undefined ? macForNode(name) : assertMacAddress('node.mac', node.mac) };
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return checked;
+/** Core's one node check, plus the MAC address libvirt needs. */
+function checkNode(given: NodeSpec | undefined): CheckedNode {
+  const node = assertNodeSpec('node', given);
+  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
 }
 

@@ -1,11 +1,10 @@
-import { assertImageName, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
+import { assertImageName, assertSshPublicKey, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { nodeNameAsHostname, validHostname, validNode } from '../module/node-input.ts';
 import { summarizeActions } from '../script/actions.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
 import { addRootAuthorizedKeysScript, ensureHostKeysScript, readHostnameFileScript, setHostnameScript } from '../system/system-scripts.ts';
-import { assertSshPublicKey } from '../users/ssh-public-key.ts';
 import { createGuestUser, refuseGuestSystemAccounts } from '../users/user-operations.ts';
 import { validUser, type ValidUser } from '../users/valid-user.ts';
 

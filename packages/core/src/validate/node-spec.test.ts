@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { assertNodeSpec } from './node-spec.ts';
+import { assertSshPublicKey } from './ssh-public-key.ts';
+
+describe('assertNodeSpec (the one node check)', () => {
+  it('accepts a named node with or without an address and returns it', () => {
+    const node = { name: 'web-1', address: { host: '192.0.2.7', port: 2222 } };
+    expect(assertNodeSpec('node', node)).toBe(node);
+    expect(assertNodeSpec('node', { name: 'web-1' })).toEqual({ name: 'web-1' });
+  });
+
+  it('refuses a missing node, a bad name, host or port, naming the field', () => {
+    const cases: Array<[unknown, string]> = [
+      [undefined, 'node'],
+      ['web-1', 'node'],
+      [{ name: 'x;reboot' }, 'node.name'],
+      [{ name: '../etc' }, 'node.name'],
+      [{ name: 'web-1', address: null }, 'node.address'],
+      [{ name: 'web-1', address: { host: 'a b' } }, 'node.address.host'],
+      [{ name: 'web-1', address: { host: '192.0.2.7', port: 70000 } }, 'node.address.port'],
+    ];
+    for (const [value, field] of cases) expect(() => assertNodeSpec('node', value)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field }));
+  });
+});
+
+describe('assertSshPublicKey (the one SSH public key check)', () => {
+  it('accepts one OpenSSH key line, trimmed', () => {
+    expect(assertSshPublicKey('key', ' ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample me@host\n')).toBe('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample me@host');
+    expect(assertSshPublicKey('key', 'sk-ssh-ed25519@openssh.com AAAAGnNr')).toBe('sk-ssh-ed25519@openssh.com AAAAGnNr');
+  });
+
+  it('refuses two keys, options, other types and non-strings, naming the field', () => {
+    for (const bad of ['ssh-ed25519 AAAA\nssh-rsa BBBB', 'command="x" ssh-ed25519 AAAA', 'ssh-foo AAAA', 'ssh-ed25519', 42]) {
+      expect(() => assertSshPublicKey('users[0].sshPublicKeys[1]', bad)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'users[0].sshPublicKeys[1]' }));
+    }
+  });
+});
