@@ -259,11 +259,9 @@ export class EsxProvisioner extends BaseProvisioner {
       const progress = this.progress('unload', { node: node.name });
       progress.step('started');
       if (facts === undefined) return;
-      if (facts.power !== 'off') {
-        await this.driver.powerOff(node.name, call);
-        progress.step('powered-off', `was ${facts.power}`);
-      }
+      // destroyNode powers the node off itself: one call, as few requests as before the marker check.
       if (await this.driver.destroyNode(node.name, call)) {
+        if (facts.power !== 'off') progress.step('powered-off', `was ${facts.power}`);
         progress.step('node-removed', 'destroyed with its own files');
         progress.step('unload-done');
       }
