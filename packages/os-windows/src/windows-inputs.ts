@@ -1,12 +1,9 @@
 import {
-  assertIpAddress,
-  assertPort,
   assertSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
   UnsupportedFunctionalityError,
-  type AccessOptions,
   type Customization,
 } from '@provkit/core';
 import { assertArgv, assertComputerName, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
@@ -58,14 +55,6 @@ export function validateCustomization(customization: Customization | undefined):
   customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
-}
-
-/** Checks `remoteIp` and `ports` of grant/revoke; duplicate ports are dropped. */
-export function validateAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
-  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-  if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'must list at least one port');
-  const ports = [...new Set(options.ports.map((port, index) => assertPort(`ports[${index}]`, port)))];
-  return { remoteIp, ports };
 }
 
 /** A random password that meets Windows' default complexity rule (upper, lower and digit). */

@@ -1,4 +1,5 @@
 import {
+  assertAccess,
   assertImageName,
   assertNodeSpec,
   BaseOsModule,
@@ -48,7 +49,7 @@ import { outputValue, outputValues } from './script-output.ts';
 import { buildUnattendXml, validateUnattendOptions, type UnattendOptions } from './unattend/unattend-xml.ts';
 import type { RunSpec, WindowsOsModuleOptions } from './windows-os-module-options.ts';
 import { GENERALIZED_IMAGE_STATE, probe, waitForBoot, waitForGone, waitForSysprep, type WaitContext } from './node-waits.ts';
-import { complexPassword, selectOperations, validateAccess, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { complexPassword, selectOperations, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
 import { assertWindowsPassword, assertWindowsPath, assertWindowsUsername } from './windows-validators.ts';
 
 export { GENERALIZED_IMAGE_STATE };
@@ -299,14 +300,14 @@ export class WindowsOsModule extends BaseOsModule {
 
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = this.#node(options.node);
-    const { remoteIp, ports } = validateAccess(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, grantAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('grantAccess', node.name).step('access-granted', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }
 
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = this.#node(options.node);
-    const { remoteIp, ports } = validateAccess(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, revokeAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('revokeAccess', node.name).step('access-revoked', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assertAccess } from './access.ts';
 import { assertNodeSpec } from './node-spec.ts';
 import { assertSshPublicKey } from './ssh-public-key.ts';
 
@@ -33,5 +34,21 @@ describe('assertSshPublicKey (the one SSH public key check)', () => {
     for (const bad of ['ssh-ed25519 AAAA\nssh-rsa BBBB', 'command="x" ssh-ed25519 AAAA', 'ssh-foo AAAA', 'ssh-ed25519', 42]) {
       expect(() => assertSshPublicKey('users[0].sshPublicKeys[1]', bad)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'users[0].sshPublicKeys[1]' }));
     }
+  });
+});
+
+describe('assertAccess (the one access check)', () => {
+  it('returns the address and the ports, duplicates dropped', () => {
+    expect(assertAccess({ remoteIp: '192.0.2.10', ports: [22, 3389, 22] })).toEqual({ remoteIp: '192.0.2.10', ports: [22, 3389] });
+  });
+
+  it('refuses a bad address, no ports or a bad port, naming the field', () => {
+    const cases: Array<[{ remoteIp: unknown; ports: unknown }, string]> = [
+      [{ remoteIp: '192.0.2.10; reboot', ports: [22] }, 'remoteIp'],
+      [{ remoteIp: '192.0.2.10', ports: [] }, 'ports'],
+      [{ remoteIp: '192.0.2.10', ports: '22' }, 'ports'],
+      [{ remoteIp: '192.0.2.10', ports: [22, 0] }, 'ports[1]'],
+    ];
+    for (const [options, field] of cases) expect(() => assertAccess(options)).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field }));
   });
 });

@@ -1,14 +1,8 @@
-import { assertHost, assertNodeSpec, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+import { assertHost, assertNodeSpec, InvalidInputError, type NodeSpec } from '@provkit/core';
 
 /** The node after core's one node check, or {@link InvalidInputError} naming the field. */
 export function validNode(node: NodeSpec): NodeSpec {
   return assertNodeSpec('node', node);
-}
-
-/** At least one valid TCP port, each checked as `ports[<index>]`. */
-export function validPorts(ports: readonly number[]): number[] {
-  if (!Array.isArray(ports) || ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  return ports.map((port, index) => assertPort(`ports[${index}]`, port));
 }
 
 /** A host name (not an IP address) for `field`. */
