@@ -18,7 +18,7 @@ export { LINUX_OPERATIONS, LINUX_OPERATION_NAMES, selectOperations } from './ope
 export { revokeAllGrantsScript } from './operations/access-grants-operation.ts';
 export { parseActions, summarizeActions, changedAnything, type GuestAction } from './script/actions.ts';
 export { guestScript } from './script/guest-script.ts';
-export { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage, postLoadValue } from './current-image/current-image-text.ts';
+export { CURRENT_IMAGE_PATH } from './current-image/current-image-text.ts';
 export { ACCESS_GRANTS_FILE, addGrants, removeGrants, parseAccessGrants, formatAccessGrants, type AccessGrant } from './firewall/access-grants.ts';
 export { buildNftRuleset, changedGuestChains, NFT_GRANT_COMMENT, NFT_TABLE } from './firewall/nftables-rules.ts';
 export { parseNftGuestChains, type NftChainRef, type NftFamily, type NftGuestChains, type NftTaggedRule } from './firewall/nftables-guest-chains.ts';
@@ -28,4 +28,3 @@ export { ufwCommands } from './firewall/ufw-commands.ts';
 export { FIREWALL_KINDS, applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewallInspection, type FirewallKind, type FirewallInspection, type FirewallChange } from './firewall/firewall-script.ts';
 export { FIRST_BOOT_HOOK_PATH, FIRST_BOOT_LOG_PATH } from './first-boot/first-boot-hook.ts';
 export { RESERVATION_USERS_FILE, sudoersDropInPath } from './users/user-functions.ts';
-export { assertSshPublicKey } from './users/ssh-public-key.ts';

@@ -9,6 +9,7 @@ import {
   CommandEventForwarder,
   InvalidInputError,
   KeyedMutex,
+  ProgressReporter,
   UnsupportedFunctionalityError,
   type AccessOptions,
   type CommandRunner,
@@ -72,7 +73,7 @@ export class LinuxOsModule extends BaseOsModule {
       capabilities: this.capabilities,
       runner: (node) => this.#runner(node),
       serialized: (node, signal, task) => this.#locks.run(node.name, task, signal),
-      progress: (operation, node) => this.progress(operation, node),
+      progress: (operation, node, onProgress) => new ProgressReporter(this.events, { operation, node }, onProgress),
       require: (capability, operation) => {
         if (!this.capabilities[capability]) throw new UnsupportedFunctionalityError(operation, `this ${this.os} OS module (${capability} capability off)`);
       },

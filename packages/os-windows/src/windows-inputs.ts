@@ -3,15 +3,15 @@ import {
   assertStringArray,
   assertIpAddress,
   assertPort,
+  assertSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
   UnsupportedFunctionalityError,
-  type AccessOptions,
   type Customization,
   describeValue,
 } from '@provkit/core';
-import { assertArgv, assertComputerName, assertPublicKey, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { assertArgv, assertComputerName, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
 
 /** The generalization steps of `preCapture`, in the order they run (VCL's Windows pre_capture). */
 export const WINDOWS_PRE_CAPTURE_OPERATIONS = [
@@ -44,7 +44,7 @@ export function validateUser(prefix: string, user: { username: string; password?
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
     assertWindowsPassword(`${prefix}password`, user.password.reveal());
   }
-  if (user.sshPublicKeys !== undefined) assertStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => assertPublicKey(field, key));
+  if (user.sshPublicKeys !== undefined) assertStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
   if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${prefix}admin`, 'expected true or false');
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
@@ -60,17 +60,9 @@ export function validateCustomization(customization: Customization | undefined):
   assertCustomizationShape(customization);
   if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
   customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
-  customization.sshAuthorizedKeys?.forEach((key, index) => assertPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
-}
-
-/** Checks `remoteIp` and `ports` of grant/revoke; duplicate ports are dropped. */
-export function validateAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
-  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-  if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'must list at least one port');
-  const ports = [...new Set(options.ports.map((port, index) => assertPort(`ports[${index}]`, port)))];
-  return { remoteIp, ports };
 }
 
 /** A random password that meets Windows' default complexity rule (upper, lower and digit). */

@@ -1,7 +1,8 @@
 import {
+  assertAccess,
   assertImageName,
-  assertPositiveInteger,
   assertNode,
+  assertPositiveInteger,
   assertObject,
   assertOneOf,
   assertOperationOptions,
@@ -13,6 +14,8 @@ import {
   createEmitter,
   InvalidInputError,
   KeyedMutex,
+  parseCurrentImageText,
+  ProgressReporter,
   redact,
   tail,
   OperationFailedError,
@@ -38,7 +41,7 @@ import {
   type WriteCurrentImageOptions,
   raw,
 } from '@provkit/core';
-import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { formatCurrentImage } from './current-image-text.ts';
 import { decodeClixml } from './powershell/clixml.ts';
 import { encodeCommand } from './powershell/encode-command.ts';
 import type { PsFragment } from './powershell/quote.ts';
@@ -52,7 +55,7 @@ import { outputValue, outputValues } from './script-output.ts';
 import { buildUnattendXml, validateUnattendOptions, type UnattendOptions } from './unattend/unattend-xml.ts';
 import type { RunSpec, WindowsOsModuleOptions } from './windows-os-module-options.ts';
 import { GENERALIZED_IMAGE_STATE, probe, waitForBoot, waitForGone, waitForSysprep, type WaitContext } from './node-waits.ts';
-import { complexPassword, selectOperations, validateAccess, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { complexPassword, selectOperations, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
 import { assertCmdSafeWindowsPath, assertWindowsPassword, assertWindowsPath, assertWindowsUsername } from './windows-validators.ts';
 
 export { GENERALIZED_IMAGE_STATE };
@@ -152,7 +155,7 @@ export class WindowsOsModule extends BaseOsModule {
     const node = this.#input(options);
     const image = assertImageName('image', options.image);
     const customization = validateCustomization(options.customization);
-    const progress = this.progress('postLoad', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'postLoad', node: node.name }, options.onProgress);
     await this.#nodes.run(
       node.name,
       async () => {
@@ -198,7 +201,7 @@ export class WindowsOsModule extends BaseOsModule {
     }
     const timeoutMs = options.timeoutMs === undefined ? this.#sysprepTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     const signal = options.signal;
-    const progress = this.progress('preCapture', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'preCapture', node: node.name }, options.onProgress);
     return this.#nodes.run(
       node.name,
       async () => {
@@ -306,14 +309,14 @@ export class WindowsOsModule extends BaseOsModule {
 
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = validateAccess(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, grantAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('grantAccess', node.name).step('access-granted', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }
 
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = validateAccess(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, revokeAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('revokeAccess', node.name).step('access-revoked', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }
@@ -326,7 +329,7 @@ export class WindowsOsModule extends BaseOsModule {
     const result = await this.#run(node, readFileScript(this.#currentImagePath), { signal });
     const content = outputValue(result.stdout, 'content');
     if (content === undefined) return undefined;
-    return parseCurrentImage(Buffer.from(content, 'base64').toString('utf8'));
+    return parseCurrentImageText(Buffer.from(content, 'base64').toString('utf8'));
   }
 
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {

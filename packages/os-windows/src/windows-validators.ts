@@ -41,14 +41,6 @@ export function assertWindowsPassword(field: string, value: string): void {
   if (/[\r\n\0]/.test(value)) throw new InvalidInputError(field, 'must not contain line breaks or NUL');
 }
 
-/** Validates an OpenSSH public key line (type, base64 key, optional comment). */
-export function assertPublicKey(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( [^\r\n\0]*)?$/.test(value)) {
-    throw new InvalidInputError(field, 'is not an OpenSSH public key line');
-  }
-  return value;
-}
-
 /** Validates a command's argv for Windows PowerShell 5.1, which drops empty words and mangles `"`. */
 export function assertArgv(field: string, value: readonly string[]): readonly string[] {
   if (value.length === 0) throw new InvalidInputError(field, 'is empty');

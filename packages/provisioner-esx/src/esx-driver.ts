@@ -9,6 +9,11 @@ export interface EsxNodeFacts {
   ipAddress?: string;
   /** The image the node was loaded from, as recorded on the host at load. */
   image?: string;
+  /**
+   * provkit created this VM: it carries provkit's marker (the `provkit.image` extraConfig / .vmx
+   * key written at load). Only such a VM is ever replaced or destroyed by provkit.
+   */
+  managed: boolean;
 }
 
 /** What `createNode` makes. */

@@ -17,6 +17,7 @@ import {
   KeyedMutex,
   NodeExistsError,
   NodeNotFoundError,
+  NodeNotManagedError,
   OperationFailedError,
   throwIfAborted,
   TimeoutError,
@@ -101,9 +102,16 @@ export class EsxProvisioner extends BaseProvisioner {
     this.#osModule(options.osModule);
     if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    const ifExists = options.ifExists ?? 'replace';
+    if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     if (options.customization !== undefined) {
       assertCustomizationShape(options.customization);
-      this.#osModule(options.osModule)?.checkCustomization?.(options.customization);
+      const customizer = this.#osModule(options.osModule);
+      // The customization is applied by the OS module over SSH at the node's address: without
+      // either it could not be applied, and a load that silently drops it would lie.
+      if (!customizer) throw new InvalidInputError('osModule', `node ${node.name} has a customization to apply, which needs an OS module (give one to the load or to the provisioner)`);
+      if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} has a customization to apply, which needs the node's address (its SSH)`);
+      customizer.checkCustomization?.(options.customization);
     }
     throwIfAborted(options.signal, `load of ${node.name}`);
     // The node lock for the whole load; the image lock (taken second, see capture) only while
@@ -118,14 +126,26 @@ export class EsxProvisioner extends BaseProvisioner {
         if (size.diskBytes < info.virtualBytes) throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${info.virtualBytes}`);
         throw new UnsupportedFunctionalityError('growing the system disk at load', 'the esx provisioner');
       }
-      if ((await this.driver.nodeFacts(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
+      // An existing VM of that name is replaced only when provkit made it (its marker) and the caller allows it.
+      const existing = await this.driver.nodeFacts(node.name, call);
+      if (existing !== undefined) {
+        if (existing.isTemplate) throw new InvalidStateError(`${node.name} is a template (an image), not a node`);
+        if (!existing.managed) throw new NodeNotManagedError(node.name);
+        if (ifExists === 'refuse') throw new NodeExistsError(node.name);
+      }
 
       const osModule = this.#osModule(options.osModule);
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
       progress.step('started', `${diskMode} clone of template ${image}`);
-      let step = 'clone';
+      let step = 'replace-node';
       let created = false;
       try {
+        if (existing !== undefined) {
+          // As VCL's load: the old node goes (powered off hard, destroyed with its own files), whatever it ran.
+          await this.driver.destroyNode(node.name, call);
+          progress.step('node-replaced', `destroyed the ${existing.power} node provkit had made from ${existing.image ?? 'an unrecorded image'}`);
+        }
+        step = 'clone';
         await this.#locks.run(`image:${image}`, () =>
           this.driver.createNode({ node: node.name, image, diskMode }, call),
         options.signal);
@@ -152,11 +172,12 @@ export class EsxProvisioner extends BaseProvisioner {
           step = 'wait-for-ssh';
           await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...call });
           step = 'post-load';
-          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...call });
+          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
           progress.step('post-load-done');
-        } else if (osModule || options.customization) {
-          // The Tools address is reported, but SSH and post-load go only to an address the caller gave.
-          this.events.emit('warning', { message: `no ${osModule ? 'node address' : 'OS module'}: SSH wait and post-load skipped${options.customization ? ', customization not applied' : ''}`, operation: 'load', node: node.name });
+        } else if (osModule) {
+          // The Tools address is reported, but SSH and post-load go only to an address the caller gave
+          // (a customization without one was refused above).
+          this.events.emit('warning', { message: 'no node address: SSH wait and post-load skipped', operation: 'load', node: node.name });
         }
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
@@ -182,6 +203,13 @@ export class EsxProvisioner extends BaseProvisioner {
     assertOptionalObject('providerOptions', options.providerOptions);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
+    // No silent ungeneralized image: generalizing needs the OS module and the node's SSH address,
+    // and only an explicit skipPreCapture captures without them.
+    const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    if (!options.skipPreCapture) {
+      if (!osModule) throw new InvalidInputError('osModule', `capture of ${node.name} generalizes it first, which needs an OS module (or pass skipPreCapture: true for an ungeneralized copy)`);
+      if (!node.address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address (or pass skipPreCapture: true for an ungeneralized copy)`);
+    }
     throwIfAborted(options.signal, `capture of ${node.name}`);
     const call = signalOf(options);
     // Lock order, everywhere: the node first, then the image (as load does), so a capture and
@@ -193,15 +221,15 @@ export class EsxProvisioner extends BaseProvisioner {
         const facts = await this.driver.nodeFacts(node.name, call);
         if (facts === undefined) throw new NodeNotFoundError(node.name);
         if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
+        if (osModule && facts.power !== 'on') throw new InvalidStateError(`node ${node.name} is ${facts.power}: it cannot be generalized (power it on, or pass skipPreCapture: true for an ungeneralized copy)`);
         const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
         progress.step('started');
         let step = 'pre-capture';
         try {
-          const osModule = this.#osModule(options.osModule);
-          if (!options.skipPreCapture && osModule && node.address && facts.power === 'on') {
+          if (osModule) {
             // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
             // than a shutdown, and the module knows its own bound.
-            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...call });
+            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
@@ -211,14 +239,16 @@ export class EsxProvisioner extends BaseProvisioner {
           progress.step('powered-off');
           step = 'copy-to-template';
           const size = await this.driver.captureNode(node.name, image, call);
-          progress.step('image-created', `template ${image}, ${size.allocatedBytes} bytes in files`);
+          progress.step('image-stored', `template ${image}, ${size.allocatedBytes} bytes in files`);
           if (endState !== 'off') {
             step = 'power-on';
             await this.driver.powerOn(node.name, call);
+            progress.step('powered-on');
           }
           progress.step('capture-done');
           return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
         } catch (error) {
+          progress.step('capture-failed', `at ${step}`);
           if (error instanceof ImageExistsError) throw error;
           throw new OperationFailedError('capture', step, error);
         }
@@ -231,8 +261,19 @@ export class EsxProvisioner extends BaseProvisioner {
     const node = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${node.name}`);
     await this.#locks.run(`node:${node.name}`, async () => {
-      const removed = await this.driver.destroyNode(node.name, signalOf(options));
-      if (removed) this.progress('unload', { node: node.name }).step('unload-done', 'powered off and destroyed');
+      const call = signalOf(options);
+      const facts = await this.driver.nodeFacts(node.name, call);
+      // Someone else's VM of that name is never destroyed: only provkit's marker allows it.
+      if (facts !== undefined && !facts.isTemplate && !facts.managed) throw new NodeNotManagedError(node.name);
+      const progress = this.progress('unload', { node: node.name });
+      progress.step('started');
+      if (facts === undefined) return;
+      // destroyNode powers the node off itself: one call, as few requests as before the marker check.
+      if (await this.driver.destroyNode(node.name, call)) {
+        if (facts.power !== 'off') progress.step('powered-off', `was ${facts.power}`);
+        progress.step('node-removed', 'destroyed with its own files');
+        progress.step('unload-done');
+      }
     }, options.signal);
   }
 

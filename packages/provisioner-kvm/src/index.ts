@@ -23,8 +23,8 @@ export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSetting
 export { KvmHost, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';
 export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
-export { escapeXml, xml, XmlFragment, type XmlValue } from './translation/xml.ts';
-export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice } from './translation/virsh-output.ts';
+export { xml, XmlFragment, type XmlValue } from './translation/xml.ts';
+export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, parseProvkitRecord, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice, type ProvkitRecord } from './translation/virsh-output.ts';
 export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
 export { assertMacAddress, macForNode } from './translation/mac-address.ts';

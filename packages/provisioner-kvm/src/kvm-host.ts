@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CommandFailedError, sh, tail, UnexpectedOutputError, type CommandResult, type CommandRunner } from '@provkit/core';
 import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
-import { isNoSuchDomain, parseDomBlkList, parseDomState, parseNameList, parseRecordedImage, type BlockDevice, type DomainState } from './translation/virsh-output.ts';
+import { isNoSuchDomain, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
 
 /** Options every host call takes. */
 export interface HostCallOptions {
@@ -76,7 +76,12 @@ export class KvmHost {
 
   /** The image provkit recorded in the domain's metadata at load. */
   async recordedImage(name: string, options: HostCallOptions = {}): Promise<string | undefined> {
-    return parseRecordedImage((await this.runner.run(this.#virsh.dumpXml(name), options)).stdout);
+    return (await this.provkitRecord(name, options)).image;
+  }
+
+  /** provkit's marker on the domain: whether provkit defined it, and the image recorded then. */
+  async provkitRecord(name: string, options: HostCallOptions = {}): Promise<ProvkitRecord> {
+    return parseProvkitRecord((await this.runner.run(this.#virsh.dumpXml(name), options)).stdout);
   }
 
   /** The image and its backing chain, or undefined when the file does not exist. */

@@ -18,8 +18,8 @@ import {
   KeyedMutex,
   NodeExistsError,
   NodeNotFoundError,
+  NodeNotManagedError,
   OperationFailedError,
-
   throwIfAborted,
   TimeoutError,
   waitFor,
@@ -115,6 +115,7 @@ export class KvmProvisioner extends BaseProvisioner {
     if (options.size !== undefined) assertSize('size', options.size);
     const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
     const diskMode = options.diskMode === undefined ? 'linked' : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    const ifExists = options.ifExists === undefined ? 'replace' : assertOneOf('ifExists', options.ifExists, ['replace', 'refuse']);
     const osModule = this.#osModule(options.osModule);
     assertOptionalObject('customization', options.customization);
     assertOptionalObject('providerOptions', options.providerOptions);
@@ -122,10 +123,10 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
-    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, osModule, bootTimeoutMs), options.signal);
+    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs), options.signal);
   }
 
-  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
+  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
@@ -139,14 +140,27 @@ export class KvmProvisioner extends BaseProvisioner {
     if (size.diskBytes !== undefined && size.diskBytes < imageBytes) {
       throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${imageBytes}`);
     }
-    if ((await this.host.domainState(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
-    if (await this.host.fileExists(diskPath, call)) throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
+    // An existing domain is replaced only when provkit made it (its marker) and the caller allows it.
+    const existing = await this.host.domainState(node.name, call);
+    if (existing !== undefined) {
+      if (!(await this.host.provkitRecord(node.name, call)).managed) throw new NodeNotManagedError(node.name);
+      if (ifExists === 'refuse') throw new NodeExistsError(node.name);
+    } else if (await this.host.fileExists(diskPath, call)) {
+      throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
+    }
 
     const progress = this.progress('load', { node: node.name, image }, options.onProgress);
     progress.step('started', `${diskMode} disk from ${libraryPath}`);
-    let step = 'prepare-disk';
+    let step = 'replace-node';
     let created = false;
     try {
+      if (existing !== undefined) {
+        // As VCL's load: the old node goes (hard power-off, its own disks, its definition), whatever it ran.
+        created = true;
+        await this.#removeNode(node.name, signal);
+        progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
+      }
+      step = 'prepare-disk';
       await this.#locks.run(
         `image:${image}`,
         async () => {
@@ -179,7 +193,7 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
 
       step = 'post-load';
-      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(signal ? { signal } : {}) });
+      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
       progress.step('post-load-done');
     } catch (error) {
       if (!created) throw error;
@@ -237,8 +251,11 @@ export class KvmProvisioner extends BaseProvisioner {
     });
   }
 
-  /** Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir). */
-  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS)): Promise<void> {
+  /**
+   * Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir).
+   * Reports `powered-off` (when it was running) and `node-removed` (when a domain was there).
+   */
+  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS), progress?: { step(step: string, detail?: string): void }): Promise<boolean> {
     const call = { signal };
     const disks = new Set([this.nodeDiskPath(name), this.consoleLogPath(name)]);
     const state = await this.host.domainState(name, call);
@@ -246,10 +263,15 @@ export class KvmProvisioner extends BaseProvisioner {
       for (const device of await this.host.blockDevices(name, call)) {
         if (device.source?.startsWith(`${this.settings.nodeDiskDir}/`)) disks.add(device.source);
       }
-      if (state !== 'shut off') await this.host.destroy(name, call);
+      if (state !== 'shut off') {
+        await this.host.destroy(name, call);
+        progress?.step('powered-off', `was ${state}`);
+      }
       await this.host.undefine(name, call);
     }
     await this.host.remove([...disks], call);
+    if (state !== undefined) progress?.step('node-removed', [...disks].join(', '));
+    return state !== undefined;
   }
 
   // ---- status and power ----------------------------------------------------------------
@@ -337,9 +359,12 @@ export class KvmProvisioner extends BaseProvisioner {
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#locks.run(`node:${name}`, async () => {
+      const call = options.signal ? { signal: options.signal } : {};
+      // Someone else's domain of that name is never destroyed: only provkit's marker allows it.
+      if ((await this.host.domainState(name, call)) !== undefined && !(await this.host.provkitRecord(name, call)).managed) throw new NodeNotManagedError(name);
       const progress = this.progress('unload', { node: name });
-      await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined);
-      progress.step('unload-done');
+      progress.step('started');
+      if (await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined, progress)) progress.step('unload-done');
     }, options.signal);
   }
 
@@ -373,6 +398,8 @@ export class KvmProvisioner extends BaseProvisioner {
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    // Generalizing goes over SSH: without an address only an explicitly ungeneralized capture can run.
+    if (osModule && !node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address to be generalized before capture (or pass skipPreCapture: true for an ungeneralized copy)`);
     throwIfAborted(options.signal, `capture of ${node.name}`);
     // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
     return this.#locks.run(`node:${node.name}`, () => this.#locks.run(`image:${image}`, () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal), options.signal);
@@ -393,7 +420,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const temp = tempPathFor(this.settings.libraryDir, `${image}.qcow2`);
     try {
       if (osModule) {
-        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(signal ? { signal } : {}) });
+        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
         progress.step('pre-capture-done');
       }
       step = 'wait-for-power-off';
@@ -409,6 +436,7 @@ export class KvmProvisioner extends BaseProvisioner {
       await this.host.remove([temp], { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => {
         cleanupError = failure;
       });
+      progress.step('capture-failed', `at ${step}; ${cleanupError === undefined ? 'the library is as it was' : 'removing the partial copy failed'}`);
       throw new OperationFailedError('capture', step, error, cleanupError);
     }
     const size = await this.library.size(image, call);
@@ -477,8 +505,9 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 }
 
-function checkNode(value: NodeSpec | undefined): CheckedNode {
-  const node = assertNode('node', value);
+/** Core's one node check, plus the MAC address libvirt needs. */
+function checkNode(given: NodeSpec | undefined): CheckedNode {
+  const node = assertNode('node', given);
   return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
 }
 

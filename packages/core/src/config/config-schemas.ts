@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
-import { parseByteQuantity } from '../model/byte-quantity.ts';
+import { parseByteQuantity } from '../validate/byte-quantity.ts';
 import { assertAbsolutePath, assertHost } from '../validate/index.ts';
 
 /**

@@ -1,4 +1,3 @@
-export * from './byte-quantity.ts';
 export * from './vm-size.ts';
 export * from './vm-sizes-yaml.ts';
 export * from './profile.ts';

@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../contracts/index.ts';
 import { InvalidInputError } from '../errors/index.ts';
 import { assertName, describeValue } from '../validate/index.ts';
-import { parseByteQuantity } from './byte-quantity.ts';
+import { parseByteQuantity } from '../validate/byte-quantity.ts';
 
 /** A named hardware size (oVirt's VmSize), in counts and bytes. */
 export interface VmSize {

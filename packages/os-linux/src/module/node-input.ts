@@ -1,6 +1,6 @@
 import { assertHost, assertNode, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
 
-/** The node after checking its name and address, or {@link InvalidInputError} naming the field. */
+/** The node after core's one node check, or {@link InvalidInputError} naming the field. */
 export function validNode(node: NodeSpec): NodeSpec {
   return assertNode('node', node);
 }

@@ -33,7 +33,7 @@ export async function preCapture(context: ModuleContext, options: PreCaptureOpti
   const selected = selectOperations(options.operations ?? context.options.operations, operationContext);
   const scripts: [string, OperationScript, GeneralizationOperation][] = selected.map((operation) => [operation.name, operation.build(operationContext), operation]);
   const runner = context.runner(node);
-  const progress = context.progress('preCapture', node.name);
+  const progress = context.progress('preCapture', node.name, options.onProgress);
   return context.serialized(node, options.signal, async () => {
     progress.step('generalizing', scripts.map(([name]) => name).join(', '));
     const reports: LinuxOperationReport[] = [];

@@ -1,10 +1,7 @@
 import {
-  AbortedError,
-  CommandFailedError,
-  ConnectionError,
   HostKeyMismatchError,
-  ProvkitError,
-  TimeoutError,
+  isSshNotAnswering,
+  isSshNotUpYet,
   waitFor,
   type CommandRunner,
   type NodeSpec,
@@ -27,8 +24,8 @@ export async function waitForResponse(context: ModuleContext, options: WaitOptio
       await runner.run(['true'], { signal, timeoutMs: 15_000 });
       return { done: true, value: undefined };
     },
-    // Before sshd is up a node refuses, resets or drops connections; all mean "not yet".
-    isTransient: (error) => ProvkitError.isInstance(error) && !(error instanceof AbortedError) && (error.isRetryable || error instanceof ConnectionError),
+    // Before sshd is up a node refuses, resets or drops connections; all mean "not yet" (core's one decision).
+    isTransient: isSshNotUpYet,
   });
 }
 
@@ -72,11 +69,10 @@ export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runn
         return { done: false, state: 'SSH still answers' };
       } catch (error) {
         if (signal?.aborted) throw error;
-        // Refused, reset or silent: SSH no longer answers. Any other error (a changed host
-        // key, refused credentials) means something still answers, so it is not swallowed.
+        // Refused, reset, dropped or silent: SSH no longer answers (core's one decision). Any
+        // other error (a changed host key, refused credentials) means something still answers.
         if (pollSignal.aborted) return { done: false, state: 'SSH still answered at the deadline' };
-        if (error instanceof ConnectionError || error instanceof TimeoutError) return { done: true, value: undefined };
-        if (error instanceof CommandFailedError && error.exitCode === null) return { done: true, value: undefined };
+        if (isSshNotAnswering(error)) return { done: true, value: undefined };
         throw error;
       }
     },
@@ -113,8 +109,8 @@ export async function rebootGuest(
       } catch (error) {
         // After ssh-hostkeys the new boot answers with new host keys: that is sshd up again.
         if (error instanceof HostKeyMismatchError && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual}` };
-        if (ProvkitError.isInstance(error) && (error instanceof ConnectionError || error instanceof TimeoutError || error.isRetryable) && !signal?.aborted) {
-          return { done: false, state: error.message };
+        if (isSshNotUpYet(error) && !signal?.aborted) {
+          return { done: false, state: error instanceof Error ? error.message : String(error) };
         }
         throw error;
       }

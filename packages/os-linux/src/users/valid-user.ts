@@ -1,6 +1,5 @@
-import { assertStringArray, assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
+import { assertSshPublicKey, assertStringArray, assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
 import { assertChpasswdPassword } from '../operations/vcl-operations.ts';
-import { assertSshPublicKey } from './ssh-public-key.ts';
 
 /** A user spec after validation. */
 export interface ValidUser {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmitter, ImageExistsError, InvalidEntryError, OperationFailedError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
+import { createEmitter, ImageExistsError, InvalidEntryError, NodeNotManagedError, OperationFailedError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { EsxProvisioner } from '../esx-provisioner.ts';
 import { parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor } from './vim-cmd-output.ts';
@@ -158,6 +158,25 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(runner.written.size).toBe(0);
   });
 
+  it("never replaces or destroys a VM without provkit's marker in its .vmx: load and unload refuse with NodeNotManagedError after only reading (transcript authored from VMware's documentation)", async () => {
+    const theirs = fixture('base-v1.vmx').replace(/base-v1/g, 'vcl-mgmt');
+    const facts = { command: /power\.getstate'? '?1'?;.*get\.guest'? '?1'?;.*cat .*vcl-mgmt\/vcl-mgmt\.vmx/, stdout: `${fixture('power-getstate-on.txt')}${MARK}\n${fixture('get-guest-running.txt')}${MARK}\n${theirs}` };
+    const runner = transcriptRunner([
+      // load: imageInfo, then the existing VM's facts; nothing after them
+      { command: /test -f .*base-v1\/base-v1\.vmx.*cat .*base-v1\.vmdk.*du -sk/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
+      { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
+      facts,
+      // unload: the facts only
+      { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
+      facts,
+    ]);
+    const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
+    await expect(provisioner.load({ node: { name: 'vcl-mgmt' }, image: 'base-v1', diskMode: 'full' })).rejects.toBeInstanceOf(NodeNotManagedError);
+    await expect(provisioner.unload({ node: { name: 'vcl-mgmt' } })).rejects.toBeInstanceOf(NodeNotManagedError);
+    expect(runner.remaining()).toBe(0);
+    expect(runner.written.size).toBe(0);
+  });
+
   it('refuses a linked clone before running any command (authored transcript: empty)', async () => {
     const runner = transcriptRunner([]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
@@ -170,7 +189,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
       { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
     ]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
-    await expect(provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1' })).rejects.toBeInstanceOf(ImageExistsError);
+    await expect(provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1', skipPreCapture: true })).rejects.toBeInstanceOf(ImageExistsError);
     await provisioner.unload({ node: { name: 'ghost' } });
     expect(runner.remaining()).toBe(0);
   });
@@ -192,7 +211,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
       { command: /test -f .*base-v2\/base-v2\.vmx/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
     ]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
-    const captured = await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2' });
+    const captured = await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true });
     expect(captured).toMatchObject({ image: 'base-v2', sizeBytes: 1258496 * 1024, virtualBytes: 8 * 1024 ** 3 });
     expect(runner.remaining()).toBe(0);
     const [path, vmx] = [...runner.written.entries()][0]!;

@@ -278,6 +278,7 @@ export class VimDriver implements EsxDriver {
       toolsRunning: decodeString(props['guest.toolsRunningStatus']) === 'guestToolsRunning',
       ...(ipAddress ? { ipAddress } : {}),
       ...(image ? { image } : {}),
+      managed: image !== undefined,
     };
   }
 

@@ -118,14 +118,28 @@ function unescapeXml(text: string): string {
   return text.replace(/&(lt|gt|quot|apos|amp);/g, (_match, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
 }
 
+/** What provkit's `<metadata>` element on a domain says: whether provkit made it, and from which image. */
+export interface ProvkitRecord {
+  /** True when the domain carries provkit's `<metadata>` element: provkit defined it and may replace or remove it. */
+  managed: boolean;
+  /** The image the node was loaded with, when recorded. */
+  image?: string;
+}
+
 /**
- * The image provkit recorded in a domain's `<metadata>` (from `virsh dumpxml`), or undefined.
- * libvirt rewrites the namespace prefix it was given, so the element is found by namespace URI.
+ * provkit's record in a domain's `<metadata>` (from `virsh dumpxml`). libvirt rewrites the
+ * namespace prefix it was given, so the element is found by its namespace URI; a domain
+ * without it was not defined by provkit.
  */
-export function parseRecordedImage(domainXml: string): string | undefined {
+export function parseProvkitRecord(domainXml: string): ProvkitRecord {
   const escapedNamespace = PROVKIT_METADATA_NAMESPACE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const node = new RegExp(`<(\\w+):node\\s+xmlns:\\1=["']${escapedNamespace}["']\\s*>([\\s\\S]*?)</\\1:node>`).exec(domainXml);
-  if (!node) return undefined;
+  if (!node) return { managed: false };
   const image = new RegExp(`<${node[1]}:image>([^<]*)</${node[1]}:image>`).exec(node[2]!);
-  return image ? unescapeXml(image[1]!) : undefined;
+  return image ? { managed: true, image: unescapeXml(image[1]!) } : { managed: true };
+}
+
+/** The image provkit recorded in a domain's `<metadata>` (from `virsh dumpxml`), or undefined. */
+export function parseRecordedImage(domainXml: string): string | undefined {
+  return parseProvkitRecord(domainXml).image;
 }

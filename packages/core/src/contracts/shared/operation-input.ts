@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../errors/index.ts';
 import { Secret } from '../../secret/index.ts';
-import { assertHost, assertImageName, assertIpAddress, assertName, assertPort, assertUsername } from '../../validate/index.ts';
+import { assertAccess, assertImageName, assertNode, assertSshPublicKey, assertStringArray, assertUsername } from '../../validate/index.ts';
 import { throwIfAborted } from '../../wait/index.ts';
 import type { NodeSpec, OperationOptions } from './node.ts';
 
@@ -9,13 +9,7 @@ import type { NodeSpec, OperationOptions } from './node.ts';
  * returns it; `InvalidInputError` naming the field otherwise.
  */
 export function assertNodeSpec(node: NodeSpec): NodeSpec {
-  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'expected a node');
-  assertName('node.name', node.name);
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
+  return assertNode('node', node);
 }
 
 /*
@@ -28,17 +22,13 @@ export function assertNodeSpec(node: NodeSpec): NodeSpec {
 export function checkUser(user: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): void {
   assertUsername('username', user.username);
   if (user.password !== undefined && !Secret.isSecret(user.password)) throw new InvalidInputError('password', 'must be a Secret, so it never prints');
-  if (user.sshPublicKeys !== undefined && (!Array.isArray(user.sshPublicKeys) || user.sshPublicKeys.some((key) => typeof key !== 'string' || key.length === 0))) {
-    throw new InvalidInputError('sshPublicKeys', 'expected a list of public keys');
-  }
+  if (user.sshPublicKeys !== undefined) assertStringArray('sshPublicKeys', user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
   if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError('admin', 'expected true or false');
 }
 
 /** Checks an access grant: one IP address and at least one port. */
 export function checkAccess(access: { remoteIp: unknown; ports: unknown }): void {
-  assertIpAddress('remoteIp', access.remoteIp);
-  if (!Array.isArray(access.ports) || access.ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  access.ports.forEach((port: unknown, index) => assertPort(`ports[${index}]`, port));
+  assertAccess(access);
 }
 
 /** Checks an image name. */

@@ -3,4 +3,4 @@ export type { EndState, PreCaptureOptions, PreCaptureResult, OperationReport } f
 export type { CurrentImageInfo } from './current-image.ts';
 export type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 export { BaseOsModule } from './base-os-module.ts';
-export { parseCurrentImageText, formatCurrentImageText } from './current-image-text.ts';
+export { parseCurrentImageText, formatCurrentImageText, postLoadRecord, type FormatCurrentImageOptions } from './current-image-text.ts';

@@ -52,7 +52,12 @@ export interface ProvisionerV1 {
    * `skipPreCapture: true`.
    */
   capture(options: CaptureOptions): Promise<CaptureResult>;
-  /** Powers off, undefines and deletes the node's own disks. Unloading nothing succeeds. */
+  /**
+   * Powers off, undefines and deletes the node's own disks. Unloading nothing succeeds.
+   * A node of that name that provkit did not create (no provkit marker) is refused with
+   * `NodeNotManagedError` and left untouched: unload never destroys someone else's VM.
+   * Steps: see `UNLOAD_STEPS`.
+   */
   unload(options: NodeOperationOptions): Promise<void>;
   powerOn(options: NodeOperationOptions): Promise<void>;
   powerOff(options: PowerOffOptions): Promise<void>;
