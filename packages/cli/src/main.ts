@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createEmitter, InvalidInputError, type OsModuleV1, type ProvisionerV1 } from '@provkit/core';
 import { defaultConfigPath, loadConfig, nodeFromConfig, type CliConfig } from './config.ts';
 import type { CommandContext } from './commands/context.ts';
+import { FLEET_USAGE, fleetCommands } from './commands/fleet-commands.ts';
 import { imagesCommand } from './commands/images.ts';
 import { labCommand } from './commands/lab.ts';
 import { captureCommand, loadCommand, statusCommand, unloadCommand } from './commands/node-commands.ts';
@@ -19,6 +20,7 @@ commands:
   unload <node>                        power off, undefine, delete its disks (idempotent)
   images                               list the image library
   lab up|down|status [service...]      the local lab of real peers (from a provkit checkout)
+${FLEET_USAGE}
 
 options:
   --config FILE     configuration (YAML/JSON; default $PROVKIT_CONFIG or ./provkit.yaml)
@@ -41,6 +43,8 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
 export async function main(argv: string[], signal: AbortSignal = new AbortController().signal): Promise<number> {
   let output = createOutput(argv.includes('--json'));
   try {
+    const fleet = fleetCommands[argv[0] ?? ''];
+    if (fleet) return await fleet(argv.slice(1), signal);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,

@@ -35,7 +35,8 @@ export async function fleetStatus(options: FleetStatusOptions): Promise<FleetHos
       const queue = new Queue(queueName(host), { connection: bullConnection(options.connection), prefix: keys.prefix });
       try {
         const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-        const workers = (await queue.getWorkers()).map((worker) => worker.name ?? worker.addr ?? '?');
+        // BullMQ names a worker's connections `<prefix>:<queue>:w:<worker name>`; one worker has several.
+        const workers = [...new Set((await queue.getWorkers()).map((worker) => String(worker.rawname ?? '').split(':w:')[1] ?? worker.addr ?? '?'))];
         const recent = await queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, (options.recent ?? 10) - 1, false);
         statuses.push({
           host,
