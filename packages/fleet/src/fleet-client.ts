@@ -76,7 +76,10 @@ export class FleetClient {
       removeOnComplete: { age: keepSeconds },
       removeOnFail: { age: keepSeconds },
     });
-    if (jobId !== undefined && (job.data as { fingerprint?: string }).fingerprint !== data.fingerprint) {
+    // BullMQ ignores an add whose job id exists and hands back the data it was given: read
+    // what is stored to tell a repeat from a different request under the same key.
+    const stored = jobId !== undefined ? await Job.fromId(channel.queue, jobId) : undefined;
+    if (stored && (stored.data as { fingerprint?: string }).fingerprint !== data.fingerprint) {
       throw new ConflictError(`idempotency key ${submission.idempotencyKey} was used for a different request (job ${jobId})`);
     }
     return new FleetJobHandle<O>({ client: this, host: data.host, jobId: job.id! });
