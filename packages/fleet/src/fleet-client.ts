@@ -23,6 +23,10 @@ interface HostChannel {
   queue: Queue;
   events: QueueEvents;
   ready: Promise<unknown>;
+  /** Called when a job's state may have become final, by job id (one event listener per host, not per handle). */
+  finished: Map<string, Set<() => void>>;
+  /** Called with each progress payload, by job id. */
+  progress: Map<string, Set<(data: unknown) => void>>;
 }
 
 /**
@@ -40,6 +44,18 @@ export class FleetClient {
     this.#options = options;
     this.keys = new FleetKeys(options.prefix ?? DEFAULT_PREFIX);
     this.#redis = new Redis(redisOptions(options.connection));
+    this.#redis.on('error', () => undefined);
+  }
+
+  /** @internal Adds `listener` to `map` under `jobId`; returns its removal. */
+  static listen<T>(map: Map<string, Set<T>>, jobId: string, listener: T): () => void {
+    const set = map.get(jobId) ?? new Set<T>();
+    set.add(listener);
+    map.set(jobId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) map.delete(jobId);
+    };
   }
 
   /** @internal The queue and event stream of a host. */
@@ -49,9 +65,21 @@ export class FleetClient {
       const connection = bullConnection(this.#options.connection);
       const queue = new Queue(queueName(host), { connection, prefix: this.keys.prefix });
       const events = new QueueEvents(queueName(host), { connection, prefix: this.keys.prefix });
+      // Connection errors are retried by ioredis; a handle's wait is bounded on its own.
       events.on('error', () => undefined);
       queue.on('error', () => undefined);
-      channel = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]) };
+      const finished = new Map<string, Set<() => void>>();
+      const progress = new Map<string, Set<(data: unknown) => void>>();
+      const onFinished = ({ jobId }: { jobId: string }): void => {
+        for (const listener of finished.get(jobId) ?? []) listener();
+      };
+      events.on('completed', onFinished);
+      events.on('failed', onFinished);
+      events.on('removed', onFinished);
+      events.on('progress', ({ jobId, data }) => {
+        for (const listener of progress.get(jobId) ?? []) listener(data);
+      });
+      channel = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), finished, progress };
       this.#hosts.set(host, channel);
     }
     return channel;

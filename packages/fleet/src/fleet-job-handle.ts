@@ -1,6 +1,6 @@
 import { AbortedError, TimeoutError } from '@provkit/core';
 import { Job, type JobState } from 'bullmq';
-import type { FleetClient } from './fleet-client.ts';
+import { FleetClient } from './fleet-client.ts';
 import type { FleetOperation } from './fleet-operation.ts';
 import type { FleetProgress, FleetResultOf } from './fleet-result.ts';
 import { FleetJobLostError, isSerializedError, reconstructError } from './job-error.ts';
@@ -40,7 +40,7 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
    * function that stops listening.
    */
   onProgress(listener: (progress: FleetProgress) => void): () => void {
-    const { events } = this.#client.channel(this.host);
+    const channel = this.#client.channel(this.host);
     const seen = new Set<string>();
     let replayed = false;
     const buffered: FleetProgress[] = [];
@@ -50,12 +50,12 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       seen.add(key);
       listener(progress);
     };
-    const onLive = ({ jobId, data }: { jobId: string; data: unknown }): void => {
-      if (jobId !== this.id || !isProgress(data)) return;
+    const onLive = (data: unknown): void => {
+      if (!isProgress(data)) return;
       if (replayed) deliver(data);
       else buffered.push(data);
     };
-    events.on('progress', onLive);
+    const stop = FleetClient.listen(channel.progress, this.id, onLive);
     void this.#client.progressSoFar(this.host, this.id).then(
       (history) => {
         for (const progress of history) deliver(progress);
@@ -67,7 +67,7 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
         for (const progress of buffered.splice(0)) deliver(progress);
       },
     );
-    return () => events.off('progress', onLive);
+    return stop;
   }
 
   /** BullMQ's state of the job (`waiting`, `active`, `delayed`, `completed`, `failed`, ...), `unknown` once removed. */
@@ -96,14 +96,13 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       let timer: NodeJS.Timeout | undefined;
       let poll: NodeJS.Timeout | undefined;
       let delay = 100;
+      let stopListening = (): void => undefined;
       const finish = (action: () => void): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         clearTimeout(poll);
-        channel.events.off('completed', onEvent);
-        channel.events.off('failed', onEvent);
-        channel.events.off('removed', onEvent);
+        stopListening();
         options.signal?.removeEventListener('abort', onAbort);
         action();
       };
@@ -112,9 +111,6 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
           (found) => found && finish(() => resolve(found)),
           () => undefined, // Redis unreachable for now: the next poll asks again.
         );
-      };
-      const onEvent = ({ jobId }: { jobId: string }): void => {
-        if (jobId === this.id) check();
       };
       const onAbort = (): void => finish(() => reject(new AbortedError(`waiting for fleet job ${this.id}`, { cause: options.signal?.reason })));
       const schedule = (): void => {
@@ -126,9 +122,7 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       };
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      channel.events.on('completed', onEvent);
-      channel.events.on('failed', onEvent);
-      channel.events.on('removed', onEvent);
+      stopListening = FleetClient.listen(channel.finished, this.id, check);
       timer = setTimeout(() => finish(() => reject(new TimeoutError(`fleet job ${this.id} on host ${this.host} to finish`, timeoutMs))), timeoutMs);
       check();
       schedule();
@@ -139,11 +133,15 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
 
   /** The final outcome if the job has one (a failed attempt that will be retried is not final). */
   async #outcome(): Promise<Outcome | undefined> {
-    const job = await Job.fromId(this.#client.channel(this.host).queue, this.id);
+    const queue = this.#client.channel(this.host).queue;
+    // State first, then the job: a job read before its final state was written would lack the
+    // failure reason or result; once the state is final, so is the job's hash.
+    const state = await queue.getJobState(this.id);
+    if (state === 'unknown') return { ok: false, error: new FleetJobLostError(this.id, 'the job no longer exists (removed, or kept past its retention)') };
+    if (state !== 'completed' && state !== 'failed') return undefined;
+    const job = await Job.fromId(queue, this.id);
     if (!job) return { ok: false, error: new FleetJobLostError(this.id, 'the job no longer exists (removed, or kept past its retention)') };
-    const state = await job.getState();
     if (state === 'completed') return { ok: true, value: (job.returnvalue as { result?: unknown } | null)?.result ?? null };
-    if (state !== 'failed') return undefined;
     return { ok: false, error: errorFromReason(this.id, job.failedReason) };
   }
 }

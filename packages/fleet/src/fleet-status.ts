@@ -28,6 +28,7 @@ export interface FleetStatusOptions {
 export async function fleetStatus(options: FleetStatusOptions): Promise<FleetHostStatus[]> {
   const keys = new FleetKeys(options.prefix ?? DEFAULT_PREFIX);
   const redis = new Redis(redisOptions(options.connection));
+  redis.on('error', () => undefined);
   try {
     const hosts = (await redis.smembers(keys.hosts)).sort();
     const statuses: FleetHostStatus[] = [];

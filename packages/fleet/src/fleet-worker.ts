@@ -95,6 +95,9 @@ export class FleetWorker {
     this.#keys = new FleetKeys(options.prefix ?? DEFAULT_PREFIX);
     this.#redis = new Redis(redisOptions(options.connection));
     this.#subscriber = new Redis(redisOptions(options.connection));
+    // ioredis reconnects by itself (a Redis restart); without a listener it would print each attempt.
+    this.#redis.on('error', () => undefined);
+    this.#subscriber.on('error', () => undefined);
     for (const host of options.hosts) this.#hosts.set(host.name, host);
   }
 
@@ -113,6 +116,7 @@ export class FleetWorker {
       const concurrency = host.concurrency ?? 4;
       const connection = bullConnection(options.connection);
       const queue = new Queue(queueName(host.name), { connection, prefix: this.#keys.prefix });
+      queue.on('error', () => undefined);
       await queue.setGlobalConcurrency(concurrency);
       await this.#redis.sadd(this.#keys.hosts, host.name);
       this.#queues.push(queue);
