@@ -84,8 +84,8 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
   /**
    * The operation's result once the job completed, or its error rebuilt as a typed
    * `ProvkitError` (`FleetRemoteError` with the worker's code, step and retryability, or
-   * `FleetJobLostError`). Waits on the queue's events, and re-reads the job with a backoff up
-   * to 5 s so a lost event (a Redis restart) cannot hold it; bounded by `timeoutMs`.
+   * `FleetJobLostError`). Waits on the queue's events, and re-reads the job every 1 s, then
+   * less often up to every 5 s, so a lost event (a Redis restart) cannot hold it; bounded by `timeoutMs`.
    */
   async result(options: FleetResultOptions = {}): Promise<FleetResultOf<O>> {
     const channel = this.#client.channel(this.host);
@@ -95,7 +95,7 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       let settled = false;
       let timer: NodeJS.Timeout | undefined;
       let poll: NodeJS.Timeout | undefined;
-      let delay = 100;
+      let delay = 1000;
       let stopListening = (): void => undefined;
       const finish = (action: () => void): void => {
         if (settled) return;
