@@ -6,7 +6,8 @@
  * (`INFO commandstats` before and after the 1-worker run, this benchmark's Redis traffic only
  * when nothing else uses the lab's Redis meanwhile).
  *
- * Run: `npm run bench -- fleet` (env CYCLES, HOSTS, CONCURRENCY, WORKERS; defaults 50, 2, 4, "1,2,4").
+ * Run: `npm run bench -- fleet` (env CYCLES, HOSTS, CONCURRENCY, WORKERS, EVERYSEC=0 to skip the
+ * everysec row; defaults 100 cycles = 200 operations, 2, 4, "1,2,4").
  */
 import { randomBytes } from 'node:crypto';
 import { Secret, createEmitter } from '@provkit/core';
@@ -16,7 +17,7 @@ import { Redis } from 'ioredis';
 import { FleetClient } from '../src/index.ts';
 import { labRedis, startPrivateSimulator, startWorker, stopWorker, writeFleetConfig, type PrivateSimulator, type SimulatedHost } from '../lab-tests/fleet-lab.ts';
 
-const CYCLES = Number(process.env['CYCLES'] ?? 50);
+const CYCLES = Number(process.env['CYCLES'] ?? 100);
 const HOSTS = Number(process.env['HOSTS'] ?? 2);
 const CONCURRENCY = Number(process.env['CONCURRENCY'] ?? 4);
 const WORKERS = (process.env['WORKERS'] ?? '1,2,4').split(',').map(Number);
@@ -55,12 +56,17 @@ async function inProcess(hosts: readonly SimulatedHost[]): Promise<number> {
   return wallMs;
 }
 
-async function commandCount(redis: Redis): Promise<number> {
+/** Calls per command so far (commands inside Lua scripts included), from `INFO commandstats`. */
+async function commandCounts(redis: Redis): Promise<Map<string, number>> {
   const info = await redis.info('commandstats');
-  return [...info.matchAll(/calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((match) => [match[1]!, Number(match[2])]));
 }
 
-async function viaFleet(redis: RedisLabState, hosts: readonly SimulatedHost[], workerCount: number): Promise<{ wallMs: number; commands: number }> {
+function difference(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([command, calls]) => [command, calls - (before.get(command) ?? 0)] as const).filter(([, calls]) => calls > 0));
+}
+
+async function viaFleet(redis: RedisLabState, hosts: readonly SimulatedHost[], workerCount: number): Promise<{ wallMs: number; commands: Map<string, number> }> {
   const names = hosts.map((host, index) => ({ ...host, name: `fbench-${RUN}-w${workerCount}-h${index}` }));
   const config = writeFleetConfig(redis, names, { concurrency: CONCURRENCY });
   const workers = await Promise.all(Array.from({ length: workerCount }, (_, index) => startWorker(config, { name: `fbench-${RUN}-w${workerCount}-${index}`, lockDurationMs: 30_000, stalledIntervalMs: 30_000 })));
@@ -69,7 +75,7 @@ async function viaFleet(redis: RedisLabState, hosts: readonly SimulatedHost[], w
   try {
     // Warm: each host's queue and each worker's session, outside the clock.
     for (const host of names) await (await client.submit({ host: host.name, operation: 'listImages' })).result({ timeoutMs: 60_000 });
-    const before = await commandCount(stats);
+    const before = await commandCounts(stats);
     const wallMs = await drive(
       names.map((host) => host.name),
       async (host, index) => {
@@ -79,7 +85,7 @@ async function viaFleet(redis: RedisLabState, hosts: readonly SimulatedHost[], w
       },
     );
     // The INFO call itself is counted once; negligible beside thousands.
-    const commands = (await commandCount(stats)) - before;
+    const commands = difference(await commandCounts(stats), before);
     return { wallMs, commands };
   } finally {
     stats.disconnect();
@@ -99,14 +105,31 @@ try {
   const baselineMs = await inProcess(hosts);
   const baselineRate = operations / (baselineMs / 1000);
   const rows = [];
-  let commandsPerOperation = 0;
+  let commands = new Map<string, number>();
   for (const workerCount of WORKERS) {
-    const { wallMs, commands } = await viaFleet(redis, hosts, workerCount);
-    if (workerCount === WORKERS[0]) commandsPerOperation = commands / operations;
-    rows.push({ measure: `operations/s, ${workerCount} worker process${workerCount === 1 ? '' : 'es'}`, provkit: operations / (wallMs / 1000), baseline: baselineRate });
+    const run = await viaFleet(redis, hosts, workerCount);
+    if (workerCount === WORKERS[0]) commands = run.commands;
+    rows.push({ measure: `operations/s, ${workerCount} worker process${workerCount === 1 ? '' : 'es'}`, provkit: operations / (run.wallMs / 1000), baseline: baselineRate });
+  }
+  // The lab's Redis fsyncs its append-only file on every write (nothing acknowledged is lost,
+  // even to a crash); everysec risks the last second of writes to a crash, not to a restart.
+  // Measured once at 1 worker with that setting, restored afterwards.
+  if (process.env['EVERYSEC'] !== '0') {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.config('SET', 'appendfsync', 'everysec');
+      const run = await viaFleet(redis, hosts, 1);
+      rows.push({ measure: 'operations/s, 1 worker process, appendfsync everysec', provkit: operations / (run.wallMs / 1000), baseline: baselineRate });
+    } finally {
+      await admin.config('SET', 'appendfsync', 'always');
+      admin.disconnect();
+    }
   }
   printTable('fleet throughput (ratio < 1: the queue costs; goal at 1 worker ≥ 0.9, i.e. ≤ 10% overhead)', rows, 'same operations in one process');
-  printTable('Redis traffic', [{ measure: `Redis commands per operation (${WORKERS[0]} worker${WORKERS[0] === 1 ? '' : 's'})`, provkit: commandsPerOperation, baseline: commandsPerOperation }], 'itself');
+  const total = [...commands.values()].reduce((sum, calls) => sum + calls, 0);
+  printTable(`Redis traffic at ${WORKERS[0]} worker(s)`, [{ measure: 'Redis commands per operation', provkit: total / operations, baseline: total / operations }], 'itself');
+  const top = [...commands].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  console.log(`per operation, by command: ${top.map(([command, calls]) => `${command} ${(calls / operations).toFixed(1)}`).join(', ')}`);
 } finally {
   for (const simulator of simulators) await simulator.stop();
 }
