@@ -30,3 +30,4 @@ export { fleetStatus, type FleetHostStatus, type FleetStatusOptions } from './fl
 export { DEFAULT_PREFIX, FleetKeys, hostOfQueue, queueName } from './fleet-keys.ts';
 export { redisOptions, type RedisConnection } from './redis-connection.ts';
 export type { HostModules } from './run-operation.ts';
+export { startFleetDashboard, type FleetDashboard, type FleetDashboardOptions } from './fleet-dashboard.ts';

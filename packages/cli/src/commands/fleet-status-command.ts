@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '@provkit/core';
-import { FleetClient, fleetStatus } from '@provkit/fleet';
+import { FleetClient, fleetStatus, startFleetDashboard } from '@provkit/fleet';
 import { EXIT } from '../exit-codes.ts';
 import { createOutput } from '../output.ts';
-import { fleetConfig, readConfigFile, redisUrl } from './fleet-context.ts';
+import { fleetConfig, integerFlag, readConfigFile, redisUrl } from './fleet-context.ts';
 
-/** `provkit fleet status|cancel`: the fleet's queues, jobs and workers; cancelling a job. */
-export async function fleetCommand(argv: string[]): Promise<number> {
+/** `provkit fleet status|cancel|dashboard`: the fleet's queues, jobs and workers; cancelling a job; Bull Board until Ctrl-C. */
+export async function fleetCommand(argv: string[], signal: AbortSignal): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -16,6 +16,8 @@ export async function fleetCommand(argv: string[]): Promise<number> {
       redis: { type: 'string' },
       host: { type: 'string' },
       json: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      listen: { type: 'string' },
     },
   });
   const output = createOutput(values.json ?? false);
@@ -51,5 +53,16 @@ export async function fleetCommand(argv: string[]): Promise<number> {
     output.result({ host: values.host, jobId, cancelled: true }, () => `cancel requested for ${values.host} ${jobId}`);
     return EXIT.ok;
   }
-  throw new InvalidInputError('fleet', 'usage: provkit fleet status | provkit fleet cancel --host H <job id>');
+  if (action === 'dashboard') {
+    const port = integerFlag('port', values.port);
+    const dashboard = await startFleetDashboard({ connection, ...(port !== undefined ? { port } : {}), ...(values.listen ? { listen: values.listen } : {}) });
+    try {
+      output.result({ url: dashboard.url }, () => `fleet dashboard on ${dashboard.url} (Ctrl-C stops it)`);
+      if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    } finally {
+      await dashboard.close();
+    }
+    return EXIT.ok;
+  }
+  throw new InvalidInputError('fleet', 'usage: provkit fleet status | fleet cancel --host H <job id> | fleet dashboard [--port P] [--listen ADDRESS]');
 }
