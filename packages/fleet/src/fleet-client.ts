@@ -31,7 +31,7 @@ interface HostChannel {
 
 /**
  * Submits provkit operations to the fleet and follows them. Submission validates first (bad
- * input is an {@link InvalidInputError} and nothing is enqueued); an idempotency key makes a
+ * input is an `InvalidInputError` and nothing is enqueued); an idempotency key makes a
  * repeated submission return the same job.
  */
 export class FleetClient {
@@ -88,7 +88,7 @@ export class FleetClient {
   /**
    * Enqueues an operation and returns its handle. With `idempotencyKey`, a job already
    * submitted with that key (and still kept) is returned instead; the same key with a
-   * different request is refused with {@link ConflictError}.
+   * different request is refused with `ConflictError`.
    */
   async submit<O extends FleetOperation>(submission: FleetSubmission & { operation: O }): Promise<FleetJobHandle<O>> {
     const data = jobDataFromSubmission(submission);

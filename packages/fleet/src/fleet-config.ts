@@ -41,7 +41,7 @@ export interface FleetConfig {
  *     guest-admin: { env: PROVKIT_GUEST_ADMIN_PASSWORD }
  * ```
  *
- * Throws {@link InvalidInputError} naming the field.
+ * Throws `InvalidInputError` naming the field.
  */
 export function fleetConfigFromConfig(raw: unknown, where = 'configuration'): FleetConfig {
   if (typeof raw !== 'object' || raw === null) throw new InvalidInputError(where, 'must be a mapping');

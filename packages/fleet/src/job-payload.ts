@@ -13,7 +13,7 @@ const SECRET_KEY = /^(password|passphrase|secret|token|privateKey|apiKey)$/i;
 
 /**
  * Checks a submission and turns it into the job data stored in Redis, or throws
- * {@link InvalidInputError} naming the field, before anything is enqueued. Refuses any secret
+ * `InvalidInputError` naming the field, before anything is enqueued. Refuses any secret
  * in clear (a `password` key, a `Secret` value): secrets travel by reference (`passwordRef`).
  */
 export function jobDataFromSubmission(submission: FleetSubmission): FleetJobData {
