@@ -66,9 +66,19 @@ export interface FleetWorkerCloseOptions {
   timeoutMs?: number;
 }
 
-interface Running {
-  controller: AbortController;
-  host: string;
+/** Why a running operation was aborted: each ends its job differently. */
+type AbortKind = 'cancel' | 'lease-lost' | 'shutdown';
+
+/** A job this worker runs now, and how to abort it. */
+class Running {
+  readonly controller = new AbortController();
+  kind: AbortKind | undefined;
+  /** Aborts the operation once, remembering why. */
+  abort(kind: AbortKind, reason: AbortedError): void {
+    if (this.controller.signal.aborted) return;
+    this.kind = kind;
+    this.controller.abort(reason);
+  }
 }
 
 /**
@@ -87,7 +97,6 @@ export class FleetWorker {
   readonly #running = new Map<string, Running>();
   readonly #hosts = new Map<string, FleetWorkerHost>();
   #closing: Promise<void> | undefined;
-  #shuttingDown = false;
 
   private constructor(options: FleetWorkerOptions) {
     this.#options = options;
@@ -158,7 +167,7 @@ export class FleetWorker {
     const running = this.#running.get(runningKey(request.host, request.jobId));
     if (!running) return;
     this.#log({ kind: 'cancel-requested', host: request.host, jobId: request.jobId });
-    running.controller.abort(new AbortedError(`fleet job ${request.jobId} was cancelled${typeof request.reason === 'string' ? `: ${request.reason}` : ''}`));
+    running.abort('cancel', new AbortedError(`fleet job ${request.jobId} was cancelled${typeof request.reason === 'string' ? `: ${request.reason}` : ''}`));
   }
 
   async #process(host: FleetWorkerHost, job: Job, token: string | undefined): Promise<unknown> {
@@ -174,7 +183,8 @@ export class FleetWorker {
       throw new UnrecoverableError(JSON.stringify(serializeError(new AbortedError(`fleet job ${jobId} was cancelled before it ran`))));
     }
     const resource = data.node ? `node:${data.node.name}` : data.image !== undefined ? `image:${data.image}` : undefined;
-    const controller = new AbortController();
+    const running = new Running();
+    const controller = running.controller;
     let lease: Lease | undefined;
     if (resource) {
       lease = await acquireLease({
@@ -185,7 +195,7 @@ export class FleetWorker {
         leaseMs: this.#options.nodeLeaseMs ?? 30_000,
         onLost: (reason) => {
           this.#log({ ...base, kind: 'lease-lost', detail: reason });
-          controller.abort(new AbortedError(reason));
+          running.abort('lease-lost', new AbortedError(reason));
         },
       });
       if (!lease) {
@@ -198,7 +208,7 @@ export class FleetWorker {
       }
     }
     const key = runningKey(host.name, jobId);
-    this.#running.set(key, { controller, host: host.name });
+    this.#running.set(key, running);
     let progress: Promise<unknown> = Promise.resolve();
     let seq = 0;
     const onProgress = (event: ProgressEvent): void => {
@@ -228,8 +238,7 @@ export class FleetWorker {
       return { result };
     } catch (error) {
       await progress;
-      const reason = controller.signal.reason as unknown;
-      if (this.#shuttingDown && controller.signal.aborted && !(reason instanceof AbortedError && reason.message.includes('cancelled'))) {
+      if (running.kind === 'shutdown') {
         // Aborted by a bounded shutdown: the operation rolled back; another worker runs it.
         this.#log({ ...base, kind: 'requeued', detail: 'worker shutting down' });
         await job.moveToDelayed(Date.now(), token);
@@ -237,8 +246,8 @@ export class FleetWorker {
       }
       const serialized = serializeError(error);
       this.#log({ ...base, kind: 'failed', detail: `${serialized.code}: ${serialized.message}` });
-      const cancelled = controller.signal.aborted;
-      const retryable = !cancelled && ProvkitError.isInstance(error) && error.isRetryable;
+      // A cancelled job is never run again; one that lost its node lease rolled back and may be.
+      const retryable = running.kind === 'lease-lost' || (running.kind === undefined && ProvkitError.isInstance(error) && error.isRetryable);
       if (retryable) throw new Error(JSON.stringify(serialized));
       throw new UnrecoverableError(JSON.stringify(serialized));
     } finally {
@@ -263,12 +272,11 @@ export class FleetWorker {
   }
 
   async #close(timeoutMs: number): Promise<void> {
-    this.#shuttingDown = true;
     const drained = Promise.all(this.#workers.map((worker) => worker.close()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeoutMs)));
     if ((await Promise.race([drained, expired])) === 'expired') {
-      for (const running of this.#running.values()) running.controller.abort(new AbortedError('the worker is shutting down'));
+      for (const running of this.#running.values()) running.abort('shutdown', new AbortedError('the worker is shutting down'));
       await drained;
     }
     clearTimeout(timer);
