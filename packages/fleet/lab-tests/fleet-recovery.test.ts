@@ -145,8 +145,10 @@ describe('fleet recovery on a slow ESX simulator', () => {
 
   it('Redis SIGKILLed and restarted during a batch: every job completes exactly once, workers and clients reconnect', async () => {
     const { host, config } = freshHost();
-    // BullMQ's job lock outlives the restart, so no job is taken for stalled while Redis is away.
-    for (const name of ['a', 'b']) await worker(config, { name: `${host}-${name}`, lockDurationMs: 20_000, stalledIntervalMs: 5_000 });
+    // BullMQ's job lock and the node lease outlive the restart (their TTLs keep running in
+    // Redis while it is away), so no job is taken for stalled and no lease is lost meanwhile;
+    // a shorter lease would abort the operation and run it again, once, by design.
+    for (const name of ['a', 'b']) await worker(config, { name: `${host}-${name}`, lockDurationMs: 20_000, stalledIntervalMs: 5_000, nodeLeaseMs: 20_000 });
     const nodes = Array.from({ length: 6 }, () => unique('batch'));
     const handles: FleetJobHandle<'load'>[] = [];
     for (const node of nodes.slice(0, 4)) handles.push(await client.submit({ host, operation: 'load', node: { name: node }, image: simulator.state.image }));
