@@ -9,5 +9,7 @@ export type { KvmGuestLabState, LibvirtLabState } from './libvirt.ts';
 export type { VcsimLabState } from './vcsim.ts';
 export { execInDebianRoot, resetDebianRoot, type DebianRootLabState } from './debian-root.ts';
 export type { SlapdLabState } from './slapd.ts';
+export { restartLabRedis, type RedisLabState, type RestartLabRedisOptions } from './redis.ts';
+export type { ChromiumLabState } from './chromium.ts';
 export { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
 export { median, printTable, type BenchRow } from './bench-table.ts';

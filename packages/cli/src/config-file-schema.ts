@@ -1,4 +1,5 @@
 import { configObject, hostSetting, NAME_PATTERN, portSetting } from '@provkit/core';
+import { fleetSectionSchema } from '@provkit/fleet';
 import { z } from 'zod';
 
 /** The kinds the CLI ships; anything else is `module:<package>`. */
@@ -40,6 +41,7 @@ export function configFileSchema<P extends z.ZodType, O extends z.ZodType>(secti
     provisioner: sections.provisioner,
     os: sections.os.optional(),
     nodes: nodesSchema.optional(),
+    fleet: fleetSectionSchema.optional(),
   });
 }
 

@@ -5,6 +5,7 @@ import { defaultConfigPath, loadConfig, nodeFromConfig, type CliConfig } from '.
 import { configCommand } from './commands/config-command.ts';
 import type { CommandContext } from './commands/context.ts';
 import { currentImageCommand, imageCommand, imagesCommand } from './commands/images.ts';
+import { FLEET_USAGE, fleetCommands } from './commands/fleet-commands.ts';
 import { labCommand } from './commands/lab.ts';
 import { captureCommand, loadCommand, powerCommand, statusCommand, unloadCommand } from './commands/node-commands.ts';
 import { osCommand } from './commands/os-commands.ts';
@@ -43,6 +44,8 @@ other:
   config check                              check the file and build its modules, without connecting
   config schema                             print the configuration file's JSON Schema
   lab up|down|status [service...]           the local lab of real peers (from a provkit checkout)
+
+${FLEET_USAGE}
 
 options:
   --config FILE     configuration (YAML/JSON; default $PROVKIT_CONFIG or ./provkit.yaml)
@@ -89,6 +92,8 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
     }
   };
   try {
+    const fleet = fleetCommands[argv[0] ?? ''];
+    if (fleet) return await fleet(argv.slice(1), signal);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
