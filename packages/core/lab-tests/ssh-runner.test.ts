@@ -215,9 +215,13 @@ describe('SSH runner against a real sshd', () => {
     const runner = pool.runner(target);
     const dir = await remoteTempDir(runner);
     // The sshd process serving this connection (only this one: other tests share the server).
-    const session = Number((await runner.run(sh`echo $PPID`)).stdout.trim());
+    // The command's ancestor whose parent is the listening sshd (its shell sits in between:
+    // the login shell's exec, or the persistent shell).
     const listener = readFileSync(lab.pidPath, 'utf8').trim();
-    expect((await runner.run(sh`ps -o ppid= -p ${String(session)}`)).stdout.trim()).toBe(listener);
+    const session = Number(
+      (await runner.run(sh`pid=$$; while [ "$pid" -gt 1 ]; do parent=$(ps -o ppid= -p "$pid" | tr -d ' '); [ "$parent" = ${listener} ] && { echo "$pid"; exit 0; }; pid=$parent; done; exit 1`)).stdout.trim(),
+    );
+    expect((await runner.run(sh`ps -o comm= -p ${String(session)}`)).stdout.trim()).toBe('sshd');
     const running = runner.run(sh`sleep 30 & echo "$$ $!" >${`${dir}/pids`}; wait`).catch((caught: unknown) => caught);
     await pidsWrittenTo(runner, `${dir}/pids`);
     process.kill(session, 'SIGKILL');
