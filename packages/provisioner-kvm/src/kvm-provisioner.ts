@@ -29,6 +29,8 @@ import {
   type LoadResult,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
@@ -253,19 +255,52 @@ export class KvmProvisioner extends BaseProvisioner {
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const call = options.signal ? { signal: options.signal } : {};
     const state = await this.host.domainState(node.name, call);
+    return this.#statusOf(node, state, { wanted, recorded: () => this.host.recordedImage(node.name, call), osModule: this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: their states from one `virsh list --all`, the images recorded for
+   * the running ones from one virsh run, then the guests probed over SSH, `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const batch = checkStatusBatch(options);
+    const call = options.signal ? { signal: options.signal } : {};
+    const states = await this.host.domainStates(call);
+    const osModule = options.osModule ?? this.settings.osModule;
+    const running = batch.nodes.filter((node) => {
+      const state = states.get(node.name);
+      return state !== undefined && powerStateOf(state) === 'on' && node.address !== undefined;
+    });
+    const images = batch.wanted === undefined && osModule ? await this.host.recordedImages([...new Set(running.map((node) => node.name))], call) : new Map<string, string | undefined>();
+    const facts = { wanted: batch.wanted, osModule, sshTimeoutMs: batch.sshTimeoutMs, signal: options.signal };
+    const entries: NodeStatusEntry[] = new Array(batch.nodes.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.nodes.length) {
+        const index = next++;
+        const node = batch.nodes[index]!;
+        entries[index] = { node: node.name, status: await this.#statusOf(node, states.get(node.name), { ...facts, recorded: async () => images.get(node.name) }) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(batch.concurrency, batch.nodes.length)) }, worker));
+    return entries;
+  }
+
+  /** A node's status from its domain state (undefined: not defined) and its guest's answer over SSH. */
+  async #statusOf(node: CheckedNode, state: DomainState | undefined, facts: GuestFacts): Promise<NodeStatusResult> {
     if (state === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} is not defined on the host` };
     const power = powerStateOf(state);
     if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${node.name} is ${state}` };
-    const osModule = this.settings.osModule;
+    const osModule = facts.osModule;
     if (!osModule) return { status: 'reload', power, ssh: false, detail: 'no OS module configured: the guest cannot be checked' };
     if (!node.address) return { status: 'reload', power, ssh: false, detail: 'the node has no address to check its SSH' };
-    const image = wanted ?? (await this.host.recordedImage(node.name, call));
-    const probeSignal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
+    const image = facts.wanted ?? (await facts.recorded());
+    const probeSignal = facts.signal ? AbortSignal.any([facts.signal, AbortSignal.timeout(facts.sshTimeoutMs)]) : AbortSignal.timeout(facts.sshTimeoutMs);
     let current;
     try {
       current = await osModule.readCurrentImage({ node, signal: probeSignal });
     } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
+      throwIfAborted(facts.signal, `status of ${node.name}`);
       return { status: 'reload', power, ssh: false, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
     }
     if (!current) return { status: 'reload', power, ssh: true, detail: 'the guest has no currentimage.txt' };
@@ -462,6 +497,27 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
+}
+
+/** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */
+interface GuestFacts {
+  wanted: string | undefined;
+  /** The image recorded at load (read only when no image is wanted). */
+  recorded: () => Promise<string | undefined>;
+  osModule: OsModuleV1 | undefined;
+  sshTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Validates a `nodeStatuses` call whole, before any command runs. */
+function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[]; wanted: string | undefined; sshTimeoutMs: number; concurrency: number } {
+  if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+  return {
+    nodes: options.nodes.map((node) => checkNode(node)),
+    wanted: options.image === undefined ? undefined : assertImageName('image', options.image),
+    sshTimeoutMs: options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs),
+    concurrency: options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency),
+  };
 }
 
 function checkNode(node: NodeSpec | undefined): CheckedNode {

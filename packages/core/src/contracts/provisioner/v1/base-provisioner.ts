@@ -1,4 +1,4 @@
-import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
@@ -9,6 +9,7 @@ import type { LoadOptions, LoadResult } from './load.ts';
 import type { PowerOffOptions } from './power.ts';
 import type { ProvisionerV1 } from './provisioner-v1.ts';
 import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+import type { NodeStatusEntry, NodeStatusesOptions } from './status-batch.ts';
 
 /** Capabilities a provisioner has unless it says otherwise. */
 export const DEFAULT_PROVISIONER_CAPABILITIES: ProvisionerCapabilitiesV1 = {
@@ -46,6 +47,27 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   abstract getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
   abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
   abstract deleteImage(options: ImageOperationOptions): Promise<void>;
+
+  /**
+   * Default: `nodeStatus` per node, `concurrency` at a time (default 8). The `osModule` option
+   * is for provisioners that take one per call; this default leaves it to `nodeStatus`.
+   */
+  async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const { nodes, osModule: _osModule, concurrency = 8, ...each } = options;
+    if (!Array.isArray(nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency', 'must be a positive integer');
+    const entries: NodeStatusEntry[] = new Array(nodes.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < nodes.length) {
+        const index = next++;
+        const node = nodes[index]!;
+        entries[index] = { node: node.name, status: await this.nodeStatus({ ...each, node }) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, nodes.length)) }, worker));
+    return entries;
+  }
 
   /** Default: a hard power-off followed by power-on. */
   async powerReset(options: NodeOperationOptions): Promise<void> {
