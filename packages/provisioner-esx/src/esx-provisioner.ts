@@ -28,13 +28,15 @@ import {
   type NodeAddress,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import type { EsxDriver } from './esx-driver.ts';
+import type { EsxDriver, EsxNodeFacts } from './esx-driver.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -295,6 +297,43 @@ export class EsxProvisioner extends BaseProvisioner {
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const facts = await this.driver.nodeFacts(node.name, signalOf(options));
+    return this.#statusOf(node, facts, { wanted, osModule: this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: the facts of every node from one property-collector retrieval
+   * (vSphere API back end; the SSH back end asks per node), then the guests probed over SSH,
+   * `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    const nodes = options.nodes.map((node) => checkNode(node));
+    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const concurrency = options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency);
+    if (!this.driver.nodesFacts) return super.nodeStatuses(options);
+    const all = await this.driver.nodesFacts(signalOf(options));
+    const facts = { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal };
+    const entries: NodeStatusEntry[] = new Array(nodes.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < nodes.length) {
+        const index = next++;
+        const node = nodes[index]!;
+        entries[index] = { node: node.name, status: await this.#statusOf(node, all.get(node.name), facts) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, nodes.length)) }, worker));
+    return entries;
+  }
+
+  /** A node's status from the host's facts (undefined: no such VM) and its guest's answer over SSH. */
+  async #statusOf(
+    node: ReturnType<typeof checkNode>,
+    facts: EsxNodeFacts | undefined,
+    guest: { wanted: string | undefined; osModule: OsModuleV1 | undefined; sshTimeoutMs: number; signal: AbortSignal | undefined },
+  ): Promise<NodeStatusResult> {
+    const { wanted, osModule, sshTimeoutMs } = guest;
     if (facts === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} does not exist on the host` };
     if (facts.isTemplate) return { status: 'reload', power: 'off', ssh: false, detail: `${node.name} is a template, not a node` };
     if (facts.power !== 'on') return { status: 'reload', power: facts.power, ssh: false, detail: `node ${node.name} is ${facts.power}` };
@@ -302,15 +341,14 @@ export class EsxProvisioner extends BaseProvisioner {
     if (wanted !== undefined && facts.image !== undefined && facts.image !== wanted) {
       return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `the node was loaded from ${facts.image}, not ${wanted}` };
     }
-    const osModule = this.settings.osModule;
     if (!osModule) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `no OS module configured: the guest cannot be checked (VMware Tools ${facts.toolsRunning ? 'running' : 'not running'})` };
     if (!node.address) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: 'the node has no address to check its SSH' };
-    const probe = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
+    const probe = guest.signal ? AbortSignal.any([guest.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
     let current;
     try {
       current = await osModule.readCurrentImage({ node, signal: probe });
     } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
+      throwIfAborted(guest.signal, `status of ${node.name}`);
       return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
     }
     if (!current) return { status: 'reload', power: facts.power, ssh: true, detail: 'the guest has no currentimage.txt' };
