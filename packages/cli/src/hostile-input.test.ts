@@ -62,15 +62,24 @@ function operation(name: string, invoke: (options: unknown) => Promise<unknown>,
 const node = { name: 'web-1', address: { host: '192.0.2.10', port: 22 } };
 const quick = () => ({ signal: AbortSignal.timeout(5_000) });
 
-/** A TCP listener that only counts connections: any vSphere or LDAP request would need one. */
+/**
+ * A TCP listener that only counts connections: any vSphere or LDAP request would need one.
+ * With a `greeting` it sends that line first (an SSH identification line stands for a guest
+ * whose sshd is up, so a wait that probes for the banner goes on to log in).
+ */
 class CountingListener {
   connections = 0;
   readonly #sockets: Socket[] = [];
+  readonly #greeting: string | undefined;
   readonly #server: Server = createServer((socket) => {
     this.connections++;
     this.#sockets.push(socket);
-    socket.destroy();
+    if (this.#greeting === undefined) socket.destroy();
+    else socket.end(this.#greeting);
   });
+  constructor(greeting?: string) {
+    this.#greeting = greeting;
+  }
   async start(): Promise<number> {
     await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
     return (this.#server.address() as AddressInfo).port;
@@ -85,7 +94,8 @@ function osModuleCases(module: LinuxOsModule | WindowsOsModule, prefix: string):
   const m = module as LinuxOsModule;
   const timed = () => ({ node, timeoutMs: 50, ...quick() });
   return [
-    ...operation(`${prefix}.waitForResponse`, (o) => m.waitForResponse(o as never), timed, { node: badNode(), timeoutMs: badTimeout() }),
+    // A node whose port answers with an SSH banner: waitForResponse probes for it before logging in.
+    ...operation(`${prefix}.waitForResponse`, (o) => m.waitForResponse(o as never), () => ({ node: { name: 'web-1', address: { host: '127.0.0.1', port: bannerPort } }, timeoutMs: 2_000, ...quick() }), { node: badNode(), timeoutMs: badTimeout() }),
     ...operation(`${prefix}.postLoad`, (o) => m.postLoad(o as never), () => ({ node, image: 'base-v1', ...quick() }), { node: badNode(), image: badImage(), customization: badCustomization() }),
     ...operation(`${prefix}.preCapture`, (o) => m.preCapture(o as never), () => ({ node, timeoutMs: 50, ...quick() }), { node: badNode(), endState: badEnum(), operations: badList(), timeoutMs: badTimeout() }),
     ...operation(`${prefix}.createUser`, (o) => m.createUser(o as never), () => ({ node, username: 'alice', ...quick() }), { node: badNode(), username: badName(), password: badPassword(), sshPublicKeys: badList() }),
@@ -160,11 +170,14 @@ const surfaces = new Map<string, () => Surface>();
 const listeners: CountingListener[] = [];
 let vspherePort = 0;
 let ldapPort = 0;
+let bannerPort = 0;
 
 beforeAll(async () => {
   for (const _ of [0, 1]) listeners.push(new CountingListener());
+  listeners.push(new CountingListener('SSH-2.0-OpenSSH_9.2p1\r\n'));
   vspherePort = await listeners[0]!.start();
   ldapPort = await listeners[1]!.start();
+  bannerPort = await listeners[2]!.start();
 });
 
 afterAll(async () => {

@@ -72,6 +72,18 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
 
     await provisioner.load({ node: { name: second }, image });
     expect(await provisioner.powerStatus({ node: { name: second } })).toBe('on');
+
+    // The batch answers as nodeStatus does per node, from one property retrieval.
+    const batchNodes = [{ name: first }, { name: second }, { name: unique('absent') }];
+    const one = await Promise.all(batchNodes.map((node) => provisioner.nodeStatus({ node, image })));
+    const requests: CommandEvent[] = [];
+    const record = (event: CommandEvent): void => void requests.push(event);
+    provisioner.events.on('command', record);
+    const batch = await provisioner.nodeStatuses({ nodes: batchNodes, image });
+    provisioner.events.off('command', record);
+    expect(batch).toEqual(batchNodes.map((node, index) => ({ node: node.name, status: one[index] })));
+    expect(batch.map((entry) => [entry.status.status, entry.status.power])).toEqual([['reload', 'off'], ['reload', 'on'], ['reload', 'off']]);
+    expect(requests.map((event) => event.command.split(' ')[0])).toEqual(['RetrievePropertiesEx']);
     await expect(provisioner.deleteImage({ image })).rejects.toBeInstanceOf(ImageInUseError);
 
     await provisioner.unload({ node: { name: first } });

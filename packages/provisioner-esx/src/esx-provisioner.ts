@@ -15,6 +15,7 @@ import {
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
+  mapConcurrent,
   NodeExistsError,
   NodeNotFoundError,
   NodeNotManagedError,
@@ -34,13 +35,15 @@ import {
   type NodeAddress,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import type { EsxDriver } from './esx-driver.ts';
+import type { EsxDriver, EsxNodeFacts } from './esx-driver.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -344,17 +347,42 @@ export class EsxProvisioner extends BaseProvisioner {
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const facts = await this.driver.nodeFacts(node.name, signalOf(options));
-    const osModule = options.osModule ?? this.settings.osModule;
+    return this.#statusOf(node, facts, { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: the facts of every node from one property-collector retrieval
+   * (vSphere API back end; the SSH back end asks per node), then the guests probed over SSH,
+   * `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    const nodes = options.nodes.map((node) => checkNode(node));
+    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const concurrency = options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency);
+    if (!this.driver.nodesFacts) return super.nodeStatuses(options);
+    const all = await this.driver.nodesFacts(signalOf(options));
+    const facts = { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal };
+    return mapConcurrent(nodes, concurrency, async (node) => ({ node: node.name, status: await this.#statusOf(node, all.get(node.name), facts) }));
+  }
+
+  /** A node's status from the host's facts (undefined: no such VM) and its guest's answer over SSH. */
+  async #statusOf(
+    node: ReturnType<typeof checkNode>,
+    facts: EsxNodeFacts | undefined,
+    guest: { wanted: string | undefined; osModule: OsModuleV1 | undefined; sshTimeoutMs: number; signal: AbortSignal | undefined },
+  ): Promise<NodeStatusResult> {
     return decideNodeStatus({
       node,
       exists: facts !== undefined,
       power: facts?.power ?? 'off',
-      sshTimeoutMs,
+      sshTimeoutMs: guest.sshTimeoutMs,
       ...(facts?.isTemplate ? { notANode: `${node.name} is a template, not a node` } : {}),
       ...(facts?.image !== undefined ? { recordedImage: facts.image } : {}),
-      ...(wanted !== undefined ? { wantedImage: wanted } : {}),
-      ...(osModule ? { osModule } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(guest.wanted !== undefined ? { wantedImage: guest.wanted } : {}),
+      ...(guest.osModule ? { osModule: guest.osModule } : {}),
+      ...(guest.signal ? { signal: guest.signal } : {}),
     });
   }
 

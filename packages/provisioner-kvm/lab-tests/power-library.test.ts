@@ -115,6 +115,19 @@ describe('KvmProvisioner with several nodes', () => {
     await lab.osModule.writeCurrentImage({ node: b, info: { image: lab.image, properties: {}, postLoadDone: false } });
     expect(await kvm.nodeStatus({ node: b, image: lab.image })).toMatchObject({ status: 'post-load', power: 'on', ssh: true, currentImage: lab.image });
 
+    // The batch answers as nodeStatus does, node by node, from two host commands in all.
+    const absent = await lab.newNode('absent');
+    const one = await Promise.all([a, b, absent].map((node) => kvm.nodeStatus({ node })));
+    const { commands: batchCommands, stop: stopBatch } = recordCommands();
+    const batch = await kvm.nodeStatuses({ nodes: [a, b, absent] });
+    stopBatch();
+    expect(batch).toEqual([a, b, absent].map((node, index) => ({ node: node.name, status: one[index] })));
+    expect(batch.map((entry) => entry.status.status)).toEqual(['ready', 'post-load', 'reload']);
+    expect(batchCommands.filter((event) => event.target === lab.host.target).map((event) => event.command.split(' ').slice(0, 5).join(' '))).toEqual([
+      `virsh --quiet --connect ${lab.libvirt.uri} list`,
+      `virsh --quiet --connect ${lab.libvirt.uri} 'dumpxml`,
+    ]);
+
     // The guest's power-button watcher is a `head` on the input device: without it the button does nothing.
     await lab.guestRunner(b).run(['killall', 'head']);
     const warnings: string[] = [];

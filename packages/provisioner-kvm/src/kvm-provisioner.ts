@@ -16,6 +16,7 @@ import {
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
+  mapConcurrent,
   NodeExistsError,
   NodeNotFoundError,
   NodeNotManagedError,
@@ -34,6 +35,8 @@ import {
   type LoadResult,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
@@ -283,18 +286,40 @@ export class KvmProvisioner extends BaseProvisioner {
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const call = options.signal ? { signal: options.signal } : {};
     const state = await this.host.domainState(node.name, call);
-    const power = state === undefined ? 'off' : powerStateOf(state);
-    const recordedImage = state === undefined || power !== 'on' || wanted !== undefined ? undefined : await this.host.recordedImage(node.name, call);
+    return this.#statusOf(node, state, { wanted, recorded: () => this.host.recordedImage(node.name, call), osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: their states from one `virsh list --all`, the images recorded for
+   * the running ones from one virsh run, then the guests probed over SSH, `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const batch = checkStatusBatch(options);
+    const call = options.signal ? { signal: options.signal } : {};
+    const states = await this.host.domainStates(call);
     const osModule = options.osModule ?? this.settings.osModule;
+    const running = batch.nodes.filter((node) => {
+      const state = states.get(node.name);
+      return state !== undefined && powerStateOf(state) === 'on' && node.address !== undefined;
+    });
+    const images = batch.wanted === undefined && osModule ? await this.host.recordedImages([...new Set(running.map((node) => node.name))], call) : new Map<string, string | undefined>();
+    const facts = { wanted: batch.wanted, osModule, sshTimeoutMs: batch.sshTimeoutMs, signal: options.signal };
+    return mapConcurrent(batch.nodes, batch.concurrency, async (node) => ({ node: node.name, status: await this.#statusOf(node, states.get(node.name), { ...facts, recorded: async () => images.get(node.name) }) }));
+  }
+
+  /** A node's status from its domain state (undefined: not defined), through core's one decision. */
+  async #statusOf(node: CheckedNode, state: DomainState | undefined, facts: GuestFacts): Promise<NodeStatusResult> {
+    const power = state === undefined ? 'off' : powerStateOf(state);
+    const recordedImage = state === undefined || power !== 'on' || facts.wanted !== undefined || !facts.osModule ? undefined : await facts.recorded();
     return decideNodeStatus({
       node,
       exists: state !== undefined,
       power,
-      sshTimeoutMs,
-      ...(wanted !== undefined ? { wantedImage: wanted } : {}),
+      sshTimeoutMs: facts.sshTimeoutMs,
+      ...(facts.wanted !== undefined ? { wantedImage: facts.wanted } : {}),
       ...(recordedImage !== undefined ? { recordedImage } : {}),
-      ...(osModule ? { osModule } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...(facts.osModule ? { osModule: facts.osModule } : {}),
+      ...(facts.signal ? { signal: facts.signal } : {}),
     });
   }
 
@@ -503,6 +528,27 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
+}
+
+/** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */
+interface GuestFacts {
+  wanted: string | undefined;
+  /** The image recorded at load (read only when no image is wanted). */
+  recorded: () => Promise<string | undefined>;
+  osModule: OsModuleV1 | undefined;
+  sshTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Validates a `nodeStatuses` call whole, before any command runs. */
+function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[]; wanted: string | undefined; sshTimeoutMs: number; concurrency: number } {
+  if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+  return {
+    nodes: options.nodes.map((node) => checkNode(node)),
+    wanted: options.image === undefined ? undefined : assertImageName('image', options.image),
+    sshTimeoutMs: options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs),
+    concurrency: options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency),
+  };
 }
 
 /** Core's one node check, plus the MAC address libvirt needs. */

@@ -3,6 +3,7 @@ import {
   isSshNotAnswering,
   isSshNotUpYet,
   waitFor,
+  waitForSshBanner,
   type CommandRunner,
   type NodeSpec,
   type WaitOptions,
@@ -11,15 +12,32 @@ import { commandTimeout, type ModuleContext } from '../module/module-context.ts'
 import { validNode } from '../module/node-input.ts';
 import { bootIdScript, powerScript } from './system-scripts.ts';
 
-/** `LinuxOsModule.waitForResponse`: bounded poll until the node runs a command over SSH. */
+/**
+ * `LinuxOsModule.waitForResponse`: probes the node's SSH port for the server's banner every
+ * 100 ms (a booting guest is seen within one interval, not after a grown backoff), then polls,
+ * bounded, until a command runs over SSH.
+ */
 export async function waitForResponse(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
+  const timeoutMs = options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  if (node.address) {
+    await waitForSshBanner({
+      what: `the SSH banner of node ${node.name}`,
+      host: node.address.host,
+      port: node.address.port ?? 22,
+      timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   await waitFor({
     what: `SSH on node ${node.name}`,
-    timeoutMs: options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000,
+    timeoutMs: Math.max(1, deadline - Date.now()),
     signal: options.signal,
-    initialDelayMs: 250,
+    // The banner is there: login should follow at once; sshd may still be finishing its start.
+    initialDelayMs: 100,
+    maxDelayMs: 250,
     poll: async ({ signal }) => {
       await runner.run(['true'], { signal, timeoutMs: 15_000 });
       return { done: true, value: undefined };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNoSuchDomain, parseDomBlkList, parseDomInfo, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImage, powerStateOf } from './virsh-output.ts';
+import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomInfo, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImage, parseRecordedImages, powerStateOf } from './virsh-output.ts';
 
 // Fixtures are real output of virsh 9.0 on the lab's libvirtd.
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -64,5 +64,21 @@ describe('virsh output parsers', () => {
     expect(parseProvkitRecord('<domain><name>theirs</name><metadata/></domain>')).toEqual({ managed: false });
     // The same element name in another namespace is not provkit's marker.
     expect(parseProvkitRecord(`<domain><metadata><p:node xmlns:p='https://example.org/other'><p:image>a-v1</p:image></p:node></metadata></domain>`)).toEqual({ managed: false });
+  });
+
+  it('parses list --all into name and state, "shut off" included, and refuses an unknown state', () => {
+    expect([...parseDomainList(fixture('list-all.txt'))]).toEqual([
+      ['pklab-c49d39-par-4', 'running'],
+      ['pklab-c49d39-par-5', 'shut off'],
+    ]);
+    expect(parseDomainList('\n').size).toBe(0);
+    expect(() => parseDomainList(' -   web   exploded\n')).toThrow(/virsh list --all/);
+  });
+
+  it('reads the recorded image of each domain from one virsh run of several dumpxml', () => {
+    expect([...parseRecordedImages(fixture('dumpxml-two-domains.xml'))]).toEqual([
+      ['pklab-c49d39-par-4', 'labguest-v1'],
+      ['pklab-c49d39-par-5', 'labguest-v1'],
+    ]);
   });
 });

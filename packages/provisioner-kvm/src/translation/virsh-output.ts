@@ -143,3 +143,26 @@ export function parseProvkitRecord(domainXml: string): ProvkitRecord {
 export function parseRecordedImage(domainXml: string): string | undefined {
   return parseProvkitRecord(domainXml).image;
 }
+
+/** Parses `virsh --quiet list --all` (`Id Name State` rows, id `-` when off) into name → state. */
+export function parseDomainList(output: string): Map<string, DomainState> {
+  const states = new Map<string, DomainState>();
+  for (const line of output.split('\n')) {
+    if (line.trim() === '') continue;
+    const match = /^\s*(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    const state = match?.[3] as DomainState | undefined;
+    if (!match || !state || !STATES.includes(state)) throw new UnexpectedOutputError('virsh list --all', output);
+    states.set(match[2]!, state);
+  }
+  return states;
+}
+
+/** Splits the concatenated `virsh dumpxml` output of several domains into name → recorded image. */
+export function parseRecordedImages(output: string): Map<string, string | undefined> {
+  const images = new Map<string, string | undefined>();
+  for (const document of output.split('</domain>')) {
+    const name = /<name>([^<]*)<\/name>/.exec(document);
+    if (name) images.set(unescapeXml(name[1]!), parseRecordedImage(document));
+  }
+  return images;
+}

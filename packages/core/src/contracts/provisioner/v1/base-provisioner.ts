@@ -1,4 +1,5 @@
-import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { mapConcurrent } from '../../../concurrency/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
@@ -10,6 +11,7 @@ import type { LoadOptions, LoadResult } from './load.ts';
 import type { PowerOffOptions } from './power.ts';
 import type { ProvisionerV1 } from './provisioner-v1.ts';
 import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+import type { NodeStatusEntry, NodeStatusesOptions } from './status-batch.ts';
 
 /** Capabilities a provisioner has unless it says otherwise. */
 export const DEFAULT_PROVISIONER_CAPABILITIES: ProvisionerCapabilitiesV1 = {
@@ -47,6 +49,17 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   abstract getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
   abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
   abstract deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult>;
+
+  /**
+   * Default: `nodeStatus` per node, `concurrency` at a time (default 8). The `osModule` option
+   * is for provisioners that take one per call; this default leaves it to `nodeStatus`.
+   */
+  async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const { nodes, osModule: _osModule, concurrency = 8, ...each } = options;
+    if (!Array.isArray(nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency', 'must be a positive integer');
+    return mapConcurrent(nodes, concurrency, async (node) => ({ node: node.name, status: await this.nodeStatus({ ...each, node }) }));
+  }
 
   /** Default: a hard power-off followed by power-on (input and signal checked first). */
   async powerReset(options: NodeOperationOptions): Promise<void> {

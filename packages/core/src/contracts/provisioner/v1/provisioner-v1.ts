@@ -8,6 +8,7 @@ import type { LoadOptions, LoadResult } from './load.ts';
 import type { PowerOffOptions } from './power.ts';
 import type { decideNodeStatus } from './node-status-decision.ts';
 import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+import type { NodeStatusEntry, NodeStatusesOptions } from './status-batch.ts';
 
 /**
  * Version 1 of the provisioner contract: a module that drives one host (a libvirt server,
@@ -29,6 +30,12 @@ export interface ProvisionerV1 {
    * {@link decideNodeStatus}, the same in every module.
    */
   nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult>;
+  /**
+   * Optional: the status of many nodes at once, in the order given, asking the host in a
+   * constant number of requests (the guests are still probed one SSH connection each).
+   * {@link BaseProvisioner} supplies a default that calls `nodeStatus` per node.
+   */
+  nodeStatuses?(options: NodeStatusesOptions): Promise<NodeStatusEntry[]>;
   /**
    * Puts `image` onto the node: prepare the disk, define, power on, wait for SSH, run the OS
    * module's `postLoad`. On failure removes what it created and throws `OperationFailedError`
