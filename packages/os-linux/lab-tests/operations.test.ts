@@ -207,7 +207,7 @@ describe('LinuxOsModule generalization operations on a real Debian root', () => 
     await lab.runner.run(['pkill', '-u', 'daemon', 'sleep']);
   });
 
-  it('user-account deletes the reservation accounts with home, mail, crontab and sudoers drop-in, and keeps the image users', async () => {
+  it('reservation-accounts deletes the reservation accounts with home, mail, crontab and sudoers drop-in, and keeps the image users', async () => {
     const s = lab.state;
     await inGuest(s, ['useradd', '-m', 'imagekeeper']);
     await module.createUser({ node: lab.node, username: 'carol', admin: true, sshPublicKeys: [read(s, '/root/.ssh/authorized_keys').trim()] });
@@ -215,7 +215,7 @@ describe('LinuxOsModule generalization operations on a real Debian root', () => 
     seed(s, '/var/spool/cron/crontabs/carol', '* * * * * true\n');
     expect(read(s, '/var/lib/provkit/reservation-users')).toBe('carol\n');
     expect(exists(s, '/etc/sudoers.d/provkit-carol')).toBe(true);
-    const report = await runOnly('user-account');
+    const report = await runOnly('reservation-accounts');
     expect(report.actions).toContainEqual({ verb: 'deleted-user', object: 'carol' });
     expect(read(s, '/etc/passwd')).not.toMatch(/^carol:/m);
     expect(read(s, '/etc/passwd')).toMatch(/^imagekeeper:/m);
@@ -265,7 +265,7 @@ describe('LinuxOsModule generalization operations on a real Debian root', () => 
   it('every operation is a no-op the second time (idempotent) and on files that do not exist', async () => {
     const names = ['ssh-userdir', 'bash-history', 'zsh-history', 'rotated-logs', 'logfiles', 'tmp-files', 'udev-persistent-net', 'dhcp-client-state',
       'dhcp-server-state', 'net-hwaddr', 'net-hostname', 'net-nmconn', 'hostname-file', 'kerberos-hostkeytab', 'cron-spool', 'mail-spool', 'crash-data',
-      'package-manager-cache', 'utmp', 'passwd-backups', 'backup-files', 'pacct-log', 'machine-id', 'logoff-users', 'user-account', 'post-load-record'];
+      'package-manager-cache', 'utmp', 'passwd-backups', 'backup-files', 'pacct-log', 'machine-id', 'logoff-users', 'reservation-accounts', 'post-load-record'];
     const result = await module.preCapture({ node: lab.node, endState: 'on', operations: names });
     expect(result.operations.filter((report) => report.changed)).toEqual([]);
   });

@@ -79,7 +79,7 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
     expect(result.endState).toBe('on');
     expect(result.operations.map((report) => report.name)).toEqual(LINUX_OPERATION_NAMES);
     const changed = Object.fromEntries(result.operations.map((report) => [report.name, report.changed]));
-    for (const name of ['user-account', 'root-password', 'ssh-hostkeys', 'machine-id', 'hostname-file', 'udev-persistent-net', 'package-manager-cache', 'passwd-backups', 'rotated-logs', 'logfiles']) {
+    for (const name of ['reservation-accounts', 'root-password', 'ssh-hostkeys', 'machine-id', 'hostname-file', 'udev-persistent-net', 'package-manager-cache', 'passwd-backups', 'rotated-logs', 'logfiles']) {
       expect(changed[name], name).toBe(true);
     }
     expect(read(s, '/etc/passwd')).not.toContain('resuser:');
@@ -109,7 +109,7 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
 
   it('a second run of the account, key, udev and log operations finds nothing left to change', async () => {
     const module = lab.module({ rootPassword });
-    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['user-account', 'ssh-userdir', 'udev-persistent-net', 'passwd-backups', 'rotated-logs'] });
+    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['reservation-accounts', 'ssh-userdir', 'udev-persistent-net', 'passwd-backups', 'rotated-logs'] });
     expect(result.operations.every((report) => !report.changed)).toBe(true);
   });
 

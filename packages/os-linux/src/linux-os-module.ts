@@ -134,7 +134,7 @@ export class LinuxOsModule extends BaseOsModule {
   }
 
   /**
-   * Creates (or brings to this spec) an account; created accounts are deleted by `user-account`
+   * Creates (or brings to this spec) an account; created accounts are deleted by `reservation-accounts`
    * before capture. An existing system account (uid below the guest's `UID_MIN`, default 1000)
    * is refused with `SystemAccountError` before any change.
    */
