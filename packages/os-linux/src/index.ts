@@ -1,6 +1,8 @@
 /**
  * `@provkit/os-linux`: the Linux OS module. Generalizes a guest before capture with named
- * operations (virt-sysprep's default set and VCL's pre-capture steps), manages users,
+ * operations (every operation of virt-sysprep's default set that applies to a running guest,
+ * under virt-sysprep's names, and VCL's pre-capture steps) and reports what each removed,
+ * emptied or changed; manages users,
  * passwords (over chpasswd's standard input) and the guest's firewall, and keeps VCL's
  * `currentimage.txt`. The shell scripts and rule builders it runs are exported too: they are
  * pure and can be inspected or reused.

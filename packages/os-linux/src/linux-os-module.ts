@@ -37,7 +37,8 @@ export type { LinuxOperationReport, LinuxPreCaptureResult } from './operations/p
 
 /**
  * The Linux OS module: drives a guest over a command runner (SSH as root). Generalization is
- * a list of named operations covering virt-sysprep's default set and VCL's pre-capture steps;
+ * a list of named operations: virt-sysprep's default set (each one that applies to a running
+ * guest, under its name; see `VIRT_SYSPREP_NOT_APPLICABLE` for the rest) and VCL's steps;
  * users, passwords (always over chpasswd's standard input), the guest's firewall (nftables,
  * iptables, firewalld or ufw, detected) and VCL's `currentimage.txt`. Every input is validated
  * before the first command; operations on one node are serialized.
@@ -101,9 +102,12 @@ export class LinuxOsModule extends BaseOsModule {
 
   /**
    * Generalizes the guest: runs the selected operations (the call's, else the module's, else
-   * the default set) in catalog order, each reporting what it changed, then applies the end
-   * state (default `off`). The first failure stops the run with a {@link PreCaptureFailedError}
-   * naming the operation and the state left; the guest then stays on.
+   * the default set) in catalog order, each reporting what it changed (and, in `report`, what
+   * it removed, emptied or changed), then applies the end state (default `off`). With end state
+   * `on` the host keys are replaced rather than removed, so new SSH connections keep working;
+   * the node's pooled connection (and, under accept-new, its old host key) is then forgotten.
+   * The first failure stops the run with a {@link PreCaptureFailedError} naming the operation
+   * and the state left; the guest then stays on.
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
     return preCapture(this.#context, options);
