@@ -49,11 +49,10 @@ fi
  * The old names are read before the file is emptied; only names made of hostname characters
  * are used, so nothing from the guest reaches awk as a pattern.
  */
-const HOSTNAME_FILE_SCRIPT = String.raw`pk_names=$( { grep -v '^[[:space:]]*#' /etc/hostname 2>/dev/null; hostname 2>/dev/null; } | tr -d ' 	' | while read -r pk_n; do
+const HOSTNAME_FILE_SCRIPT = String.raw`pk_names=$( { grep -v '^[[:space:]]*#' /etc/hostname 2>/dev/null; hostname 2>/dev/null; } | tr -d ' \t' | while read -r pk_n; do
   case "$pk_n" in ''|localhost|localhost.localdomain|*[!A-Za-z0-9.-]*) continue ;; esac
   echo "$pk_n"; echo "$pk_n" | cut -d. -f1
-done | sort -u | tr '
-' ' ')
+done | sort -u | tr '\n' ' ')
 pk_truncate /etc/hostname
 if [ -f /etc/hosts ] && [ -n "$pk_names" ]; then
   awk -v names="$pk_names" '
@@ -177,7 +176,7 @@ pk_empty_dir /var/lib/systemd/network
   [ -f "$pk_cfg" ] || continue
   case "$pk_cfg" in */ifcfg-lo) continue ;; esac
   if grep -Eq '^[[:space:]]*(BOOTPROTO=["'\'']?(static|none)|(IPADDR|NETMASK|PREFIX|GATEWAY|BROADCAST|NETWORK)[0-9]*=)' "$pk_cfg"; then
-    sed -E -i -e '/^[[:space:]]*(IPADDR|NETMASK|PREFIX|GATEWAY|BROADCAST|NETWORK)[0-9]*=/d' -e 's/^([[:space:]]*)BOOTPROTO=.*/BOOTPROTO=dhcp/' "$pk_cfg" || pk_fail "cannot edit $pk_cfg"
+    sed -E -i -e '/^[[:space:]]*(IPADDR|NETMASK|PREFIX|GATEWAY|BROADCAST|NETWORK)[0-9]*=/d' -e 's/^([[:space:]]*)BOOTPROTO=.*/\1BOOTPROTO=dhcp/' "$pk_cfg" || pk_fail "cannot edit $pk_cfg"
     grep -q '^[[:space:]]*BOOTPROTO=' "$pk_cfg" || echo BOOTPROTO=dhcp >>"$pk_cfg" || pk_fail "cannot edit $pk_cfg"
     pk_say changed "$pk_cfg (BOOTPROTO=dhcp)"
   fi
