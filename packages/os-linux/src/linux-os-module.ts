@@ -43,7 +43,8 @@ export type { LinuxOperationReport, LinuxPreCaptureResult } from './operations/p
 
 /**
  * The Linux OS module: drives a guest over a command runner (SSH as root). Generalization is
- * a list of named operations covering virt-sysprep's default set and VCL's pre-capture steps;
+ * a list of named operations: virt-sysprep's default set (each one that applies to a running
+ * guest, under its name; see `VIRT_SYSPREP_NOT_APPLICABLE` for the rest) and VCL's steps;
  * users, passwords (always over chpasswd's standard input), the guest's firewall (nftables,
  * iptables, firewalld or ufw, detected) and VCL's `currentimage.txt`. Every input is validated
  * before the first command; operations on one node are serialized.
@@ -112,9 +113,12 @@ export class LinuxOsModule extends BaseOsModule {
 
   /**
    * Generalizes the guest: runs the selected operations (the call's, else the module's, else
-   * the default set) in catalog order, each reporting what it changed, then applies the end
-   * state (default `off`). The first failure stops the run with a {@link PreCaptureFailedError}
-   * naming the operation and the state left; the guest then stays on.
+   * the default set) in catalog order, each reporting what it changed (and, in `report`, what
+   * it removed, emptied or changed), then applies the end state (default `off`). With end state
+   * `on` the host keys are replaced rather than removed, so new SSH connections keep working;
+   * the node's pooled connection (and, under accept-new, its old host key) is then forgotten.
+   * The first failure stops the run with a {@link PreCaptureFailedError} naming the operation
+   * and the state left; the guest then stays on.
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
     checkInput(options, { timeout: true });
@@ -150,7 +154,7 @@ export class LinuxOsModule extends BaseOsModule {
   }
 
   /**
-   * Creates (or brings to this spec) an account; created accounts are deleted by `user-account`
+   * Creates (or brings to this spec) an account; created accounts are deleted by `reservation-accounts`
    * before capture. An existing system account (uid below the guest's `UID_MIN`, default 1000)
    * is refused with `SystemAccountError` before any change.
    */
