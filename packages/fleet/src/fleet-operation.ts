@@ -1,16 +1,11 @@
 import type { NodeSpec } from '@provkit/core';
 
+/** Provisioner operations that act on a node. */
+const NODE_PROVISIONER_OPERATIONS = ['load', 'capture', 'unload', 'powerOn', 'powerOff', 'powerReset', 'powerStatus', 'nodeStatus', 'getCurrentImage'] as const;
+
 /** Operations a fleet worker runs on a host's provisioner. */
 export const PROVISIONER_OPERATIONS = [
-  'load',
-  'capture',
-  'unload',
-  'powerOn',
-  'powerOff',
-  'powerReset',
-  'powerStatus',
-  'nodeStatus',
-  'getCurrentImage',
+  ...NODE_PROVISIONER_OPERATIONS,
   'getImageSize',
   'doesImageExist',
   'listImages',
@@ -32,18 +27,7 @@ export type OsOperation = (typeof OS_OPERATIONS)[number];
 export type FleetOperation = ProvisionerOperation | OsOperation;
 
 /** Operations that act on a node (and so take the node's lock). */
-export const NODE_OPERATIONS: ReadonlySet<FleetOperation> = new Set<FleetOperation>([
-  'load',
-  'capture',
-  'unload',
-  'powerOn',
-  'powerOff',
-  'powerReset',
-  'powerStatus',
-  'nodeStatus',
-  'getCurrentImage',
-  ...OS_OPERATIONS,
-]);
+export const NODE_OPERATIONS: ReadonlySet<FleetOperation> = new Set<FleetOperation>([...NODE_PROVISIONER_OPERATIONS, ...OS_OPERATIONS]);
 
 /** Operations that act on one image by name (and so take the image's lock when no node is involved). */
 export const IMAGE_OPERATIONS: ReadonlySet<FleetOperation> = new Set<FleetOperation>(['load', 'capture', 'getImageSize', 'doesImageExist', 'deleteImage', 'retrieveImage']);
