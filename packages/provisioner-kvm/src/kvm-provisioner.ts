@@ -21,6 +21,7 @@ import {
   NodeNotFoundError,
   NodeNotManagedError,
   OperationFailedError,
+  ProvkitError,
   throwIfAborted,
   TimeoutError,
   waitFor,
@@ -198,13 +199,18 @@ export class KvmProvisioner extends BaseProvisioner {
       step = 'post-load';
       await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
       progress.step('post-load-done');
+      // An abort that arrived with the last step still undoes the load: the caller gave up on it.
+      throwIfAborted(signal, `load of ${node.name}`);
     } catch (error) {
-      if (!created) throw error;
+      // The image is not in the library and nothing was made: the caller's error, as it is.
+      if (!created && ProvkitError.isInstance(error) && error.code === 'IMAGE_NOT_FOUND') throw error;
       let cleanupError: unknown;
-      await this.#removeNode(node.name).catch((failure: unknown) => {
-        cleanupError = failure;
-      });
-      progress.step('load-failed', `at ${step}; ${cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
+      if (created) {
+        await this.#removeNode(node.name).catch((failure: unknown) => {
+          cleanupError = failure;
+        });
+      }
+      progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
       throw new OperationFailedError('load', step, error, cleanupError);
     }
     progress.step('load-done');
@@ -435,7 +441,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
-    await this.#existingState(node.name, signal);
+    const state = await this.#existingState(node.name, signal);
     const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
     if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
 
@@ -447,6 +453,10 @@ export class KvmProvisioner extends BaseProvisioner {
       if (osModule) {
         await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
         progress.step('pre-capture-done');
+      } else if (powerStateOf(state) !== 'off') {
+        // An explicitly ungeneralized copy of a running node: shut down as powerOff does
+        // (ACPI, then forced after the bound), so the copy is of a disk nobody writes to.
+        await this.#powerOff(node.name, 'graceful', shutdownTimeoutMs, signal);
       }
       step = 'wait-for-power-off';
       await this.#waitForOff(node.name, shutdownTimeoutMs, signal);

@@ -26,7 +26,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         await expectAbsent(provisioner, node);
       }),
     ),
-    check(group, 'answers power operations on a node that does not exist (input at its valid edges) with NODE_NOT_FOUND and nodeStatus with reload, power off', quick, () =>
+    check(group, 'answers power operations on a node that does not exist (input at its valid edges) (and getCurrentImage) with NODE_NOT_FOUND and nodeStatus with reload, power off', quick, () =>
       withProvisioner(options, async (provisioner) => {
         const node = await options.newNode();
         await expectErrorCode(provisioner.powerOn({ node }), 'NODE_NOT_FOUND');
@@ -39,7 +39,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         const status = await provisioner.nodeStatus({ node, image: options.image, ...(options.osModule ? { osModule: options.osModule } : {}) });
         expect(status).toMatchObject({ status: 'reload', power: 'off', ssh: false });
         expect(status.detail, 'the decision is decideNodeStatus: an absent node does not exist').toMatch(/does not exist/);
-        expect(await provisioner.getCurrentImage({ node })).toBeUndefined();
+        await expectErrorCode(provisioner.getCurrentImage({ node }), 'NODE_NOT_FOUND');
         await expectErrorCode(provisioner.capture({ node, image: options.newImageName(), skipPreCapture: true }), 'NODE_NOT_FOUND');
         await expectAbsent(provisioner, node);
       }),

@@ -258,7 +258,9 @@ export class MemoryProvisioner extends BaseProvisioner {
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
     const { name } = validNode(options.node);
     throwIfAborted(options.signal, `current image of ${name}`);
-    return this.host.nodes.get(name)?.image;
+    const found = this.host.nodes.get(name);
+    if (!found) throw new NodeNotFoundError(name);
+    return found.image;
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {

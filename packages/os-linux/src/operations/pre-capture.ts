@@ -67,8 +67,9 @@ export async function preCapture(context: ModuleContext, options: PreCaptureOpti
       const keys = report.find((entry) => entry.operation === 'ssh-hostkeys')?.changed.filter((change) => /^(replaced|created) \/etc\/ssh\/ssh_host_/.test(change)) ?? [];
       progress.step('host-keys-replaced', keys.join('; '));
     }
-    if (endState === 'off') await shutdownGuest(context, node, runner, shutdownTimeout(context, options.timeoutMs), options.signal);
-    if (endState === 'reboot') await rebootGuest(context, node, runner, rebootTimeout(context, options.timeoutMs), options.signal, hostKeysRemoved);
+    const power = { node, runner, signal: options.signal, onProgress: options.onProgress };
+    if (endState === 'off') await shutdownGuest(context, { ...power, timeoutMs: shutdownTimeout(context, options.timeoutMs) });
+    if (endState === 'reboot') await rebootGuest(context, { ...power, timeoutMs: rebootTimeout(context, options.timeoutMs), hostKeysRegenerated: hostKeysRemoved });
     progress.step('pre-capture-done', `end state ${endState}`);
     return { operations: reports, endState, report };
   });

@@ -6,6 +6,7 @@ import {
   waitForSshBanner,
   type CommandRunner,
   type NodeSpec,
+  type ProgressEvent,
   type WaitOptions,
 } from '@provkit/core';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
@@ -61,19 +62,32 @@ export function rebootTimeout(context: ModuleContext, timeoutMs: number | undefi
 export async function shutdown(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
-  await context.serialized(node, options.signal, () => shutdownGuest(context, node, runner, shutdownTimeout(context, options.timeoutMs), options.signal));
+  await context.serialized(node, options.signal, () => shutdownGuest(context, { node, runner, timeoutMs: shutdownTimeout(context, options.timeoutMs), signal: options.signal }));
 }
 
 /** `LinuxOsModule.reboot`, under the node's lock. */
 export async function reboot(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
-  await context.serialized(node, options.signal, () => rebootGuest(context, node, runner, rebootTimeout(context, options.timeoutMs), options.signal, false));
+  await context.serialized(node, options.signal, () => rebootGuest(context, { node, runner, timeoutMs: rebootTimeout(context, options.timeoutMs), signal: options.signal }));
+}
+
+/** What {@link shutdownGuest} and {@link rebootGuest} act on, and for how long. */
+export interface GuestPowerOptions {
+  node: NodeSpec;
+  runner: CommandRunner;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  /**
+   * The calling operation's `onProgress` when the power step is part of it (preCapture's end
+   * state): its caller sees the shutdown or reboot steps too, as the module's events do.
+   */
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** Powers the guest off and waits (bounded) until its SSH stops answering. */
-export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runner: CommandRunner, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-  const progress = context.progress('shutdown', node.name);
+export async function shutdownGuest(context: ModuleContext, { node, runner, timeoutMs, signal, onProgress }: GuestPowerOptions): Promise<void> {
+  const progress = context.progress('shutdown', node.name, onProgress);
   await runner.run(powerScript('poweroff'), { signal, timeoutMs: commandTimeout(context) });
   progress.step('shutdown-requested');
   await waitFor({
@@ -104,13 +118,9 @@ export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runn
  */
 export async function rebootGuest(
   context: ModuleContext,
-  node: NodeSpec,
-  runner: CommandRunner,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  hostKeysRegenerated: boolean,
+  { node, runner, timeoutMs, signal, onProgress, hostKeysRegenerated = false }: GuestPowerOptions & { hostKeysRegenerated?: boolean },
 ): Promise<void> {
-  const progress = context.progress('reboot', node.name);
+  const progress = context.progress('reboot', node.name, onProgress);
   const run = { signal, timeoutMs: commandTimeout(context) };
   const before = (await runner.run(bootIdScript(), run)).stdout.trim();
   await runner.run(powerScript('reboot'), run);

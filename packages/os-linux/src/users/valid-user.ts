@@ -17,6 +17,7 @@ export function validUser(user: UserSpec, field: string): ValidUser {
   const username = assertUsername(`${field}.username`, user.username);
   if (username === 'root') throw new InvalidInputError(`${field}.username`, 'root is not a user provkit creates');
   const sshPublicKeys = assertStringArray(`${field}.sshPublicKeys`, user.sshPublicKeys === undefined ? [] : user.sshPublicKeys, (keyField, key) => assertSshPublicKey(keyField, key));
+  if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${field}.admin`, 'expected true or false');
   if (user.password !== undefined) {
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
     assertChpasswdPassword(`${field}.password`, user.password);

@@ -69,10 +69,15 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
     await this.powerOn(options);
   }
 
-  /** Default: the provisioner keeps no record of the loaded image (input and signal checked first). */
+  /**
+   * Default: the provisioner keeps no record of the loaded image, so `undefined` for a node
+   * that exists; {@link powerStatus} answers whether it does (`NodeNotFoundError` if not).
+   * Input and signal are checked first.
+   */
   async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
     assertNodeSpec(options.node);
     checkSignal(options, `current image of ${options.node.name}`);
+    await this.powerStatus(options);
     return undefined;
   }
 

@@ -70,7 +70,11 @@ export interface ProvisionerV1 {
   powerOff(options: PowerOffOptions): Promise<void>;
   powerReset(options: NodeOperationOptions): Promise<void>;
   powerStatus(options: NodeOperationOptions): Promise<PowerState>;
-  /** The image the node was loaded with, from the host's records (not the guest's). */
+  /**
+   * The image the node was loaded with, from the host's records (not the guest's): `undefined`
+   * for a node that exists but carries no such record (one provkit did not load).
+   * A node that does not exist is `NodeNotFoundError`, as for the power operations.
+   */
   getCurrentImage(options: NodeOperationOptions): Promise<string | undefined>;
   getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
   doesImageExist(options: ImageOperationOptions): Promise<boolean>;
