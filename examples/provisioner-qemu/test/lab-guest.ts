@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { LocalRunner, SshPool, sshRunnerFactory, type NodeSpec, type RunnerFactory } from '@provkit/core';
-import { ensureLabService, labRoot, type KvmGuestLabState } from '@provkit/lab';
+import { ensureLabService, freeLoopbackPort, labRoot, type KvmGuestLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { QemuProvisioner, type QemuProvisionerConfig } from 'provkit-example-provisioner-qemu';
 
@@ -19,8 +18,8 @@ export interface LabQemu {
   knownHostsPath: string;
   /** Reaches a node's guest over SSH as root, with host keys recorded on first sight in a temporary known_hosts. */
   runnerFor: RunnerFactory;
-  /** A fresh node name and a free loopback port for its SSH forward. */
-  newNode: (prefix: string) => NodeSpec;
+  /** A fresh node name and a loopback port for its SSH forward, free when picked and never handed out twice. */
+  newNode: (prefix: string) => Promise<NodeSpec>;
   close: () => Promise<void>;
 }
 
@@ -32,14 +31,6 @@ export interface LabQemu {
  */
 export function labGuestOsModule(runnerFor: RunnerFactory): LinuxOsModule {
   return new LinuxOsModule({ runnerFor, capabilities: { users: false, firewall: false } });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -57,8 +48,8 @@ export async function setUpLabQemu(): Promise<LabQemu> {
   await mkdir(nodesDir);
   await copyFile(guest.imagePath, join(libraryDir, `${GUEST_IMAGE}.qcow2`));
   const pool = new SshPool({ connectTimeoutMs: 10_000 });
-  // Ports are picked ahead because newNode is synchronous; each is free when picked.
-  const ports = await Promise.all(Array.from({ length: 16 }, freePort));
+  // A port is free when picked, but stays free until its node's QEMU binds it: never hand one out twice.
+  const given = new Set<number>();
   const host = new LocalRunner();
   const knownHostsPath = join(dir, 'known_hosts');
   const runnerFor = sshRunnerFactory(pool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHostsPath } });
@@ -68,9 +59,10 @@ export async function setUpLabQemu(): Promise<LabQemu> {
     config,
     knownHostsPath,
     runnerFor,
-    newNode: (prefix) => {
-      const port = ports.shift();
-      if (port === undefined) throw new Error('the lab fixture ran out of pre-picked ports');
+    newNode: async (prefix) => {
+      let port = await freeLoopbackPort();
+      while (given.has(port)) port = await freeLoopbackPort();
+      given.add(port);
       return { name: `${prefix}-${Math.random().toString(36).slice(2, 8)}`, address: { host: '127.0.0.1', port } };
     },
     close: async () => {
