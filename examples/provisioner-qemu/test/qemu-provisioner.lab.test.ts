@@ -128,10 +128,8 @@ describe('QemuProvisioner on the lab guest', () => {
   }, 600_000);
 
   it("never touches a node directory without provkit's marker: load and unload refuse with NodeNotManagedError", async () => {
-    const node = await lab.newNode('foreign');
+    const node = await lab.foreignNode('foreign');
     const files = nodeFiles(lab.config.nodesDir, node.name);
-    await lab.config.host.run(['mkdir', '-p', files.dir]);
-    await lab.config.host.run(['sh', '-c', 'echo theirs >"$1"', 'sh', files.disk]);
     try {
       for (const ifExists of ['replace', 'refuse'] as const) {
         await expect(provisioner.load({ node, image: GUEST_IMAGE, ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === node.name);
