@@ -127,7 +127,7 @@ describe('QemuProvisioner on the lab guest', () => {
     }
   }, 600_000);
 
-  it("never touches a node directory without provkit's marker: load and unload refuse with NodeNotManagedError", async () => {
+  it("never touches a node directory without provkit's marker: load, unload, power-on and power-off refuse with NodeNotManagedError; powerStatus reads it", async () => {
     const node = await lab.foreignNode('foreign');
     const files = nodeFiles(lab.config.nodesDir, node.name);
     try {
@@ -135,6 +135,10 @@ describe('QemuProvisioner on the lab guest', () => {
         await expect(provisioner.load({ node, image: GUEST_IMAGE, ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === node.name);
       }
       await expect(provisioner.unload({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerOn({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerOff({ node, mode: 'graceful' })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerReset({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      expect(await provisioner.powerStatus({ node })).toBe('off');
       expect((await lab.config.host.run(['ls', '-A', files.dir])).stdout.trim()).toBe('disk.qcow2');
       expect((await lab.config.host.run(['cat', files.disk])).stdout.trim()).toBe('theirs');
     } finally {
