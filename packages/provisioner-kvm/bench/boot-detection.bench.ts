@@ -42,6 +42,8 @@ try {
     try {
       started = performance.now();
       const prober = firstBanner(node.address!.host, node.address!.port!, stop.signal);
+      // A failed load stops the prober; its rejection is not what the run reports.
+      prober.catch(() => undefined);
       await kvm.load({ node, image: lab.image, onProgress: (event) => void (event.step === 'machine-booted' && (booted = performance.now())) });
       const done = performance.now();
       const banner = await prober;
