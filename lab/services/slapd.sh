@@ -10,13 +10,13 @@ base_dn='dc=provkit,dc=test'
 root_dn="cn=admin,$base_dn"
 packages() { echo slapd ldap-utils openssl; }
 
-# sst.schema lives in shared/ beside the repository checkout; PROVKIT_SST_SCHEMA overrides.
+# sst.schema ships in @provkit/inventory-ldap (packages/inventory-ldap/schema): the lab's Node
+# side resolves the package's "./sst.schema" export and passes it as PROVKIT_SST_SCHEMA; run
+# by hand, the script takes the same file from the package folder of this checkout.
 sst_schema() {
-  local candidate
-  for candidate in "${PROVKIT_SST_SCHEMA:-}" "$LAB_ROOT/../../shared/ldap/sst.schema" "$LAB_ROOT/../shared/ldap/sst.schema"; do
-    if [ -n "$candidate" ] && [ -f "$candidate" ]; then (cd "$(dirname "$candidate")" && echo "$PWD/$(basename "$candidate")"); return; fi
-  done
-  lab_die "stoney cloud schema sst.schema not found (looked at \$PROVKIT_SST_SCHEMA and $LAB_ROOT/../../shared/ldap/sst.schema); set PROVKIT_SST_SCHEMA"
+  local schema=${PROVKIT_SST_SCHEMA:-$LAB_ROOT/../packages/inventory-ldap/schema/sst.schema}
+  [ -f "$schema" ] || lab_die "stoney cloud schema not found at $schema (it ships in @provkit/inventory-ldap as schema/sst.schema)"
+  (cd "$(dirname "$schema")" && echo "$PWD/$(basename "$schema")")
 }
 
 # make_tls: a CA and a server certificate for 127.0.0.1/localhost, signed by the CA.

@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { labDir, labRoot } from './paths.ts';
@@ -14,6 +15,12 @@ import { labDir, labRoot } from './paths.ts';
 export { labCache, labDir, labRoot } from './paths.ts';
 
 const run = promisify(execFile);
+
+/**
+ * stoney cloud's schema as `@provkit/inventory-ldap` publishes it (its `./sst.schema` export),
+ * resolved by package name so the lab's slapd loads exactly the file the package ships.
+ */
+const sstSchemaPath = createRequire(import.meta.url).resolve('@provkit/inventory-ldap/sst.schema');
 
 /** The names of the services the lab knows (one script each in `lab/services`). */
 export function labServices(): string[] {
@@ -35,7 +42,7 @@ async function verb(name: string, action: 'up' | 'down' | 'status' | 'packages')
   const lock = join(labDir, `.${name}.lock`);
   const { stdout } = await run('flock', ['-o', '-w', '1800', lock, 'bash', script(name), action], {
     maxBuffer: 16 * 1024 * 1024,
-    env: { ...process.env, PROVKIT_LAB_DIR: labDir },
+    env: { ...process.env, PROVKIT_LAB_DIR: labDir, PROVKIT_SST_SCHEMA: sstSchemaPath },
   }).catch((error: { stderr?: string; message: string }) => {
     throw new Error(`lab service ${name} ${action} failed: ${error.stderr?.trim().split('\n').slice(-15).join('\n') || error.message}`);
   });

@@ -7,3 +7,4 @@
 export { LdapInventory, type LdapInventoryOptions } from './ldap-inventory.ts';
 export type { LdapConnectionOptions, LdapTlsOptions } from './ldap-session.ts';
 export { escapeDnValue, escapeFilterValue, ldapFilter } from './ldap-escape.ts';
+export { sstSchemaPath } from './sst-schema-path.ts';
