@@ -29,6 +29,28 @@ user = "root"
 group = "root"
 CONF
   fi
+  # Least privilege for the host's SSH account (see docs): the read-write socket belongs to
+  # group libvirt, mode 0770, and membership of that group is the authorization (no polkit here).
+  local daemon_conf=/etc/libvirt/libvirtd.conf
+  if ! grep -q '^# provkit-lab' "$daemon_conf" 2>/dev/null; then
+    [ -f "$daemon_conf" ] && cp "$daemon_conf" "$daemon_conf.provkit-orig"
+    cat >"$daemon_conf" <<'CONF'
+# provkit-lab: group libvirt may manage domains through the socket; others may not.
+unix_sock_group = "libvirt"
+unix_sock_ro_perms = "0777"
+unix_sock_rw_perms = "0770"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+CONF
+  fi
+}
+
+# Whether an account of group libvirt (the lab sshd's plain account) can manage domains: a
+# libvirtd started before the lab wrote libvirtd.conf keeps root-only access until restarted.
+group_access() {
+  local user=provkit-host
+  id "$user" >/dev/null 2>&1 || { echo no; return; }
+  if timeout 10 runuser -u "$user" -- virsh -c "$uri" version >/dev/null 2>&1; then echo yes; else echo no; fi
 }
 
 virsh_ok() { timeout 10 virsh -c "$uri" version >/dev/null 2>&1; }
@@ -56,7 +78,7 @@ up() {
   echo "$started" >"$dir/started-by-lab"
   lab_json uri "$uri" domainType qemu domainPrefix "$domain_prefix" imagesDir /var/lib/libvirt/images \
     libvirtVersion "$(virsh -c "$uri" version --daemon 2>/dev/null | awk '/daemon/ {print $NF}')" \
-    startedByLab "$started" >"$dir/state.json"
+    startedByLab "$started" libvirtGroupAccess "$(group_access)" >"$dir/state.json"
   cat "$dir/state.json"
 }
 
@@ -75,6 +97,9 @@ down() {
   if grep -q '^# provkit-lab' /etc/libvirt/qemu.conf 2>/dev/null; then
     # Put back the machine's own qemu.conf (or none), as it was before the lab wrote its own.
     if [ -f /etc/libvirt/qemu.conf.provkit-orig ]; then mv /etc/libvirt/qemu.conf.provkit-orig /etc/libvirt/qemu.conf; else rm -f /etc/libvirt/qemu.conf; fi
+  fi
+  if grep -q '^# provkit-lab' /etc/libvirt/libvirtd.conf 2>/dev/null; then
+    if [ -f /etc/libvirt/libvirtd.conf.provkit-orig ]; then mv /etc/libvirt/libvirtd.conf.provkit-orig /etc/libvirt/libvirtd.conf; else rm -f /etc/libvirt/libvirtd.conf; fi
   fi
   rm -f "$dir/state.json" "$dir/started-by-lab"
 }

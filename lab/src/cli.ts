@@ -2,7 +2,7 @@
  * `npm run lab -- up|down|status|packages [service...]`: the lab outside the tests.
  * Without service names, `up`/`down`/`status` act on every service.
  */
-import { ensureLabService, isLabServiceUp, labServicePackages, labServices, stopLabService } from './index.ts';
+import { ensureLabService, isLabServiceUp, labServicePackages, labServices, stopLabService } from './services.ts';
 
 const [action = 'status', ...names] = process.argv.slice(2);
 const services = names.length > 0 ? names : labServices();

@@ -4,7 +4,7 @@
  * Tests bring up what they need with `ensureLabService` (lazily, so a single file starts only
  * its own peers).
  */
-import { isLabServiceUp, labServices, stopLabService } from './index.ts';
+import { isLabServiceUp, labServices, stopLabService } from './services.ts';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const before = new Map<string, boolean>();

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ensureLabService, type SshdLabState } from './index.ts';
+import { ensureLabService } from './services.ts';
+import type { SshdLabState } from './sshd.ts';
 import type { KvmGuestLabState, LibvirtLabState } from './libvirt.ts';
 
 /** A prepared run; the directories live on this machine, which is the lab's KVM host. */

@@ -11,6 +11,8 @@ export interface LibvirtLabState {
   libvirtVersion: string;
   /** `yes` when the lab started libvirtd (and `down` stops it); `no` when a running one was reused. */
   startedByLab: 'yes' | 'no';
+  /** `yes` when members of group libvirt (the sshd's plain account) can manage domains; absent in a state written before it was recorded. */
+  libvirtGroupAccess?: 'yes' | 'no';
 }
 
 /** State of the lab's `kvm-guest` service: a small real Linux guest built from Debian packages. */

@@ -48,6 +48,8 @@ export interface NodeFiles {
   consoleLog: string;
   /** The name of the image the node was loaded with (the host's record). */
   imageRecord: string;
+  /** provkit's marker, written first at load: a node directory without it is not provkit's to replace or remove. */
+  marker: string;
 }
 
 /** The files of node `name` under `nodesDir`. */
@@ -61,6 +63,7 @@ export function nodeFiles(nodesDir: string, name: string): NodeFiles {
     qmpSocket: `${dir}/qmp.sock`,
     consoleLog: `${dir}/console.log`,
     imageRecord: `${dir}/image`,
+    marker: `${dir}/provkit-node`,
   };
 }
 
@@ -157,6 +160,14 @@ export const NOT_DEFINED_EXIT_CODE = 3;
 /** One round trip for both questions: is the node defined, and is its QEMU alive (exit 0)? */
 export function powerProbeCommand(files: NodeFiles): ShellFragment {
   return sh`test -f ${files.startScript} || exit ${NOT_DEFINED_EXIT_CODE}; ${isRunningCommand(files.pidfile)}`;
+}
+
+/** Exit codes of {@link presenceCommand}: 0 a node provkit made, these otherwise. */
+export const PRESENCE_EXIT_CODES = { absent: 3, foreign: 4 } as const;
+
+/** Is there a node directory, and does it carry provkit's marker? */
+export function presenceCommand(files: NodeFiles): ShellFragment {
+  return sh`test -e ${files.dir} || exit ${PRESENCE_EXIT_CODES.absent}; test -f ${files.marker} || exit ${PRESENCE_EXIT_CODES.foreign}`;
 }
 
 /** Pulls the plug: SIGKILL to the node's QEMU process, if it is still the one in the pidfile. */

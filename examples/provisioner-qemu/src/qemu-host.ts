@@ -1,5 +1,5 @@
-import { TimeoutError, waitFor, type CommandRunner } from '@provkit/core';
-import { imageInfoArgv, killCommand, NOT_DEFINED_EXIT_CODE, parseImageInfo, powerProbeCommand, qmpArgv, qmpSucceeded, QMP_POWERDOWN, type NodeFiles, type QemuImageInfo } from './qemu-commands.ts';
+import { CommandFailedError, tail, TimeoutError, waitFor, type CommandRunner } from '@provkit/core';
+import { imageInfoArgv, killCommand, NOT_DEFINED_EXIT_CODE, parseImageInfo, powerProbeCommand, presenceCommand, PRESENCE_EXIT_CODES, qmpArgv, qmpSucceeded, QMP_POWERDOWN, type NodeFiles, type QemuImageInfo } from './qemu-commands.ts';
 
 /**
  * The wire layer: the few things the provisioner asks of the host, each one command through
@@ -22,6 +22,15 @@ export class QemuHost {
     const probe = await this.runner.run(powerProbeCommand(files), { check: false, signal });
     if (probe.exitCode === NOT_DEFINED_EXIT_CODE) return undefined;
     return probe.exitCode === 0 ? 'on' : 'off';
+  }
+
+  /** `managed`: a node provkit made (its marker); `foreign`: a node directory without it; `absent`: nothing. */
+  async presence(files: NodeFiles, signal?: AbortSignal): Promise<'managed' | 'foreign' | 'absent'> {
+    const probe = await this.runner.run(presenceCommand(files), { check: false, signal });
+    if (probe.exitCode === 0) return 'managed';
+    if (probe.exitCode === PRESENCE_EXIT_CODES.absent) return 'absent';
+    if (probe.exitCode === PRESENCE_EXIT_CODES.foreign) return 'foreign';
+    throw new CommandFailedError({ command: probe.command, target: this.runner.target, exitCode: probe.exitCode, stderrTail: tail(probe.stderr) });
   }
 
   /** Runs the node's start script; QEMU daemonizes once the machine is set up. */

@@ -1,15 +1,17 @@
 import {
-  AbortedError,
   BaseProvisioner,
+  decideNodeStatus,
   ImageExistsError,
   ImageInUseError,
   ImageNotFoundError,
   InvalidInputError,
   KeyedMutex,
+  NodeExistsError,
   NodeNotFoundError,
+  NodeNotManagedError,
   OperationFailedError,
   UnsupportedFunctionalityError,
-  assertName,
+  assertNode,
   assertPositiveInteger,
   parseImageName,
   sh,
@@ -17,6 +19,7 @@ import {
   type CaptureOptions,
   type CaptureResult,
   type CommandEvent,
+  type DeleteImageResult,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -63,11 +66,13 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNode('node', options.node).name;
     const address = sshAddress(options.node);
     const { name: image } = parseImageName('image', options.image);
     const size = validSize('size', options.size ?? this.#config.defaultSize);
     if (options.diskMode === 'full') throw new UnsupportedFunctionalityError("diskMode 'full'", 'the qemu example provisioner');
+    const ifExists = options.ifExists ?? 'replace';
+    if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load needs an OS module to wait for the guest and run post-load');
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
@@ -82,16 +87,25 @@ export class QemuProvisioner extends BaseProvisioner {
       if (size.diskBytes !== undefined && size.diskBytes < (await this.#host.imageInfo(source, signal)).virtualBytes) {
         throw new InvalidInputError('size.diskBytes', `is smaller than image ${image}`);
       }
+      // VCL's load replaces a node provkit made, whatever it ran; anything else is not ours to touch.
+      const presence = await this.#host.presence(files, signal);
+      if (presence === 'foreign') throw new NodeNotManagedError(name);
+      if (presence === 'managed' && ifExists === 'refuse') throw new NodeExistsError(name);
       const progress = this.progress('load', { node: name, image }, options.onProgress);
-      // VCL's load replaces whatever the node ran before.
-      if ((await this.#host.power(files, signal)) !== undefined) await this.#destroy(files);
       progress.step('started');
-      let step: LoadStep = 'disk-prepared';
+      let step: LoadStep = 'node-replaced';
       try {
+        if (presence === 'managed') {
+          await this.#destroy(files);
+          progress.step(step);
+        }
+        step = 'disk-prepared';
         await this.#host.runner.run(['mkdir', '-p', files.dir], { signal });
+        // The marker first: whatever this load leaves behind is provkit's, so a later load or unload may remove it.
+        await this.#host.runner.writeFile(files.marker, 'provkit node\n', { signal });
         await this.#host.runner.run(createOverlayArgv(source, files.disk, size.diskBytes), { signal });
         progress.step(step);
-        step = 'domain-defined';
+        step = 'node-defined';
         await this.#host.runner.writeFile(files.startScript, startScript(this.#machine(name, size, address.port)), { mode: 0o755, signal });
         await this.#host.runner.writeFile(files.imageRecord, `${image}\n`, { signal });
         // A generalized image boots with new host keys: the OS module forgets the old machine's.
@@ -104,10 +118,11 @@ export class QemuProvisioner extends BaseProvisioner {
         await osModule.waitForResponse({ node, timeoutMs: options.bootTimeoutMs ?? this.#config.bootTimeoutMs, signal });
         progress.step(step);
         step = 'post-load-done';
-        await osModule.postLoad({ node, image, customization: options.customization, signal });
+        await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, signal });
         progress.step(step);
       } catch (error) {
         const cleanupError = await this.#destroy(files).then(() => undefined, (failure: unknown) => failure);
+        progress.step('load-failed', `at ${step}`);
         throw new OperationFailedError('load', step, error, cleanupError);
       }
       progress.step('load-done');
@@ -115,39 +130,39 @@ export class QemuProvisioner extends BaseProvisioner {
     }, signal);
   }
 
-  /** VCL's node_status, answered by the OS module: power, SSH, then `currentimage.txt`. */
+  /** VCL's node_status: power from the host, the rest decided by core's `decideNodeStatus` through the OS module. */
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    const name = assertName('node.name', options.node.name);
-    if (options.image !== undefined) parseImageName('image', options.image);
-    const osModule = this.#osModule;
-    if (!osModule) throw new UnsupportedFunctionalityError('nodeStatus without an OS module', 'the qemu example provisioner');
-    const { node, signal } = options;
-    const power = (await this.#host.power(this.#files(name), signal)) ?? 'off';
-    if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${name} is not running` };
-    const ssh = await osModule.waitForResponse({ node, timeoutMs: options.sshTimeoutMs ?? 10_000, signal }).then(
-      () => true,
-      (error: unknown) => {
-        if (error instanceof AbortedError) throw error;
-        return false;
-      },
-    );
-    if (!ssh) return { status: 'reload', power, ssh, detail: 'SSH does not answer' };
-    const current = await osModule.readCurrentImage({ node, signal });
-    if (!current) return { status: 'reload', power, ssh, detail: 'the guest has no currentimage.txt' };
-    const facts = { power, ssh, currentImage: current.image };
-    if (options.image !== undefined && current.image !== options.image) return { status: 'reload', ...facts, detail: `runs ${current.image}, not ${options.image}` };
-    if (!current.postLoadDone) return { status: 'post-load', ...facts, detail: 'post-load has not run' };
-    return { status: 'ready', ...facts, detail: `runs ${current.image}, post-load done` };
+    const name = assertNode('node', options.node).name;
+    const wantedImage = options.image === undefined ? undefined : parseImageName('image', options.image).name;
+    const sshTimeoutMs = assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs ?? 10_000);
+    const { signal } = options;
+    const files = this.#files(name);
+    const power = await this.#host.power(files, signal);
+    const recordedImage = power === 'on' ? await this.#recordedImage(files, signal) : undefined;
+    const osModule = options.osModule ?? this.#osModule;
+    return decideNodeStatus({
+      node: options.node,
+      exists: power !== undefined,
+      power: power ?? 'off',
+      sshTimeoutMs,
+      ...(recordedImage !== undefined ? { recordedImage } : {}),
+      ...(wantedImage !== undefined ? { wantedImage } : {}),
+      ...(osModule ? { osModule } : {}),
+      ...(signal ? { signal } : {}),
+    });
   }
 
   /** Generalizes (OS module), waits for QEMU to exit, flattens the overlay into the library under a temporary name, then renames. */
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNode('node', options.node).name;
     const { name: image } = parseImageName('image', options.image);
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
-    const osModule = options.osModule ?? this.#osModule;
-    if (!osModule && !options.skipPreCapture) throw new InvalidInputError('osModule', 'capture needs an OS module for preCapture (or skipPreCapture)');
+    const osModule = options.skipPreCapture ? undefined : (options.osModule ?? this.#osModule);
+    if (!options.skipPreCapture) {
+      if (!osModule) throw new InvalidInputError('osModule', 'capture needs an OS module for preCapture (or skipPreCapture)');
+      sshAddress(options.node); // generalizing goes over SSH: refused without an address
+    }
     const { node, signal } = options;
     throwIfAborted(signal, `capture of ${name}`);
     const files = this.#files(name);
@@ -158,39 +173,61 @@ export class QemuProvisioner extends BaseProvisioner {
       if (await this.#host.fileExists(target, signal)) throw new ImageExistsError(image, this.#config.libraryDir);
       const partial = partialImagePath(this.#config.libraryDir, image);
       const progress = this.progress('capture', { node: name, image }, options.onProgress);
+      progress.step('started');
       let step = 'pre-capture-done';
       try {
         // Always ask for `off`: the disk is copied from a stopped machine; endState applies after.
-        if (osModule && !options.skipPreCapture) await osModule.preCapture({ node, endState: 'off', signal });
-        progress.step(step);
+        if (osModule) {
+          await osModule.preCapture({ node, endState: 'off', onProgress: options.onProgress, signal });
+          progress.step(step);
+        }
         step = 'powered-off';
         await this.#host.waitUntilOff(files, options.shutdownTimeoutMs ?? 120_000, signal);
         progress.step(step);
-        step = 'image-written';
+        step = 'image-stored';
         await this.#host.runner.run(convertArgv(files.disk, partial), { signal });
         // `ln` refuses an existing name atomically (mv would replace it), so no half or clobbered image.
         await this.#host.runner.run(sh`ln -T -- ${partial} ${target} && rm -f -- ${partial}`, { signal });
         progress.step(step);
       } catch (error) {
         const cleanupError = await this.#host.runner.run(['rm', '-f', '--', partial]).then(() => undefined, (failure: unknown) => failure);
+        progress.step('capture-failed', `at ${step}`);
         throw new OperationFailedError('capture', step, error, cleanupError);
       }
-      if (endState !== 'off') await this.#host.start(files, signal);
+      if (endState !== 'off') {
+        await osModule?.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+        await this.#host.start(files, signal);
+        progress.step('powered-on');
+      }
       const info = await this.#host.imageInfo(target, signal);
       progress.step('capture-done');
       return { image, sizeBytes: info.allocatedBytes, virtualBytes: info.virtualBytes, durationMs: Date.now() - started };
     }, signal);
   }
 
-  /** Kills the node's QEMU and deletes its directory; unloading nothing succeeds. */
+  /** Kills the node's QEMU and deletes its directory; unloading nothing succeeds; a directory without provkit's marker is refused. */
   async unload(options: NodeOperationOptions): Promise<void> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNode('node', options.node).name;
     throwIfAborted(options.signal, `unload of ${name}`);
-    await this.#locks.run(`node:${name}`, () => this.#destroy(this.#files(name)), options.signal);
+    await this.#locks.run(`node:${name}`, async () => {
+      const files = this.#files(name);
+      const presence = await this.#host.presence(files, options.signal);
+      if (presence === 'foreign') throw new NodeNotManagedError(name);
+      const progress = this.progress('unload', { node: name });
+      progress.step('started');
+      if (presence === 'absent') return;
+      if ((await this.#host.power(files, options.signal)) === 'on') {
+        await this.#host.kill(files);
+        progress.step('powered-off');
+      }
+      await this.#destroy(files);
+      progress.step('node-removed', files.dir);
+      progress.step('unload-done');
+    }, options.signal);
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const files = this.#files(assertName('node.name', options.node.name));
+    const files = this.#files(assertNode('node', options.node).name);
     await this.#locks.run(`node:${options.node.name}`, async () => {
       const power = await this.#host.power(files, options.signal);
       if (power === undefined) throw new NodeNotFoundError(options.node.name);
@@ -200,7 +237,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Graceful: the ACPI power button through QMP, bounded by `timeoutMs`, then a hard kill. */
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const files = this.#files(assertName('node.name', options.node.name));
+    const files = this.#files(assertNode('node', options.node).name);
     const timeoutMs = assertPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
     if (options.mode !== undefined && options.mode !== 'graceful' && options.mode !== 'hard') throw new InvalidInputError('mode', 'is neither graceful nor hard');
     await this.#locks.run(`node:${options.node.name}`, async () => {
@@ -214,7 +251,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    const name = assertName('node.name', options.node.name);
+    const name = assertNode('node', options.node).name;
     const power = await this.#host.power(this.#files(name), options.signal);
     if (power === undefined) throw new NodeNotFoundError(name);
     return power;
@@ -222,9 +259,12 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** The image recorded on the host when the node was loaded. */
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    const files = this.#files(assertName('node.name', options.node.name));
-    const result = await this.#host.runner.run(['cat', files.imageRecord], { check: false, signal: options.signal });
-    return result.exitCode === 0 ? result.stdout.trim() : undefined;
+    return this.#recordedImage(this.#files(assertNode('node', options.node).name), options.signal);
+  }
+
+  async #recordedImage(files: NodeFiles, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const result = await this.#host.runner.run(['cat', files.imageRecord], { check: false, signal });
+    return result.exitCode === 0 ? result.stdout.trim() || undefined : undefined;
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
@@ -253,14 +293,15 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   /** Deletes a library image; refused while a node's overlay is backed by it. */
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const { name } = parseImageName('image', options.image);
-    await this.#locks.run(`image:${name}`, async () => {
-      if (!(await this.doesImageExist(options))) throw new ImageNotFoundError(name, this.#config.libraryDir);
+    return this.#locks.run(`image:${name}`, async () => {
+      if (!(await this.doesImageExist(options))) return { deleted: false };
       const records = await this.#host.runner.run(sh`grep -lxF -- ${name} ${this.#config.nodesDir}/*/image 2>/dev/null`, { check: false });
       const usedBy = records.stdout.split('\n').filter(Boolean).map((path) => path.split('/').at(-2) ?? path);
       if (usedBy.length > 0) throw new ImageInUseError(name, usedBy);
       await this.#host.runner.run(['rm', '-f', '--', imagePath(this.#config.libraryDir, name)]);
+      return { deleted: true };
     }, options.signal);
   }
 

@@ -48,6 +48,7 @@ describe('qemu command construction', () => {
       qmpSocket: '/n/web-1/qmp.sock',
       consoleLog: '/n/web-1/console.log',
       imageRecord: '/n/web-1/image',
+      marker: '/n/web-1/provkit-node',
     });
   });
 

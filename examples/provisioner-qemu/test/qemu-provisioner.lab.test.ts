@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImageExistsError, ImageInUseError, LOAD_STEPS, type ProgressEvent } from '@provkit/core';
+import { ImageExistsError, ImageInUseError, NodeExistsError, NodeNotManagedError, type ProgressEvent } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QemuProvisioner, nodeFiles, parseImageInfo } from 'provkit-example-provisioner-qemu';
 import { GUEST_IMAGE, labGuestOsModule, setUpLabQemu, type LabQemu } from './lab-guest.ts';
@@ -32,12 +32,14 @@ async function qemuProcessesOf(name: string): Promise<string[]> {
 }
 
 describe('QemuProvisioner on the lab guest', () => {
-  it('loads with every LOAD_STEPS step in order, powers off through QMP and on again, captures a generalized guest, and reloads the node with the capture', async () => {
+  it('loads with the LOAD_STEPS steps in order (post-load sub-steps through onProgress), powers off through QMP and on again, captures a generalized guest, and reloads the node with the capture (refused on ifExists refuse, replaced otherwise)', async () => {
     const node = lab.newNode('life');
     try {
       const steps: ProgressEvent[] = [];
       const loaded = await provisioner.load({ node, image: GUEST_IMAGE, customization: { hostname: 'life-node' }, onProgress: (event) => steps.push(event) });
-      expect(steps.map((event) => event.step)).toEqual([...LOAD_STEPS]);
+      expect(steps.filter((event) => event.operation === 'load').map((event) => event.step)).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+      // The OS module's post-load sub-steps reach the load's own onProgress.
+      expect(steps.some((event) => event.operation === 'postLoad')).toBe(true);
       expect(loaded.address).toEqual(node.address);
       expect(await provisioner.getCurrentImage({ node })).toBe(GUEST_IMAGE);
       expect(await qemuProcessesOf(node.name)).toHaveLength(1);
@@ -52,7 +54,9 @@ describe('QemuProvisioner on the lab guest', () => {
       expect(await provisioner.powerStatus({ node })).toBe('off');
       await provisioner.powerOn({ node });
       expect(await provisioner.powerStatus({ node })).toBe('on');
-      const status = await provisioner.nodeStatus({ node, image: GUEST_IMAGE, sshTimeoutMs: 120_000 });
+      // powerOn does not wait for the guest, and nodeStatus probes once (VCL's node_status): wait for SSH first.
+      await osModule.waitForResponse({ node, timeoutMs: 120_000 });
+      const status = await provisioner.nodeStatus({ node, image: GUEST_IMAGE });
       expect(status).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: GUEST_IMAGE });
       const bootLog = (await lab.runnerFor(node).run(['cat', '/var/log/boot.log'])).stdout;
       expect(bootLog).toContain('power button');
@@ -60,7 +64,9 @@ describe('QemuProvisioner on the lab guest', () => {
       const machineId = (await lab.runnerFor(node).run(['cat', '/etc/machine-id'])).stdout.trim();
 
       const captured = `captured-${Date.now()}-v1`;
-      const result = await provisioner.capture({ node, image: captured });
+      const captureSteps: string[] = [];
+      const result = await provisioner.capture({ node, image: captured, onProgress: (event) => event.operation === 'capture' && captureSteps.push(event.step) });
+      expect(captureSteps).toEqual(['started', 'pre-capture-done', 'powered-off', 'image-stored', 'capture-done']);
       expect(result.image).toBe(captured);
       expect(result.sizeBytes).toBeGreaterThan(0);
       expect(result.virtualBytes).toBe(lab.guest.virtualBytes);
@@ -76,7 +82,10 @@ describe('QemuProvisioner on the lab guest', () => {
       const knownKey = async (): Promise<string | undefined> => (await readFile(lab.knownHostsPath, 'utf8')).split('\n').find((line) => line.startsWith(`[127.0.0.1]:${node.address?.port} `));
       const keyBefore = await knownKey();
       expect(keyBefore).toBeDefined();
-      await provisioner.load({ node, image: captured });
+      await expect(provisioner.load({ node, image: captured, ifExists: 'refuse' })).rejects.toBeInstanceOf(NodeExistsError);
+      const reloadSteps: string[] = [];
+      await provisioner.load({ node, image: captured, onProgress: (event) => event.operation === 'load' && reloadSteps.push(event.step) });
+      expect(reloadSteps.slice(0, 3)).toEqual(['started', 'node-replaced', 'disk-prepared']);
       expect(await qemuProcessesOf(node.name)).toHaveLength(1);
       expect(await provisioner.nodeStatus({ node, image: captured })).toMatchObject({ status: 'ready', currentImage: captured });
       expect(await knownKey()).toBeDefined();
@@ -90,8 +99,9 @@ describe('QemuProvisioner on the lab guest', () => {
       await expect(provisioner.deleteImage({ image: captured })).rejects.toBeInstanceOf(ImageInUseError);
       await provisioner.unload({ node });
       expect(await qemuProcessesOf(node.name)).toEqual([]);
-      await provisioner.deleteImage({ image: captured });
+      expect(await provisioner.deleteImage({ image: captured })).toEqual({ deleted: true });
       expect(await provisioner.doesImageExist({ image: captured })).toBe(false);
+      expect(await provisioner.deleteImage({ image: captured })).toEqual({ deleted: false });
       expect(await provisioner.doesImageExist({ image: GUEST_IMAGE })).toBe(true);
     } finally {
       await provisioner.unload({ node });
@@ -105,12 +115,34 @@ describe('QemuProvisioner on the lab guest', () => {
       expect(await provisioner.nodeStatus({ node, image: 'other-v3' })).toMatchObject({ status: 'reload', currentImage: GUEST_IMAGE });
       await osModule.writeCurrentImage({ node, info: { image: GUEST_IMAGE, properties: {}, postLoadDone: false } });
       expect(await provisioner.nodeStatus({ node, image: GUEST_IMAGE })).toMatchObject({ status: 'post-load', power: 'on', ssh: true });
+      // A provisioner without an OS module of its own: the one given per call decides.
+      const bare = new QemuProvisioner(lab.config);
+      expect(await bare.nodeStatus({ node, image: GUEST_IMAGE, osModule })).toMatchObject({ status: 'post-load', power: 'on', ssh: true });
+      expect(await bare.nodeStatus({ node, image: GUEST_IMAGE })).toMatchObject({ status: 'reload', detail: expect.stringContaining('no OS module') });
+      await bare.close();
       await provisioner.powerOff({ node, mode: 'hard' });
       expect(await provisioner.nodeStatus({ node, image: GUEST_IMAGE })).toMatchObject({ status: 'reload', power: 'off', ssh: false });
     } finally {
       await provisioner.unload({ node });
     }
   }, 600_000);
+
+  it("never touches a node directory without provkit's marker: load and unload refuse with NodeNotManagedError", async () => {
+    const node = lab.newNode('foreign');
+    const files = nodeFiles(lab.config.nodesDir, node.name);
+    await lab.config.host.run(['mkdir', '-p', files.dir]);
+    await lab.config.host.run(['sh', '-c', 'echo theirs >"$1"', 'sh', files.disk]);
+    try {
+      for (const ifExists of ['replace', 'refuse'] as const) {
+        await expect(provisioner.load({ node, image: GUEST_IMAGE, ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === node.name);
+      }
+      await expect(provisioner.unload({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      expect((await lab.config.host.run(['ls', '-A', files.dir])).stdout.trim()).toBe('disk.qcow2');
+      expect((await lab.config.host.run(['cat', files.disk])).stdout.trim()).toBe('theirs');
+    } finally {
+      await lab.config.host.run(['rm', '-rf', '--', files.dir]);
+    }
+  });
 
   it('stops a load aborted once the machine is powered on, and removes the node', async () => {
     const node = lab.newNode('abort');

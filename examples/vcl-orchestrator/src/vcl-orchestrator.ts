@@ -1,4 +1,4 @@
-import { OperationFailedError, ProvkitError, randomPassword, type OsModuleV1, type ProvisionerV1, type Secret } from '@provkit/core';
+import { OperationFailedError, ProvkitError, randomPassword, type OsModuleV1, type ProgressEvent, type ProvisionerV1, type Secret } from '@provkit/core';
 import type { Reservation, ReservationLogLine, StartOutcome } from './reservation.ts';
 
 /** What the orchestrator embeds: any provisioner and any OS module. */
@@ -46,16 +46,20 @@ export class VclOrchestrator {
     const os = this.#osModule;
     const started = Date.now();
     const log = this.#logger(reservation);
+    // VCL's load log: the load's own steps by name, the OS module's sub-steps as `postLoad:<step>`.
+    const onProgress = (event: ProgressEvent): void => log(event.operation === 'load' ? event.step : `${event.operation}:${event.step}`, event.detail ?? '');
     let step = 'node-status';
     try {
-      const status = await this.#provisioner.nodeStatus({ node, image, signal });
+      // The OS module goes with every call, nodeStatus included: the provisioner needs none of its own.
+      const status = await this.#provisioner.nodeStatus({ node, image, osModule: os, signal });
       log('node-status', `${status.status}: ${status.detail}`);
       if (status.status === 'reload') {
         step = 'load';
-        await this.#provisioner.load({ node, image, osModule: os, signal, onProgress: (event) => log(event.step, event.detail ?? '') });
+        // As VCL's load: a node provkit manages is replaced, whatever it ran (the default ifExists).
+        await this.#provisioner.load({ node, image, osModule: os, signal, onProgress });
       } else if (status.status === 'post-load') {
         step = 'post-load';
-        await os.postLoad({ node, image, signal });
+        await os.postLoad({ node, image, signal, onProgress });
         log('post-load-done', 'post-load ran on the loaded node');
       }
       let password: Secret | undefined;

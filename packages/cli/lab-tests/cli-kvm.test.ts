@@ -2,10 +2,12 @@
  * The `provkit` command against the lab's real KVM host (libvirtd + QEMU TCG reached through
  * the lab sshd) and its real guest, configured by a file as a user would: images, load with
  * live progress, status, capture (the Linux module generalizes), load of the capture, the
- * exit codes scripts rely on, and unload leaving no domain behind.
+ * exit codes scripts rely on, and unload leaving no domain behind; power, the current image,
+ * the guest through the OS module (wait, currentimage.txt, reboot, shutdown), and an image
+ * retrieved into a second library, measured, found and deleted there.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from '@provkit/lab';
@@ -18,6 +20,7 @@ let dir: string;
 let config: string;
 let first: string;
 let second: string;
+let third: string;
 
 /** Runs the CLI with the run's configuration file. */
 function provkit(...argv: string[]): Promise<CliRun> {
@@ -44,12 +47,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'provkit-cli-lab-'));
   first = `${run.prefix}-a`;
   second = `${run.prefix}-b`;
-  config = await writeKvmProvkitConfig(run, dir, { [first]: await freeLoopbackPort(), [second]: await freeLoopbackPort() });
+  third = `${run.prefix}-e`;
+  config = await writeKvmProvkitConfig(run, dir, { [first]: await freeLoopbackPort(), [second]: await freeLoopbackPort(), [third]: await freeLoopbackPort() });
 });
 
 afterAll(async () => {
   // Unload is idempotent: this removes whatever a failed test left.
-  for (const node of [first, second]) if (node) await provkit('unload', node);
+  for (const node of [first, second, third]) if (node) await provkit('unload', node);
   await run?.remove();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -65,7 +69,7 @@ describe('provkit CLI on the lab KVM host', () => {
     expect(JSON.parse(load.stdout)).toMatchObject({ node: first, image: run.image });
     // Progress from the provisioner and from the OS module's post-load, in order.
     const loadSteps = steps(load);
-    expect(loadSteps).toEqual(expect.arrayContaining(['load:disk-prepared', 'load:domain-defined', 'load:powered-on', 'load:machine-booted', 'postLoad:host-keys', 'load:post-load-done', 'load:load-done']));
+    expect(loadSteps).toEqual(expect.arrayContaining(['load:disk-prepared', 'load:node-defined', 'load:powered-on', 'load:machine-booted', 'postLoad:host-keys', 'load:post-load-done', 'load:load-done']));
     expect(loadSteps.indexOf('load:powered-on')).toBeLessThan(loadSteps.indexOf('load:machine-booted'));
 
     const ready = await provkit('status', first, '--image', run.image);
@@ -108,5 +112,59 @@ describe('provkit CLI on the lab KVM host', () => {
     expect(bogus.code).toBe(EXIT.usage);
     expect(JSON.parse(bogus.stdout)).toMatchObject({ error: { code: 'INVALID_INPUT', message: expect.stringContaining('--bogus') } });
     expect(domains()).toEqual([]);
+  });
+
+  it('drives power, the current image and the guest by command, each answering --json', async () => {
+    const load = await provkit('load', third, run.image, '--memory', '192MiB', '--json');
+    expect(load.code, load.stderr).toBe(EXIT.ok);
+    expect(JSON.parse((await provkit('current-image', third, '--json')).stdout)).toEqual({ node: third, image: run.image });
+    expect(JSON.parse((await provkit('power', 'status', third, '--json')).stdout)).toEqual({ node: third, power: 'on' });
+
+    const waited = await provkit('os', 'wait', third, '--timeout', '60000', '--json');
+    expect(waited.code, waited.stdout).toBe(EXIT.ok);
+    const read = await provkit('os', 'read-image', third, '--json');
+    expect(read.code, read.stdout).toBe(EXIT.ok);
+    expect(JSON.parse(read.stdout)).toMatchObject({ currentImage: { image: run.image, postLoadDone: true } });
+    const rebooted = await provkit('os', 'reboot', third, '--timeout', '180000', '--json');
+    expect(rebooted.code, rebooted.stdout).toBe(EXIT.ok);
+
+    const off = await provkit('power', 'off', third, '--mode', 'hard', '--json');
+    expect(off.code, off.stdout).toBe(EXIT.ok);
+    expect(JSON.parse(off.stdout)).toEqual({ node: third, action: 'off', power: 'off' });
+    expect(JSON.parse((await provkit('power', 'on', third, '--json')).stdout)).toEqual({ node: third, action: 'on', power: 'on' });
+    expect((await provkit('os', 'wait', third, '--timeout', '180000')).code).toBe(EXIT.ok);
+    const reset = await provkit('power', 'reset', third, '--json');
+    expect(reset.code, reset.stdout).toBe(EXIT.ok);
+    expect((await provkit('os', 'wait', third, '--timeout', '180000')).code).toBe(EXIT.ok);
+    const shutdown = await provkit('os', 'shutdown', third, '--timeout', '120000', '--json');
+    expect(shutdown.code, shutdown.stdout).toBe(EXIT.ok);
+    expect((await provkit('unload', third)).code).toBe(EXIT.ok);
+    expect((await provkit('current-image', third)).code).toBe(EXIT.notFound);
+  });
+
+  it('retrieves an image into a second library, then measures, finds and deletes it there', async () => {
+    const other = join(dir, 'other.yaml');
+    const file = JSON.parse(await readFile(config, 'utf8')) as { provisioner: Record<string, unknown> };
+    const secondLibrary = join(run.runDir, 'library2');
+    await mkdir(secondLibrary, { recursive: true });
+    await writeFile(other, `${JSON.stringify({ ...file, provisioner: { ...file.provisioner, libraryDir: secondLibrary } }, null, 2)}\n`);
+    const inOther = (...argv: string[]): Promise<CliRun> => runCli([...argv, '--config', other]);
+
+    expect((await inOther('image', 'exists', run.image)).code).toBe(EXIT.notFound);
+    const retrieved = await inOther('image', 'retrieve', run.image, '--from-config', config, '--json');
+    expect(retrieved.code, retrieved.stdout).toBe(EXIT.ok);
+    expect(JSON.parse(retrieved.stdout)).toEqual({ image: run.image, retrieved: true, from: config });
+    expect(JSON.parse((await inOther('image', 'exists', run.image, '--json')).stdout)).toEqual({ image: run.image, exists: true });
+    const sizes = JSON.parse((await inOther('image', 'size', run.image, '--json')).stdout) as { virtualBytes: number; allocatedBytes: number };
+    const original = JSON.parse((await provkit('image', 'size', run.image, '--json')).stdout) as { virtualBytes: number };
+    expect(sizes.virtualBytes).toBe(original.virtualBytes);
+    expect(sizes.allocatedBytes).toBeGreaterThan(0);
+
+    const deleted = await inOther('image', 'delete', run.image, '--json');
+    expect(deleted.code, deleted.stdout).toBe(EXIT.ok);
+    expect(JSON.parse(deleted.stdout)).toMatchObject({ image: run.image });
+    expect((await inOther('image', 'exists', run.image)).code).toBe(EXIT.notFound);
+    // The first library still has it.
+    expect((await provkit('image', 'exists', run.image)).code).toBe(EXIT.ok);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { InvalidInputError, type NodeSpec } from '@provkit/core';
+import { InvalidInputError, parseConfig, type NodeSpec } from '@provkit/core';
 import { parse } from 'yaml';
+import { cliConfigSchema } from './config-file-schema.ts';
 
 /** One module's section of the configuration: its kind plus its own settings. */
 export interface ModuleConfig {
@@ -25,7 +26,7 @@ export interface CliConfig {
 
 /** Where the configuration is looked for when `--config` is not given. */
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PROVKIT_CONFIG ?? 'provkit.yaml';
+  return (Object.hasOwn(env, 'PROVKIT_CONFIG') ? env.PROVKIT_CONFIG : undefined) || 'provkit.yaml';
 }
 
 /** Reads and checks a configuration file. */
@@ -37,30 +38,21 @@ export function loadConfig(path: string): CliConfig {
   } catch (error) {
     throw new InvalidInputError('--config', `${path} is not valid YAML/JSON: ${(error as Error).message}`, { cause: error });
   }
-  return checkConfig(raw, path);
+  return checkConfig(raw);
 }
 
-/** Validates a parsed configuration object. */
-export function checkConfig(raw: unknown, where = 'configuration'): CliConfig {
-  if (typeof raw !== 'object' || raw === null) throw new InvalidInputError(where, 'must be a mapping');
-  const config = raw as Record<string, unknown>;
-  const section = (name: string, required: boolean): ModuleConfig | undefined => {
-    const value = config[name];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'object' || value === null || typeof (value as ModuleConfig).kind !== 'string') {
-      throw new InvalidInputError(`${where}: ${name}.kind`, 'is required (e.g. kvm, esx, linux, windows)');
-    }
-    return value as ModuleConfig;
-  };
-  const nodes = config.nodes ?? {};
-  if (typeof nodes !== 'object' || nodes === null) throw new InvalidInputError(`${where}: nodes`, 'must be a mapping of node name to settings');
-  const os = section('os', false);
-  return { provisioner: section('provisioner', true)!, ...(os ? { os } : {}), nodes: nodes as CliConfig['nodes'] };
+/**
+ * Checks a parsed configuration file's shape: the sections, each module's `kind`, the nodes.
+ * Each module's own settings are checked by its factory, with its schema, when it is built.
+ */
+export function checkConfig(raw: unknown): CliConfig {
+  const config = parseConfig(cliConfigSchema, '', raw);
+  return { provisioner: config.provisioner, ...(config.os ? { os: config.os } : {}), nodes: (config.nodes ?? {}) as CliConfig['nodes'] };
 }
 
 /** The node named on the command line, with what the configuration says about it. */
 export function nodeFromConfig(config: CliConfig, name: string, address?: string): NodeSpec {
-  const known = config.nodes[name] ?? {};
+  const known = Object.hasOwn(config.nodes, name) ? config.nodes[name] : {};
   const node: NodeSpec = { name, ...known };
   if (address) {
     const [host, port] = address.split(/:(?=\d+$)/);

@@ -2,7 +2,8 @@
  * `@provkit/cli`: the `provkit` command, and its parts for embedding (`main`, configuration).
  * @packageDocumentation
  */
-export { main, USAGE } from './main.ts';
+export { main, USAGE, type MainOptions } from './main.ts';
 export { loadConfig, checkConfig, nodeFromConfig, defaultConfigPath, type CliConfig, type ModuleConfig } from './config.ts';
-export { EXIT, exitCodeFor } from './exit-codes.ts';
-export { parseBytes } from './units.ts';
+export { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit-codes.ts';
+export { createOsModule, createProvisioner, resolveModule } from './modules.ts';
+export { parseBytes, parseWholeNumber } from './units.ts';

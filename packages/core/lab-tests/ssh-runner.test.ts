@@ -215,9 +215,13 @@ describe('SSH runner against a real sshd', () => {
     const runner = pool.runner(target);
     const dir = await remoteTempDir(runner);
     // The sshd process serving this connection (only this one: other tests share the server).
-    const session = Number((await runner.run(sh`echo $PPID`)).stdout.trim());
+    // The command's ancestor whose parent is the listening sshd (its shell sits in between:
+    // the login shell's exec, or the persistent shell).
     const listener = readFileSync(lab.pidPath, 'utf8').trim();
-    expect((await runner.run(sh`ps -o ppid= -p ${String(session)}`)).stdout.trim()).toBe(listener);
+    const session = Number(
+      (await runner.run(sh`pid=$$; while [ "$pid" -gt 1 ]; do parent=$(ps -o ppid= -p "$pid" | tr -d ' '); [ "$parent" = ${listener} ] && { echo "$pid"; exit 0; }; pid=$parent; done; exit 1`)).stdout.trim(),
+    );
+    expect((await runner.run(sh`ps -o comm= -p ${String(session)}`)).stdout.trim()).toBe('sshd');
     const running = runner.run(sh`sleep 30 & echo "$$ $!" >${`${dir}/pids`}; wait`).catch((caught: unknown) => caught);
     await pidsWrittenTo(runner, `${dir}/pids`);
     process.kill(session, 'SIGKILL');
@@ -373,6 +377,24 @@ describe('SSH runner against a real sshd', () => {
     );
   });
 
+  it('round-trips arbitrary bytes through stdin and stdout, over the persistent shell and over exec channels (property)', async () => {
+    for (const remoteCommands of ['persistent-shell', 'exec'] as const) {
+      const pool = newPool({ remoteCommands });
+      const runner = pool.runner(target);
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 20_000 }), fc.constantFrom('cat', 'cat >&2'), async (bytes, command) => {
+          const result = await runner.run(command === 'cat' ? ['cat'] : sh`cat >&2`, { stdin: bytes });
+          if (command === 'cat') expect(result.stdoutBytes.equals(Buffer.from(bytes))).toBe(true);
+          else expect(result.stderr).toBe(Buffer.from(bytes).toString('utf8'));
+          expect(result.exitCode).toBe(0);
+        }),
+        // Exec channels pay the account's login shell per run; fewer runs keep the test short.
+        { numRuns: remoteCommands === 'exec' ? 15 : 60 },
+      );
+      expect(pool.stats.shellsStarted).toBe(remoteCommands === 'exec' ? 0 : 1);
+    }
+  });
+
   it('never lets a Secret reach an event or an error', async () => {
     const pool = newPool();
     const runner = pool.runner(target);
@@ -387,5 +409,95 @@ describe('SSH runner against a real sshd', () => {
     const texts = [String(error), JSON.stringify(error), (error as Error).message, JSON.stringify(events), String(password), JSON.stringify({ password })];
     for (const text of texts) expect(text).not.toContain(password.reveal());
     expect((error as CommandFailedError).stderrTail).toBe('got [redacted]');
+  });
+});
+
+describe('persistent remote shell framing against a real sshd', () => {
+  /** The PID of the persistent shell a command ran in (the parent of its setsid'd wrapper). */
+  const shellOf = async (runner: CommandRunner): Promise<number> => Number((await runner.run(sh`echo $PPID`)).stdout.trim());
+
+  it('keeps stdout and stderr apart, exit codes exact, and output that imitates a marker is only output', async () => {
+    const pool = newPool();
+    const runner = pool.runner(target);
+    const interleaved = await runner.run(sh`i=0; while [ $i -lt 3000 ]; do echo "out$i"; echo "err$i" >&2; i=$((i + 1)); done`);
+    expect(interleaved.stdout).toBe(Array.from({ length: 3000 }, (_, i) => `out${i}\n`).join(''));
+    expect(interleaved.stderr).toBe(Array.from({ length: 3000 }, (_, i) => `err${i}\n`).join(''));
+    for (const code of [0, 1, 2, 42, 126, 127, 255]) expect((await runner.run(sh`exit ${String(code)}`, { check: false })).exitCode).toBe(code);
+    // Another command's end marker, written by this one, does not end it.
+    const forged = `pk${'0'.repeat(32)} E 0\n`;
+    const result = await runner.run(sh`printf %s ${forged}; printf %s ${forged} >&2; printf tail`);
+    expect(result.stdout).toBe(`${forged}tail`);
+    expect(result.stderr).toBe(forged);
+    expect(pool.stats.shellsStarted).toBe(1);
+  });
+
+  it('returns large binary output byte for byte and takes binary stdin without a newline at its end', async () => {
+    const runner = newPool().runner(target);
+    const payload = randomBytes(5 * 1024 * 1024 + 3);
+    const result = await runner.run(sh`cat; printf end`, { stdin: payload });
+    expect(result.stdoutBytes.equals(Buffer.concat([payload, Buffer.from('end')]))).toBe(true);
+    const random = await runner.run(sh`head -c 4000000 /dev/urandom | tee /dev/stderr | sha256sum >&2; head -c 3000000 /dev/zero`);
+    expect(random.stdoutBytes.equals(Buffer.alloc(3_000_000))).toBe(true);
+  });
+
+  it('a command that stops reading stdin early leaves the shell in step for the next command', async () => {
+    const pool = newPool();
+    const runner = pool.runner(target);
+    const shell = await shellOf(runner);
+    const partial = await runner.run(sh`head -c 10`, { stdin: randomBytes(3 * 1024 * 1024) });
+    expect(partial.stdoutBytes.length).toBe(10);
+    expect((await runner.run(['echo', 'next'])).stdout).toBe('next\n');
+    expect(await shellOf(runner)).toBe(shell);
+    expect(pool.stats.shellsStarted).toBe(1);
+  });
+
+  it('a timeout kills the whole process group of the command and the same shell runs the next command', async () => {
+    const pool = newPool({ shellsPerConnection: 2 });
+    const runner = pool.runner(target);
+    const dir = await remoteTempDir(runner);
+    const pidFile = `${dir}/pids`;
+    const running = runner.run(sh`sleep 600 & echo "$$ $!" >${pidFile}; wait`, { timeoutMs: 2000 }).catch((caught: unknown) => caught);
+    const pids = await pidsWrittenTo(runner, pidFile);
+    expect(await running).toBeInstanceOf(TimeoutError);
+    await processesGone(runner, pids);
+    const shells = pool.stats.shellsStarted;
+    // Both shells survive: more commands, concurrently, start no new one.
+    const after = await Promise.all([shellOf(runner), shellOf(runner), shellOf(runner)]);
+    expect(new Set(after).size).toBeLessThanOrEqual(2);
+    expect(pool.stats.shellsStarted).toBe(shells);
+    expect(shells).toBeLessThanOrEqual(2);
+    await runner.run(['rm', '-rf', '--', dir]);
+  });
+
+  it('replaces a shell that was killed, without a new connection', async () => {
+    const pool = newPool();
+    const runner = pool.runner(target);
+    const first = await shellOf(runner);
+    await newPool({ remoteCommands: 'exec' }).runner(target).run(['kill', '-KILL', String(first)]);
+    const second = await shellOf(runner);
+    expect(second).not.toBe(first);
+    expect((await runner.run(['echo', 'fine'])).stdout).toBe('fine\n');
+    expect(pool.stats.shellsStarted).toBe(2);
+    expect(pool.stats.connectionsOpened).toBe(1);
+  });
+
+  it('a command that kills its own shell fails with ConnectionError and the next command gets a new shell', async () => {
+    const pool = newPool();
+    const runner = pool.runner(target);
+    const error = await runner.run(sh`kill -KILL $PPID; sleep 5`).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((await runner.run(['echo', 'again'])).stdout).toBe('again\n');
+    expect(pool.stats.shellsStarted).toBe(2);
+  });
+
+  it('runs concurrent commands on a bounded set of shells over one connection', async () => {
+    const pool = newPool({ shellsPerConnection: 3 });
+    const runner = pool.runner(target);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => runner.run(sh`sleep 0.2; echo ${String(i)} $PPID`)));
+    const shells = new Set(results.map((result) => result.stdout.trim().split(' ')[1]));
+    expect(results.map((result) => result.stdout.split(' ')[0])).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
+    expect(shells.size).toBeLessThanOrEqual(3);
+    expect(pool.stats.shellsStarted).toBe(shells.size);
+    expect(pool.stats.connectionsOpened).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ensureLabService, type SlapdLabState } from '@provkit/lab';
-import { ProvkitError, Secret, TemplateMode, createEmitter, inventorySuite, type InventoryFixture, type NewTemplate, type PoolRecord, type WarningEvent } from '@provkit/core';
+import { ProvkitError, Secret, TemplateMode, createEmitter, type NewTemplate, type PoolRecord, type WarningEvent } from '@provkit/core';
+import { inventorySuite, type InventoryFixture } from '@provkit/conformance';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LdapInventory, ldapFilter, type LdapInventoryOptions } from '../src/index.ts';

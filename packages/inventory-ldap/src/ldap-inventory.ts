@@ -1,4 +1,7 @@
 import {
+  assertObject,
+  assertOperationOptions,
+  describeValue,
   ConflictError,
   InvalidInputError,
   InvalidStateError,
@@ -58,8 +61,11 @@ export class LdapInventory implements Inventory {
 
   /** Creates the inventory; refuses bad options (`InvalidInputError`) before connecting. */
   constructor(options: LdapInventoryOptions) {
-    if (typeof options.baseDN !== 'string' || !/^[A-Za-z][A-Za-z0-9-]*=[^,]+(,[A-Za-z][A-Za-z0-9-]*=[^,]+)*$/.test(options.baseDN)) {
-      throw new InvalidInputError('baseDN', `expected a DN such as dc=example,dc=com, got ${JSON.stringify(options.baseDN)}`);
+    assertObject('options', options);
+    // Plain attribute values only: no control characters (a NUL cuts the DN short in C
+    // directory servers), no DN specials that would need escaping (+ " \ ; < > =).
+    if (typeof options.baseDN !== 'string' || options.baseDN.length > 1024 || !/^[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+(,[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+)*$/.test(options.baseDN)) {
+      throw new InvalidInputError('baseDN', `expected a DN such as dc=example,dc=com, got ${describeValue(options.baseDN)}`);
     }
     this.#session = new LdapSession(options);
     this.#layout = new StoneyLayout(options.baseDN);
@@ -74,6 +80,7 @@ export class LdapInventory implements Inventory {
   }
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
+    assertOperationOptions(options);
     validateNewPool(pool);
     const record: PoolRecord = { id: generateId(), displayName: pool.displayName, type: pool.type };
     await this.#session.add(this.#layout.pool(record.id), poolEntry(record), options.signal);
@@ -81,6 +88,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getPool(id: string, options: InventoryCallOptions = {}): Promise<PoolRecord> {
+    assertOperationOptions(options);
     assertId('pool', id);
     const entry = await this.#base(this.#layout.pool(id), ldapFilter`(objectClass=sstVirtualMachines)`, options.signal);
     if (!entry) throw new NotFoundError('pool', id);
@@ -88,11 +96,13 @@ export class LdapInventory implements Inventory {
   }
 
   async listPools(options: InventoryCallOptions = {}): Promise<PoolRecord[]> {
+    assertOperationOptions(options);
     const entries = await this.#session.search(this.#layout.pools, { scope: 'one', filter: ldapFilter`(objectClass=sstVirtualMachines)` }, options.signal);
     return entries.map(parsePool);
   }
 
   async createTemplate(template: NewTemplate, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     validateNewTemplate(template);
     throwIfAborted(options.signal, 'createTemplate');
     await this.getPool(template.pool, options);
@@ -104,6 +114,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getTemplate(id: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     assertId('template', id);
     const machine = await this.#readMachine(id, MachineType.Template, options.signal);
     if (!machine) throw new NotFoundError('template', id);
@@ -111,6 +122,7 @@ export class LdapInventory implements Inventory {
   }
 
   async listTemplates(options: ListTemplatesOptions = {}): Promise<TemplateRecord[]> {
+    assertOperationOptions(options);
     if (options.mode !== undefined) assertTemplateMode('mode', options.mode);
     // Filtering by mode happens after healing, so a template without a mode is listed as `do not use`.
     const machines = await this.#listMachines(MachineType.Template, undefined, options.signal);
@@ -120,6 +132,7 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateMode(id: string, change: ModeChange): Promise<TemplateRecord> {
+    assertOperationOptions(change, 'change');
     assertId('template', id);
     assertTemplateMode('change.from', change.from);
     assertTemplateMode('change.to', change.to);
@@ -132,6 +145,7 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     assertId('template', id);
     validateImage('image', image);
     const template = await this.getTemplate(id, options);
@@ -140,6 +154,7 @@ export class LdapInventory implements Inventory {
   }
 
   async deleteTemplate(id: string, options: InventoryCallOptions = {}): Promise<void> {
+    assertOperationOptions(options);
     assertId('template', id);
     const users = await this.listVms({ ...options, template: id });
     if (users.length > 0) throw new InvalidStateError(`Template ${id} still has VMs: ${users.map((vm) => vm.id).join(', ')}`);
@@ -147,6 +162,7 @@ export class LdapInventory implements Inventory {
   }
 
   async createVm(vm: NewVm, options: InventoryCallOptions = {}): Promise<VmRecord> {
+    assertOperationOptions(options);
     validateNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
@@ -181,6 +197,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getVm(id: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
+    assertOperationOptions(options);
     assertId('vm', id);
     const machine = await this.#readMachine(id, MachineType.Persistent, options.signal);
     if (!machine) throw new NotFoundError('vm', id);
@@ -188,12 +205,14 @@ export class LdapInventory implements Inventory {
   }
 
   async listVms(options: ListVmsOptions = {}): Promise<VmRecord[]> {
+    assertOperationOptions(options);
     if (options.template !== undefined) assertId('template', options.template);
     const machines = await this.#listMachines(MachineType.Persistent, options.template, options.signal);
     return machines.map(({ entry, disk }) => parseVm(entry, disk));
   }
 
   async setVmImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
+    assertOperationOptions(options);
     assertId('vm', id);
     validateImage('image', image);
     const vm = await this.getVm(id, options);
@@ -202,6 +221,7 @@ export class LdapInventory implements Inventory {
   }
 
   async deleteVm(id: string, options: InventoryCallOptions = {}): Promise<void> {
+    assertOperationOptions(options);
     assertId('vm', id);
     await this.#deleteMachine(id, options.signal);
   }

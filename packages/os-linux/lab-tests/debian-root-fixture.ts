@@ -149,4 +149,18 @@ export function connectFrom(state: DebianRootLabState, localAddress: string, por
   });
 }
 
+/**
+ * Writes the root's current ed25519 host key into the lab's known_hosts, as an operator updates
+ * the list after the host keys were replaced on purpose (the file's policy is strict).
+ */
+export function trustCurrentHostKey(state: DebianRootLabState): void {
+  const [type, key] = read(state, '/etc/ssh/ssh_host_ed25519_key.pub').split(' ');
+  writeFileSync(state.knownHostsPath, `${state.host} ${type} ${key}\n`);
+}
+
+/** The SHA256 fingerprint of a public key file inside the root. */
+export function fingerprintOf(state: DebianRootLabState, path: string): string {
+  return execFileSync('ssh-keygen', ['-l', '-f', inRoot(state, path)]).toString().split(' ')[1]!;
+}
+
 export { existsSync };

@@ -87,7 +87,7 @@ describe('LinuxOsModule on the KVM lab guest (busybox, booted under QEMU)', () =
     const progress: string[] = [];
     module.events.on('progress', (event) => event.operation === 'preCapture' && progress.push(event.detail ?? event.step));
     await kvm.capture({ node: first, image });
-    expect(progress.filter((line) => /^[a-z-]+: /.test(line)).map((line) => line.split(':')[0])).toEqual(LINUX_OPERATION_NAMES.filter((name) => name !== 'root-password'));
+    expect(progress.filter((line) => /^[a-z-]+: /.test(line)).map((line) => line.split(':')[0])).toEqual(LINUX_OPERATION_NAMES.filter((name) => name !== 'root-password' && name !== 'user-backup-files'));
     expect(progress.find((line) => line.startsWith('ssh-hostkeys: '))).toMatch(/removed \d+ .*\/etc\/ssh\/ssh_host_ed25519_key.*installed \/usr\/local\/sbin\/provkit-first-boot.*changed \/etc\/inittab \(busybox sysinit entry\)/);
     expect(progress.find((line) => line.startsWith('machine-id: '))).toBe('machine-id: truncated /etc/machine-id');
     expect(progress.find((line) => line.startsWith('post-load-record: '))).toBe('post-load-record: changed /root/currentimage.txt (vcld_post_load removed)');

@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret, TimeoutError } from '@provkit/core';
-import { LINUX_OPERATION_NAMES, PreCaptureFailedError, type LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, inRoot, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { HOST_KEYS_MARKER, LINUX_OPERATION_NAMES, PreCaptureFailedError, type LinuxOsModule } from '@provkit/os-linux';
+import { exists, inGuest, inRoot, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 const rootPassword = Secret.of(`VCL-root-${Math.random().toString(36).slice(2)}`);
@@ -77,9 +77,9 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
     lab.events.length = 0;
     const result = await module.preCapture({ node: lab.node, endState: 'on' });
     expect(result.endState).toBe('on');
-    expect(result.operations.map((report) => report.name)).toEqual(LINUX_OPERATION_NAMES);
+    expect(result.operations.map((report) => report.name)).toEqual(LINUX_OPERATION_NAMES.filter((name) => name !== 'user-backup-files'));
     const changed = Object.fromEntries(result.operations.map((report) => [report.name, report.changed]));
-    for (const name of ['user-account', 'root-password', 'ssh-hostkeys', 'machine-id', 'hostname-file', 'udev-persistent-net', 'package-manager-cache', 'passwd-backups', 'rotated-logs', 'logfiles']) {
+    for (const name of ['reservation-accounts', 'root-password', 'ssh-hostkeys', 'machine-id', 'hostname-file', 'udev-persistent-net', 'package-manager-cache', 'passwd-backups', 'rotated-logs', 'logfiles']) {
       expect(changed[name], name).toBe(true);
     }
     expect(read(s, '/etc/passwd')).not.toContain('resuser:');
@@ -87,7 +87,14 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
     expect(exists(s, '/home/resuser')).toBe(false);
     expect(exists(s, '/var/mail/resuser')).toBe(false);
     expect(passwordMatches(shadowHash(s, 'root'), rootPassword)).toBe(true);
-    expect(exists(s, '/etc/ssh/ssh_host_ed25519_key')).toBe(false);
+    // End state on: the keys were replaced in place (the guest stays reachable), not removed.
+    const interimKey = fingerprint('/etc/ssh/ssh_host_ed25519_key.pub');
+    expect(interimKey).not.toBe(hostKey);
+    expect(exists(s, HOST_KEYS_MARKER)).toBe(true);
+    expect(result.report.map((entry) => entry.operation)).toEqual(LINUX_OPERATION_NAMES.filter((name) => name !== 'user-backup-files'));
+    expect(result.report.find((entry) => entry.operation === 'reservation-accounts')!.removed).toContain('user resuser');
+    expect(result.report.find((entry) => entry.operation === 'logfiles')!.emptied).toContain('/var/log/syslog');
+    trustCurrentHostKey(s);
     expect(sizeOf(s, '/etc/machine-id')).toBe(0);
     expect(sizeOf(s, '/var/log/syslog')).toBe(0);
     expect(exists(s, '/var/log/syslog.1')).toBe(false);
@@ -102,6 +109,9 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
     // What the next boot does: the hook makes new host keys and a new machine-id.
     await inGuest(s, ['/usr/local/sbin/provkit-first-boot']);
     expect(fingerprint('/etc/ssh/ssh_host_ed25519_key.pub')).not.toBe(hostKey);
+    expect(fingerprint('/etc/ssh/ssh_host_ed25519_key.pub')).not.toBe(interimKey);
+    expect(exists(s, HOST_KEYS_MARKER)).toBe(false);
+    trustCurrentHostKey(s);
     expect(read(s, '/etc/machine-id')).toMatch(/^[0-9a-f]{32}\n$/);
     expect(read(s, '/etc/machine-id')).not.toBe(machineId);
     expect(read(s, '/var/log/provkit-first-boot.log')).toMatch(/generated ssh host keys\n.*generated machine-id\n$/);
@@ -109,7 +119,7 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
 
   it('a second run of the account, key, udev and log operations finds nothing left to change', async () => {
     const module = lab.module({ rootPassword });
-    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['user-account', 'ssh-userdir', 'udev-persistent-net', 'passwd-backups', 'rotated-logs'] });
+    const result = await module.preCapture({ node: lab.node, endState: 'on', operations: ['reservation-accounts', 'ssh-userdir', 'udev-persistent-net', 'passwd-backups', 'rotated-logs'] });
     expect(result.operations.every((report) => !report.changed)).toBe(true);
   });
 

@@ -1,7 +1,7 @@
-import { ConfigSection, SshPool, sshCredentialsFromConfig, sshRunnerFactory, type ModuleFactoryContext } from '@provkit/core';
-import { FIREWALL_KINDS } from './firewall/firewall-script.ts';
+import { DEFAULT_CONNECT_TIMEOUT_MS, parseConfig, secretFromEnv, SshPool, sshCredentialsFromConfig, sshRunnerFactory, type ModuleFactoryContext } from '@provkit/core';
+import { linuxOsModuleConfigSchema } from './linux-config-schema.ts';
 import { LinuxOsModule } from './linux-os-module.ts';
-import type { LinuxOsModuleOptions, LinuxOsModuleTimeouts } from './linux-os-module-options.ts';
+import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
 
 /**
  * Builds a {@link LinuxOsModule} from the `os:` section of a provkit configuration file (the
@@ -23,32 +23,21 @@ import type { LinuxOsModuleOptions, LinuxOsModuleTimeouts } from './linux-os-mod
  *
  * Guest host keys are always verified (a known_hosts file, with accept-new for fresh
  * clones, or pinned fingerprints); the root password is read from the environment variable
- * the file names, never from the file.
+ * the file names, never from the file. The section is checked against
+ * {@link linuxOsModuleConfigSchema} (unknown keys, types, the key and known_hosts files) when
+ * the module is made; each connect is bounded by `connectTimeoutMs` (default 10 s).
  */
 export function createLinuxOsModule(config: Record<string, unknown>, context: Omit<ModuleFactoryContext, 'osModule'> = {}): LinuxOsModule {
-  const section = new ConfigSection('os', config);
-  const credentials = sshCredentialsFromConfig(section, { username: 'root' });
+  const settings = parseConfig(linuxOsModuleConfigSchema, 'os', config);
+  const credentials = sshCredentialsFromConfig(settings, { path: 'os', username: 'root' });
   const options: Omit<LinuxOsModuleOptions, 'runnerFor'> = { ...(context.events ? { events: context.events } : {}) };
-  const rootPassword = section.secretFromEnv('rootPasswordEnv');
-  if (rootPassword) options.rootPassword = rootPassword;
-  const operations = section.strings('operations');
-  if (operations) options.operations = operations;
-  const keep = section.boolean('keepRootAuthorizedKeys');
-  if (keep !== undefined) options.keepRootAuthorizedKeys = keep;
-  const firewall = section.choice('firewall', ['auto', ...FIREWALL_KINDS] as const);
-  if (firewall) options.firewall = firewall;
-  const management = section.strings('managementAddresses');
-  if (management) options.managementAddresses = management;
-  const timeouts = section.section('timeouts');
-  if (timeouts) {
-    const bounds: LinuxOsModuleTimeouts = {};
-    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs'] as const) {
-      const value = timeouts.positiveInteger(key);
-      if (value !== undefined) bounds[key] = value;
-    }
-    options.timeouts = bounds;
-  }
-  // The pool connects on the first command, so a refused setting leaves nothing open.
-  const pool = new SshPool();
+  if (settings.rootPasswordEnv !== undefined) options.rootPassword = secretFromEnv('os.rootPasswordEnv', settings.rootPasswordEnv);
+  if (settings.operations) options.operations = settings.operations;
+  if (settings.keepRootAuthorizedKeys !== undefined) options.keepRootAuthorizedKeys = settings.keepRootAuthorizedKeys;
+  if (settings.firewall) options.firewall = settings.firewall as NonNullable<LinuxOsModuleOptions['firewall']>;
+  if (settings.managementAddresses) options.managementAddresses = settings.managementAddresses;
+  if (settings.timeouts) options.timeouts = settings.timeouts;
+  // The pool connects on the first command, so nothing is open before the module is used.
+  const pool = new SshPool({ connectTimeoutMs: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS });
   return new LinuxOsModule({ ...options, runnerFor: sshRunnerFactory(pool, credentials), onClose: () => pool.close() });
 }

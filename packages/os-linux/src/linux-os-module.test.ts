@@ -1,4 +1,4 @@
-import { createEmitter, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner } from '@provkit/core';
+import { createEmitter, displayCommand, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { LinuxOsModule } from './linux-os-module.ts';
 import { SystemAccountError } from './users/system-account-error.ts';
@@ -36,6 +36,30 @@ describe('LinuxOsModule input checks (before any command)', () => {
   ])('refuses a bad %s with InvalidInputError', async (_what, call) => {
     await expect(call()).rejects.toBeInstanceOf(InvalidInputError);
     expect(calls).toEqual([]);
+  });
+
+  it.each([
+    ['shutdown negative timeout', () => module.shutdown({ node, timeoutMs: -1 })],
+    ['shutdown NaN timeout', () => module.shutdown({ node, timeoutMs: Number.NaN })],
+    ['reboot string timeout', () => module.reboot({ node, timeoutMs: 'soon' as never })],
+    ['preCapture negative timeout', () => module.preCapture({ node, timeoutMs: -5 })],
+    ['preCapture NaN timeout', () => module.preCapture({ node, endState: 'reboot', timeoutMs: Number.NaN })],
+    ['waitForResponse string timeout', () => module.waitForResponse({ node, timeoutMs: 'soon' as never })],
+    ['null address', () => module.readCurrentImage({ node: { name: 'web-1', address: null as never } })],
+    ['null info', () => module.writeCurrentImage({ node, info: null as never })],
+    ['string operations', () => module.preCapture({ node, operations: 'machine-id' as never })],
+    ['string ssh keys', () => module.createUser({ node, username: 'ok', sshPublicKeys: 'ssh-ed25519 AAAA' as never })],
+    ['string ports', () => module.grantAccess({ node, remoteIp: '192.168.77.5', ports: '22' as never })],
+    ['zone id grant address', () => module.grantAccess({ node, remoteIp: 'fe80::1%eth0', ports: [22] })],
+    ['null options', () => module.shutdown(null as never)],
+  ])('refuses %s with InvalidInputError before any command', async (_what, call) => {
+    await expect(call()).rejects.toBeInstanceOf(InvalidInputError);
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses a missing options object at construction with InvalidInputError, not TypeError', () => {
+    expect(() => new LinuxOsModule(undefined as never)).toThrow(InvalidInputError);
+    expect(() => new LinuxOsModule({ runnerFor: () => untouchedRunner(calls), timeouts: { shutdownMs: -1 } })).toThrow(InvalidInputError);
   });
 
   it('refuses bad options at construction', () => {
@@ -135,5 +159,30 @@ describe('LinuxOsModule.checkCustomization and declared capabilities', () => {
     }
     expect(() => module.checkCustomization({ users: [{ username: 'alice' }] })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_FUNCTIONALITY' }));
     expect(calls).toEqual([]);
+  });
+});
+
+describe('LinuxOsModule password redaction is no oracle', () => {
+  const node = { name: 'web-1', address: { host: '192.168.77.10' } };
+
+  it('lists a stdin-fed password for output redaction only, never for the command line', async () => {
+    // A password equal to a word of the public script: redacting it from the command line would reveal it.
+    const shown: string[] = [];
+    const options: RunOptions[] = [];
+    const runner: CommandRunner = {
+      ...probeRunner([], () => ''),
+      run: async (command, runOptions = {}): Promise<CommandResult> => {
+        const text = command instanceof ShellFragment ? command.text : command.join(' ');
+        options.push(runOptions);
+        shown.push(displayCommand(text, runOptions.secrets));
+        return { command: text, exitCode: 0, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0), durationMs: 1 };
+      },
+    };
+    const module = new LinuxOsModule({ runnerFor: () => runner });
+    await module.setPassword({ node, username: 'alice', password: Secret.of('chpasswd') });
+    expect(shown.join('\n')).toContain('chpasswd');
+    expect(shown.join('\n')).not.toContain('[redacted]');
+    expect(options.flatMap((o) => o.secrets ?? []).map((s) => s.reveal())).toEqual([]);
+    expect(options.flatMap((o) => o.outputSecrets ?? []).map((s) => s.reveal())).toEqual(['chpasswd']);
   });
 });

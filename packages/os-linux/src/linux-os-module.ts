@@ -1,9 +1,15 @@
 import {
   assertIpAddress,
+  assertObject,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalTimeoutMs,
+  assertStringArray,
   BaseOsModule,
   CommandEventForwarder,
   InvalidInputError,
   KeyedMutex,
+  ProgressReporter,
   UnsupportedFunctionalityError,
   type AccessOptions,
   type CommandRunner,
@@ -37,7 +43,8 @@ export type { LinuxOperationReport, LinuxPreCaptureResult } from './operations/p
 
 /**
  * The Linux OS module: drives a guest over a command runner (SSH as root). Generalization is
- * a list of named operations covering virt-sysprep's default set and VCL's pre-capture steps;
+ * a list of named operations: virt-sysprep's default set (each one that applies to a running
+ * guest, under its name; see `VIRT_SYSPREP_NOT_APPLICABLE` for the rest) and VCL's steps;
  * users, passwords (always over chpasswd's standard input), the guest's firewall (nftables,
  * iptables, firewalld or ufw, detected) and VCL's `currentimage.txt`. Every input is validated
  * before the first command; operations on one node are serialized.
@@ -52,8 +59,11 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
-    super({ firewall: true, generalize: true, users: true, ...options.capabilities }, options.events);
-    if (typeof options?.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
+    assertObject('options', options);
+    super({ firewall: true, generalize: true, users: true, ...assertOptionalObject('capabilities', options.capabilities) }, options.events);
+    const timeouts = assertOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
+    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) assertOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
+    if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
     if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
     for (const [index, address] of (options.managementAddresses ?? []).entries()) assertIpAddress(`managementAddresses[${index}]`, address);
@@ -64,7 +74,7 @@ export class LinuxOsModule extends BaseOsModule {
       capabilities: this.capabilities,
       runner: (node) => this.#runner(node),
       serialized: (node, signal, task) => this.#locks.run(node.name, task, signal),
-      progress: (operation, node) => this.progress(operation, node),
+      progress: (operation, node, onProgress) => new ProgressReporter(this.events, { operation, node }, onProgress),
       require: (capability, operation) => {
         if (!this.capabilities[capability]) throw new UnsupportedFunctionalityError(operation, `this ${this.os} OS module (${capability} capability off)`);
       },
@@ -84,6 +94,7 @@ export class LinuxOsModule extends BaseOsModule {
    * `sshRunnerFactory`), so a reload at the same address trusts the new keys on first sight.
    */
   async forgetNode(options: NodeOperationOptions): Promise<void> {
+    checkInput(options);
     const node = validNode(options.node);
     await this.#options.runnerFor.forget?.(node);
   }
@@ -96,16 +107,23 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Waits (bounded, with backoff) until the node runs a command over SSH; refused or dropped connections mean "not yet". */
   async waitForResponse(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return waitForResponse(this.#context, options);
   }
 
   /**
    * Generalizes the guest: runs the selected operations (the call's, else the module's, else
-   * the default set) in catalog order, each reporting what it changed, then applies the end
-   * state (default `off`). The first failure stops the run with a {@link PreCaptureFailedError}
-   * naming the operation and the state left; the guest then stays on.
+   * the default set) in catalog order, each reporting what it changed (and, in `report`, what
+   * it removed, emptied or changed), then applies the end state (default `off`). With end state
+   * `on` the host keys are replaced rather than removed, so new SSH connections keep working;
+   * the node's pooled connection (and, under accept-new, its old host key) is then forgotten.
+   * The first failure stops the run with a {@link PreCaptureFailedError} naming the operation
+   * and the state left; the guest then stays on.
    */
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
+    checkInput(options, { timeout: true });
+    // Only an absent list means "the module's selection": null or a string is a caller's mistake.
+    if (options.operations !== undefined) assertStringArray('operations', options.operations);
     return preCapture(this.#context, options);
   }
 
@@ -121,6 +139,8 @@ export class LinuxOsModule extends BaseOsModule {
    * the capture's, not this reservation's (see {@link LinuxOsModule.grantAccess}).
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
+    checkInput(options);
+    assertOptionalObject('customization', options.customization);
     return postLoad(this.#context, options);
   }
 
@@ -134,11 +154,12 @@ export class LinuxOsModule extends BaseOsModule {
   }
 
   /**
-   * Creates (or brings to this spec) an account; created accounts are deleted by `user-account`
+   * Creates (or brings to this spec) an account; created accounts are deleted by `reservation-accounts`
    * before capture. An existing system account (uid below the guest's `UID_MIN`, default 1000)
    * is refused with `SystemAccountError` before any change.
    */
   override async createUser(options: CreateUserOptions): Promise<void> {
+    checkInput(options);
     return createUser(this.#context, options);
   }
 
@@ -148,11 +169,13 @@ export class LinuxOsModule extends BaseOsModule {
    * account provkit created for a reservation is deleted whatever its uid.
    */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
+    checkInput(options);
     return deleteUser(this.#context, options);
   }
 
   /** Sets a password through chpasswd's standard input. */
   override async setPassword(options: SetPasswordOptions): Promise<void> {
+    checkInput(options);
     return setPassword(this.#context, options);
   }
 
@@ -161,6 +184,7 @@ export class LinuxOsModule extends BaseOsModule {
    * members, provkit sudoers drop-ins), not for reservation accounts.
    */
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
+    checkInput(options);
     return randomizeAdminPasswords(this.#context, options);
   }
 
@@ -181,6 +205,7 @@ export class LinuxOsModule extends BaseOsModule {
    * Before capture the `access-grants` operation revokes every grant and removes the file.
    */
   override async grantAccess(options: AccessOptions): Promise<void> {
+    checkInput(options);
     return grantAccess(this.#context, options);
   }
 
@@ -190,26 +215,42 @@ export class LinuxOsModule extends BaseOsModule {
    * the last grant leaves the guest's own ruleset exactly as it was.
    */
   override async revokeAccess(options: AccessOptions): Promise<void> {
+    checkInput(options);
     return revokeAccess(this.#context, options);
   }
 
   /** Reads `/root/currentimage.txt`; `undefined` when the guest has none. */
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
+    checkInput(options);
     return readCurrentImage(this.#context, options);
   }
 
   /** Replaces `/root/currentimage.txt` atomically after validating the image name and properties. */
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
+    checkInput(options);
     return writeCurrentImage(this.#context, options);
   }
 
   /** Powers the guest off and waits until its SSH stops answering. */
   async shutdown(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return shutdown(this.#context, options);
   }
 
   /** Reboots the guest and waits until SSH answers from a new boot (the kernel's boot id changed). */
   async reboot(options: WaitOptions): Promise<void> {
+    checkInput(options, { timeout: true });
     return reboot(this.#context, options);
   }
+}
+
+/**
+ * The checks every operation makes first: an options object, a valid node, a valid signal
+ * and, for operations that wait, a positive integer `timeoutMs` (a negative or NaN one would
+ * otherwise send the power-off first and fail after).
+ */
+function checkInput(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): void {
+  assertOperationOptions(options);
+  validNode(options.node);
+  if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
 }

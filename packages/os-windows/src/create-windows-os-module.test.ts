@@ -4,6 +4,13 @@ import { join } from 'node:path';
 import { InvalidInputError, waitFor } from '@provkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWindowsOsModule } from './create-windows-os-module.ts';
+
+// Key and known_hosts files are checked when the factory runs, so they must exist.
+const files = mkdtempSync(join(tmpdir(), 'provkit-factory-'));
+const KEY = join(files, 'id');
+const KNOWN_HOSTS = join(files, 'known_hosts');
+writeFileSync(KEY, '');
+writeFileSync(KNOWN_HOSTS, '');
 import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -22,11 +29,16 @@ function fieldOf(body: () => unknown): string | undefined {
 
 describe('createWindowsOsModule', () => {
   it('refuses a configuration without a key, without host-key verification, or naming an unset password variable', () => {
-    expect(fieldOf(() => createWindowsOsModule({ kind: 'windows', knownHostsPath: '/k' } as never))).toBe('os.privateKeyPath');
-    expect(fieldOf(() => createWindowsOsModule({ kind: 'windows', privateKeyPath: '/id' }))).toBe('os.knownHostsPath');
-    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: '/id', knownHostsPath: '/k', administratorPasswordEnv: 'PROVKIT_TEST_SURELY_UNSET' }))).toBe('os.administratorPasswordEnv');
-    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: '/id', knownHostsPath: '/k', port: -1 }))).toBe('os.port');
-    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: '/id', knownHostsPath: '/k', unattend: { computerName: 'far-too-long-for-netbios' } }))).toBe('unattend.computerName');
+    expect(fieldOf(() => createWindowsOsModule({ kind: 'windows', knownHostsPath: KNOWN_HOSTS } as never))).toBe('os.privateKeyPath');
+    expect(fieldOf(() => createWindowsOsModule({ kind: 'windows', privateKeyPath: KEY }))).toBe('os.knownHostsPath');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, administratorPasswordEnv: 'PROVKIT_TEST_SURELY_UNSET' }))).toBe('os.administratorPasswordEnv');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, port: -1 }))).toBe('os.port');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, unattend: { computerName: 'far-too-long-for-netbios' } }))).toBe('unattend.computerName');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, unattend: { runSynchronous: 'format c:' } } as never))).toBe('os.unattend.runSynchronous');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, unattend: { runSynchronous: [{ description: 'no path' }] } } as never))).toBe('os.unattend.runSynchronous.0.path');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, waitTimeoutMs: 'soon' } as never))).toBe('os.waitTimeoutMs');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, administratorPasswordEnv: 'hasOwnProperty' }))).toBe('os.administratorPasswordEnv');
+    expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, unatend: {} } as never))).toBe('os.unatend');
   });
 
   it('builds a module that reaches a guest with a pinned host key and closes its own pool (recorded transcript)', async () => {

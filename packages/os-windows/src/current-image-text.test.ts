@@ -1,6 +1,7 @@
 import { InvalidInputError } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
-import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { parseCurrentImageText as parseCurrentImage } from '@provkit/core';
+import { formatCurrentImage } from './current-image-text.ts';
 
 describe('currentimage.txt', () => {
   it("writes VCL's format: image name, then key=value lines, CRLF", () => {

@@ -32,7 +32,7 @@ export { encodeCommand, decodeCommand, POWERSHELL_PREFIX, MAX_COMMAND_LINE } fro
 export { decodeClixml } from './powershell/clixml.ts';
 export { buildUnattendXml, UNATTEND_NAMESPACE, WCM_NAMESPACE, type UnattendOptions, type RunSynchronousCommand } from './unattend/unattend-xml.ts';
 export { encodeUnattendPassword, decodeUnattendPassword } from './unattend/unattend-password.ts';
-export { xmlEscape } from './unattend/xml-escape.ts';
-export { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+export { formatCurrentImage } from './current-image-text.ts';
 export { assertWindowsUsername, assertComputerName, assertWindowsPath, WINDOWS_USERNAME_PATTERN } from './windows-validators.ts';
-export { createWindowsOsModule, type WindowsOsModuleConfig } from './create-windows-os-module.ts';
+export { createWindowsOsModule } from './create-windows-os-module.ts';
+export { windowsOsModuleConfigSchema, type WindowsOsModuleConfig } from './windows-config-schema.ts';

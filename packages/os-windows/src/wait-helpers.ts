@@ -1,4 +1,4 @@
-import { AbortedError, AuthenticationError, CommandFailedError, ConnectionError, HostKeyMismatchError, TimeoutError, type PollResult } from '@provkit/core';
+import { AbortedError, CommandFailedError, isSshNotAnswering, isSshNotUpYet, type PollResult } from '@provkit/core';
 
 /** A poll of core's `waitFor`. */
 export type Poll<T> = (context: { signal: AbortSignal; attempt: number }) => Promise<PollResult<T>>;
@@ -26,15 +26,17 @@ export function keepLastState<T>(callerSignal: AbortSignal | undefined, poll: Po
   };
 }
 
-/** Errors that mean "SSH is not (yet) there" during a wait for it. */
+/**
+ * Errors that mean "SSH and PowerShell are not (yet) there" during a wait for them: core's
+ * SSH-up decision, plus a probe script that failed (PowerShell not ready while Windows boots).
+ */
 export function isTransientProbeError(error: unknown): boolean {
-  if (error instanceof AuthenticationError || error instanceof HostKeyMismatchError) return false;
-  return error instanceof ConnectionError || error instanceof TimeoutError || error instanceof CommandFailedError;
+  return isSshNotUpYet(error) || error instanceof CommandFailedError;
 }
 
-/** Errors that mean the node stopped answering SSH. */
+/** Errors that mean the node stopped answering SSH: core's SSH-gone decision. */
 export function isGone(error: unknown): boolean {
-  return error instanceof ConnectionError || error instanceof TimeoutError;
+  return isSshNotAnswering(error);
 }
 
 /** Rejects as soon as `signal` fires, even while the runner is still connecting. */

@@ -1,14 +1,17 @@
 import {
+  assertCustomizationShape,
+  assertStringArray,
   assertIpAddress,
   assertPort,
+  assertSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
   UnsupportedFunctionalityError,
-  type AccessOptions,
   type Customization,
+  describeValue,
 } from '@provkit/core';
-import { assertArgv, assertComputerName, assertPublicKey, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { assertArgv, assertComputerName, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
 
 /** The generalization steps of `preCapture`, in the order they run (VCL's Windows pre_capture). */
 export const WINDOWS_PRE_CAPTURE_OPERATIONS = [
@@ -26,9 +29,9 @@ export type WindowsPreCaptureOperation = (typeof WINDOWS_PRE_CAPTURE_OPERATIONS)
 /** The requested generalization steps in run order; unknown names are refused. */
 export function selectOperations(requested: readonly string[] | undefined): WindowsPreCaptureOperation[] {
   if (requested === undefined) return [...WINDOWS_PRE_CAPTURE_OPERATIONS];
-  for (const name of requested) {
+  for (const name of assertStringArray('operations', requested)) {
     if (!(WINDOWS_PRE_CAPTURE_OPERATIONS as readonly string[]).includes(name)) {
-      throw new InvalidInputError('operations', `${JSON.stringify(name)} is not one of ${WINDOWS_PRE_CAPTURE_OPERATIONS.join(', ')}`);
+      throw new InvalidInputError('operations', `${describeValue(name)} is not one of ${WINDOWS_PRE_CAPTURE_OPERATIONS.join(', ')}`);
     }
   }
   return WINDOWS_PRE_CAPTURE_OPERATIONS.filter((name) => requested.includes(name));
@@ -41,7 +44,8 @@ export function validateUser(prefix: string, user: { username: string; password?
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
     assertWindowsPassword(`${prefix}password`, user.password.reveal());
   }
-  user.sshPublicKeys?.forEach((key, index) => assertPublicKey(`${prefix}sshPublicKeys[${index}]`, key));
+  if (user.sshPublicKeys !== undefined) assertStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
+  if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${prefix}admin`, 'expected true or false');
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
     throw new UnsupportedFunctionalityError('sshPublicKeys for non-administrator users', 'the windows OS module');
@@ -51,20 +55,14 @@ export function validateUser(prefix: string, user: { username: string; password?
 
 /** Checks every part of a load customization before anything runs. */
 export function validateCustomization(customization: Customization | undefined): Customization {
-  if (!customization) return {};
+  if (customization === undefined) return {};
+  // The shape every OS module checks (types, Secrets, lists), then Windows' own rules.
+  assertCustomizationShape(customization);
   if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
   customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
-  customization.sshAuthorizedKeys?.forEach((key, index) => assertPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
-}
-
-/** Checks `remoteIp` and `ports` of grant/revoke; duplicate ports are dropped. */
-export function validateAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
-  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-  if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'must list at least one port');
-  const ports = [...new Set(options.ports.map((port, index) => assertPort(`ports[${index}]`, port)))];
-  return { remoteIp, ports };
 }
 
 /** A random password that meets Windows' default complexity rule (upper, lower and digit). */

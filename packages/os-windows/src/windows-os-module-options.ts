@@ -43,7 +43,7 @@ export interface WindowsOsModuleOptions {
   onClose?: () => Promise<void> | void;
 }
 
-/** How one script runs: stdin (plain; sent base64-encoded), extra secrets to redact, bounds. */
+/** How one script runs: stdin (plain; sent base64-encoded), extra secrets to redact from its output, bounds. */
 export interface RunSpec {
   stdin?: string | Secret;
   secrets?: readonly Secret[];

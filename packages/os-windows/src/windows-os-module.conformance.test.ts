@@ -6,7 +6,7 @@ import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts
 import { WindowsOsModule } from './windows-os-module.ts';
 
 // The published suites, imported by package name as a third party would, against a Windows
-// host played from a recorded transcript (the suite's random user name and passwords are
+// host played from a transcript authored from Microsoft's documentation (the suite's random user name and passwords are
 // placeholders and patterns in it).
 let server: TranscriptServer;
 let pool: SshPool;
@@ -43,6 +43,6 @@ const options: OsModuleSuiteOptions = {
   unreachableNode: (): NodeSpec => ({ name: 'win-unreachable', address: { host: '127.0.0.1', port: closedPort } }),
 };
 
-describe('@provkit/conformance OS-module suites against WindowsOsModule (recorded transcript)', () => {
+describe('@provkit/conformance OS-module suites against WindowsOsModule (transcript authored from Microsoft\'s documentation)', () => {
   osModuleConformance(options);
 });

@@ -87,8 +87,8 @@ async function caught(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-describe('WindowsOsModule over SSH (recorded transcript)', () => {
-  it('creates an administrator with a key, changes the password, deletes users, never emitting a password (recorded transcript)', async () => {
+describe('WindowsOsModule over SSH (transcript authored from Microsoft\'s documentation)', () => {
+  it('creates an administrator with a key, changes the password, deletes users, never emitting a password (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('users-and-passwords.json');
     await h.module.createUser({ node: h.node, username: 'alice', password: Secret.of(PASSWORD), admin: true, sshPublicKeys: [KEY] });
     await h.module.setPassword({ node: h.node, username: 'alice', password: Secret.of(NEW_PASSWORD) });
@@ -114,7 +114,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(commands).toHaveLength(h.server.seen.length);
   });
 
-  it('opens and closes SSH and RDP to one address with provkit-named rules (recorded transcript)', async () => {
+  it('opens and closes SSH and RDP to one address with provkit-named rules (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('access.json');
     await h.module.grantAccess({ node: h.node, remoteIp: '10.0.0.5', ports: [22, 3389, 22] });
     await h.module.revokeAccess({ node: h.node, remoteIp: '10.0.0.5', ports: [22, 3389] });
@@ -124,7 +124,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(steps[0]!.detail).toBe('TCP 22, 3389 from 10.0.0.5');
   });
 
-  it('reads a missing currentimage.txt as undefined, writes it and reads it back (recorded transcript)', async () => {
+  it('reads a missing currentimage.txt as undefined, writes it and reads it back (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('current-image.json');
     expect(await h.module.readCurrentImage({ node: h.node })).toBeUndefined();
     await h.module.writeCurrentImage({ node: h.node, info: { image: 'win10-base-v3', properties: { id: '42', imagerevision_id: '7' }, postLoadDone: false } });
@@ -132,7 +132,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     h.server.assertDone();
   });
 
-  it('post-load: renames and restarts (waiting past the old boot), adds a user, a key and a first-boot command, records post-load (recorded transcript)', async () => {
+  it('post-load: renames and restarts (waiting past the old boot), adds a user, a key and a first-boot command, records post-load (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('post-load.json');
     await h.module.postLoad({
       node: h.node,
@@ -150,25 +150,25 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expectNoSecrets(h, ['Student-Pass-1']);
   });
 
-  it('shuts down and waits until SSH is refused (recorded transcript)', async () => {
+  it('shuts down and waits until SSH is refused (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('power.json');
     await h.module.shutdown({ node: h.node, timeoutMs: 10_000 });
     h.server.assertDone();
   });
 
-  it('reboots and waits for a new boot time (recorded transcript)', async () => {
+  it('reboots and waits for a new boot time (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('reboot.json');
     await h.module.reboot({ node: h.node, timeoutMs: 10_000 });
     h.server.assertDone();
   });
 
-  it('waitForResponse answers on a live node (recorded transcript)', async () => {
+  it('waitForResponse answers on a live node (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('wait.json');
     await h.module.waitForResponse({ node: h.node, timeoutMs: 10_000 });
     h.server.assertDone();
   });
 
-  it('preCapture off: AppX warning, full cleanup, unattend.xml on stdin, Sysprep /shutdown whose dropped session is expected (recorded transcript)', async () => {
+  it('preCapture off: AppX warning, full cleanup, unattend.xml on stdin, Sysprep /shutdown whose dropped session is expected (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-off.json');
     const result = await h.module.preCapture({ node: h.node, endState: 'off', timeoutMs: 10_000 });
     h.server.assertDone();
@@ -198,7 +198,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expectNoSecrets(h, [ADMIN_PASSWORD]);
   });
 
-  it('preCapture on: Sysprep /quit, waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE and sysprep to exit (recorded transcript)', async () => {
+  it('preCapture on: Sysprep /quit, waits for ImageState IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE and sysprep to exit (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-on.json');
     const result = await h.module.preCapture({ node: h.node, endState: 'on', operations: [], timeoutMs: 10_000 });
     h.server.assertDone();
@@ -209,7 +209,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(steps.at(-1)!.step).toBe('generalized');
   });
 
-  it('preCapture without an Administrator password but allowed to prompt: no reset, no AdministratorPassword, drivers installed in specialize (recorded transcript)', async () => {
+  it('preCapture without an Administrator password but allowed to prompt: no reset, no AdministratorPassword, drivers installed in specialize (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-prompt.json', {
       administratorPassword: undefined,
       unattend: { timeZone: 'W. Europe Standard Time', promptForAdministratorPassword: true, driverPaths: ['C:\\Drivers\\virtio'] },
@@ -227,7 +227,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(steps).toEqual(['appx-checked', 'reset-administrator-password', 'unattend-written', 'sysprep-started', 'generalized']);
   });
 
-  it('preCapture reboot: a failing Store-app check only warns; Sysprep /reboot, done once the host stops answering (recorded transcript)', async () => {
+  it('preCapture reboot: a failing Store-app check only warns; Sysprep /reboot, done once the host stops answering (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-reboot.json');
     const result = await h.module.preCapture({ node: h.node, endState: 'reboot', operations: [], timeoutMs: 10_000 });
     h.server.assertDone();
@@ -239,7 +239,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expect(steps).toEqual(['appx-checked', 'unattend-written', 'sysprep-started', 'rebooting']);
   });
 
-  it('preCapture fails fast with setuperr.log when Sysprep stops without generalizing (recorded transcript)', async () => {
+  it('preCapture fails fast with setuperr.log when Sysprep stops without generalizing (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-failure.json');
     const error = await caught(h.module.preCapture({ node: h.node, endState: 'off', operations: [], timeoutMs: 60_000 }));
     h.server.assertDone();
@@ -250,7 +250,7 @@ describe('WindowsOsModule over SSH (recorded transcript)', () => {
     expectNoSecrets(h, [ADMIN_PASSWORD], [error]);
   });
 
-  it('preCapture gives up at its bound while Sysprep never finishes (recorded transcript)', async () => {
+  it('preCapture gives up at its bound while Sysprep never finishes (transcript authored from Microsoft\'s documentation)', async () => {
     const h = await harness('sysprep-timeout.json');
     const started = Date.now();
     const error = await caught(h.module.preCapture({ node: h.node, endState: 'on', operations: [], timeoutMs: 1500 }));

@@ -1,11 +1,21 @@
 import {
+  assertAccess,
   assertImageName,
+  assertNode,
+  assertPositiveInteger,
+  assertObject,
+  assertOneOf,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalTimeoutMs,
   BaseOsModule,
   CommandFailedError,
   ConnectionError,
   createEmitter,
   InvalidInputError,
   KeyedMutex,
+  parseCurrentImageText,
+  ProgressReporter,
   redact,
   tail,
   OperationFailedError,
@@ -31,7 +41,7 @@ import {
   type WriteCurrentImageOptions,
   raw,
 } from '@provkit/core';
-import { formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { formatCurrentImage } from './current-image-text.ts';
 import { decodeClixml } from './powershell/clixml.ts';
 import { encodeCommand } from './powershell/encode-command.ts';
 import type { PsFragment } from './powershell/quote.ts';
@@ -45,8 +55,8 @@ import { outputValue, outputValues } from './script-output.ts';
 import { buildUnattendXml, validateUnattendOptions, type UnattendOptions } from './unattend/unattend-xml.ts';
 import type { RunSpec, WindowsOsModuleOptions } from './windows-os-module-options.ts';
 import { GENERALIZED_IMAGE_STATE, probe, waitForBoot, waitForGone, waitForSysprep, type WaitContext } from './node-waits.ts';
-import { complexPassword, selectOperations, validateAccess, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
-import { assertWindowsPassword, assertWindowsPath, assertWindowsUsername } from './windows-validators.ts';
+import { complexPassword, selectOperations, validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { assertCmdSafeWindowsPath, assertWindowsPassword, assertWindowsPath, assertWindowsUsername } from './windows-validators.ts';
 
 export { GENERALIZED_IMAGE_STATE };
 
@@ -80,6 +90,7 @@ export class WindowsOsModule extends BaseOsModule {
   readonly #onClose: (() => Promise<void> | void) | undefined;
 
   constructor(options: WindowsOsModuleOptions) {
+    assertObject('options', options);
     super({ firewall: true, generalize: true, users: true }, options.events ?? createEmitter());
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'must be a function returning a command runner');
     this.#runnerFor = options.runnerFor;
@@ -91,12 +102,15 @@ export class WindowsOsModule extends BaseOsModule {
       if (options.administratorPassword.reveal() === '') throw new InvalidInputError('administratorPassword', 'must not be empty (leave it unset to be refused at preCapture, or allow unattend.promptForAdministratorPassword)');
     }
     this.#currentImagePath = assertWindowsPath('currentImagePath', options.currentImagePath ?? 'C:\\ProgramData\\provkit\\currentimage.txt');
-    this.#unattendPath = assertWindowsPath('unattendPath', options.unattendPath ?? 'C:\\Windows\\Temp\\provkit-unattend.xml');
-    this.#unattend = options.unattend ?? {};
+    // It goes into the answer file's cmd.exe clean-up step too.
+    this.#unattendPath = assertCmdSafeWindowsPath('unattendPath', options.unattendPath ?? 'C:\\Windows\\Temp\\provkit-unattend.xml');
+    this.#unattend = assertOptionalObject('unattend', options.unattend) ?? {};
+    // Checked as given, before this module adds its own steps to the list.
+    validateUnattendOptions(this.#unattend);
     this.#vmMode = options.sysprepVmMode ?? false;
-    this.#commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
-    this.#sysprepTimeoutMs = options.sysprepTimeoutMs ?? 30 * 60_000;
-    this.#waitTimeoutMs = options.waitTimeoutMs ?? 10 * 60_000;
+    this.#commandTimeoutMs = assertOptionalTimeoutMs('commandTimeoutMs', options.commandTimeoutMs, { min: 1 }) ?? 120_000;
+    this.#sysprepTimeoutMs = assertOptionalTimeoutMs('sysprepTimeoutMs', options.sysprepTimeoutMs, { min: 1 }) ?? 30 * 60_000;
+    this.#waitTimeoutMs = assertOptionalTimeoutMs('waitTimeoutMs', options.waitTimeoutMs, { min: 1 }) ?? 10 * 60_000;
     this.#shutdownDelay = options.shutdownDelaySeconds ?? 3;
     this.#pollDelay = options.pollDelayMs ?? {};
     this.#onClose = options.onClose;
@@ -127,7 +141,7 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   async waitForResponse(options: WaitOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options, { timeout: true });
     await waitForBoot(this.#waitContext(node), options.timeoutMs ?? this.#waitTimeoutMs, options.signal, () => true);
   }
 
@@ -138,10 +152,10 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   async postLoad(options: PostLoadOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     const image = assertImageName('image', options.image);
     const customization = validateCustomization(options.customization);
-    const progress = this.progress('postLoad', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'postLoad', node: node.name }, options.onProgress);
     await this.#nodes.run(
       node.name,
       async () => {
@@ -176,9 +190,8 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   override async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
-    const node = this.#node(options.node);
-    const endState = options.endState ?? 'off';
-    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
+    const node = this.#input(options, { timeout: true });
+    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
     const operations = selectOperations(options.operations);
     if (!this.#administratorPassword && this.#unattend.promptForAdministratorPassword !== true) {
       throw new InvalidInputError(
@@ -186,9 +199,9 @@ export class WindowsOsModule extends BaseOsModule {
         'is required to capture: without it the answer file sets no Administrator password, and OOBE on every clone stops to ask for one (Windows Server always does), so the image never finishes booting unattended; configure administratorPassword, or set unattend.promptForAdministratorPassword: true for an image that may prompt',
       );
     }
-    const timeoutMs = options.timeoutMs ?? this.#sysprepTimeoutMs;
+    const timeoutMs = options.timeoutMs === undefined ? this.#sysprepTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     const signal = options.signal;
-    const progress = this.progress('preCapture', node.name);
+    const progress = new ProgressReporter(this.events, { operation: 'preCapture', node: node.name }, options.onProgress);
     return this.#nodes.run(
       node.name,
       async () => {
@@ -243,7 +256,7 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   override async createUser(options: CreateUserOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     const user = validateUser('', options);
     await this.#nodes.run(node.name, () => this.#createUser(node, user, options.signal), options.signal);
   }
@@ -260,13 +273,13 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     const username = assertWindowsUsername('username', options.username);
     await this.#nodes.run(node.name, () => this.#run(node, deleteUserScript(username, options.removeHome ?? true), { signal: options.signal }), options.signal);
   }
 
   override async setPassword(options: SetPasswordOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     const username = assertWindowsUsername('username', options.username);
     if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret');
     assertWindowsPassword('password', options.password.reveal());
@@ -274,7 +287,7 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     return this.#nodes.run(
       node.name,
       async () => {
@@ -295,32 +308,32 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   override async grantAccess(options: AccessOptions): Promise<void> {
-    const node = this.#node(options.node);
-    const { remoteIp, ports } = validateAccess(options);
+    const node = this.#input(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, grantAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('grantAccess', node.name).step('access-granted', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }
 
   override async revokeAccess(options: AccessOptions): Promise<void> {
-    const node = this.#node(options.node);
-    const { remoteIp, ports } = validateAccess(options);
+    const node = this.#input(options);
+    const { remoteIp, ports } = assertAccess(options);
     await this.#nodes.run(node.name, () => this.#run(node, revokeAccessScript(remoteIp, ports), { signal: options.signal }), options.signal);
     this.progress('revokeAccess', node.name).step('access-revoked', `TCP ${ports.join(', ')} from ${remoteIp}`);
   }
 
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
-    return this.#readCurrentImage(this.#node(options.node), options.signal);
+    return this.#readCurrentImage(this.#input(options), options.signal);
   }
 
   async #readCurrentImage(node: NodeSpec, signal: AbortSignal | undefined): Promise<CurrentImageInfo | undefined> {
     const result = await this.#run(node, readFileScript(this.#currentImagePath), { signal });
     const content = outputValue(result.stdout, 'content');
     if (content === undefined) return undefined;
-    return parseCurrentImage(Buffer.from(content, 'base64').toString('utf8'));
+    return parseCurrentImageText(Buffer.from(content, 'base64').toString('utf8'));
   }
 
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options);
     const text = formatCurrentImage(options.info);
     await this.#nodes.run(node.name, () => this.#run(node, writeFileScript(this.#currentImagePath), { stdin: text, signal: options.signal }), options.signal);
   }
@@ -330,7 +343,7 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   async shutdown(options: WaitOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options, { timeout: true });
     const timeoutMs = options.timeoutMs ?? this.#waitTimeoutMs;
     await this.#nodes.run(
       node.name,
@@ -344,7 +357,7 @@ export class WindowsOsModule extends BaseOsModule {
   }
 
   async reboot(options: WaitOptions): Promise<void> {
-    const node = this.#node(options.node);
+    const node = this.#input(options, { timeout: true });
     await this.#nodes.run(node.name, () => this.#rebootAndWait(node, options.timeoutMs ?? this.#waitTimeoutMs, options.signal), options.signal);
     this.progress('reboot', node.name).step('rebooted');
   }
@@ -378,7 +391,9 @@ export class WindowsOsModule extends BaseOsModule {
       // Checked here instead, so the error quotes the decoded CLIXML, not the tail of its markup.
       check: false,
       ...(stdin !== undefined ? { stdin } : {}),
-      ...(secrets.length > 0 ? { secrets } : {}),
+      // The command line is the encoded script, which never holds a secret (they travel on
+      // stdin): listing them for it would redact whatever base64 text happens to equal one.
+      ...(secrets.length > 0 ? { outputSecrets: secrets } : {}),
       ...(spec.signal ? { signal: spec.signal } : {}),
     };
     const started = Date.now();
@@ -415,15 +430,23 @@ export class WindowsOsModule extends BaseOsModule {
    * keys): drops its pooled connection and, under accept-new, its recorded host key.
    */
   async forgetNode(options: NodeOperationOptions): Promise<void> {
-    await this.#runnerFor.forget?.(this.#node(options.node));
+    await this.#runnerFor.forget?.(this.#input(options));
   }
 
   override async close(): Promise<void> {
     await this.#onClose?.();
   }
 
-  #node(node: NodeSpec): NodeSpec {
-    if (!node || typeof node.name !== 'string' || node.name.length === 0) throw new InvalidInputError('node.name', 'is required');
+  /**
+   * The checks every operation makes first: the options object, the node (name and address),
+   * the signal and, for operations that wait, a positive integer `timeoutMs` (a negative or
+   * NaN one would otherwise send the shutdown first and fail after).
+   */
+  #input(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): NodeSpec {
+    assertOperationOptions(options);
+    const node = assertNode('node', options.node);
+    if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
     return node;
   }
+
 }

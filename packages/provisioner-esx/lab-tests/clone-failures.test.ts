@@ -89,7 +89,7 @@ describe.each(SIMULATORS)('a load or capture given up during its clone leaves no
           controller.abort();
           return started;
         },
-        () => provisioner.capture({ node: { name }, image, signal: controller.signal }).catch((error: unknown) => error),
+        () => provisioner.capture({ node: { name }, image, skipPreCapture: true, signal: controller.signal }).catch((error: unknown) => error),
       );
       expect(failure).toBeInstanceOf(OperationFailedError);
       expect((failure as OperationFailedError).step).toBe('copy-to-template');
@@ -157,7 +157,7 @@ describe.each(['esx', 'vpx'] as const)('a clone task that fails on the simulator
     const base = unique('node');
     const image = `${unique('gone')}-v1`;
     await provisioner.load({ node: { name: base }, image: lab.image });
-    await provisioner.capture({ node: { name: base }, image });
+    await provisioner.capture({ node: { name: base }, image, skipPreCapture: true });
     await provisioner.unload({ node: { name: base } });
     const before = await inventoryNames(provisioner);
     const driver = provisioner.driver as VimDriver;

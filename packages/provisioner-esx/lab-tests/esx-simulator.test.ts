@@ -5,6 +5,7 @@ import {
   ImageNotFoundError,
   InvalidInputError,
   NodeExistsError,
+  NodeNotManagedError,
   OperationFailedError,
   Secret,
   TimeoutError,
@@ -38,7 +39,7 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     const steps: string[] = [];
     const loaded = await provisioner.load({ node: { name: first }, image: lab.image, size: { cpus: 2, memoryBytes: 512 * 1024 * 1024 }, onProgress: (event: ProgressEvent) => steps.push(event.step) });
     expect(loaded).toMatchObject({ node: first, image: lab.image, address: { host: '127.0.0.1', port: 22 } });
-    expect(steps).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'load-done']);
+    expect(steps).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'load-done']);
 
     const api = (provisioner.driver as VimDriver).api;
     const ref = await api.findByPath(`${lab.datacenter.slice(1)}/vm/${first}`);
@@ -52,7 +53,8 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     expect(status.detail).toContain('no OS module');
     expect(await provisioner.getCurrentImage({ node: { name: first } })).toBe(lab.image);
 
-    const captured = await provisioner.capture({ node: { name: first }, image });
+    // The simulator has no guest to generalize: an ungeneralized copy, asked for explicitly.
+    const captured = await provisioner.capture({ node: { name: first }, image, skipPreCapture: true });
     expect(captured.image).toBe(image);
     expect(await provisioner.powerStatus({ node: { name: first } })).toBe('off');
     const template = await api.findByPath(`${lab.datacenter.slice(1)}/vm/${lab.imagesFolder ? `${lab.imagesFolder}/` : ''}${image}`);
@@ -64,17 +66,32 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     expect(await provisioner.getImageSize({ image })).toEqual({ virtualBytes: captured.virtualBytes, allocatedBytes: captured.sizeBytes });
     // No temporary copy is left beside the image.
     expect((await inventoryNames(provisioner)).filter((name) => name.includes('~'))).toEqual([]);
-    await expect(provisioner.capture({ node: { name: first }, image })).rejects.toBeInstanceOf(ImageExistsError);
+    await expect(provisioner.capture({ node: { name: first }, image, skipPreCapture: true })).rejects.toBeInstanceOf(ImageExistsError);
+    // Without skipPreCapture and without an OS module, nothing is captured: no silent ungeneralized image.
+    await expect(provisioner.capture({ node: { name: first }, image: `${unique('cap')}-v1` })).rejects.toMatchObject({ name: 'InvalidInputError', field: 'osModule' });
 
     await provisioner.load({ node: { name: second }, image });
     expect(await provisioner.powerStatus({ node: { name: second } })).toBe('on');
+
+    // The batch answers as nodeStatus does per node, from one property retrieval.
+    const batchNodes = [{ name: first }, { name: second }, { name: unique('absent') }];
+    const one = await Promise.all(batchNodes.map((node) => provisioner.nodeStatus({ node, image })));
+    const requests: CommandEvent[] = [];
+    const record = (event: CommandEvent): void => void requests.push(event);
+    provisioner.events.on('command', record);
+    const batch = await provisioner.nodeStatuses({ nodes: batchNodes, image });
+    provisioner.events.off('command', record);
+    expect(batch).toEqual(batchNodes.map((node, index) => ({ node: node.name, status: one[index] })));
+    expect(batch.map((entry) => [entry.status.status, entry.status.power])).toEqual([['reload', 'off'], ['reload', 'on'], ['reload', 'off']]);
+    expect(requests.map((event) => event.command.split(' ')[0])).toEqual(['RetrievePropertiesEx']);
     await expect(provisioner.deleteImage({ image })).rejects.toBeInstanceOf(ImageInUseError);
 
     await provisioner.unload({ node: { name: first } });
     await provisioner.unload({ node: { name: second } });
     await provisioner.unload({ node: { name: second } });
-    await provisioner.deleteImage({ image });
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
     expect(await provisioner.doesImageExist({ image })).toBe(false);
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: false }); // idempotent
     expect(await inventoryNames(provisioner)).toEqual(before);
   });
 
@@ -95,17 +112,61 @@ describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s
     }
   });
 
-  it('refuses a load onto an existing node name with NodeExistsError, leaving that node untouched', async () => {
+  it('replaces a node provkit made on a load of its name (node-replaced), or refuses with NodeExistsError on ifExists refuse, leaving it untouched', async () => {
     const name = unique('node');
+    const api = (provisioner.driver as VimDriver).api;
+    const refOf = async () => (await api.findByPath(`${lab.datacenter.slice(1)}/vm/${name}`))?.value;
     await provisioner.load({ node: { name }, image: lab.image });
     try {
       const before = await inventoryNames(provisioner);
-      await expect(provisioner.load({ node: { name }, image: lab.image })).rejects.toBeInstanceOf(NodeExistsError);
+      const oldRef = await refOf();
+      await expect(provisioner.load({ node: { name }, image: lab.image, ifExists: 'refuse' })).rejects.toBeInstanceOf(NodeExistsError);
       expect(await provisioner.powerStatus({ node: { name } })).toBe('on');
       expect(await inventoryNames(provisioner)).toEqual(before);
+      expect(await refOf()).toBe(oldRef);
+
+      const steps: string[] = [];
+      await provisioner.load({ node: { name }, image: lab.image, onProgress: (event: ProgressEvent) => steps.push(event.step) });
+      expect(steps).toEqual(['started', 'node-replaced', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'load-done']);
+      // A new VM under the same name: the old one was destroyed, not reused.
+      expect(await refOf()).not.toBe(oldRef);
+      expect(await inventoryNames(provisioner)).toEqual(before);
+      expect(await provisioner.powerStatus({ node: { name } })).toBe('on');
     } finally {
       await provisioner.unload({ node: { name } });
     }
+  });
+
+  it("never touches a VM provkit did not make (the simulator's own): load and unload refuse with NodeNotManagedError", async () => {
+    const api = (provisioner.driver as VimDriver).api;
+    // The simulator's model VMs carry no provkit marker: someone else's VMs, as on a real host.
+    let theirs: string | undefined;
+    for (const name of await inventoryNames(provisioner)) {
+      if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,62}$/.test(name)) continue;
+      const facts = await provisioner.driver.nodeFacts(name);
+      if (facts && !facts.isTemplate && !facts.managed) {
+        theirs = name;
+        break;
+      }
+    }
+    expect(theirs, 'the simulator model has a VM of its own in the nodes folder').toBeDefined();
+    const ref = await api.findByPath(`${lab.datacenter.slice(1)}/vm/${theirs}`);
+    const look = async () => api.properties(ref!, ['runtime.powerState', 'config.extraConfig', 'config.hardware.numCPU']);
+    const before = { inventory: await inventoryNames(provisioner), props: JSON.stringify(await look()) };
+    const client = api.client;
+    const methods: string[] = [];
+    const stop = client.onRequest((event) => methods.push(event.method));
+    try {
+      for (const ifExists of ['replace', 'refuse'] as const) {
+        await expect(provisioner.load({ node: { name: theirs! }, image: lab.image, ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === theirs);
+      }
+      await expect(provisioner.unload({ node: { name: theirs! } })).rejects.toBeInstanceOf(NodeNotManagedError);
+    } finally {
+      stop();
+    }
+    // Only reads reached the endpoint: no clone, power, reconfigure or destroy.
+    expect(methods.filter((method) => /Task$|ShutdownGuest/.test(method))).toEqual([]);
+    expect({ inventory: await inventoryNames(provisioner), props: JSON.stringify(await look()) }).toEqual(before);
   });
 
   it('raises ImageNotFoundError for a missing template and creates nothing', async () => {

@@ -47,10 +47,12 @@ describe('EsxProvisioner with a real guest OS (vCenter simulator + the lab Debia
     const provisioner = withOsModule();
     const before = await inventoryNames(provisioner);
     const node = guestNode(unique('guest'));
-    const steps: string[] = [];
-    const loaded = await provisioner.load({ node, image: lab.image, onProgress: (event: ProgressEvent) => steps.push(event.step) });
+    const events: ProgressEvent[] = [];
+    const loaded = await provisioner.load({ node, image: lab.image, onProgress: (event: ProgressEvent) => events.push(event) });
     expect(loaded.address).toEqual({ host: guest.host, port: guest.port });
-    expect(steps).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    expect(events.filter((event) => event.operation === 'load').map((event) => event.step)).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    // The OS module's post-load sub-steps reach the load's own onProgress.
+    expect(events.some((event) => event.operation === 'postLoad')).toBe(true);
     expect(await provisioner.nodeStatus({ node, image: lab.image })).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: lab.image });
     // Another image wanted than the one loaded: reload.
     expect((await provisioner.nodeStatus({ node, image: 'other-v9' })).status).toBe('reload');

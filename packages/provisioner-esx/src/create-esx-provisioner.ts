@@ -1,4 +1,5 @@
-import { ConfigSection, InvalidInputError, SshPool, sshTargetFromConfig, type ModuleFactoryContext, type SizeSpec } from '@provkit/core';
+import { DEFAULT_CONNECT_TIMEOUT_MS, parseConfig, secretFromEnv, SshPool, sshTargetFromConfig, type ModuleFactoryContext, type SizeSpec } from '@provkit/core';
+import { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 import { EsxProvisioner } from './esx-provisioner.ts';
 import type { EsxProvisionerOptions } from './esx-options.ts';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
@@ -25,70 +26,42 @@ import type { VimTlsOptions } from './wire/tls-verification.ts';
  * ```
  *
  * The vCenter password is read from the environment variable `passwordEnv` names. TLS and SSH
- * host keys are verified unless the section turns that off by its loud names.
+ * host keys are verified unless the section turns that off by its loud names. The section is
+ * checked against {@link esxProvisionerConfigSchema} (unknown keys, types, key, known_hosts and
+ * CA files) before anything connects; an SSH connect is bounded by `ssh.connectTimeoutMs`
+ * (default 10 s), an API request (its connect included) by `api.requestTimeoutMs`.
  */
 export function createEsxProvisioner(config: Record<string, unknown>, context: ModuleFactoryContext = {}): EsxProvisioner {
-  const section = new ConfigSection('provisioner', config);
-  const api = section.section('api');
-  const ssh = section.section('ssh');
-  if ((api === undefined) === (ssh === undefined)) throw new InvalidInputError(section.field('api'), 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
+  const settings = parseConfig(esxProvisionerConfigSchema, 'provisioner', config);
   const options: EsxProvisionerOptions = { ...context };
-  const size = section.section('defaultSize');
-  if (size) {
+  if (settings.defaultSize) {
     const defaultSize: Partial<SizeSpec> = {};
-    const cpus = size.positiveInteger('cpus');
-    const memoryBytes = size.bytes('memory');
-    if (cpus !== undefined) defaultSize.cpus = cpus;
-    if (memoryBytes !== undefined) defaultSize.memoryBytes = memoryBytes;
+    if (settings.defaultSize.cpus !== undefined) defaultSize.cpus = settings.defaultSize.cpus;
+    if (settings.defaultSize.memory !== undefined) defaultSize.memoryBytes = settings.defaultSize.memory;
     options.defaultSize = defaultSize;
   }
   for (const key of ['toolsTimeoutMs', 'bootTimeoutMs', 'shutdownTimeoutMs', 'preCaptureTimeoutMs'] as const) {
-    const value = section.positiveInteger(key);
+    const value = settings[key];
     if (value !== undefined) options[key] = value;
   }
-  if (api) {
-    options.api = apiFromConfig(api);
+  if (settings.api) {
+    options.api = apiOptions(settings.api);
     return new EsxProvisioner(options);
   }
-  const target = sshTargetFromConfig(ssh!, { username: 'root' });
-  const datastore = ssh!.requiredString('datastore');
-  const imagesDirectory = ssh!.string('imagesDirectory');
-  const commandTimeoutMs = ssh!.positiveInteger('commandTimeoutMs');
-  // The pool connects on the first command, so a refused setting leaves nothing open.
-  const pool = new SshPool(context.events ? { events: context.events } : {});
+  const ssh = settings.ssh!;
+  const target = sshTargetFromConfig(ssh, { path: 'provisioner.ssh', username: 'root' });
+  // The pool connects on the first command, so nothing is open before the provisioner is used.
+  const pool = new SshPool({ connectTimeoutMs: ssh.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, ...(context.events ? { events: context.events } : {}) });
   return new EsxProvisioner({
     ...options,
-    ssh: { runner: pool.runner(target), datastore, ...(imagesDirectory !== undefined ? { imagesDirectory } : {}), ...(commandTimeoutMs !== undefined ? { commandTimeoutMs } : {}) },
+    ssh: { runner: pool.runner(target), datastore: ssh.datastore, ...(ssh.imagesDirectory !== undefined ? { imagesDirectory: ssh.imagesDirectory } : {}), ...(ssh.commandTimeoutMs !== undefined ? { commandTimeoutMs: ssh.commandTimeoutMs } : {}) },
     onClose: () => pool.close(),
   });
 }
 
-function apiFromConfig(section: ConfigSection): VimDriverOptions {
-  const url = section.requiredString('url');
-  if (!/^https?:\/\/[^\s/]+(:\d+)?\/sdk\/?$/.test(url)) throw new InvalidInputError(section.field('url'), `${JSON.stringify(url)} is not a vSphere SDK URL like https://vcenter.example.org/sdk`);
-  const password = section.secretFromEnv('passwordEnv');
-  if (!password) throw new InvalidInputError(section.field('passwordEnv'), 'is required: the environment variable holding the password');
-  const options: VimDriverOptions = { url, username: section.requiredString('username'), password };
-  const tls = section.section('tls');
-  if (tls) {
-    const verification: VimTlsOptions = {};
-    const caFile = tls.localPath('caFile');
-    const thumbprint = tls.string('thumbprint');
-    const insecure = tls.boolean('insecureSkipTlsVerify');
-    if (caFile !== undefined) verification.caFile = caFile;
-    if (thumbprint !== undefined) verification.thumbprint = thumbprint;
-    if (insecure !== undefined) verification.insecureSkipTlsVerify = insecure;
-    options.tls = verification;
-  }
-  for (const key of ['datacenter', 'imagesFolder', 'nodesFolder', 'resourcePool', 'datastore'] as const) {
-    const value = section.string(key);
-    if (value !== undefined) options[key] = value;
-  }
-  for (const key of ['maxConcurrentRequests', 'requestTimeoutMs', 'taskTimeoutMs'] as const) {
-    const value = section.positiveInteger(key);
-    if (value !== undefined) options[key] = value;
-  }
-  const keepAlive = section.nonNegativeInteger('keepAliveIntervalMs'); // 0 turns it off
-  if (keepAlive !== undefined) options.keepAliveIntervalMs = keepAlive;
+function apiOptions(api: NonNullable<EsxProvisionerConfig['api']>): VimDriverOptions {
+  const { passwordEnv, tls, ...rest } = api;
+  const options: VimDriverOptions = { ...rest, password: secretFromEnv('provisioner.api.passwordEnv', passwordEnv) };
+  if (tls) options.tls = tls as VimTlsOptions;
   return options;
 }

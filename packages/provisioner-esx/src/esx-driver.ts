@@ -9,6 +9,11 @@ export interface EsxNodeFacts {
   ipAddress?: string;
   /** The image the node was loaded from, as recorded on the host at load. */
   image?: string;
+  /**
+   * provkit created this VM: it carries provkit's marker (the `provkit.image` extraConfig / .vmx
+   * key written at load). Only such a VM is ever replaced or destroyed by provkit.
+   */
+  managed: boolean;
 }
 
 /** What `createNode` makes. */
@@ -46,6 +51,8 @@ export interface EsxDriver {
   deleteImage(image: string, options?: DriverCallOptions): Promise<void>;
   /** Facts of a node, or `undefined` when no VM has that name. */
   nodeFacts(node: string, options?: DriverCallOptions): Promise<EsxNodeFacts | undefined>;
+  /** Optional: the facts of every node, by name, in one request to the host. */
+  nodesFacts?(options?: DriverCallOptions): Promise<Map<string, EsxNodeFacts>>;
   /** Creates the node from the image, powered off. NodeExistsError / ImageNotFoundError. */
   createNode(request: CreateNodeRequest, options?: DriverCallOptions): Promise<void>;
   /** Sets cpus and memory of a powered-off node. */

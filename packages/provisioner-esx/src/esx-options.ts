@@ -1,4 +1,4 @@
-import { assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { assertObject, assertOptionalOsModule, assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
 import type { VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
 
@@ -44,10 +44,11 @@ export interface EsxSettings {
 
 /** Validates the options that need no host. */
 export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
+  assertObject('options', options);
   if ((options.api === undefined) === (options.ssh === undefined)) throw new InvalidInputError('backend', 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
   if (options.defaultSize !== undefined) assertPartialSize('defaultSize', options.defaultSize);
   return {
-    osModule: options.osModule,
+    osModule: assertOptionalOsModule<OsModuleV1>('osModule', options.osModule),
     defaultSize: options.defaultSize ?? {},
     toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : assertPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
     bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
@@ -60,8 +61,9 @@ const MIB = 1024 * 1024;
 
 /** Checks a (partial) size: positive integer cpus, memory a positive whole number of 4 MiB. */
 export function assertPartialSize(field: string, size: Partial<SizeSpec>): void {
-  if (typeof size !== 'object' || size === null) throw new InvalidInputError(field, 'must be an object');
-  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus);
+  assertObject(field, size);
+  // vSphere 8 allows at most 768 virtual CPUs per machine.
+  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 768);
   if (size.memoryBytes !== undefined) {
     assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
     // vSphere takes memory in MiB, in multiples of 4.

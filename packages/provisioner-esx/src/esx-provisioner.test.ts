@@ -1,4 +1,4 @@
-import { ImageExistsError, type ImageInfo, type ImageSize } from '@provkit/core';
+import { ImageExistsError, InvalidInputError, NodeExistsError, NodeNotManagedError, type ImageInfo, type ImageSize, type ProgressEvent } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import type { CreateNodeRequest, EsxDriver, EsxNodeFacts } from './esx-driver.ts';
 import type { EsxProvisionerOptions } from './esx-options.ts';
@@ -32,7 +32,7 @@ class FakeDriver implements EsxDriver {
   }
   async createNode(request: CreateNodeRequest): Promise<void> {
     await tick();
-    this.nodes.set(request.node, { power: 'off', isTemplate: false, toolsRunning: false, image: request.image });
+    this.nodes.set(request.node, { power: 'off', isTemplate: false, toolsRunning: false, image: request.image, managed: true });
   }
   async resizeNode(): Promise<void> {}
   async destroyNode(node: string): Promise<boolean> {
@@ -80,7 +80,7 @@ describe('EsxProvisioner locking and bounds (in-memory back end)', () => {
     // A deadlock would leave both waiting on each other's lock: the signal bounds that wait.
     const signal = AbortSignal.timeout(2_000);
     const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1', signal });
-    const capture = provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1', signal });
+    const capture = provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1', skipPreCapture: true, signal });
     const [loaded, captured] = await Promise.allSettled([load, capture]);
     expect(loaded).toMatchObject({ status: 'fulfilled', value: { node: 'web-1', image: 'base-v1' } });
     // The image exists (it is the one loaded from): the capture is refused, not stuck.
@@ -91,10 +91,10 @@ describe('EsxProvisioner locking and bounds (in-memory back end)', () => {
   it('captures and loads over shared nodes and images, started together, all settle', async () => {
     const { provisioner, driver } = withFakeDriver();
     driver.images.set('base-v1', { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 });
-    driver.nodes.set('web-1', { power: 'off', isTemplate: false, toolsRunning: false, image: 'base-v1' });
+    driver.nodes.set('web-1', { power: 'off', isTemplate: false, toolsRunning: false, image: 'base-v1', managed: true });
     const signal = AbortSignal.timeout(2_000);
     const results = await Promise.all([
-      provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', signal }),
+      provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true, signal }),
       provisioner.load({ node: { name: 'web-1' }, image: 'base-v2', signal }).catch((error: unknown) => error),
       provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', signal }),
     ]);
@@ -104,13 +104,71 @@ describe('EsxProvisioner locking and bounds (in-memory back end)', () => {
 
   it("leaves the OS module's preCapture bound to the module unless one is configured", async () => {
     const seen: Array<number | undefined> = [];
-    const osModule = { preCapture: async (options: { timeoutMs?: number }) => void seen.push(options.timeoutMs) } as never;
+    const osModule = { specificationVersion: 'v1', postLoad: async () => {}, waitForResponse: async () => {}, preCapture: async (options: { timeoutMs?: number }) => void seen.push(options.timeoutMs) } as never;
     for (const [extra, providerOptions] of [[{}, undefined], [{ preCaptureTimeoutMs: 3_600_000 }, undefined], [{}, { esx: { preCaptureTimeoutMs: 60_000 } }]] as const) {
       const { provisioner, driver } = withFakeDriver({ osModule, shutdownTimeoutMs: 1_000, ...extra });
-      driver.nodes.set('win-1', { power: 'on', isTemplate: false, toolsRunning: true });
+      driver.nodes.set('win-1', { power: 'on', isTemplate: false, toolsRunning: true, image: 'win-v1', managed: true });
       await provisioner.capture({ node: { name: 'win-1', address: { host: '192.0.2.7' } }, image: 'win-v2', ...(providerOptions ? { providerOptions } : {}) });
     }
     // Not the 1 s shutdown bound: nothing (the module's own 30 min for Sysprep), then the configured ones.
     expect(seen).toEqual([undefined, 3_600_000, 60_000]);
+  });
+});
+
+describe('EsxProvisioner on an existing node, and no silent success (in-memory back end)', () => {
+  const base: ImageInfo = { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 };
+
+  it('replaces a VM provkit made (node-replaced), refuses it on ifExists refuse, and never touches a VM without the marker', async () => {
+    const { provisioner, driver } = withFakeDriver();
+    driver.images.set('base-v1', base);
+    driver.nodes.set('mine', { power: 'on', isTemplate: false, toolsRunning: true, image: 'old-v3', managed: true });
+    driver.nodes.set('theirs', { power: 'on', isTemplate: false, toolsRunning: true, managed: false });
+    const theirs = driver.nodes.get('theirs');
+
+    await expect(provisioner.load({ node: { name: 'mine' }, image: 'base-v1', ifExists: 'refuse' })).rejects.toBeInstanceOf(NodeExistsError);
+    expect(driver.nodes.get('mine')).toMatchObject({ image: 'old-v3', power: 'on' });
+    const steps: ProgressEvent[] = [];
+    await provisioner.load({ node: { name: 'mine' }, image: 'base-v1', onProgress: (event) => steps.push(event) });
+    expect(steps.map((event) => event.step)).toEqual(['started', 'node-replaced', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'load-done']);
+    expect(driver.nodes.get('mine')).toMatchObject({ image: 'base-v1', power: 'on' });
+
+    for (const ifExists of ['replace', 'refuse'] as const) {
+      await expect(provisioner.load({ node: { name: 'theirs' }, image: 'base-v1', ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === 'theirs');
+    }
+    await expect(provisioner.unload({ node: { name: 'theirs' } })).rejects.toBeInstanceOf(NodeNotManagedError);
+    expect(driver.nodes.get('theirs')).toBe(theirs);
+  });
+
+  it('unloads with the typed steps, and deletes a missing image as { deleted: false }', async () => {
+    const { provisioner, driver } = withFakeDriver();
+    driver.nodes.set('mine', { power: 'on', isTemplate: false, toolsRunning: true, image: 'base-v1', managed: true });
+    const steps: string[] = [];
+    provisioner.events.on('progress', (event) => steps.push(event.step));
+    await provisioner.unload({ node: { name: 'mine' } });
+    await provisioner.unload({ node: { name: 'mine' } });
+    expect(steps).toEqual(['started', 'powered-off', 'node-removed', 'unload-done', 'started']);
+    expect(driver.nodes.has('mine')).toBe(false);
+    driver.images.set('base-v1', base);
+    expect(await provisioner.deleteImage({ image: 'base-v1' })).toEqual({ deleted: true });
+    expect(await provisioner.deleteImage({ image: 'base-v1' })).toEqual({ deleted: false });
+  });
+
+  it('refuses, before touching the host, a capture that cannot generalize and a load whose customization cannot be applied', async () => {
+    const osModule = { specificationVersion: 'v1', postLoad: async () => {}, waitForResponse: async () => {}, preCapture: async () => ({ operations: [] }), checkCustomization: () => undefined } as never;
+    const { provisioner, driver } = withFakeDriver();
+    driver.images.set('base-v1', base);
+    driver.nodes.set('web-1', { power: 'on', isTemplate: false, toolsRunning: true, image: 'base-v1', managed: true });
+    const before = JSON.stringify([...driver.nodes, ...driver.images]);
+    const customization = { hostname: 'web-1' };
+    const refusals: Array<[Promise<unknown>, string]> = [
+      [provisioner.capture({ node: { name: 'web-1', address: { host: '192.0.2.7' } }, image: 'base-v2' }), 'osModule'],
+      [provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', osModule }), 'node.address'],
+      [provisioner.load({ node: { name: 'web-2', address: { host: '192.0.2.8' } }, image: 'base-v1', customization }), 'osModule'],
+      [provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', customization, osModule }), 'node.address'],
+    ];
+    for (const [refusal, field] of refusals) await expect(refusal).rejects.toSatisfy((error: unknown) => error instanceof InvalidInputError && error.field === field);
+    expect(JSON.stringify([...driver.nodes, ...driver.images])).toBe(before);
+    // Asked for explicitly, the ungeneralized copy is made.
+    expect(await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true })).toMatchObject({ image: 'base-v2' });
   });
 });

@@ -1,24 +1,31 @@
 import {
   assertCustomizationShape,
-  assertHost,
+  assertNode,
+  assertOneOf,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalOsModule,
   assertImageName,
   assertName,
-  assertPort,
   assertPositiveInteger,
   BaseProvisioner,
+  decideNodeStatus,
   ImageExistsError,
   ImageNotFoundError,
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
+  mapConcurrent,
   NodeExistsError,
   NodeNotFoundError,
+  NodeNotManagedError,
   OperationFailedError,
   throwIfAborted,
   TimeoutError,
   UnsupportedFunctionalityError,
   type CaptureOptions,
   type CaptureResult,
+  type DeleteImageResult,
   type ImageInfo,
   type ImageOperationOptions,
   type ImageSize,
@@ -28,13 +35,15 @@ import {
   type NodeAddress,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import type { EsxDriver } from './esx-driver.ts';
+import type { EsxDriver, EsxNodeFacts } from './esx-driver.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -43,13 +52,7 @@ import { VimDriver } from './vsphere/vim-driver.ts';
 const CLEANUP_TIMEOUT_MS = 300_000;
 
 function checkNode(node: NodeSpec): NodeSpec {
-  if (typeof node !== 'object' || node === null) throw new InvalidInputError('node', 'must be an object');
-  assertName('node.name', node.name);
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
+  return assertNode('node', node);
 }
 
 /** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */
@@ -88,21 +91,30 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
-    return given ?? this.settings.osModule;
+    return assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
     if (options.size !== undefined) assertPartialSize('size', options.size);
     const size = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode ?? (this.driver.supportsLinkedClones ? 'linked' : 'full');
-    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    const diskMode = options.diskMode === undefined ? (this.driver.supportsLinkedClones ? 'linked' : 'full') : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    // Checked now, not when it is first needed after the clone.
+    this.#osModule(options.osModule);
     if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    const ifExists = options.ifExists ?? 'replace';
+    if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     if (options.customization !== undefined) {
       assertCustomizationShape(options.customization);
-      this.#osModule(options.osModule)?.checkCustomization?.(options.customization);
+      const customizer = this.#osModule(options.osModule);
+      // The customization is applied by the OS module over SSH at the node's address: without
+      // either it could not be applied, and a load that silently drops it would lie.
+      if (!customizer) throw new InvalidInputError('osModule', `node ${node.name} has a customization to apply, which needs an OS module (give one to the load or to the provisioner)`);
+      if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} has a customization to apply, which needs the node's address (its SSH)`);
+      customizer.checkCustomization?.(options.customization);
     }
     throwIfAborted(options.signal, `load of ${node.name}`);
     // The node lock for the whole load; the image lock (taken second, see capture) only while
@@ -117,14 +129,26 @@ export class EsxProvisioner extends BaseProvisioner {
         if (size.diskBytes < info.virtualBytes) throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${info.virtualBytes}`);
         throw new UnsupportedFunctionalityError('growing the system disk at load', 'the esx provisioner');
       }
-      if ((await this.driver.nodeFacts(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
+      // An existing VM of that name is replaced only when provkit made it (its marker) and the caller allows it.
+      const existing = await this.driver.nodeFacts(node.name, call);
+      if (existing !== undefined) {
+        if (existing.isTemplate) throw new InvalidStateError(`${node.name} is a template (an image), not a node`);
+        if (!existing.managed) throw new NodeNotManagedError(node.name);
+        if (ifExists === 'refuse') throw new NodeExistsError(node.name);
+      }
 
       const osModule = this.#osModule(options.osModule);
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
       progress.step('started', `${diskMode} clone of template ${image}`);
-      let step = 'clone';
+      let step = 'replace-node';
       let created = false;
       try {
+        if (existing !== undefined) {
+          // As VCL's load: the old node goes (powered off hard, destroyed with its own files), whatever it ran.
+          await this.driver.destroyNode(node.name, call);
+          progress.step('node-replaced', `destroyed the ${existing.power} node provkit had made from ${existing.image ?? 'an unrecorded image'}`);
+        }
+        step = 'clone';
         await this.#locks.run(`image:${image}`, () =>
           this.driver.createNode({ node: node.name, image, diskMode }, call),
         options.signal);
@@ -134,7 +158,7 @@ export class EsxProvisioner extends BaseProvisioner {
           step = 'size';
           await this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call);
         }
-        progress.step('domain-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
+        progress.step('node-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
 
         step = 'power-on';
         // A new machine answers at this address: whatever was learned about the old one goes.
@@ -151,11 +175,12 @@ export class EsxProvisioner extends BaseProvisioner {
           step = 'wait-for-ssh';
           await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...call });
           step = 'post-load';
-          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...call });
+          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
           progress.step('post-load-done');
-        } else if (osModule || options.customization) {
-          // The Tools address is reported, but SSH and post-load go only to an address the caller gave.
-          this.events.emit('warning', { message: `no ${osModule ? 'node address' : 'OS module'}: SSH wait and post-load skipped${options.customization ? ', customization not applied' : ''}`, operation: 'load', node: node.name });
+        } else if (osModule) {
+          // The Tools address is reported, but SSH and post-load go only to an address the caller gave
+          // (a customization without one was refused above).
+          this.events.emit('warning', { message: 'no node address: SSH wait and post-load skipped', operation: 'load', node: node.name });
         }
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
@@ -173,12 +198,21 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
-    const endState = options.endState ?? 'off';
-    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
+    this.#osModule(options.osModule);
+    assertOptionalObject('providerOptions', options.providerOptions);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
+    // No silent ungeneralized image: generalizing needs the OS module and the node's SSH address,
+    // and only an explicit skipPreCapture captures without them.
+    const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    if (!options.skipPreCapture) {
+      if (!osModule) throw new InvalidInputError('osModule', `capture of ${node.name} generalizes it first, which needs an OS module (or pass skipPreCapture: true for an ungeneralized copy)`);
+      if (!node.address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address (or pass skipPreCapture: true for an ungeneralized copy)`);
+    }
     throwIfAborted(options.signal, `capture of ${node.name}`);
     const call = signalOf(options);
     // Lock order, everywhere: the node first, then the image (as load does), so a capture and
@@ -190,15 +224,15 @@ export class EsxProvisioner extends BaseProvisioner {
         const facts = await this.driver.nodeFacts(node.name, call);
         if (facts === undefined) throw new NodeNotFoundError(node.name);
         if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
+        if (osModule && facts.power !== 'on') throw new InvalidStateError(`node ${node.name} is ${facts.power}: it cannot be generalized (power it on, or pass skipPreCapture: true for an ungeneralized copy)`);
         const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
         progress.step('started');
         let step = 'pre-capture';
         try {
-          const osModule = this.#osModule(options.osModule);
-          if (!options.skipPreCapture && osModule && node.address && facts.power === 'on') {
+          if (osModule) {
             // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
             // than a shutdown, and the module knows its own bound.
-            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...call });
+            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
@@ -208,14 +242,16 @@ export class EsxProvisioner extends BaseProvisioner {
           progress.step('powered-off');
           step = 'copy-to-template';
           const size = await this.driver.captureNode(node.name, image, call);
-          progress.step('image-created', `template ${image}, ${size.allocatedBytes} bytes in files`);
+          progress.step('image-stored', `template ${image}, ${size.allocatedBytes} bytes in files`);
           if (endState !== 'off') {
             step = 'power-on';
             await this.driver.powerOn(node.name, call);
+            progress.step('powered-on');
           }
           progress.step('capture-done');
           return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
         } catch (error) {
+          progress.step('capture-failed', `at ${step}`);
           if (error instanceof ImageExistsError) throw error;
           throw new OperationFailedError('capture', step, error);
         }
@@ -224,11 +260,23 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${node.name}`);
     await this.#locks.run(`node:${node.name}`, async () => {
-      const removed = await this.driver.destroyNode(node.name, signalOf(options));
-      if (removed) this.progress('unload', { node: node.name }).step('unload-done', 'powered off and destroyed');
+      const call = signalOf(options);
+      const facts = await this.driver.nodeFacts(node.name, call);
+      // Someone else's VM of that name is never destroyed: only provkit's marker allows it.
+      if (facts !== undefined && !facts.isTemplate && !facts.managed) throw new NodeNotManagedError(node.name);
+      const progress = this.progress('unload', { node: node.name });
+      progress.step('started');
+      if (facts === undefined) return;
+      // destroyNode powers the node off itself: one call, as few requests as before the marker check.
+      if (await this.driver.destroyNode(node.name, call)) {
+        if (facts.power !== 'off') progress.step('powered-off', `was ${facts.power}`);
+        progress.step('node-removed', 'destroyed with its own files');
+        progress.step('unload-done');
+      }
     }, options.signal);
   }
 
@@ -240,10 +288,12 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    assertOperationOptions(options);
     return (await this.#facts(checkNode(options.node).name, options.signal)).power;
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
@@ -252,9 +302,9 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    const mode = options.mode ?? 'graceful';
-    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
     const timeoutMs = options.timeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
   }
@@ -282,6 +332,7 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
@@ -291,41 +342,57 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const facts = await this.driver.nodeFacts(node.name, signalOf(options));
-    if (facts === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} does not exist on the host` };
-    if (facts.isTemplate) return { status: 'reload', power: 'off', ssh: false, detail: `${node.name} is a template, not a node` };
-    if (facts.power !== 'on') return { status: 'reload', power: facts.power, ssh: false, detail: `node ${node.name} is ${facts.power}` };
-    const recorded = facts.image === undefined ? {} : { currentImage: facts.image };
-    if (wanted !== undefined && facts.image !== undefined && facts.image !== wanted) {
-      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `the node was loaded from ${facts.image}, not ${wanted}` };
-    }
-    const osModule = this.settings.osModule;
-    if (!osModule) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `no OS module configured: the guest cannot be checked (VMware Tools ${facts.toolsRunning ? 'running' : 'not running'})` };
-    if (!node.address) return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: 'the node has no address to check its SSH' };
-    const probe = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
-    let current;
-    try {
-      current = await osModule.readCurrentImage({ node, signal: probe });
-    } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
-      return { status: 'reload', power: facts.power, ssh: false, ...recorded, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (!current) return { status: 'reload', power: facts.power, ssh: true, detail: 'the guest has no currentimage.txt' };
-    const base = { power: facts.power, ssh: true, currentImage: current.image };
-    const image = wanted ?? facts.image;
-    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
-    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
-    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+    return this.#statusOf(node, facts, { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: the facts of every node from one property-collector retrieval
+   * (vSphere API back end; the SSH back end asks per node), then the guests probed over SSH,
+   * `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    const nodes = options.nodes.map((node) => checkNode(node));
+    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const concurrency = options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency);
+    if (!this.driver.nodesFacts) return super.nodeStatuses(options);
+    const all = await this.driver.nodesFacts(signalOf(options));
+    const facts = { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal };
+    return mapConcurrent(nodes, concurrency, async (node) => ({ node: node.name, status: await this.#statusOf(node, all.get(node.name), facts) }));
+  }
+
+  /** A node's status from the host's facts (undefined: no such VM) and its guest's answer over SSH. */
+  async #statusOf(
+    node: ReturnType<typeof checkNode>,
+    facts: EsxNodeFacts | undefined,
+    guest: { wanted: string | undefined; osModule: OsModuleV1 | undefined; sshTimeoutMs: number; signal: AbortSignal | undefined },
+  ): Promise<NodeStatusResult> {
+    return decideNodeStatus({
+      node,
+      exists: facts !== undefined,
+      power: facts?.power ?? 'off',
+      sshTimeoutMs: guest.sshTimeoutMs,
+      ...(facts?.isTemplate ? { notANode: `${node.name} is a template, not a node` } : {}),
+      ...(facts?.image !== undefined ? { recordedImage: facts.image } : {}),
+      ...(guest.wanted !== undefined ? { wantedImage: guest.wanted } : {}),
+      ...(guest.osModule ? { osModule: guest.osModule } : {}),
+      ...(guest.signal ? { signal: guest.signal } : {}),
+    });
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertOperationOptions(options);
     return (await this.#facts(checkNode(options.node).name, options.signal)).image;
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const info = await this.driver.imageInfo(image, signalOf(options));
     if (info === undefined) throw new ImageNotFoundError(image);
@@ -333,19 +400,26 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     return (await this.driver.imageInfo(image, signalOf(options))) !== undefined;
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    assertOperationOptions(options);
     const base = options.base === undefined ? undefined : assertName('base', options.base);
     const images = await this.driver.listImages(signalOf(options));
     return base === undefined ? images : images.filter((image) => image.base === base);
   }
 
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
-    await this.#locks.run(`image:${image}`, () => this.driver.deleteImage(image, signalOf(options)), options.signal);
+    return this.#locks.run(`image:${image}`, async () => {
+      if ((await this.driver.imageInfo(image, signalOf(options))) === undefined) return { deleted: false };
+      await this.driver.deleteImage(image, signalOf(options));
+      return { deleted: true };
+    }, options.signal);
   }
 
   override async close(): Promise<void> {

@@ -8,6 +8,7 @@
  */
 export { EsxProvisioner } from './esx-provisioner.ts';
 export { createEsxProvisioner } from './create-esx-provisioner.ts';
+export { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 export type { EsxProvisionerOptions } from './esx-options.ts';
 export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware } from './esx-driver.ts';
 export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';
@@ -15,7 +16,7 @@ export { AbandonedTaskError, VSphereApi, type VSphereApiOptions, type GuestFacts
 export { VimClient, VimFault, SessionLostError, type CollectorLease, type VimClientOptions, type VimRequestEvent, type VimCallOptions } from './wire/vim-client.ts';
 export type { VimTlsOptions } from './wire/tls-verification.ts';
 export * as vim25 from './translation/vim-requests.ts';
-export { escapeXml, type MoRef } from './translation/xml.ts';
+export type { MoRef } from './translation/xml.ts';
 export { faultToError, type FaultContext } from './translation/faults.ts';
 export { VimCmdDriver, type VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
 export { acquireVimClient, type SharedVimClient } from './wire/shared-vim-client.ts';

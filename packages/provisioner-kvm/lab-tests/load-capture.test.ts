@@ -48,7 +48,13 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
     loaded.push(first);
     const result = await kvm.load({ node: first, image: lab.image, onProgress: (event) => steps.push(event) });
     expect(result).toMatchObject({ node: first.name, image: lab.image, address: first.address });
-    expect(steps.map((event) => event.step)).toEqual(['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    expect(steps.filter((event) => event.operation === 'load').map((event) => event.step)).toEqual(['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done']);
+    // The OS module's post-load sub-steps reach the load's own onProgress, between its steps.
+    const postLoad = steps.flatMap((event, index) => (event.operation === 'postLoad' ? [index] : []));
+    expect(postLoad.length).toBeGreaterThan(0);
+    const at = (step: string): number => steps.findIndex((event) => event.operation === 'load' && event.step === step);
+    expect(Math.min(...postLoad)).toBeGreaterThan(at('machine-booted'));
+    expect(Math.max(...postLoad)).toBeLessThan(at('post-load-done'));
 
     const firstStatus = await kvm.nodeStatus({ node: first, image: lab.image });
     expect(firstStatus, firstStatus.detail).toMatchObject({ status: 'ready', power: 'on', ssh: true, currentImage: lab.image });
@@ -64,8 +70,12 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
 
     const captured = `${first.name}-v1`;
     await expect(kvm.capture({ node: first, image: lab.image })).rejects.toBeInstanceOf(ImageExistsError);
-    const capture = await kvm.capture({ node: first, image: captured, osModule: guest });
+    const captureSteps: ProgressEvent[] = [];
+    const capture = await kvm.capture({ node: first, image: captured, osModule: guest, onProgress: (event) => captureSteps.push(event) });
     expect(capture.image).toBe(captured);
+    expect(captureSteps.filter((event) => event.operation === 'capture').map((event) => event.step)).toEqual(['started', 'pre-capture-done', 'powered-off', 'image-stored', 'capture-done']);
+    // preCapture's own sub-steps (the generalization) reach the capture's onProgress too.
+    expect(captureSteps.some((event) => event.operation === 'preCapture')).toBe(true);
     expect(capture.sizeBytes).toBeGreaterThan(0);
     expect(capture.virtualBytes).toBe(lab.guest.virtualBytes);
     expect(await kvm.powerStatus({ node: first })).toBe('off');

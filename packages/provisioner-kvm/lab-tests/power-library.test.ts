@@ -67,10 +67,10 @@ describe('KvmProvisioner power and full copies', () => {
     loaded.push(node);
     const [first, second] = await Promise.allSettled([
       kvm.load({ node, image: lab.image, diskMode: 'full', size: { cpus: 1, memoryBytes: 160 << 20, diskBytes: 512 << 20 } }),
-      kvm.load({ node, image: lab.image, diskMode: 'full' }),
+      kvm.load({ node, image: lab.image, diskMode: 'full', ifExists: 'refuse' }),
     ]);
     expect(first.status).toBe('fulfilled');
-    // Serialized on the node: the second load ran after the first and found the node defined.
+    // Serialized on the node: the second load ran after the first, found the node defined, and refused as asked.
     expect(second).toMatchObject({ status: 'rejected', reason: expect.any(NodeExistsError) });
     const chain = await kvm.host.imageInfo(kvm.nodeDiskPath(node.name), { backingChain: true });
     expect(chain).toHaveLength(1); // a full copy has no backing file
@@ -114,6 +114,19 @@ describe('KvmProvisioner with several nodes', () => {
     // VCL's post-load state: the right image, but post-load has not finished.
     await lab.osModule.writeCurrentImage({ node: b, info: { image: lab.image, properties: {}, postLoadDone: false } });
     expect(await kvm.nodeStatus({ node: b, image: lab.image })).toMatchObject({ status: 'post-load', power: 'on', ssh: true, currentImage: lab.image });
+
+    // The batch answers as nodeStatus does, node by node, from two host commands in all.
+    const absent = await lab.newNode('absent');
+    const one = await Promise.all([a, b, absent].map((node) => kvm.nodeStatus({ node })));
+    const { commands: batchCommands, stop: stopBatch } = recordCommands();
+    const batch = await kvm.nodeStatuses({ nodes: [a, b, absent] });
+    stopBatch();
+    expect(batch).toEqual([a, b, absent].map((node, index) => ({ node: node.name, status: one[index] })));
+    expect(batch.map((entry) => entry.status.status)).toEqual(['ready', 'post-load', 'reload']);
+    expect(batchCommands.filter((event) => event.target === lab.host.target).map((event) => event.command.split(' ').slice(0, 5).join(' '))).toEqual([
+      `virsh --quiet --connect ${lab.libvirt.uri} list`,
+      `virsh --quiet --connect ${lab.libvirt.uri} 'dumpxml`,
+    ]);
 
     // The guest's power-button watcher is a `head` on the input device: without it the button does nothing.
     await lab.guestRunner(b).run(['killall', 'head']);
@@ -169,22 +182,33 @@ describe('KvmProvisioner image library', () => {
     expect(await other.doesImageExist({ image: lab.image })).toBe(true);
     await lab.host.run(sh`rm -f -- ${unreadable}`);
 
-    await other.deleteImage({ image: lab.image });
+    expect(await other.deleteImage({ image: lab.image })).toEqual({ deleted: true });
     expect(await other.doesImageExist({ image: lab.image })).toBe(false);
-    await expect(other.deleteImage({ image: lab.image })).rejects.toBeInstanceOf(ImageNotFoundError);
+    // Idempotent, like unload: nothing left to delete is not an error.
+    expect(await other.deleteImage({ image: lab.image })).toEqual({ deleted: false });
     await expect(kvm.getImageSize({ image: 'absent-v1' })).rejects.toBeInstanceOf(ImageNotFoundError);
   });
 });
 
 // The published conformance suites, by package name as a third party runs them: the whole
-// kit, lifecycle included, on the lab guest (the user-password check skips itself: the lab
-// guest's OS module declares no user management).
+// kit, lifecycle, capture, reload and abort at every load step included, on the lab guest
+// (the user-password check skips itself by name: the lab guest's OS module declares no user
+// management). retrieveImage is declared, so the kit retrieves into a second library.
+let retrieveLibraries = 0;
 provisionerConformance({
   describe,
   it,
   createProvisioner: () => lab.provisioner(),
+  get osModule() {
+    return lab.osModule;
+  },
   image: 'labguest-v1',
   newNode: () => lab.newNode('conf'),
-  newImageName: () => `pklab-conf-${Date.now()}-v1`,
+  newImageName: () => `pklab-conf-${Date.now()}-${Math.random().toString(36).slice(2, 6)}-v1`,
+  retrieveTarget: async () => {
+    const libraryDir = `${lab.runDir}/library-conf-${++retrieveLibraries}`;
+    await lab.host.run(['mkdir', '-p', libraryDir]);
+    return lab.provisioner({ libraryDir });
+  },
   loadTimeoutMs: 300_000,
 });

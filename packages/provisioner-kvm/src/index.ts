@@ -18,12 +18,13 @@
  */
 export { KvmProvisioner } from './kvm-provisioner.ts';
 export { createKvmProvisioner } from './create-kvm-provisioner.ts';
+export { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-config-schema.ts';
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
 export { KvmHost, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';
 export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
-export { escapeXml, xml, XmlFragment, type XmlValue } from './translation/xml.ts';
-export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice } from './translation/virsh-output.ts';
+export { xml, XmlFragment, type XmlValue } from './translation/xml.ts';
+export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, parseProvkitRecord, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice, type ProvkitRecord } from './translation/virsh-output.ts';
 export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
 export { assertMacAddress, macForNode } from './translation/mac-address.ts';

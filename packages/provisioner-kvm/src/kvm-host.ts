@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CommandFailedError, sh, tail, UnexpectedOutputError, type CommandResult, type CommandRunner } from '@provkit/core';
 import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
-import { isNoSuchDomain, parseDomBlkList, parseDomState, parseNameList, parseRecordedImage, type BlockDevice, type DomainState } from './translation/virsh-output.ts';
+import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
 
 /** Options every host call takes. */
 export interface HostCallOptions {
@@ -32,6 +32,17 @@ export class KvmHost {
     if (result.exitCode !== 0 && isNoSuchDomain(result.stderr)) return undefined;
     if (result.exitCode !== 0) throw this.#failed(result);
     return parseDomState(result.stdout).state;
+  }
+
+  /** Every defined domain and its state, from one command. */
+  async domainStates(options: HostCallOptions = {}): Promise<Map<string, DomainState>> {
+    return parseDomainList((await this.runner.run(this.#virsh.listAll(), options)).stdout);
+  }
+
+  /** The image recorded at load for each of `names` (defined domains), from one command. */
+  async recordedImages(names: readonly string[], options: HostCallOptions = {}): Promise<Map<string, string | undefined>> {
+    if (names.length === 0) return new Map();
+    return parseRecordedImages((await this.runner.run(this.#virsh.dumpXmlOfEach(names), options)).stdout);
   }
 
   async listDomains(options: HostCallOptions = {}): Promise<string[]> {
@@ -76,7 +87,12 @@ export class KvmHost {
 
   /** The image provkit recorded in the domain's metadata at load. */
   async recordedImage(name: string, options: HostCallOptions = {}): Promise<string | undefined> {
-    return parseRecordedImage((await this.runner.run(this.#virsh.dumpXml(name), options)).stdout);
+    return (await this.provkitRecord(name, options)).image;
+  }
+
+  /** provkit's marker on the domain: whether provkit defined it, and the image recorded then. */
+  async provkitRecord(name: string, options: HostCallOptions = {}): Promise<ProvkitRecord> {
+    return parseProvkitRecord((await this.runner.run(this.#virsh.dumpXml(name), options)).stdout);
   }
 
   /** The image and its backing chain, or undefined when the file does not exist. */

@@ -1,4 +1,4 @@
-import { assertAbsolutePath, assertName, assertPort, assertPositiveInteger, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type CommandRunner, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
 
 /**
  * How a node's NIC reaches the network:
@@ -59,6 +59,7 @@ const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** Validates a size (cpus, memory, optional disk) and names the bad field. */
 export function assertSize(field: string, size: Partial<SizeSpec>): void {
+  assertObject(field, size);
   if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 256);
   if (size.memoryBytes !== undefined) {
     assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
@@ -69,19 +70,20 @@ export function assertSize(field: string, size: Partial<SizeSpec>): void {
 
 /** Validates the provisioner's settings before it touches anything. */
 export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
+  assertObject('options', options);
   if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
-  const network = options.network ?? { kind: 'network', network: 'default' };
+  const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : assertObject<KvmNetwork>('network', options.network);
   if (network.kind === 'bridge') assertName('network.bridge', network.bridge);
   else if (network.kind === 'network') assertName('network.network', network.network);
   else if (network.kind === 'user-forward') {
     if (network.guestPort !== undefined) assertPort('network.guestPort', network.guestPort);
     if (network.pciSlot !== undefined) assertPositiveInteger('network.pciSlot', network.pciSlot, 31);
-  } else throw new InvalidInputError('network.kind', `unknown network kind ${JSON.stringify((network as { kind: unknown }).kind)}`);
+  } else throw new InvalidInputError('network.kind', `unknown network kind ${describeValue((network as { kind: unknown }).kind)}`);
   if (options.domainType !== undefined && options.domainType !== 'kvm' && options.domainType !== 'qemu') throw new InvalidInputError('domainType', 'must be kvm or qemu');
   if (options.clock !== undefined && options.clock !== 'utc' && options.clock !== 'localtime') throw new InvalidInputError('clock', 'must be utc or localtime');
-  if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${JSON.stringify(options.uri)} is not a libvirt URI`);
-  if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${JSON.stringify(options.machine)} is not a machine type`);
-  const defaultSize = options.defaultSize ?? { cpus: 1, memoryBytes: 1024 ** 3 };
+  if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${describeValue(options.uri)} is not a libvirt URI`);
+  if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${describeValue(options.machine)} is not a machine type`);
+  const defaultSize = options.defaultSize === undefined ? { cpus: 1, memoryBytes: 1024 ** 3 } : options.defaultSize;
   assertSize('defaultSize', defaultSize);
   if (options.directKernelBoot) {
     assertAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
@@ -93,6 +95,10 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs]] as const) {
     if (value !== undefined) assertPositiveInteger(field, value);
   }
+  // The library must not be (in) the node disk directory or the other way round: unloading a
+  // node named like an image would delete the image.
+  assertSeparateDirectories({ field: 'libraryDir', path: options.libraryDir }, { field: 'nodeDiskDir', path: options.nodeDiskDir });
+  const osModule = assertOptionalOsModule<KvmProvisionerOptions['osModule']>('osModule', options.osModule);
   const settings: KvmSettings = {
     runner: options.runner,
     libraryDir: assertAbsolutePath('libraryDir', options.libraryDir).replace(/\/+$/, ''),
@@ -108,7 +114,7 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 300_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3_600_000,
   };
-  if (options.osModule) settings.osModule = options.osModule;
+  if (osModule) settings.osModule = osModule;
   if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;
   return settings;
 }

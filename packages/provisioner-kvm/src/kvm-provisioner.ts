@@ -1,10 +1,14 @@
 import {
-  assertHost,
   assertImageName,
   assertName,
-  assertPort,
+  assertNode,
+  assertOneOf,
+  assertOperationOptions,
+  assertOptionalObject,
+  assertOptionalOsModule,
   assertPositiveInteger,
   BaseProvisioner,
+  decideNodeStatus,
   CommandEventForwarder,
   ImageExistsError,
   ImageInUseError,
@@ -12,16 +16,19 @@ import {
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
+  mapConcurrent,
   NodeExistsError,
   NodeNotFoundError,
+  NodeNotManagedError,
   OperationFailedError,
-
+  ProvkitError,
   throwIfAborted,
   TimeoutError,
   waitFor,
   type CaptureOptions,
   type CaptureResult,
   type ImageInfo,
+  type DeleteImageResult,
   type ImageOperationOptions,
   type ImageSize,
   type ListImagesOptions,
@@ -29,6 +36,8 @@ import {
   type LoadResult,
   type NodeOperationOptions,
   type NodeSpec,
+  type NodeStatusEntry,
+  type NodeStatusesOptions,
   type NodeStatusOptions,
   type NodeStatusResult,
   type OsModuleV1,
@@ -104,21 +113,24 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- load ----------------------------------------------------------------------------
 
   async load(options: LoadOptions): Promise<LoadResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
     if (options.size !== undefined) assertSize('size', options.size);
     const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode ?? 'linked';
-    if (diskMode !== 'linked' && diskMode !== 'full') throw new InvalidInputError('diskMode', 'must be linked or full');
+    const diskMode = options.diskMode === undefined ? 'linked' : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    const ifExists = options.ifExists === undefined ? 'replace' : assertOneOf('ifExists', options.ifExists, ['replace', 'refuse']);
     const osModule = this.#osModule(options.osModule);
+    assertOptionalObject('customization', options.customization);
+    assertOptionalObject('providerOptions', options.providerOptions);
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
-    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, osModule, bootTimeoutMs), options.signal);
+    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs), options.signal);
   }
 
-  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
+  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
@@ -132,14 +144,27 @@ export class KvmProvisioner extends BaseProvisioner {
     if (size.diskBytes !== undefined && size.diskBytes < imageBytes) {
       throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${imageBytes}`);
     }
-    if ((await this.host.domainState(node.name, call)) !== undefined) throw new NodeExistsError(node.name);
-    if (await this.host.fileExists(diskPath, call)) throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
+    // An existing domain is replaced only when provkit made it (its marker) and the caller allows it.
+    const existing = await this.host.domainState(node.name, call);
+    if (existing !== undefined) {
+      if (!(await this.host.provkitRecord(node.name, call)).managed) throw new NodeNotManagedError(node.name);
+      if (ifExists === 'refuse') throw new NodeExistsError(node.name);
+    } else if (await this.host.fileExists(diskPath, call)) {
+      throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
+    }
 
     const progress = this.progress('load', { node: node.name, image }, options.onProgress);
     progress.step('started', `${diskMode} disk from ${libraryPath}`);
-    let step = 'prepare-disk';
+    let step = 'replace-node';
     let created = false;
     try {
+      if (existing !== undefined) {
+        // As VCL's load: the old node goes (hard power-off, its own disks, its definition), whatever it ran.
+        created = true;
+        await this.#removeNode(node.name, signal);
+        progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
+      }
+      step = 'prepare-disk';
       await this.#locks.run(
         `image:${image}`,
         async () => {
@@ -159,7 +184,7 @@ export class KvmProvisioner extends BaseProvisioner {
 
       step = 'define-domain';
       await this.host.define(buildDomainXml(this.#domainSpec(node, image, size, diskPath)), call);
-      progress.step('domain-defined');
+      progress.step('node-defined');
 
       step = 'power-on';
       // A new machine answers at this address: whatever was learned about the old one goes.
@@ -172,15 +197,20 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
 
       step = 'post-load';
-      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(signal ? { signal } : {}) });
+      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
       progress.step('post-load-done');
+      // An abort that arrived with the last step still undoes the load: the caller gave up on it.
+      throwIfAborted(signal, `load of ${node.name}`);
     } catch (error) {
-      if (!created) throw error;
+      // The image is not in the library and nothing was made: the caller's error, as it is.
+      if (!created && ProvkitError.isInstance(error) && error.code === 'IMAGE_NOT_FOUND') throw error;
       let cleanupError: unknown;
-      await this.#removeNode(node.name).catch((failure: unknown) => {
-        cleanupError = failure;
-      });
-      progress.step('load-failed', `at ${step}; ${cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
+      if (created) {
+        await this.#removeNode(node.name).catch((failure: unknown) => {
+          cleanupError = failure;
+        });
+      }
+      progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
       throw new OperationFailedError('load', step, error, cleanupError);
     }
     progress.step('load-done');
@@ -230,8 +260,11 @@ export class KvmProvisioner extends BaseProvisioner {
     });
   }
 
-  /** Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir). */
-  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS)): Promise<void> {
+  /**
+   * Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir).
+   * Reports `powered-off` (when it was running) and `node-removed` (when a domain was there).
+   */
+  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS), progress?: { step(step: string, detail?: string): void }): Promise<boolean> {
     const call = { signal };
     const disks = new Set([this.nodeDiskPath(name), this.consoleLogPath(name)]);
     const state = await this.host.domainState(name, call);
@@ -239,47 +272,70 @@ export class KvmProvisioner extends BaseProvisioner {
       for (const device of await this.host.blockDevices(name, call)) {
         if (device.source?.startsWith(`${this.settings.nodeDiskDir}/`)) disks.add(device.source);
       }
-      if (state !== 'shut off') await this.host.destroy(name, call);
+      if (state !== 'shut off') {
+        await this.host.destroy(name, call);
+        progress?.step('powered-off', `was ${state}`);
+      }
       await this.host.undefine(name, call);
     }
     await this.host.remove([...disks], call);
+    if (state !== undefined) progress?.step('node-removed', [...disks].join(', '));
+    return state !== undefined;
   }
 
   // ---- status and power ----------------------------------------------------------------
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const call = options.signal ? { signal: options.signal } : {};
     const state = await this.host.domainState(node.name, call);
-    if (state === undefined) return { status: 'reload', power: 'off', ssh: false, detail: `node ${node.name} is not defined on the host` };
-    const power = powerStateOf(state);
-    if (power !== 'on') return { status: 'reload', power, ssh: false, detail: `node ${node.name} is ${state}` };
-    const osModule = this.settings.osModule;
-    if (!osModule) return { status: 'reload', power, ssh: false, detail: 'no OS module configured: the guest cannot be checked' };
-    if (!node.address) return { status: 'reload', power, ssh: false, detail: 'the node has no address to check its SSH' };
-    const image = wanted ?? (await this.host.recordedImage(node.name, call));
-    const probeSignal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(sshTimeoutMs)]) : AbortSignal.timeout(sshTimeoutMs);
-    let current;
-    try {
-      current = await osModule.readCurrentImage({ node, signal: probeSignal });
-    } catch (error) {
-      throwIfAborted(options.signal, `status of ${node.name}`);
-      return { status: 'reload', power, ssh: false, detail: `SSH did not answer: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    if (!current) return { status: 'reload', power, ssh: true, detail: 'the guest has no currentimage.txt' };
-    const base = { power, ssh: true, currentImage: current.image };
-    if (image !== undefined && current.image !== image) return { status: 'reload', ...base, detail: `the guest runs ${current.image}, not ${image}` };
-    if (!current.postLoadDone) return { status: 'post-load', ...base, detail: 'the image is loaded but post-load did not finish' };
-    return { status: 'ready', ...base, detail: `running ${current.image}, post-load done` };
+    return this.#statusOf(node, state, { wanted, recorded: () => this.host.recordedImage(node.name, call), osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
+  }
+
+  /**
+   * The status of many nodes: their states from one `virsh list --all`, the images recorded for
+   * the running ones from one virsh run, then the guests probed over SSH, `concurrency` at once.
+   */
+  override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const batch = checkStatusBatch(options);
+    const call = options.signal ? { signal: options.signal } : {};
+    const states = await this.host.domainStates(call);
+    const osModule = options.osModule ?? this.settings.osModule;
+    const running = batch.nodes.filter((node) => {
+      const state = states.get(node.name);
+      return state !== undefined && powerStateOf(state) === 'on' && node.address !== undefined;
+    });
+    const images = batch.wanted === undefined && osModule ? await this.host.recordedImages([...new Set(running.map((node) => node.name))], call) : new Map<string, string | undefined>();
+    const facts = { wanted: batch.wanted, osModule, sshTimeoutMs: batch.sshTimeoutMs, signal: options.signal };
+    return mapConcurrent(batch.nodes, batch.concurrency, async (node) => ({ node: node.name, status: await this.#statusOf(node, states.get(node.name), { ...facts, recorded: async () => images.get(node.name) }) }));
+  }
+
+  /** A node's status from its domain state (undefined: not defined), through core's one decision. */
+  async #statusOf(node: CheckedNode, state: DomainState | undefined, facts: GuestFacts): Promise<NodeStatusResult> {
+    const power = state === undefined ? 'off' : powerStateOf(state);
+    const recordedImage = state === undefined || power !== 'on' || facts.wanted !== undefined || !facts.osModule ? undefined : await facts.recorded();
+    return decideNodeStatus({
+      node,
+      exists: state !== undefined,
+      power,
+      sshTimeoutMs: facts.sshTimeoutMs,
+      ...(facts.wanted !== undefined ? { wantedImage: facts.wanted } : {}),
+      ...(recordedImage !== undefined ? { recordedImage } : {}),
+      ...(facts.osModule ? { osModule: facts.osModule } : {}),
+      ...(facts.signal ? { signal: facts.signal } : {}),
+    });
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
+    assertOperationOptions(options);
     return powerStateOf(await this.#existingState(checkNode(options.node).name, options.signal));
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -289,9 +345,9 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    const mode = options.mode ?? 'graceful';
-    if (mode !== 'graceful' && mode !== 'hard') throw new InvalidInputError('mode', 'must be graceful or hard');
+    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
     const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
   }
@@ -313,6 +369,7 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -322,18 +379,23 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#existingState(name, options.signal);
     return this.host.recordedImage(name, options.signal ? { signal: options.signal } : {});
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
+    assertOperationOptions(options);
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#locks.run(`node:${name}`, async () => {
+      const call = options.signal ? { signal: options.signal } : {};
+      // Someone else's domain of that name is never destroyed: only provkit's marker allows it.
+      if ((await this.host.domainState(name, call)) !== undefined && !(await this.host.provkitRecord(name, call)).managed) throw new NodeNotManagedError(name);
       const progress = this.progress('unload', { node: name });
-      await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined);
-      progress.step('unload-done');
+      progress.step('started');
+      if (await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined, progress)) progress.step('unload-done');
     }, options.signal);
   }
 
@@ -360,12 +422,15 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- capture -------------------------------------------------------------------------
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
+    assertOperationOptions(options);
     const node = checkNode(options.node);
     const image = assertImageName('image', options.image);
-    const endState = options.endState ?? 'off';
-    if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', 'must be on, off or reboot');
+    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    // Generalizing goes over SSH: without an address only an explicitly ungeneralized capture can run.
+    if (osModule && !node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address to be generalized before capture (or pass skipPreCapture: true for an ungeneralized copy)`);
     throwIfAborted(options.signal, `capture of ${node.name}`);
     // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
     return this.#locks.run(`node:${node.name}`, () => this.#locks.run(`image:${image}`, () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal), options.signal);
@@ -376,7 +441,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
-    await this.#existingState(node.name, signal);
+    const state = await this.#existingState(node.name, signal);
     const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
     if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
 
@@ -386,8 +451,12 @@ export class KvmProvisioner extends BaseProvisioner {
     const temp = tempPathFor(this.settings.libraryDir, `${image}.qcow2`);
     try {
       if (osModule) {
-        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(signal ? { signal } : {}) });
+        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
         progress.step('pre-capture-done');
+      } else if (powerStateOf(state) !== 'off') {
+        // An explicitly ungeneralized copy of a running node: shut down as powerOff does
+        // (ACPI, then forced after the bound), so the copy is of a disk nobody writes to.
+        await this.#powerOff(node.name, 'graceful', shutdownTimeoutMs, signal);
       }
       step = 'wait-for-power-off';
       await this.#waitForOff(node.name, shutdownTimeoutMs, signal);
@@ -402,6 +471,7 @@ export class KvmProvisioner extends BaseProvisioner {
       await this.host.remove([temp], { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => {
         cleanupError = failure;
       });
+      progress.step('capture-failed', `at ${step}; ${cleanupError === undefined ? 'the library is as it was' : 'removing the partial copy failed'}`);
       throw new OperationFailedError('capture', step, error, cleanupError);
     }
     const size = await this.library.size(image, call);
@@ -418,32 +488,38 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- images --------------------------------------------------------------------------
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
+    assertOperationOptions(options);
     return this.library.size(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    assertOperationOptions(options);
     return this.library.exists(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    assertOperationOptions(options);
     if (options.base !== undefined) assertName('base', options.base);
     return this.library.list({ ...(options.signal ? { signal: options.signal } : {}), ...(options.base !== undefined ? { base: options.base } : {}) });
   }
 
   /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const call = options.signal ? { signal: options.signal } : {};
-    await this.#locks.run(`image:${image}`, async () => {
-      if (!(await this.library.exists(image, call))) throw new ImageNotFoundError(image, this.library.where);
+    return this.#locks.run(`image:${image}`, async () => {
+      if (!(await this.library.exists(image, call))) return { deleted: false };
       const users = await this.library.usersOf(image, call);
       if (users.length > 0) throw new ImageInUseError(image, users);
       await this.host.remove([this.library.path(image)], call);
+      return { deleted: true };
     }, options.signal);
   }
 
   /** Copies an image from another KVM provisioner's library, verified by SHA-256. */
   override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
+    assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const from = options.from;
     if (!(from instanceof KvmProvisioner)) throw new InvalidInputError('from', 'must be another KvmProvisioner');
@@ -458,20 +534,36 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 {
-    const osModule = given ?? this.settings.osModule;
+    const osModule = assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
 }
 
-function checkNode(node: NodeSpec | undefined): CheckedNode {
-  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'a node is required');
-  const name = assertName('node.name', node.name);
-  const checked: CheckedNode = { ...node, name, mac: node.mac === undefined ? macForNode(name) : assertMacAddress('node.mac', node.mac) };
-  if (node.address !== undefined) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return checked;
+/** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */
+interface GuestFacts {
+  wanted: string | undefined;
+  /** The image recorded at load (read only when no image is wanted). */
+  recorded: () => Promise<string | undefined>;
+  osModule: OsModuleV1 | undefined;
+  sshTimeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Validates a `nodeStatuses` call whole, before any command runs. */
+function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[]; wanted: string | undefined; sshTimeoutMs: number; concurrency: number } {
+  if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+  return {
+    nodes: options.nodes.map((node) => checkNode(node)),
+    wanted: options.image === undefined ? undefined : assertImageName('image', options.image),
+    sshTimeoutMs: options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs),
+    concurrency: options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency),
+  };
+}
+
+/** Core's one node check, plus the MAC address libvirt needs. */
+function checkNode(given: NodeSpec | undefined): CheckedNode {
+  const node = assertNode('node', given);
+  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
 }
 

@@ -1,35 +1,41 @@
 import { InvalidInputError, type EndState, type SizeSpec } from '@provkit/core';
 import { EXIT } from '../exit-codes.ts';
-import { parseBytes } from '../units.ts';
-import type { CommandContext } from './context.ts';
-
-function required(value: string | undefined, what: string): string {
-  if (!value) throw new InvalidInputError(what, 'is required');
-  return value;
-}
+import { parseBytes, parseWholeNumber } from '../units.ts';
+import { choiceFlag, required, stringFlag, type CommandContext, type Flags } from './context.ts';
 
 /** `provkit status <node> [--image I]`: VCL's node_status; exit 0 when ready, 3 otherwise. */
 export async function statusCommand(context: CommandContext): Promise<number> {
   const provisioner = await context.provisioner();
   const node = context.node(context.positionals[0]);
-  const image = context.flags.image;
-  const status = await provisioner.nodeStatus({ node, signal: context.signal, ...(typeof image === 'string' ? { image } : {}) });
+  const image = stringFlag(context.flags, 'image');
+  const status = await provisioner.nodeStatus({ node, signal: context.signal, ...(image !== undefined ? { image } : {}) });
   context.output.result(status, () => `${node.name}: ${status.status} (power ${status.power}, ssh ${status.ssh ? 'up' : 'down'}${status.currentImage ? `, image ${status.currentImage}` : ''}) — ${status.detail}`);
   return status.status === 'ready' ? EXIT.ok : EXIT.notReady;
 }
 
-/** `provkit load <node> <image> [--cpus N] [--memory 1GiB] [--disk 20GiB] [--full-copy]`. */
+/**
+ * The size flags of `load`. Each one given overrides the provisioner's `defaultSize` (or the
+ * image's own hardware), so `--disk 40GiB` alone grows the disk and keeps cpus and memory.
+ */
+export function sizeFromFlags(flags: Flags): Partial<SizeSpec> | undefined {
+  const cpus = stringFlag(flags, 'cpus');
+  const memory = stringFlag(flags, 'memory');
+  const disk = stringFlag(flags, 'disk');
+  if (cpus === undefined && memory === undefined && disk === undefined) return undefined;
+  return {
+    ...(cpus !== undefined ? { cpus: parseWholeNumber('--cpus', cpus, { max: 256 }) } : {}),
+    ...(memory !== undefined ? { memoryBytes: parseBytes('--memory', memory) } : {}),
+    ...(disk !== undefined ? { diskBytes: parseBytes('--disk', disk) } : {}),
+  };
+}
+
+/** `provkit load <node> <image> [--cpus N] [--memory 2GiB] [--disk 20GiB] [--full-copy]`. */
 export async function loadCommand(context: CommandContext): Promise<number> {
-  const provisioner = await context.provisioner();
-  const osModule = await context.osModule();
   const node = context.node(context.positionals[0]);
   const image = required(context.positionals[1], '<image>');
-  const { cpus, memory, disk } = context.flags;
-  let size: SizeSpec | undefined;
-  if (cpus !== undefined || memory !== undefined || disk !== undefined) {
-    if (typeof cpus !== 'string' || typeof memory !== 'string') throw new InvalidInputError('--cpus/--memory', 'give both to set a size');
-    size = { cpus: Number(cpus), memoryBytes: parseBytes('--memory', memory), ...(typeof disk === 'string' ? { diskBytes: parseBytes('--disk', disk) } : {}) };
-  }
+  const size = sizeFromFlags(context.flags);
+  const provisioner = await context.provisioner();
+  const osModule = await context.osModule();
   const stop = context.output.follow(provisioner.events);
   try {
     const result = await provisioner.load({
@@ -37,7 +43,8 @@ export async function loadCommand(context: CommandContext): Promise<number> {
       image,
       signal: context.signal,
       diskMode: context.flags['full-copy'] ? 'full' : 'linked',
-      ...(size ? { size } : {}),
+      // Provisioners fill what a partial size leaves out from their defaultSize.
+      ...(size ? { size: size as SizeSpec } : {}),
       ...(osModule ? { osModule } : {}),
     });
     context.output.result(result, () => `loaded ${image} on ${node.name} in ${(result.durationMs / 1000).toFixed(1)} s${result.address ? ` (ssh ${result.address.host}:${result.address.port})` : ''}`);
@@ -49,12 +56,11 @@ export async function loadCommand(context: CommandContext): Promise<number> {
 
 /** `provkit capture <node> <image> [--end-state off|on|reboot]`. */
 export async function captureCommand(context: CommandContext): Promise<number> {
-  const provisioner = await context.provisioner();
-  const osModule = await context.osModule();
   const node = context.node(context.positionals[0]);
   const image = required(context.positionals[1], '<image>');
-  const endState = (context.flags['end-state'] ?? 'off') as EndState;
-  if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('--end-state', `${endState} is not on, off or reboot`);
+  const endState = choiceFlag<EndState>(context.flags, 'end-state', ['off', 'on', 'reboot'], 'off');
+  const provisioner = await context.provisioner();
+  const osModule = await context.osModule();
   const stop = context.output.follow(provisioner.events);
   try {
     const result = await provisioner.capture({ node, image, endState, signal: context.signal, ...(osModule ? { osModule } : {}) });
@@ -67,8 +73,8 @@ export async function captureCommand(context: CommandContext): Promise<number> {
 
 /** `provkit unload <node>`: power off, undefine, delete the node's disks; idempotent. */
 export async function unloadCommand(context: CommandContext): Promise<number> {
-  const provisioner = await context.provisioner();
   const node = context.node(context.positionals[0]);
+  const provisioner = await context.provisioner();
   const stop = context.output.follow(provisioner.events);
   try {
     await provisioner.unload({ node, signal: context.signal });
@@ -76,5 +82,33 @@ export async function unloadCommand(context: CommandContext): Promise<number> {
     stop();
   }
   context.output.result({ node: node.name, unloaded: true }, () => `unloaded ${node.name}`);
+  return EXIT.ok;
+}
+
+/** `provkit power on|off|reset|status <node> [--mode graceful|hard] [--timeout MS]`. */
+export async function powerCommand(context: CommandContext): Promise<number> {
+  const [action, name] = context.positionals;
+  if (!action || !['on', 'off', 'reset', 'status'].includes(action)) throw new InvalidInputError('power', 'usage: provkit power on|off|reset|status <node>');
+  const node = context.node(name);
+  const mode = choiceFlag(context.flags, 'mode', ['graceful', 'hard'], 'graceful');
+  const timeoutText = stringFlag(context.flags, 'timeout');
+  const timeoutMs = timeoutText === undefined ? undefined : parseWholeNumber('--timeout', timeoutText);
+  const provisioner = await context.provisioner();
+  const call = { node, signal: context.signal };
+  if (action === 'status') {
+    const power = await provisioner.powerStatus(call);
+    context.output.result({ node: node.name, power }, () => `${node.name}: ${power}`);
+    return EXIT.ok;
+  }
+  const stop = context.output.follow(provisioner.events);
+  try {
+    if (action === 'on') await provisioner.powerOn(call);
+    else if (action === 'reset') await provisioner.powerReset(call);
+    else await provisioner.powerOff({ ...call, mode, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  } finally {
+    stop();
+  }
+  const power = await provisioner.powerStatus(call);
+  context.output.result({ node: node.name, action, power }, () => `${node.name}: power ${action} done (now ${power})`);
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.ts';
-import { parseByteQuantity } from '../model/byte-quantity.ts';
+import { parseByteQuantity } from '../validate/byte-quantity.ts';
 import { Secret } from '../secret/index.ts';
 import { assertAbsolutePath } from '../validate/index.ts';
 

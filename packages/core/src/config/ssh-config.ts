@@ -1,69 +1,114 @@
+import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
 import type { HostKeyPolicy, SshTarget } from '../runners/index.ts';
-import { assertHost, assertPort } from '../validate/index.ts';
-import type { ConfigSection } from './config-section.ts';
+import { configObject } from './config-object.ts';
+import { booleanSetting, creatableFileProblem, durationMs, envVarName, fileProblem, hostSetting, localPath, nonEmptyString, portSetting, readableFile } from './config-schemas.ts';
+import { secretFromEnv } from './env-secret.ts';
 
 /** SSH credentials without the host: what an OS module uses for every node it reaches. */
 export type SshCredentials = Omit<SshTarget, 'host' | 'port'> & { port?: number };
 
 /**
- * The host-key policy a configuration section asks for:
- * `knownHostsPath` (plus `acceptNewHostKeys: true` for OpenSSH's accept-new),
- * `hostKeyFingerprint` (one `SHA256:…` or a list), or the loudly named
- * `insecureAcceptAnyHostKey: true`. With none of them the section is refused: host keys are
- * verified by default, and nothing turns that off silently.
+ * How long a factory's SSH connect (TCP, banner, key exchange, authentication) may take when
+ * the configuration sets no `connectTimeoutMs`: a host that accepts and never answers costs
+ * this, not minutes.
  */
-export function hostKeyPolicyFromConfig(section: ConfigSection): HostKeyPolicy {
-  const knownHostsPath = section.localPath('knownHostsPath');
-  const fingerprints = section.strings('hostKeyFingerprint');
-  const acceptNew = section.boolean('acceptNewHostKeys') ?? false;
-  const insecure = section.boolean('insecureAcceptAnyHostKey') ?? false;
-  const chosen = [knownHostsPath !== undefined, fingerprints !== undefined, insecure].filter(Boolean).length;
-  if (chosen > 1) throw new InvalidInputError(section.field('knownHostsPath'), 'give one of knownHostsPath, hostKeyFingerprint or insecureAcceptAnyHostKey');
-  if (acceptNew && knownHostsPath === undefined) throw new InvalidInputError(section.field('acceptNewHostKeys'), 'needs knownHostsPath (the file new keys are recorded in)');
-  if (knownHostsPath !== undefined) {
-    return acceptNew ? { kind: 'accept-new', path: knownHostsPath } : { kind: 'known-hosts', path: knownHostsPath };
-  }
-  if (fingerprints !== undefined) {
-    for (const entry of fingerprints) {
-      if (!/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(entry)) throw new InvalidInputError(section.field('hostKeyFingerprint'), `${JSON.stringify(entry)} is not a SHA256:… fingerprint as ssh-keygen -l prints it`);
-    }
-    return { kind: 'fingerprint', sha256: fingerprints };
-  }
-  if (insecure) return { kind: 'insecure-accept-any' };
-  throw new InvalidInputError(section.field('knownHostsPath'), 'or hostKeyFingerprint is required: host keys are always verified (insecureAcceptAnyHostKey: true turns that off, for throwaway labs only)');
-}
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'must be a SHA256:… fingerprint as ssh-keygen -l prints it' });
 
 /**
- * SSH credentials from a configuration section: `username`, `port`, `privateKeyPath`,
- * `passwordEnv` / `passphraseEnv` (names of environment variables, never the secrets
- * themselves), `agent`, and the host-key settings of {@link hostKeyPolicyFromConfig}.
+ * The SSH settings of a configuration section (`username`, `port`, `privateKeyPath`,
+ * `passwordEnv` / `passphraseEnv` naming environment variables, `agent`, `connectTimeoutMs`,
+ * and one of `knownHostsPath` (plus `acceptNewHostKeys`), `hostKeyFingerprint` or the loudly
+ * named `insecureAcceptAnyHostKey`). Spread it into a module's `configObject` and add
+ * {@link checkSshCredentials} as a refinement.
  */
-export function sshCredentialsFromConfig(section: ConfigSection, defaults: { username?: string; remoteShell?: SshTarget['remoteShell'] } = {}): SshCredentials {
-  const username = section.string('username') ?? defaults.username;
-  if (username === undefined) throw new InvalidInputError(section.field('username'), 'is required');
-  const privateKeyPath = section.localPath('privateKeyPath');
-  const password = section.secretFromEnv('passwordEnv');
-  const passphrase = section.secretFromEnv('passphraseEnv');
-  const agent = section.string('agent');
-  if (privateKeyPath === undefined && password === undefined && agent === undefined) {
-    throw new InvalidInputError(section.field('privateKeyPath'), 'is required (or passwordEnv, or agent)');
+export const sshCredentialsShape = {
+  username: nonEmptyString.optional(),
+  port: portSetting.optional(),
+  privateKeyPath: readableFile.optional(),
+  passwordEnv: envVarName.optional(),
+  passphraseEnv: envVarName.optional(),
+  agent: nonEmptyString.optional(),
+  knownHostsPath: localPath.optional(),
+  acceptNewHostKeys: booleanSetting.optional(),
+  hostKeyFingerprint: z.union([fingerprint, z.array(fingerprint).min(1)]).optional(),
+  insecureAcceptAnyHostKey: booleanSetting.optional(),
+  connectTimeoutMs: durationMs.optional(),
+};
+
+/** {@link sshCredentialsShape} plus the `host` to connect to. */
+export const sshTargetShape = { host: hostSetting, ...sshCredentialsShape };
+
+/** The parsed SSH settings. */
+export type SshCredentialsSettings = z.output<z.ZodObject<typeof sshCredentialsShape>>;
+
+/**
+ * The rules across SSH settings: a way to authenticate, exactly one host-key policy (host
+ * keys are verified by default; nothing turns that off silently), and the known_hosts file
+ * present now (or, with accept-new, its folder), not found missing at first connect.
+ */
+export function checkSshCredentials(settings: SshCredentialsSettings, context: z.RefinementCtx): void {
+  if (settings.privateKeyPath === undefined && settings.passwordEnv === undefined && settings.agent === undefined) {
+    context.addIssue({ code: 'custom', path: ['privateKeyPath'], message: 'is required (or passwordEnv, or agent)' });
   }
-  const port = section.raw('port') === undefined ? undefined : assertPort(section.field('port'), section.raw('port'));
+  if (settings.acceptNewHostKeys && settings.knownHostsPath === undefined) {
+    context.addIssue({ code: 'custom', path: ['acceptNewHostKeys'], message: 'needs knownHostsPath (the file new keys are recorded in)' });
+  }
+  const chosen = [settings.knownHostsPath, settings.hostKeyFingerprint, settings.insecureAcceptAnyHostKey || undefined].filter((entry) => entry !== undefined).length;
+  if (chosen > 1) context.addIssue({ code: 'custom', path: ['knownHostsPath'], message: 'give only one of knownHostsPath, hostKeyFingerprint or insecureAcceptAnyHostKey' });
+  if (chosen === 0 && !settings.acceptNewHostKeys) {
+    context.addIssue({ code: 'custom', path: ['knownHostsPath'], message: 'is required (or hostKeyFingerprint): host keys are always verified; insecureAcceptAnyHostKey: true turns that off, for throwaway labs only' });
+  }
+  if (settings.knownHostsPath !== undefined) {
+    const problem = settings.acceptNewHostKeys ? creatableFileProblem(settings.knownHostsPath) : fileProblem(settings.knownHostsPath);
+    if (problem) context.addIssue({ code: 'custom', path: ['knownHostsPath'], message: problem });
+  }
+}
+
+/** The host-key policy parsed SSH settings ask for (already checked by {@link checkSshCredentials}). */
+export function hostKeyPolicyFromConfig(settings: SshCredentialsSettings): HostKeyPolicy {
+  if (settings.knownHostsPath !== undefined) {
+    return settings.acceptNewHostKeys ? { kind: 'accept-new', path: settings.knownHostsPath } : { kind: 'known-hosts', path: settings.knownHostsPath };
+  }
+  if (settings.hostKeyFingerprint !== undefined) {
+    return { kind: 'fingerprint', sha256: typeof settings.hostKeyFingerprint === 'string' ? [settings.hostKeyFingerprint] : settings.hostKeyFingerprint };
+  }
+  return { kind: 'insecure-accept-any' };
+}
+
+/** Where parsed SSH settings came from and what to fill in. */
+export interface SshConfigContext {
+  /** The section's path in the file (`provisioner.host`), naming an unset variable. */
+  path: string;
+  /** The user when the section names none (`root`, `Administrator`). */
+  username?: string;
+  remoteShell?: SshTarget['remoteShell'];
+  /** Where `passwordEnv` / `passphraseEnv` are looked up (default `process.env`, own variables only). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** SSH credentials from parsed settings; reads the secrets the `*Env` settings name. */
+export function sshCredentialsFromConfig(settings: SshCredentialsSettings, context: SshConfigContext): SshCredentials {
+  const env = context.env ?? process.env;
+  const username = settings.username ?? context.username;
+  if (username === undefined) throw new InvalidInputError(`${context.path}.username`, 'is required');
+  const password = settings.passwordEnv === undefined ? undefined : secretFromEnv(`${context.path}.passwordEnv`, settings.passwordEnv, env);
+  const passphrase = settings.passphraseEnv === undefined ? undefined : secretFromEnv(`${context.path}.passphraseEnv`, settings.passphraseEnv, env);
   return {
     username,
-    hostKey: hostKeyPolicyFromConfig(section),
-    ...(port !== undefined ? { port } : {}),
-    ...(privateKeyPath !== undefined ? { privateKeyPath } : {}),
+    hostKey: hostKeyPolicyFromConfig(settings),
+    ...(settings.port !== undefined ? { port: settings.port } : {}),
+    ...(settings.privateKeyPath !== undefined ? { privateKeyPath: settings.privateKeyPath } : {}),
     ...(password ? { password } : {}),
     ...(passphrase ? { passphrase } : {}),
-    ...(agent !== undefined ? { agent } : {}),
-    ...(defaults.remoteShell ? { remoteShell: defaults.remoteShell } : {}),
+    ...(settings.agent !== undefined ? { agent: settings.agent } : {}),
+    ...(context.remoteShell ? { remoteShell: context.remoteShell } : {}),
   };
 }
 
-/** One SSH destination from a configuration section: {@link sshCredentialsFromConfig} plus `host`. */
-export function sshTargetFromConfig(section: ConfigSection, defaults: { username?: string } = {}): SshTarget {
-  const host = assertHost(section.field('host'), section.raw('host'));
-  return { ...sshCredentialsFromConfig(section, defaults), host };
+/** One SSH destination from parsed settings: {@link sshCredentialsFromConfig} plus `host`. */
+export function sshTargetFromConfig(settings: SshCredentialsSettings & { host: string }, context: SshConfigContext): SshTarget {
+  return { ...sshCredentialsFromConfig(settings, context), host: settings.host };
 }

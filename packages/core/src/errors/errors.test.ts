@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
+import { CommandFailedError, ConnectionError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
 import { ProvkitError } from './provkit-error.ts';
 
 describe('ProvkitError', () => {
@@ -32,5 +32,12 @@ describe('ProvkitError', () => {
     expect(failed.message).toBe(`load failed at step machine-booted: ${cause.message}`);
     const command = new CommandFailedError({ command: 'virsh start n1', target: 'local', exitCode: 1, stderrTail: 'error: no domain' });
     expect(new OperationFailedError('load', 'powered-on', command, new Error('undefine failed')).message).toContain('cleanup also failed: undefine failed');
+  });
+
+  it('marks a connection to a host name that does not resolve as not retryable, however deep the cause', () => {
+    const dns = Object.assign(new Error('getaddrinfo ENOTFOUND vcenter.invalid'), { code: 'ENOTFOUND' });
+    expect(new ConnectionError('vcenter.invalid', 'fetch failed', { cause: new TypeError('fetch failed', { cause: dns }) }).isRetryable).toBe(false);
+    expect(new ConnectionError('h', 'refused', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }).isRetryable).toBe(true);
+    expect(new ConnectionError('h', 'temporary', { cause: Object.assign(new Error('getaddrinfo EAI_AGAIN h'), { code: 'EAI_AGAIN' }) }).isRetryable).toBe(true);
   });
 });

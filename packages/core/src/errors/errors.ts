@@ -120,6 +120,19 @@ export class NodeExistsError extends ProvkitError {
   }
 }
 
+/**
+ * A node of that name exists on the host but provkit did not create it (no provkit marker on
+ * the domain / VM): provkit never replaces, powers or removes it.
+ */
+export class NodeNotManagedError extends ProvkitError {
+  readonly node: string;
+  constructor(node: string, options?: ProvkitErrorOptions) {
+    super('NODE_NOT_MANAGED', `Node ${node} exists but was not created by provkit; it is left untouched`, options);
+    this.name = 'NodeNotManagedError';
+    this.node = node;
+  }
+}
+
 /** The object is in a state that does not allow the operation (e.g. a ready-for-use template being started). */
 export class InvalidStateError extends ProvkitError {
   constructor(message: string, options?: ProvkitErrorOptions) {
@@ -160,11 +173,23 @@ export class HostKeyMismatchError extends ProvkitError {
   }
 }
 
-/** A connection to a host could not be made or was lost. */
+/** True when `error` (or a cause under it) says a host name does not exist: trying again will not help. */
+function isUnknownHostName(error: unknown): boolean {
+  for (let current = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {
+    if ((current as { code?: unknown }).code === 'ENOTFOUND') return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * A connection to a host could not be made or was lost. Retryable by default (a node still
+ * booting refuses, then answers), except for a host name that does not resolve (`ENOTFOUND`).
+ */
 export class ConnectionError extends ProvkitError {
   readonly host: string;
   constructor(host: string, message: string, options?: ProvkitErrorOptions) {
-    super('CONNECTION_FAILED', `Connection to ${host} failed: ${message}`, { isRetryable: true, ...options });
+    super('CONNECTION_FAILED', `Connection to ${host} failed: ${message}`, { isRetryable: !isUnknownHostName(options?.cause), ...options });
     this.name = 'ConnectionError';
     this.host = host;
   }

@@ -5,7 +5,7 @@ import type { TypedEmitter } from './typed-emitter.ts';
 export interface ProgressEvent {
   /** The operation, e.g. `load`, `capture`, `unload`, `preCapture`. */
   operation: string;
-  /** The step reached, e.g. `domain-defined`. */
+  /** The step reached, e.g. `node-defined`. */
   step: string;
   /** The node concerned, when there is one. */
   node?: string;

@@ -1,4 +1,3 @@
-export * from './byte-quantity.ts';
 export * from './vm-size.ts';
 export * from './vm-sizes-yaml.ts';
 export * from './profile.ts';
@@ -12,4 +11,3 @@ export type * from './storage.ts';
 export * from './storage-plan.ts';
 export * from './allocate-storage.ts';
 export * from './memory-storage-catalog.ts';
-export * from './inventory-suite.ts';

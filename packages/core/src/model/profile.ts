@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors/index.ts';
-import { assertAbsolutePath, assertName } from '../validate/index.ts';
+import { assertAbsolutePath, assertName, describeValue } from '../validate/index.ts';
 import type { VmSize } from './vm-size.ts';
 
 /** How the guest clock relates to the host's (libvirt's `<clock offset>`). */
@@ -37,7 +37,7 @@ export interface ProfileInput {
 const TEXT = /^[\p{L}\p{N} ._()+-]{1,64}$/u;
 
 function text(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !TEXT.test(value)) throw new InvalidInputError(field, `expected 1-64 letters, digits, spaces or ._()+-, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !TEXT.test(value)) throw new InvalidInputError(field, `expected 1-64 letters, digits, spaces or ._()+-, got ${describeValue(value)}`);
   return value;
 }
 
@@ -51,7 +51,7 @@ export function createProfile(input: ProfileInput): Profile {
     version: text('profile.os.version', input.os?.version),
   };
   const clockOffset = input.clockOffset ?? (os.operatingSystem.toLowerCase() === 'windows' ? 'localtime' : 'utc');
-  if (clockOffset !== 'utc' && clockOffset !== 'localtime') throw new InvalidInputError('profile.clockOffset', `expected utc or localtime, got ${JSON.stringify(clockOffset)}`);
+  if (clockOffset !== 'utc' && clockOffset !== 'localtime') throw new InvalidInputError('profile.clockOffset', `expected utc or localtime, got ${describeValue(clockOffset)}`);
   const profile: Profile = { name: input.name, size: input.size, os, clockOffset };
   if (input.iso !== undefined) profile.iso = assertAbsolutePath('profile.iso', input.iso);
   return profile;

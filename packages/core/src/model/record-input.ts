@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../errors/index.ts';
-import { assertImageName, assertName, assertPositiveInteger } from '../validate/index.ts';
+import { assertImageName, assertName, assertPositiveInteger, describeValue } from '../validate/index.ts';
 import type { MachineHardware, NewPool, NewTemplate, NewVm } from './records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -22,14 +22,14 @@ export function generateDisplayName(prefix: string, id: string): string {
 
 /** Validates an inventory id (a lower-case UUID). */
 export function assertId(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new InvalidInputError(field, `expected a lower-case UUID, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !UUID.test(value)) throw new InvalidInputError(field, `expected a lower-case UUID, got ${describeValue(value)}`);
   return value;
 }
 
 /** Validates stored free text. */
 export function assertText(field: string, value: unknown): string {
   if (typeof value !== 'string' || !TEXT.test(value) || value.trim() !== value) {
-    throw new InvalidInputError(field, `expected 1-128 printable characters without surrounding spaces, got ${JSON.stringify(value)}`);
+    throw new InvalidInputError(field, `expected 1-128 printable characters without surrounding spaces, got ${describeValue(value)}`);
   }
   return value;
 }
@@ -49,7 +49,8 @@ function machine(field: string, input: NewTemplate | NewVm): void {
 
 /** Validates a new pool before any write. */
 export function validateNewPool(input: NewPool): void {
-  assertText('pool.displayName', input?.displayName);
+  if (typeof input !== 'object' || input === null) throw new InvalidInputError('pool', 'is required');
+  assertText('pool.displayName', input.displayName);
   assertName('pool.type', input.type);
 }
 

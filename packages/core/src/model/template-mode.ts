@@ -1,3 +1,4 @@
+import { describeValue } from '../validate/index.ts';
 import { InvalidInputError } from '../errors/index.ts';
 
 /**
@@ -24,6 +25,6 @@ export function isTemplateMode(value: unknown): value is TemplateMode {
 
 /** Validates a mode string and returns it. */
 export function assertTemplateMode(field: string, value: unknown): TemplateMode {
-  if (!isTemplateMode(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a template mode (${TEMPLATE_MODES.join(', ')})`);
+  if (!isTemplateMode(value)) throw new InvalidInputError(field, `${describeValue(value)} is not a template mode (${TEMPLATE_MODES.join(', ')})`);
   return value;
 }

@@ -1,7 +1,7 @@
 import type { SizeSpec } from '../contracts/index.ts';
 import { InvalidInputError } from '../errors/index.ts';
-import { assertName } from '../validate/index.ts';
-import { parseByteQuantity } from './byte-quantity.ts';
+import { assertName, describeValue } from '../validate/index.ts';
+import { parseByteQuantity } from '../validate/byte-quantity.ts';
 
 /** A named hardware size (oVirt's VmSize), in counts and bytes. */
 export interface VmSize {
@@ -18,7 +18,7 @@ const MAX_DISK_BYTES = 1024 ** 5;
 
 function positiveInteger(field: string, value: unknown, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new InvalidInputError(field, `expected a positive whole number, got ${JSON.stringify(value)}`);
+    throw new InvalidInputError(field, `expected a positive whole number, got ${describeValue(value)}`);
   }
   if (value > max) throw new InvalidInputError(field, `${value} is above the limit ${max}`);
   return value;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseByteQuantity } from './byte-quantity.ts';
+import { parseByteQuantity } from '../validate/byte-quantity.ts';
 import { parseVmSize, toSizeSpec } from './vm-size.ts';
 import { parseVmSizesYaml } from './vm-sizes-yaml.ts';
 

@@ -22,8 +22,17 @@ export interface RunOptions {
    * carries the exit code instead.
    */
   check?: boolean;
-  /** More values to redact from the command's echo in events and errors. */
+  /**
+   * Values written into the command text itself: redacted from the command line shown in
+   * events and errors, and from quoted output. List only values the command really contains.
+   */
   secrets?: readonly Secret[];
+  /**
+   * Values the command gets another way (inside stdin, a file) and may echo: redacted from
+   * quoted output only. They are never looked for in the command line, where redacting text
+   * the command never contained would show which public words equal the secret.
+   */
+  outputSecrets?: readonly Secret[];
   /** Cap on captured stdout/stderr bytes each (default 64 MiB); past it the command fails. */
   maxOutputBytes?: number;
 }

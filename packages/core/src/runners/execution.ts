@@ -40,8 +40,10 @@ export async function execute(
   options: RunOptions,
 ): Promise<CommandResult> {
   const started = Date.now();
-  // A secret fed to stdin is redacted from quoted output too (a command may echo its input).
-  if (Secret.isSecret(options.stdin)) context = { ...context, secrets: [...context.secrets, options.stdin] };
+  // A secret fed to stdin, and any the caller says the command may echo, is redacted from
+  // quoted output (never from the command line, which does not contain it).
+  const echoed = [...(Secret.isSecret(options.stdin) ? [options.stdin] : []), ...(options.outputSecrets ?? [])];
+  if (echoed.length > 0) context = { ...context, secrets: [...context.secrets, ...echoed] };
   const timeoutMs = options.timeoutMs ?? context.defaultTimeoutMs;
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const emit = (exitCode: number | null, error?: string): void => {

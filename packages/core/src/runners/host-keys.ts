@@ -105,6 +105,9 @@ export async function checkHostKey(policy: HostKeyPolicy, host: string, port: nu
       const expected = keys.length === 0 ? `a key listed in ${policy.path} (host unknown)` : keys.map((entry) => fingerprintSha256(Buffer.from(entry.key, 'base64'))).join(' or ');
       return { accepted: false, expected };
     }
+    default:
+      // Unreachable for validated policies; fails closed for anything else.
+      return { accepted: false, expected: `a known host-key policy (got kind ${JSON.stringify((policy as { kind: unknown }).kind)})` };
   }
 }
 

@@ -36,6 +36,18 @@ describe('LocalRunner', () => {
     ]);
   });
 
+  it('redacts outputSecrets from quoted output only, so the command line tells nothing about them', async () => {
+    // A secret equal to a word of the public command: redacting it there would reveal it.
+    const secret = Secret.of('chpasswd');
+    const runner = new LocalRunner();
+    const events: CommandEvent[] = [];
+    runner.events.on('command', (event) => events.push(event));
+    const failed = await runner.run(sh`: chpasswd; cat >&2; exit 3`, { stdin: 'chpasswd\n', outputSecrets: [secret] }).catch((caught: unknown) => caught);
+    expect(failed).toBeInstanceOf(CommandFailedError);
+    expect(failed).toMatchObject({ command: ': chpasswd; cat >&2; exit 3', stderrTail: '[redacted]' });
+    expect(events.map((event) => event.command)).toEqual([': chpasswd; cat >&2; exit 3']);
+  });
+
   it('kills the whole process group on timeout', async () => {
     const runner = new LocalRunner();
     const pidFile = join(await mkdtemp(join(tmpdir(), 'provkit-local-')), 'pids');

@@ -27,6 +27,8 @@ export class SshConnection {
   readonly #channels: Semaphore;
   readonly label: string;
   #client: Client | undefined;
+  /** The client still connecting (TCP, banner, handshake): `close()` destroys it at once. */
+  #pending: Client | undefined;
   #connecting: Promise<Client> | undefined;
   #sftp: Promise<SFTPWrapper> | undefined;
   #closed = false;
@@ -86,9 +88,14 @@ export class SshConnection {
     this.#forget();
   }
 
-  /** Closes for good. */
+  /**
+   * Closes for good. A connect still under way is destroyed now, not left to its timeout: a
+   * host that accepted and never sent a banner must not keep the process alive.
+   */
   close(): void {
     this.#closed = true;
+    this.#pending?.destroy();
+    this.#pending = undefined;
     this.drop();
   }
 
@@ -131,11 +138,18 @@ export class SshConnection {
     if (target.passphrase) config.passphrase = target.passphrase.reveal();
     if (target.password) config.password = target.password.reveal();
     if (target.agent) config.agent = target.agent;
+    if (this.#closed) throw new ConnectionError(this.label, 'the pool was closed', { isRetryable: false });
 
     return new Promise<Client>((resolve, reject) => {
       const client = new Client();
+      this.#pending = client;
       let ready = false;
       client.once('ready', () => {
+        if (this.#pending === client) this.#pending = undefined;
+        if (this.#closed) {
+          client.destroy();
+          return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
+        }
         ready = true;
         this.#client = client;
         resolve(client);
@@ -148,8 +162,9 @@ export class SshConnection {
         reject(new ConnectionError(this.label, error.message, { cause: error }));
       });
       client.on('close', () => {
+        if (this.#pending === client) this.#pending = undefined;
         if (this.#client === client) this.#forget();
-        if (!ready) reject(mismatch ?? new ConnectionError(this.label, 'connection closed during handshake'));
+        if (!ready) reject(mismatch ?? (this.#closed ? new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }) : new ConnectionError(this.label, 'connection closed during handshake')));
       });
       this.#settings.onConnect();
       try {

@@ -1,14 +1,15 @@
-import { PassThrough } from 'node:stream';
-import type { Client, ClientChannel } from 'ssh2';
-import { shellQuote } from '../shell/index.ts';
-import { ConnectionError } from '../errors/index.ts';
 import { createEmitter, type ProvkitEmitter } from '../events/index.ts';
+import { InvalidInputError } from '../errors/index.ts';
 import type { Secret } from '../secret/index.ts';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
+import { killRemoteGroup, startExecChannel } from './exec-channel.ts';
 import { execute, type ProcessHandle } from './execution.ts';
+import { ShellUnsupportedError } from './remote-shell.ts';
+import { RemoteShellPool } from './remote-shell-pool.ts';
 import { commandText, displayCommand } from './render-command.ts';
+import { assertSshTarget } from './ssh-target-input.ts';
 import { SftpTransfers } from './sftp-transfer.ts';
-import { exitStatusOf, openExec, SshConnection } from './ssh-connection.ts';
+import { SshConnection } from './ssh-connection.ts';
 import type { SshTarget } from './ssh-options.ts';
 
 /** Options of {@link SshPool}. */
@@ -23,6 +24,19 @@ export interface SshPoolOptions {
   keepaliveIntervalMs?: number;
   /** Where `command` events go (default: a new emitter, see {@link SshPool.events}). */
   events?: ProvkitEmitter;
+  /**
+   * How commands reach a POSIX host. `persistent-shell` (default): each connection keeps a few
+   * running `sh` processes, one per channel, and frames commands through them, so the account's
+   * login shell (its profile, `.bashrc`, banners) runs once per shell instead of once per
+   * command. `exec`: one exec channel per command, the login shell every time. Targets with
+   * `remoteShell: 'other'`, and hosts without `setsid`, always use `exec`.
+   */
+  remoteCommands?: 'persistent-shell' | 'exec';
+  /**
+   * Persistent shells per connection, hence commands running at once through them (default 4).
+   * Together with `maxChannelsPerConnection` keep it below sshd's MaxSessions.
+   */
+  shellsPerConnection?: number;
 }
 
 /** Counters of a pool. */
@@ -31,6 +45,8 @@ export interface SshPoolStats {
   connectionsOpened: number;
   /** Connections currently held. */
   hosts: number;
+  /** Persistent shells started since the pool was made (replacements included). */
+  shellsStarted: number;
 }
 
 /**
@@ -43,6 +59,7 @@ export class SshPool {
   readonly #options: Required<Omit<SshPoolOptions, 'events'>>;
   readonly #connections = new Map<string, { connection: SshConnection; runner: SshRunner }>();
   #opened = 0;
+  #shellsStarted = 0;
 
   constructor(options: SshPoolOptions = {}) {
     this.events = options.events ?? createEmitter();
@@ -51,7 +68,12 @@ export class SshPool {
       connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 600_000,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
+      remoteCommands: options.remoteCommands ?? 'persistent-shell',
+      shellsPerConnection: options.shellsPerConnection ?? 4,
     };
+    if (!Number.isInteger(this.#options.shellsPerConnection) || this.#options.shellsPerConnection < 1) {
+      throw new InvalidInputError('shellsPerConnection', `must be a positive integer, got ${this.#options.shellsPerConnection}`);
+    }
   }
 
   /**
@@ -61,6 +83,7 @@ export class SshPool {
    * stricter one.
    */
   runner(target: SshTarget): SshRunner {
+    assertSshTarget(target);
     const key = connectionKey(target);
     let entry = this.#connections.get(key);
     if (!entry) {
@@ -72,7 +95,19 @@ export class SshPool {
           this.#opened++;
         },
       });
-      entry = { connection, runner: new SshRunner(connection, this.events, this.#options.commandTimeoutMs, target.remoteShell ?? 'posix') };
+      const posix = (target.remoteShell ?? 'posix') === 'posix';
+      const shells =
+        posix && this.#options.remoteCommands === 'persistent-shell'
+          ? new RemoteShellPool({
+              label: connection.label,
+              maxShells: this.#options.shellsPerConnection,
+              openTimeoutMs: this.#options.connectTimeoutMs,
+              onShellStarted: () => {
+                this.#shellsStarted++;
+              },
+            })
+          : undefined;
+      entry = { connection, runner: new SshRunner({ connection, events: this.events, timeoutMs: this.#options.commandTimeoutMs, posix, shells }) };
       this.#connections.set(key, entry);
     }
     return entry.runner;
@@ -90,10 +125,10 @@ export class SshPool {
 
   /** Connection counters. */
   get stats(): SshPoolStats {
-    return { connectionsOpened: this.#opened, hosts: this.#connections.size };
+    return { connectionsOpened: this.#opened, hosts: this.#connections.size, shellsStarted: this.#shellsStarted };
   }
 
-  /** Closes every connection. */
+  /** Closes every connection (and the persistent shells on them). */
   async close(): Promise<void> {
     for (const { connection } of this.#connections.values()) connection.close();
     this.#connections.clear();
@@ -106,6 +141,17 @@ function connectionKey(target: SshTarget): string {
   return `${target.username}@${target.host}:${target.port ?? 22} ${auth} ${target.remoteShell ?? 'posix'} ${policy}`;
 }
 
+/** What {@link SshRunner} is made of (see {@link SshPool.runner}). */
+interface SshRunnerParts {
+  connection: SshConnection;
+  events: ProvkitEmitter;
+  timeoutMs: number;
+  /** Whether the login shell is POSIX (so process groups can be learned and killed). */
+  posix: boolean;
+  /** The connection's persistent shells, when commands go through them. */
+  shells: RemoteShellPool | undefined;
+}
+
 /** A {@link CommandRunner} over one pooled SSH connection. Get one from {@link SshPool.runner}. */
 export class SshRunner implements CommandRunner {
   readonly target: string;
@@ -113,15 +159,18 @@ export class SshRunner implements CommandRunner {
   readonly #connection: SshConnection;
   readonly #timeoutMs: number;
   readonly #posix: boolean;
+  readonly #shells: RemoteShellPool | undefined;
   readonly #transfers: SftpTransfers;
 
   /** @internal Made by {@link SshPool.runner}. */
-  constructor(connection: SshConnection, events: ProvkitEmitter, timeoutMs: number, remoteShell: 'posix' | 'other') {
+  constructor(parts: SshRunnerParts) {
+    const { connection } = parts;
     this.#connection = connection;
-    this.#transfers = new SftpTransfers(() => connection.sftp(), connection.label, timeoutMs);
-    this.events = events;
-    this.#timeoutMs = timeoutMs;
-    this.#posix = remoteShell === 'posix';
+    this.#transfers = new SftpTransfers(() => connection.sftp(), connection.label, parts.timeoutMs);
+    this.events = parts.events;
+    this.#timeoutMs = parts.timeoutMs;
+    this.#posix = parts.posix;
+    this.#shells = parts.shells;
     this.target = connection.label;
   }
 
@@ -132,8 +181,22 @@ export class SshRunner implements CommandRunner {
     const context = { target: this.target, display, events: this.events, defaultTimeoutMs: this.#timeoutMs, secrets };
     return this.#connection.withChannel(async (client) => {
       const start = async (): Promise<ProcessHandle> => {
-        if (!this.#posix) return channelHandle(await openExec(client, this.target, text), this.target);
-        return posixChannelHandle(client, await openExec(client, this.target, posixWrap(text)), this.target);
+        const shells = this.#shells;
+        if (shells?.supported) {
+          try {
+            return await shells.start({
+              client,
+              text,
+              withStdin: options.stdin !== undefined,
+              killGroup: (pgid) => killRemoteGroup(client, pgid),
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
+          } catch (error) {
+            // A host that cannot run the shell program still runs commands, one channel each.
+            if (!(error instanceof ShellUnsupportedError)) throw error;
+          }
+        }
+        return startExecChannel({ client, label: this.target, text, posix: this.#posix });
       };
       return execute(start, context, options);
     }, options.signal);
@@ -158,99 +221,4 @@ export class SshRunner implements CommandRunner {
   disconnect(): void {
     this.#connection.drop();
   }
-}
-
-function channelHandle(channel: ClientChannel, label: string): ProcessHandle {
-  const exited = new Promise<{ exitCode: number | null; signal: string | null }>((resolve, reject) => {
-    let status: { exitCode: number | null; signal: string | null } | undefined;
-    channel.once('exit', (code: number | null, signal?: string) => {
-      status = { exitCode: typeof code === 'number' ? code : null, signal: signal ?? null };
-    });
-    channel.once('close', () => {
-      status ??= exitStatusOf(channel);
-      if (status) resolve(status);
-      else reject(new ConnectionError(label, 'the channel closed before the command exited (connection lost?)'));
-    });
-  });
-  return {
-    stdout: channel,
-    stderr: channel.stderr,
-    stdin: channel,
-    exited,
-    kill: () => {
-      // OpenSSH honours the "signal" request; closing the channel ends the session either way.
-      try {
-        channel.signal('KILL');
-      } catch {
-        // Not fatal: close() below still tears the session down.
-      }
-      channel.close();
-    },
-  };
-}
-
-const PID_MARKER = 'provkit-pid:';
-/** How long a kill waits for the wrapper's PID line before it falls back to closing the channel. */
-const PID_REPORT_TIMEOUT_MS = 5000;
-
-/**
- * sshd makes each session's command a session leader, so `$$` is also its process group.
- * The wrapper reports it on the first stderr line, then `exec`s the command in that group.
- */
-function posixWrap(text: string): string {
-  return `echo ${PID_MARKER}$$ >&2; exec /bin/sh -c ${shellQuote(text)}`;
-}
-
-/**
- * Like {@link channelHandle}, but strips the PID line from stderr and kills the remote process
- * group through a second channel: OpenSSH does not deliver the `signal` request to a session
- * under privilege separation, and a closed channel alone leaves the command running.
- */
-function posixChannelHandle(client: Client, channel: ClientChannel, label: string): ProcessHandle {
-  const handle = channelHandle(channel, label);
-  const stderr = new PassThrough();
-  let pid: number | undefined;
-  let killWanted = false;
-  let head: Buffer | undefined = Buffer.alloc(0);
-  const killGroup = (): void => {
-    if (pid === undefined || !Number.isInteger(pid) || pid <= 1) return handle.kill();
-    client.exec(`kill -KILL -- -${pid} 2>/dev/null; kill -KILL ${pid} 2>/dev/null; true`, (error, killer) => {
-      if (error) return handle.kill();
-      killer.resume();
-      killer.stderr.resume();
-      killer.once('close', () => channel.close());
-    });
-  };
-  channel.stderr.on('data', (chunk: Buffer) => {
-    if (head === undefined) return void stderr.write(chunk);
-    head = Buffer.concat([head, chunk]);
-    const newline = head.indexOf(10);
-    if (newline < 0 && head.length < 64) return;
-    const line = head.subarray(0, newline < 0 ? head.length : newline).toString('latin1');
-    const rest = head.subarray(newline < 0 ? head.length : newline + 1);
-    head = undefined;
-    if (line.startsWith(PID_MARKER)) pid = Number(line.slice(PID_MARKER.length));
-    else stderr.write(Buffer.from(`${line}\n`));
-    if (rest.length > 0) stderr.write(rest);
-    if (killWanted) killGroup();
-  });
-  channel.stderr.once('end', () => {
-    if (head !== undefined && head.length > 0) stderr.write(head);
-    stderr.end();
-  });
-  return {
-    ...handle,
-    stderr,
-    kill: () => {
-      if (killWanted) return;
-      killWanted = true;
-      if (head === undefined) return killGroup();
-      // Stopped before the wrapper reported its PID (an abort or timeout right after the channel
-      // opened): closing the channel now would leave the command running, so the kill waits for
-      // the PID line, but not past a bound in case it never comes.
-      setTimeout(() => {
-        if (head !== undefined) handle.kill();
-      }, PID_REPORT_TIMEOUT_MS).unref();
-    },
-  };
 }

@@ -1,4 +1,6 @@
 import { InvalidInputError } from '../errors/index.ts';
+import { assertNode } from '../validate/index.ts';
+import { assertSshCredentials } from './ssh-target-input.ts';
 import type { NodeSpec } from '../contracts/index.ts';
 import type { CommandRunner } from './command-runner.ts';
 import type { SshPool } from './ssh-pool.ts';
@@ -21,7 +23,10 @@ export type RunnerFactory = ((node: NodeSpec) => CommandRunner) & { forget?: (no
  * the operator's list stays the authority.
  */
 export function sshRunnerFactory(pool: SshPool, credentials: Omit<SshTarget, 'host' | 'port'> & { port?: number }): RunnerFactory {
+  // Refused now, as a typed error, not when the first node's host key is checked.
+  assertSshCredentials('credentials', credentials);
   const targetOf = (node: NodeSpec): SshTarget => {
+    assertNode('node', node);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} has no address to reach over SSH`);
     return { ...credentials, host: node.address.host, port: node.address.port ?? credentials.port ?? 22 };
   };

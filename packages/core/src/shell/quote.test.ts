@@ -53,5 +53,5 @@ describe('shell quoting', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 60_000); // 300/500 generated cases: seconds on a quiet machine, more under a loaded one
 });

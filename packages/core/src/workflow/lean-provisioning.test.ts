@@ -63,10 +63,10 @@ class StandInProvisioner extends BaseProvisioner {
     this.nodeDisks.delete(options.node.name);
   }
 
-  async deleteImage(options: ImageOperationOptions): Promise<void> {
+  async deleteImage(options: ImageOperationOptions): Promise<{ deleted: boolean }> {
     this.calls.push(`deleteImage ${options.image}`);
-    this.images.delete(options.image);
     this.virtualBytes.delete(options.image);
+    return { deleted: this.images.delete(options.image) };
   }
 
   async nodeStatus(): Promise<NodeStatusResult> {
@@ -108,10 +108,10 @@ async function setUp(failAt?: Failure, storage?: { catalog: MemoryStorageCatalog
     profile,
     templatePool,
     templateHost: 'kvm-host-1',
-    templateMachine: { name: 'tpl-debian12' },
+    templateMachine: { name: 'tpl-debian12', address: { host: '192.0.2.10' } },
     baseImage: 'debian12-base-v1',
     image: 'debian12-small-v1',
-    vm: { pool: vmPool, host: 'kvm-host-1', machine: { name: 'web-1' }, type: 'Server', softwareStack: 'LAMP', environment: 'test', reseller: 'r1', customer: 'c1' },
+    vm: { pool: vmPool, host: 'kvm-host-1', machine: { name: 'web-1', address: { host: '192.0.2.11' } }, type: 'Server', softwareStack: 'LAMP', environment: 'test', reseller: 'r1', customer: 'c1' },
   };
   return { inventory, provisioner, workflow, events, run };
 }
@@ -183,8 +183,8 @@ describe('lean provisioning workflow', () => {
     const { provisioner, workflow, run } = await setUp();
     const { template } = await workflow.run(run);
     const calls = provisioner.calls.length;
-    await expect(workflow.installTemplate({ template: template.id, machine: { name: 'tpl-again' }, baseImage: run.baseImage })).rejects.toMatchObject({ code: 'INVALID_STATE' });
-    await expect(workflow.captureTemplate({ template: template.id, machine: { name: 'tpl-again' }, image: 'debian12-small-v2' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(workflow.installTemplate({ template: template.id, machine: { name: 'tpl-again', address: { host: '192.0.2.13' } }, baseImage: run.baseImage })).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    await expect(workflow.captureTemplate({ template: template.id, machine: { name: 'tpl-again', address: { host: '192.0.2.13' } }, image: 'debian12-small-v2' })).rejects.toMatchObject({ code: 'INVALID_STATE' });
     expect(provisioner.calls.length).toBe(calls);
   });
 
@@ -200,9 +200,51 @@ describe('lean provisioning workflow', () => {
   it('refuses bad input before creating anything', async () => {
     const { inventory, provisioner, workflow, run } = await setUp();
     await expect(workflow.run({ ...run, image: 'no revision' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'image' });
-    await expect(workflow.run({ ...run, vm: { ...run.vm, machine: { name: 'tpl-debian12' } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'vm.machine.name' });
+    await expect(workflow.run({ ...run, vm: { ...run.vm, machine: { name: 'tpl-debian12', address: { host: '192.0.2.11' } } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'vm.machine.name' });
     expect(await inventory.listTemplates()).toEqual([]);
     expect(provisioner.calls).toEqual([]);
+  });
+
+  it('deployVm checks the machine address and customization before allocating storage or writing the inventory', async () => {
+    const catalog = new MemoryStorageCatalog([{ id: 'pool', capacityBytes: 100 * GiB }]);
+    const { inventory, provisioner, workflow, run } = await setUp(undefined, { catalog, checkPermission: () => true });
+    const { template } = await workflow.run(run);
+    const vmsBefore = await inventory.listVms();
+    const volumesBefore = await catalog.listVolumes();
+    const callsBefore = provisioner.calls.length;
+    const vm = { ...run.vm, template: template.id };
+    const machine = { name: 'web-2', address: { host: '192.0.2.12' } };
+    const refusals: [string, () => Promise<unknown>][] = [
+      ['machine.address', () => workflow.deployVm({ ...vm, machine: { name: 'web-2' } })],
+      ['machine.address', () => workflow.deployVm({ ...vm, machine: { name: 'web-2', address: null as never } })],
+      ['machine.address.host', () => workflow.deployVm({ ...vm, machine: { name: 'web-2', address: { host: 'a b' } } })],
+      ['customization', () => workflow.deployVm({ ...vm, machine, customization: null as never })],
+      ['customization.users', () => workflow.deployVm({ ...vm, machine, customization: { users: 'alice' as never } })],
+      ['customization.firstBootCommand', () => workflow.deployVm({ ...vm, machine, customization: { firstBootCommand: 'reboot' as never } })],
+      ['vm.customer', () => workflow.deployVm({ ...vm, machine, customer: '' })],
+    ];
+    for (const [field, refused] of refusals) await expect(refused()).rejects.toMatchObject({ code: 'INVALID_INPUT', field });
+    expect(await inventory.listVms()).toEqual(vmsBefore);
+    expect(await catalog.listVolumes()).toEqual(volumesBefore);
+    expect(provisioner.calls.length).toBe(callsBefore);
+  });
+
+  it('createTemplate checks its own input before asking the host, with typed errors for what JavaScript callers get wrong', async () => {
+    const { inventory, provisioner, run } = await setUp();
+    const workflow = new LeanProvisioning({ inventory, provisioner, diskSize: 'base-image' });
+    let asked = 0;
+    const getImageSize = provisioner.getImageSize.bind(provisioner);
+    provisioner.getImageSize = (options) => {
+      asked++;
+      return getImageSize(options);
+    };
+    const base = { pool: run.templatePool, host: 'kvm-host-1', baseImage: run.baseImage };
+    await expect(workflow.createTemplate({ ...base, profile: undefined as never })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'profile' });
+    await expect(workflow.createTemplate({ ...base, profile: { ...profile, size: null as never } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'profile.size' });
+    await expect(workflow.createTemplate({ ...base, profile, host: 'bad host' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'template.node' });
+    await expect(workflow.createTemplate({ ...base, profile, pool: '' })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'template.pool' });
+    expect(asked).toBe(0);
+    expect(await inventory.listTemplates()).toEqual([]);
   });
 
   describe('disk size', () => {
@@ -262,7 +304,7 @@ describe('lean provisioning workflow', () => {
       await catalog.releaseVolume((await catalog.listVolumes())[0]!.id);
       provisioner.virtualBytes.delete(run.image);
       const before = await catalog.listVolumes();
-      await expect(workflow.deployVm({ ...run.vm, machine: { name: 'web-2' }, template: template.id })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
+      await expect(workflow.deployVm({ ...run.vm, machine: { name: 'web-2', address: { host: '192.0.2.12' } }, template: template.id })).rejects.toMatchObject({ code: 'IMAGE_NOT_FOUND' });
       expect(await inventory.listVms()).toEqual([]);
       expect(await catalog.listVolumes()).toEqual(before);
     });

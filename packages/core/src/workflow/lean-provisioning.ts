@@ -4,12 +4,13 @@ import { ProgressReporter, createEmitter, type ProgressEvent, type ProvkitEmitte
 import type { Inventory } from '../model/inventory.ts';
 import type { Profile } from '../model/profile.ts';
 import { allocateStorage, type PermissionCheck } from '../model/allocate-storage.ts';
-import { assertId } from '../model/record-input.ts';
+import { assertId, validateNewTemplate, validateNewVm } from '../model/record-input.ts';
 import type { StorageCatalog, StorageVolume } from '../model/storage.ts';
 import type { MachineHardware, TemplateRecord, VmAssignment, VmRecord } from '../model/records.ts';
 import { applyTemplateAction } from '../model/template-lifecycle.ts';
 import { TemplateMode } from '../model/template-mode.ts';
-import { assertImageName, assertName } from '../validate/index.ts';
+import { assertCustomizationShape } from '../contracts/shared/customization-shape.ts';
+import { assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject, describeValue } from '../validate/index.ts';
 import { throwIfAborted } from '../wait/index.ts';
 
 /**
@@ -160,7 +161,7 @@ export class LeanProvisioning {
   /** Wires the workflow; an unknown `diskSize` is refused (`InvalidInputError`). */
   constructor(options: LeanProvisioningOptions) {
     if (options.diskSize !== undefined && options.diskSize !== 'profile' && options.diskSize !== 'base-image') {
-      throw new InvalidInputError('diskSize', `expected profile or base-image, got ${JSON.stringify(options.diskSize)}`);
+      throw new InvalidInputError('diskSize', `expected profile or base-image, got ${describeValue(options.diskSize)}`);
     }
     this.#diskSize = options.diskSize ?? 'profile';
     this.#inventory = options.inventory;
@@ -175,33 +176,37 @@ export class LeanProvisioning {
    * and memory and the disk size the workflow's `diskSize` says.
    */
   async createTemplate(options: CreateTemplateOptions): Promise<TemplateRecord> {
-    const { profile } = options;
-    let diskBytes = profile.size.diskBytes;
+    // The whole input first: the host is asked for the base image's size only for valid input.
+    assertOperationOptions(options);
+    const profile = assertObject<Profile>('profile', options.profile);
+    const size = assertObject<SizeSpec>('profile.size', profile.size);
     if (this.#diskSize === 'base-image') {
       if (options.baseImage === undefined) throw new InvalidInputError('baseImage', "is required with diskSize: 'base-image'");
       assertImageName('baseImage', options.baseImage);
-      diskBytes = (await this.#provisioner.getImageSize({ image: options.baseImage, ...this.#call(options) })).virtualBytes;
-    }
-    const template = await this.#inventory.createTemplate(
-      {
-        pool: options.pool,
-        node: options.host,
-        profile: profile.name,
-        hardware: { cpus: profile.size.cpus, memoryBytes: profile.size.memoryBytes, diskBytes },
-        os: profile.os,
-        clockOffset: profile.clockOffset,
-        ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
-      },
-      this.#call(options),
-    );
+    } else if (options.baseImage !== undefined) assertImageName('baseImage', options.baseImage);
+    const input = (diskBytes: number | undefined) => ({
+      pool: options.pool,
+      node: options.host,
+      profile: profile.name,
+      hardware: { cpus: size.cpus, memoryBytes: size.memoryBytes, diskBytes: diskBytes as number },
+      os: profile.os,
+      clockOffset: profile.clockOffset,
+      ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
+    });
+    // With `base-image` the disk size comes from the host; any valid size stands in for the check.
+    validateNewTemplate(input(this.#diskSize === 'base-image' ? 1 : size.diskBytes));
+    let diskBytes = size.diskBytes;
+    if (this.#diskSize === 'base-image') diskBytes = (await this.#provisioner.getImageSize({ image: options.baseImage!, ...this.#call(options) })).virtualBytes;
+    const template = await this.#inventory.createTemplate(input(diskBytes), this.#call(options));
     this.#reporter(options, template.id).step('template-created', `template ${template.displayName} (${template.id}) in mode "${template.mode}", disk ${diskBytes} bytes`);
     return template;
   }
 
   /** Boots the template machine with the base image (the lab's stand-in for an ISO install). */
   async installTemplate(options: InstallTemplateOptions): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     assertId('template', options.template);
-    assertName('machine.name', options.machine?.name);
+    this.#machine('machine', options.machine);
     assertImageName('baseImage', options.baseImage);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'start', `template ${template.id}`);
@@ -221,8 +226,10 @@ export class LeanProvisioning {
    * provisioner `capture`), records the image, then unloads the machine.
    */
   async captureTemplate(options: CaptureTemplateOptions): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     assertId('template', options.template);
-    assertName('machine.name', options.machine?.name);
+    assertNode('machine', options.machine);
+    if (options.keepMachine !== undefined && typeof options.keepMachine !== 'boolean') throw new InvalidInputError('keepMachine', 'expected true or false');
     assertImageName('image', options.image);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'start', `template ${template.id}`);
@@ -248,6 +255,7 @@ export class LeanProvisioning {
 
   /** `first installation` or `maintenance mode` → `ready for use`; refused until an image is recorded. */
   async releaseTemplate(options: StepOptions & { template: string }): Promise<TemplateRecord> {
+    assertOperationOptions(options);
     assertId('template', options.template);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     if (template.image === undefined) throw new InvalidStateError(`Template ${template.id} has no captured image to release`);
@@ -262,14 +270,31 @@ export class LeanProvisioning {
    * image onto its machine. If the load fails, the VM is removed from the inventory again.
    */
   async deployVm(options: DeployVmOptions): Promise<DeployedVm> {
+    // The whole input first: nothing is allocated or recorded (and then undone) for bad input.
+    assertOperationOptions(options);
     assertId('template', options.template);
-    assertName('machine.name', options.machine?.name);
+    const machine = this.#machine('machine', options.machine);
+    if (assertOptionalObject('customization', options.customization) !== undefined) {
+      assertCustomizationShape(options.customization!);
+      this.#osModule?.checkCustomization?.(options.customization!);
+    }
+    validateNewVm({
+      template: options.template,
+      pool: options.pool,
+      node: options.host,
+      type: options.type,
+      reseller: options.reseller,
+      customer: options.customer,
+      ...(options.softwareStack === undefined ? {} : { softwareStack: options.softwareStack }),
+      ...(options.environment === undefined ? {} : { environment: options.environment }),
+      ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
+    });
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'createVm', `template ${template.id}`);
     if (template.image === undefined) throw new InvalidStateError(`Template ${template.id} has no captured image`);
     // Read before anything is allocated or recorded: a missing image changes nothing.
     const size = await this.#loadSize(template.image, template.hardware, options);
-    const { template: templateId, pool, host, machine, displayName, customization, type, softwareStack, environment, reseller, customer } = options;
+    const { template: templateId, pool, host, displayName, customization, type, softwareStack, environment, reseller, customer } = options;
     let volume: StorageVolume | undefined;
     if (this.#storage) {
       const allocated = await allocateStorage({ ...this.#storage, sizeBytes: template.hardware.diskBytes, machine: machine.name, resourcePool: pool, ...this.#call(options) });
@@ -325,6 +350,8 @@ export class LeanProvisioning {
    * this run created is retired to `do not use` when its install, capture or release fails.
    */
   async run(options: LeanProvisioningRun): Promise<LeanProvisioningResult> {
+    assertOperationOptions(options);
+    assertObject('vm', options.vm);
     assertImageName('baseImage', options.baseImage);
     assertImageName('image', options.image);
     assertName('templateMachine.name', options.templateMachine?.name);
@@ -387,6 +414,15 @@ export class LeanProvisioning {
     const size: SizeSpec = { cpus: hardware.cpus, memoryBytes: hardware.memoryBytes };
     if (hardware.diskBytes !== virtualBytes) size.diskBytes = hardware.diskBytes;
     return size;
+  }
+
+  /** A machine to load: a valid node, with an address unless the provisioner finds it itself. */
+  #machine(field: string, value: unknown): NodeSpec {
+    const machine = assertNode(field, value);
+    if (machine.address === undefined && !this.#provisioner.capabilities.discoversAddress) {
+      throw new InvalidInputError(`${field}.address`, `this provisioner cannot discover the address of ${machine.name}: give one`);
+    }
+    return machine;
   }
 
   #call(options: StepOptions): { signal?: AbortSignal } {

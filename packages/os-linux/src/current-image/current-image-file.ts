@@ -1,18 +1,18 @@
-import { assertAbsolutePath, sh, type CommandRunner, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
+import { assertAbsolutePath, formatCurrentImageText, parseCurrentImageText, sh, type CommandRunner, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { guestScript } from '../script/guest-script.ts';
-import { CURRENT_IMAGE_PATH, formatCurrentImage, parseCurrentImage } from './current-image-text.ts';
+import { CURRENT_IMAGE_PATH } from './current-image-text.ts';
 
 /** Reads the guest's `/root/currentimage.txt`; `undefined` when it has none. */
 export async function readGuestCurrentImage(context: ModuleContext, runner: CommandRunner, signal: AbortSignal | undefined): Promise<CurrentImageInfo | undefined> {
   const result = await runner.run(sh`if [ -f ${CURRENT_IMAGE_PATH} ]; then cat ${CURRENT_IMAGE_PATH}; fi`, { signal, timeoutMs: commandTimeout(context) });
-  return parseCurrentImage(result.stdout);
+  return parseCurrentImageText(result.stdout);
 }
 
 /** Replaces the guest's `/root/currentimage.txt` with `info`, atomically. */
 export async function writeGuestCurrentImage(context: ModuleContext, runner: CommandRunner, info: CurrentImageInfo, signal: AbortSignal | undefined): Promise<void> {
-  await writeText(context, runner, CURRENT_IMAGE_PATH, formatCurrentImage(info), signal);
+  await writeText(context, runner, CURRENT_IMAGE_PATH, formatCurrentImageText(info), signal);
 }
 
 /** `LinuxOsModule.readCurrentImage`. */
@@ -24,7 +24,7 @@ export async function readCurrentImage(context: ModuleContext, options: NodeOper
 /** `LinuxOsModule.writeCurrentImage`: validates (formats) first, then writes under the node's lock. */
 export async function writeCurrentImage(context: ModuleContext, options: WriteCurrentImageOptions): Promise<void> {
   const node = validNode(options.node);
-  const text = formatCurrentImage(options.info);
+  const text = formatCurrentImageText(options.info);
   const runner = context.runner(node);
   await context.serialized(node, options.signal, () => writeText(context, runner, CURRENT_IMAGE_PATH, text, options.signal));
 }

@@ -7,6 +7,12 @@ export const FIRST_BOOT_HOOK_PATH = '/usr/local/sbin/provkit-first-boot';
 export const FIRST_BOOT_LOG_PATH = '/var/log/provkit-first-boot.log';
 
 /**
+ * Left by `ssh-hostkeys` under end state `on`, which replaces the host keys instead of
+ * removing them: the hook then replaces those interim keys too, so every clone gets its own.
+ */
+export const HOST_KEYS_MARKER = '/etc/ssh/provkit-replace-host-keys';
+
+/**
  * The hook itself: at boot, before sshd, a generalized image gets SSH host keys and (outside
  * systemd, which regenerates an empty machine-id on its own) a machine-id of its own.
  * It may run before the root is remounted read-write on busybox and sysvinit guests.
@@ -19,6 +25,9 @@ log=${FIRST_BOOT_LOG_PATH}
 if ! touch /etc/.provkit-first-boot 2>/dev/null; then mount -o remount,rw / 2>/dev/null; fi
 rm -f /etc/.provkit-first-boot
 stamp() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+if [ -e ${HOST_KEYS_MARKER} ] && command -v ssh-keygen >/dev/null 2>&1; then
+  rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub ${HOST_KEYS_MARKER}
+fi
 if [ ! -s /etc/ssh/ssh_host_ed25519_key ] && command -v ssh-keygen >/dev/null 2>&1; then
   mkdir -p /etc/ssh
   ssh-keygen -A >/dev/null 2>&1 && echo "$(stamp) generated ssh host keys" >>"$log"

@@ -1,4 +1,4 @@
-import type { CommandRunner, Customization, NodeSpec, OsModuleCapabilitiesV1, ProgressReporter } from '@provkit/core';
+import type { CommandRunner, Customization, NodeSpec, OsModuleCapabilitiesV1, ProgressEvent, ProgressReporter } from '@provkit/core';
 import type { LinuxOsModuleOptions } from '../linux-os-module-options.ts';
 import type { OperationContext } from '../operations/generalization-operation.ts';
 import { RESERVATION_USERS_FILE } from '../users/user-functions.ts';
@@ -15,7 +15,8 @@ export interface ModuleContext {
   runner(node: NodeSpec): CommandRunner;
   /** Runs `task` while holding the node's lock, so operations on one node never overlap. */
   serialized<T>(node: NodeSpec, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T>;
-  progress(operation: string, node: string): ProgressReporter;
+  /** A progress reporter emitting on the module's events and, when given, to the operation's `onProgress`. */
+  progress(operation: string, node: string, onProgress?: (event: ProgressEvent) => void): ProgressReporter;
   /** Refuses an operation whose capability the module was told its guests lack. */
   require(capability: keyof OsModuleCapabilitiesV1, operation: string): void;
   /** The base class's customization check (its shape), which Linux's own checks extend. */

@@ -1,14 +1,8 @@
-import { assertHost, assertName, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+import { assertHost, assertNode, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
 
-/** The node after checking its name and address, or {@link InvalidInputError} naming the field. */
+/** The node after core's one node check, or {@link InvalidInputError} naming the field. */
 export function validNode(node: NodeSpec): NodeSpec {
-  if (!node || typeof node !== 'object') throw new InvalidInputError('node', 'expected a node');
-  assertName('node.name', node.name);
-  if (node.address) {
-    assertHost('node.address.host', node.address.host);
-    if (node.address.port !== undefined) assertPort('node.address.port', node.address.port);
-  }
-  return node;
+  return assertNode('node', node);
 }
 
 /** At least one valid TCP port, each checked as `ports[<index>]`. */

@@ -1,4 +1,4 @@
-import type { Secret, ShellFragment } from '@provkit/core';
+import type { EndState, Secret, ShellFragment } from '@provkit/core';
 import type { FirewallKind } from '../firewall/firewall-script.ts';
 
 /** What a generalization operation's script may use. */
@@ -16,6 +16,11 @@ export interface OperationContext {
   firewall?: 'auto' | FirewallKind;
   /** The module's `managementAddresses`, handed to the firewall scripts as in `grantAccess`. */
   managementAddresses?: readonly string[];
+  /**
+   * The end state `preCapture` leaves the guest in: with `on`, `ssh-hostkeys` replaces the host
+   * keys rather than removing them, so the guest keeps accepting SSH connections.
+   */
+  endState?: EndState;
 }
 
 /** A script ready to run on the guest. */

@@ -1,31 +1,88 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { InvalidInputError, Secret } from '@provkit/core';
+import { existsSync, readFileSync } from 'node:fs';
+import { InvalidInputError, raw, Secret } from '@provkit/core';
+import { guestScript } from '../script/guest-script.ts';
 import { describe, expect, it } from 'vitest';
 import { LINUX_OPERATION_NAMES, LINUX_OPERATIONS, selectOperations } from './operation-catalog.ts';
 import type { OperationContext } from './generalization-operation.ts';
+import { VIRT_SYSPREP_NOT_APPLICABLE } from './virt-sysprep-coverage.ts';
 
 const context: OperationContext = { keepRootAuthorizedKeys: true, reservationUsersFile: '/var/lib/provkit/reservation-users' };
 const withPassword: OperationContext = { ...context, rootPassword: Secret.of('n3w-r00t pass') };
 
-// virt-sysprep's default operations the issue names, and VCL's own pre-capture steps.
-const VIRT_SYSPREP = [
-  'machine-id', 'ssh-hostkeys', 'ssh-userdir', 'bash-history', 'zsh-history', 'logfiles', 'tmp-files', 'udev-persistent-net',
-  'dhcp-client-state', 'net-hwaddr', 'net-hostname', 'net-nmconn', 'user-account', 'cron-spool', 'mail-spool',
-  'package-manager-cache', 'utmp', 'passwd-backups', 'backup-files', 'crash-data', 'pacct-log',
-];
-const VCL = ['logoff-users', 'user-account', 'root-password', 'udev-persistent-net', 'hostname-file', 'rotated-logs', 'post-load-record'];
+/**
+ * virt-sysprep's own list: the recorded output of `virt-sysprep --list-operations` (Debian's
+ * guestfs-tools 1.48.2, see fixtures/README.md), `<name> <*|blank> <description>` per line.
+ */
+const RECORDED = readFileSync(new URL('./fixtures/virt-sysprep-1.48.2-list-operations.txt', import.meta.url), 'utf8');
+const VIRT_SYSPREP = RECORDED.trimEnd()
+  .split('\n')
+  .map((line) => /^(\S+) (\*| ) (.+)$/.exec(line))
+  .map((match) => {
+    if (!match) throw new Error('unexpected line in the recorded virt-sysprep list');
+    return { name: match[1]!, isDefault: match[2] === '*' };
+  });
+/** Added to virt-sysprep after 1.48.2 (guestfs-tools' sysprep_operation_*.ml), default on there. */
+const LATER_VIRT_SYSPREP = ['lvm-system-devices', 'zsh-history'];
+const VCL = ['logoff-users', 'reservation-accounts', 'root-password', 'udev-persistent-net', 'hostname-file', 'rotated-logs', 'post-load-record', 'swap', 'network-dhcp'];
+const byName = (name: string) => LINUX_OPERATIONS.find((operation) => operation.name === name);
+const defaults = selectOperations(undefined, context).map((operation) => operation.name);
 
-describe('the generalization operation catalog', () => {
-  it("covers virt-sysprep's default set and VCL's steps, each name once", () => {
-    for (const name of [...VIRT_SYSPREP, ...VCL]) expect(LINUX_OPERATION_NAMES).toContain(name);
+describe("the generalization operation catalog against virt-sysprep's recorded list", () => {
+  it('reads the recording: 43 operations, 37 of them default', () => {
+    expect(VIRT_SYSPREP).toHaveLength(43);
+    expect(VIRT_SYSPREP.filter((operation) => operation.isDefault)).toHaveLength(37);
+  });
+
+  it.each(VIRT_SYSPREP.filter((operation) => operation.isDefault).map((operation) => operation.name))(
+    "virt-sysprep's default %s is a default provkit operation of the same name, or says why it does not apply",
+    (name) => {
+      const reason = VIRT_SYSPREP_NOT_APPLICABLE[name];
+      if (reason === undefined) {
+        expect(byName(name), name).toBeDefined();
+        expect(byName(name)!.origin).toBe('virt-sysprep');
+        expect(defaults).toContain(name);
+      } else {
+        expect(byName(name), `${name} is both implemented and listed as not applicable`).toBeUndefined();
+        expect(reason.length).toBeGreaterThan(40);
+      }
+    },
+  );
+
+  it('lists as not applicable only default operations of the recording', () => {
+    for (const name of Object.keys(VIRT_SYSPREP_NOT_APPLICABLE)) expect(VIRT_SYSPREP.find((operation) => operation.name === name)?.isDefault, name).toBe(true);
+  });
+
+  it("claims virt-sysprep as origin only for virt-sysprep's names, and its later default operations are implemented and default", () => {
+    const known = new Set([...VIRT_SYSPREP.map((operation) => operation.name), ...LATER_VIRT_SYSPREP]);
+    for (const operation of LINUX_OPERATIONS.filter((candidate) => candidate.origin === 'virt-sysprep')) expect(known.has(operation.name), operation.name).toBe(true);
+    for (const name of LATER_VIRT_SYSPREP) expect(defaults).toContain(name);
+  });
+
+  it("does not reuse a virt-sysprep name for a step of another meaning: user-account (every account but root) is not provkit's reservation-accounts", () => {
+    expect(byName('user-account')).toBeUndefined();
+    expect(byName('reservation-accounts')!.origin).toBe('vcl');
+  });
+
+  it("has VCL's steps, and each name once", () => {
+    for (const name of VCL) expect(LINUX_OPERATION_NAMES).toContain(name);
     expect(new Set(LINUX_OPERATION_NAMES).size).toBe(LINUX_OPERATION_NAMES.length);
   });
 
+  it('removes no user data by default: user-backup-files (backups under /home and /opt) is opt-in, backup-files never names /home or /opt', () => {
+    expect(defaults).not.toContain('user-backup-files');
+    const script = byName('backup-files')!.build(context).script.text.slice(guestScript(raw('')).text.length);
+    expect(script).toContain("for pk_dir in /etc /root /srv /tmp /var; do");
+    expect(script).not.toMatch(/\/home|\/opt/);
+    expect(byName('user-backup-files')!.build(context).script.text).toContain('for pk_dir in /home /opt; do');
+  });
+});
+
+describe('the generalization operation catalog', () => {
   it('runs sessions and accounts first, rotated logs before logs, temporary files last', () => {
     const at = (name: string) => LINUX_OPERATION_NAMES.indexOf(name);
     expect(at('logoff-users')).toBe(0);
-    expect(at('user-account')).toBeLessThan(at('passwd-backups'));
+    expect(at('reservation-accounts')).toBeLessThan(at('passwd-backups'));
     expect(at('rotated-logs')).toBeLessThan(at('logfiles'));
     expect(LINUX_OPERATION_NAMES.at(-1)).toBe('tmp-files');
   });

@@ -1,8 +1,11 @@
-import { InvalidInputError } from '@provkit/core';
+import { InvalidInputError, describeValue } from '@provkit/core';
 import { accessGrantsOperation } from './access-grants-operation.ts';
 import { fileOperations } from './file-operations.ts';
 import type { GeneralizationOperation, OperationContext } from './generalization-operation.ts';
 import { identityOperations } from './identity-operations.ts';
+import { rhelFamilyOperations } from './rhel-family-operations.ts';
+import { serviceDataOperations } from './service-data-operations.ts';
+import { swapOperation } from './swap-operation.ts';
 import { userDataOperations } from './user-data-operations.ts';
 import { postLoadRecordOperation, rootPasswordOperation } from './vcl-operations.ts';
 
@@ -12,17 +15,28 @@ function named(list: readonly GeneralizationOperation[], name: string): Generali
   return operation;
 }
 
-const all = [...userDataOperations, accessGrantsOperation, rootPasswordOperation, postLoadRecordOperation, ...identityOperations, ...fileOperations];
+const all = [
+  ...userDataOperations,
+  accessGrantsOperation,
+  rootPasswordOperation,
+  postLoadRecordOperation,
+  ...identityOperations,
+  ...serviceDataOperations,
+  ...rhelFamilyOperations,
+  ...fileOperations,
+  swapOperation,
+];
 
 /**
  * Every generalization operation, in the order they run: sessions and reservation accounts
- * first (nothing may hold files the later steps remove), account file backups after the
- * accounts are gone, rotated logs before truncating logs, access grants revoked once every
- * other change is made (see `accessGrantsOperation`), temporary files last.
+ * first (nothing may hold files the later steps remove), identities and service state, then
+ * histories, spools and caches, account file backups after the accounts are gone, rotated logs
+ * before truncating logs, swap once nothing else is left to clean, access grants revoked once
+ * every other change is made (see `accessGrantsOperation`), temporary files last.
  */
 export const LINUX_OPERATIONS: readonly GeneralizationOperation[] = [
   'logoff-users',
-  'user-account',
+  'reservation-accounts',
   'root-password',
   'ssh-hostkeys',
   'ssh-userdir',
@@ -31,23 +45,41 @@ export const LINUX_OPERATIONS: readonly GeneralizationOperation[] = [
   'hostname-file',
   'net-hwaddr',
   'net-nmconn',
+  'network-dhcp',
   'udev-persistent-net',
   'dhcp-client-state',
   'dhcp-server-state',
   'kerberos-hostkeytab',
+  'ipa-client',
+  'sssd-db-log',
+  'puppet-data-log',
+  'dovecot-data',
+  'samba-db-log',
+  'pam-data',
+  'blkid-tab',
+  'rh-subscription-manager',
+  'rhn-systemid',
+  'smolt-uuid',
+  'yum-uuid',
+  'rpm-db',
+  'lvm-system-devices',
+  'random-seed',
   'post-load-record',
   'bash-history',
   'zsh-history',
   'cron-spool',
   'mail-spool',
   'crash-data',
+  'abrt-data',
   'package-manager-cache',
   'passwd-backups',
   'backup-files',
+  'user-backup-files',
   'utmp',
   'pacct-log',
   'rotated-logs',
   'logfiles',
+  'swap',
   'access-grants',
   'tmp-files',
 ].map((name) => named(all, name));
@@ -67,7 +99,7 @@ export function selectOperations(names: readonly string[] | undefined, context: 
   if (!Array.isArray(names)) throw new InvalidInputError('operations', 'expected an array of operation names');
   const unknown = names.filter((name) => typeof name !== 'string' || !LINUX_OPERATION_NAMES.includes(name));
   if (unknown.length > 0) {
-    throw new InvalidInputError('operations', `unknown operation(s) ${unknown.map((name) => JSON.stringify(name)).join(', ')}; known: ${LINUX_OPERATION_NAMES.join(', ')}`);
+    throw new InvalidInputError('operations', `unknown operation(s) ${unknown.map((name) => describeValue(name)).join(', ')}; known: ${LINUX_OPERATION_NAMES.join(', ')}`);
   }
   return LINUX_OPERATIONS.filter((operation) => names.includes(operation.name));
 }

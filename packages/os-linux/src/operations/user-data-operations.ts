@@ -17,9 +17,9 @@ awk -F: -v min="$pk_min" '$3 >= min && $3 != 65534 { print $3 }' /etc/passwd | s
     }),
   },
   {
-    name: 'user-account',
-    origin: 'virt-sysprep',
-    description: "Delete the accounts provkit created for reservations (VCL's delete reservation users), with their homes, mail, crontabs and sudoers drop-ins.",
+    name: 'reservation-accounts',
+    origin: 'vcl',
+    description: "Delete the accounts provkit created for reservations (VCL's delete reservation users), with their homes, mail, crontabs and sudoers drop-ins; the image's own accounts stay. (virt-sysprep's user-account, off by default there, deletes every account but root: provkit has no such step.)",
     defaultEnabled: true,
     build: (context) => ({
       script: guestScript(sh`${userFunctions()}pk_list=${context.reservationUsersFile}
@@ -59,6 +59,7 @@ done
   {
     name: 'zsh-history',
     origin: 'virt-sysprep',
+    // Not in Debian's virt-sysprep 1.48.2; guestfs-tools' later sysprep_operation_zsh_history.ml.
     description: 'Remove zsh histories of root and every user under /home.',
     defaultEnabled: true,
     build: () => ({ script: guestScript(raw('for pk_home in $(pk_homes); do pk_rm "$pk_home/.zsh_history" "$pk_home/.zhistory" "$pk_home/.histfile"; done\n')) }),

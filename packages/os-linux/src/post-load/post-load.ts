@@ -1,12 +1,10 @@
-import { assertImageName, InvalidInputError, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
-import { postLoadValue } from '../current-image/current-image-text.ts';
+import { assertImageName, assertSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type CommandRunner, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { nodeNameAsHostname, validHostname, validNode } from '../module/node-input.ts';
 import { summarizeActions } from '../script/actions.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
 import { addRootAuthorizedKeysScript, ensureHostKeysScript, readHostnameFileScript, setHostnameScript } from '../system/system-scripts.ts';
-import { assertSshPublicKey } from '../users/ssh-public-key.ts';
 import { createGuestUser, refuseGuestSystemAccounts } from '../users/user-operations.ts';
 import { validUser, type ValidUser } from '../users/valid-user.ts';
 
@@ -37,7 +35,7 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
   const image = assertImageName('image', options.image);
   const { hostname: requested, users, rootKeys, command } = validCustomization(context, options.customization ?? {});
   const runner = context.runner(node);
-  const progress = context.progress('postLoad', node.name);
+  const progress = context.progress('postLoad', node.name, options.onProgress);
   await context.serialized(node, options.signal, async () => {
     const run = { signal: options.signal, timeoutMs: commandTimeout(context) };
     // Read-only checks first, so a refusal leaves the guest untouched.
@@ -63,7 +61,7 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
     }
     const current = await readGuestCurrentImage(context, runner, options.signal);
     const properties = current?.image === image ? { ...current.properties } : {};
-    properties.vcld_post_load = postLoadValue(new Date());
+    properties.vcld_post_load = postLoadRecord(new Date());
     await writeGuestCurrentImage(context, runner, { image, properties, postLoadDone: true }, options.signal);
     progress.step('post-load-done', image);
   });
@@ -75,7 +73,7 @@ async function defaultHostname(runner: CommandRunner, node: NodeSpec, run: { sig
   if (current !== '') return undefined;
   const name = nodeNameAsHostname(node.name);
   if (name instanceof InvalidInputError) {
-    throw new InvalidInputError('node.name', `the guest has no hostname and ${JSON.stringify(node.name)} cannot be one: give customization.hostname (${name.message})`);
+    throw new InvalidInputError('node.name', `the guest has no hostname and ${describeValue(node.name)} cannot be one: give customization.hostname (${name.message})`);
   }
   return name;
 }

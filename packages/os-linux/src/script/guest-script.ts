@@ -21,6 +21,11 @@ pk_truncate() {
     if [ -f "$pk_f" ] && [ ! -L "$pk_f" ] && [ -s "$pk_f" ]; then : >"$pk_f" || pk_fail "cannot truncate $pk_f"; pk_say truncated "$pk_f"; fi
   done
 }
+pk_rm_files() {
+  for pk_f in "$@"; do
+    if [ -f "$pk_f" ] || [ -L "$pk_f" ]; then rm -- "$pk_f" </dev/null || pk_fail "cannot remove $pk_f"; pk_say removed "$pk_f"; fi
+  done
+}
 pk_empty_dir() {
   for pk_d in "$@"; do
     [ -d "$pk_d" ] && [ ! -L "$pk_d" ] || continue

@@ -1,34 +1,50 @@
 import {
-  AbortedError,
-  CommandFailedError,
-  ConnectionError,
   HostKeyMismatchError,
-  ProvkitError,
-  TimeoutError,
+  isSshNotAnswering,
+  isSshNotUpYet,
   waitFor,
+  waitForSshBanner,
   type CommandRunner,
   type NodeSpec,
+  type ProgressEvent,
   type WaitOptions,
 } from '@provkit/core';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { bootIdScript, powerScript } from './system-scripts.ts';
 
-/** `LinuxOsModule.waitForResponse`: bounded poll until the node runs a command over SSH. */
+/**
+ * `LinuxOsModule.waitForResponse`: probes the node's SSH port for the server's banner every
+ * 100 ms (a booting guest is seen within one interval, not after a grown backoff), then polls,
+ * bounded, until a command runs over SSH.
+ */
 export async function waitForResponse(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
+  const timeoutMs = options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000;
+  const deadline = Date.now() + timeoutMs;
+  if (node.address) {
+    await waitForSshBanner({
+      what: `the SSH banner of node ${node.name}`,
+      host: node.address.host,
+      port: node.address.port ?? 22,
+      timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
   await waitFor({
     what: `SSH on node ${node.name}`,
-    timeoutMs: options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000,
+    timeoutMs: Math.max(1, deadline - Date.now()),
     signal: options.signal,
-    initialDelayMs: 250,
+    // The banner is there: login should follow at once; sshd may still be finishing its start.
+    initialDelayMs: 100,
+    maxDelayMs: 250,
     poll: async ({ signal }) => {
       await runner.run(['true'], { signal, timeoutMs: 15_000 });
       return { done: true, value: undefined };
     },
-    // Before sshd is up a node refuses, resets or drops connections; all mean "not yet".
-    isTransient: (error) => ProvkitError.isInstance(error) && !(error instanceof AbortedError) && (error.isRetryable || error instanceof ConnectionError),
+    // Before sshd is up a node refuses, resets or drops connections; all mean "not yet" (core's one decision).
+    isTransient: isSshNotUpYet,
   });
 }
 
@@ -46,19 +62,32 @@ export function rebootTimeout(context: ModuleContext, timeoutMs: number | undefi
 export async function shutdown(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
-  await context.serialized(node, options.signal, () => shutdownGuest(context, node, runner, shutdownTimeout(context, options.timeoutMs), options.signal));
+  await context.serialized(node, options.signal, () => shutdownGuest(context, { node, runner, timeoutMs: shutdownTimeout(context, options.timeoutMs), signal: options.signal }));
 }
 
 /** `LinuxOsModule.reboot`, under the node's lock. */
 export async function reboot(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
   const runner = context.runner(node);
-  await context.serialized(node, options.signal, () => rebootGuest(context, node, runner, rebootTimeout(context, options.timeoutMs), options.signal, false));
+  await context.serialized(node, options.signal, () => rebootGuest(context, { node, runner, timeoutMs: rebootTimeout(context, options.timeoutMs), signal: options.signal }));
+}
+
+/** What {@link shutdownGuest} and {@link rebootGuest} act on, and for how long. */
+export interface GuestPowerOptions {
+  node: NodeSpec;
+  runner: CommandRunner;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+  /**
+   * The calling operation's `onProgress` when the power step is part of it (preCapture's end
+   * state): its caller sees the shutdown or reboot steps too, as the module's events do.
+   */
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** Powers the guest off and waits (bounded) until its SSH stops answering. */
-export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runner: CommandRunner, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-  const progress = context.progress('shutdown', node.name);
+export async function shutdownGuest(context: ModuleContext, { node, runner, timeoutMs, signal, onProgress }: GuestPowerOptions): Promise<void> {
+  const progress = context.progress('shutdown', node.name, onProgress);
   await runner.run(powerScript('poweroff'), { signal, timeoutMs: commandTimeout(context) });
   progress.step('shutdown-requested');
   await waitFor({
@@ -72,11 +101,10 @@ export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runn
         return { done: false, state: 'SSH still answers' };
       } catch (error) {
         if (signal?.aborted) throw error;
-        // Refused, reset or silent: SSH no longer answers. Any other error (a changed host
-        // key, refused credentials) means something still answers, so it is not swallowed.
+        // Refused, reset, dropped or silent: SSH no longer answers (core's one decision). Any
+        // other error (a changed host key, refused credentials) means something still answers.
         if (pollSignal.aborted) return { done: false, state: 'SSH still answered at the deadline' };
-        if (error instanceof ConnectionError || error instanceof TimeoutError) return { done: true, value: undefined };
-        if (error instanceof CommandFailedError && error.exitCode === null) return { done: true, value: undefined };
+        if (isSshNotAnswering(error)) return { done: true, value: undefined };
         throw error;
       }
     },
@@ -90,13 +118,9 @@ export async function shutdownGuest(context: ModuleContext, node: NodeSpec, runn
  */
 export async function rebootGuest(
   context: ModuleContext,
-  node: NodeSpec,
-  runner: CommandRunner,
-  timeoutMs: number,
-  signal: AbortSignal | undefined,
-  hostKeysRegenerated: boolean,
+  { node, runner, timeoutMs, signal, onProgress, hostKeysRegenerated = false }: GuestPowerOptions & { hostKeysRegenerated?: boolean },
 ): Promise<void> {
-  const progress = context.progress('reboot', node.name);
+  const progress = context.progress('reboot', node.name, onProgress);
   const run = { signal, timeoutMs: commandTimeout(context) };
   const before = (await runner.run(bootIdScript(), run)).stdout.trim();
   await runner.run(powerScript('reboot'), run);
@@ -113,8 +137,8 @@ export async function rebootGuest(
       } catch (error) {
         // After ssh-hostkeys the new boot answers with new host keys: that is sshd up again.
         if (error instanceof HostKeyMismatchError && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual}` };
-        if (ProvkitError.isInstance(error) && (error instanceof ConnectionError || error instanceof TimeoutError || error.isRetryable) && !signal?.aborted) {
-          return { done: false, state: error.message };
+        if (isSshNotUpYet(error) && !signal?.aborted) {
+          return { done: false, state: error instanceof Error ? error.message : String(error) };
         }
         throw error;
       }

@@ -38,7 +38,7 @@ export async function createGuestUser(context: ModuleContext, runner: CommandRun
   await runGuestScript(
     runner,
     script,
-    user.password ? { ...run, stdin: Secret.of(`${user.username}:${user.password.reveal()}\n`), secrets: [user.password] } : run,
+    user.password ? { ...run, stdin: Secret.of(`${user.username}:${user.password.reveal()}\n`), outputSecrets: [user.password] } : run,
   );
 }
 
@@ -80,7 +80,7 @@ export async function setPassword(context: ModuleContext, options: SetPasswordOp
   const runner = context.runner(node);
   const stdin = Secret.of(`${username}:${options.password.reveal()}\n`);
   await context.serialized(node, options.signal, () =>
-    runGuestScript(runner, setPasswordsScript([username]), { signal: options.signal, timeoutMs: commandTimeout(context), stdin, secrets: [options.password] }),
+    runGuestScript(runner, setPasswordsScript([username]), { signal: options.signal, timeoutMs: commandTimeout(context), stdin, outputSecrets: [options.password] }),
   );
   context.progress('setPassword', node.name).step('password-set', username);
 }
@@ -97,7 +97,7 @@ export async function randomizeAdminPasswords(context: ModuleContext, options: N
     for (const name of admins) passwords[name] = randomPassword(24);
     const secrets = Object.values(passwords);
     const stdin = Secret.of(admins.map((name) => `${name}:${passwords[name]!.reveal()}\n`).join(''));
-    await runGuestScript(runner, setPasswordsScript(admins), { ...run, stdin, secrets });
+    await runGuestScript(runner, setPasswordsScript(admins), { ...run, stdin, outputSecrets: secrets });
     context.progress('randomizeAdminPasswords', node.name).step('passwords-randomized', admins.join(', '));
     return { passwords };
   });

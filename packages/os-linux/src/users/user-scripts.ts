@@ -50,7 +50,7 @@ export interface CreateUserPlan {
  * one to the plan (a system account, uid below `UID_MIN`, makes it fail before any change):
  * password through chpasswd (standard input), authorized keys, administrator rights as a
  * sudoers drop-in checked by `visudo -cf` before it is moved into place. An account it
- * creates is listed as a reservation account, which `user-account` deletes before capture.
+ * creates is listed as a reservation account, which `reservation-accounts` deletes before capture.
  * A key-only account gets the password `*` (no password, but not locked: sshd without PAM
  * refuses locked accounts even with a key).
  */

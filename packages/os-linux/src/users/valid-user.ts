@@ -1,6 +1,5 @@
-import { assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
+import { assertSshPublicKey, assertStringArray, assertUsername, InvalidInputError, Secret, type UserSpec } from '@provkit/core';
 import { assertChpasswdPassword } from '../operations/vcl-operations.ts';
-import { assertSshPublicKey } from './ssh-public-key.ts';
 
 /** A user spec after validation. */
 export interface ValidUser {
@@ -17,7 +16,8 @@ export function validUser(user: UserSpec, field: string): ValidUser {
   if (!user || typeof user !== 'object') throw new InvalidInputError(field, 'expected a user');
   const username = assertUsername(`${field}.username`, user.username);
   if (username === 'root') throw new InvalidInputError(`${field}.username`, 'root is not a user provkit creates');
-  const sshPublicKeys = (user.sshPublicKeys ?? []).map((key, index) => assertSshPublicKey(`${field}.sshPublicKeys[${index}]`, key));
+  const sshPublicKeys = assertStringArray(`${field}.sshPublicKeys`, user.sshPublicKeys === undefined ? [] : user.sshPublicKeys, (keyField, key) => assertSshPublicKey(keyField, key));
+  if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${field}.admin`, 'expected true or false');
   if (user.password !== undefined) {
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${field}.password`, 'expected a Secret');
     assertChpasswdPassword(`${field}.password`, user.password);

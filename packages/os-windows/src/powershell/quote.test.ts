@@ -56,7 +56,7 @@ describe('psQuote', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000); // 300/500 generated cases: seconds on a quiet machine, more under a loaded one
 });
 
 describe('ps template', () => {

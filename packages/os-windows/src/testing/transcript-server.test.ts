@@ -65,7 +65,7 @@ describe('TranscriptServer', () => {
     expect(() => server.assertDone()).toThrow(/step 2/);
   });
 
-  it('a hung command ends at the module\'s command bound with a TimeoutError (recorded transcript)', async () => {
+  it('a hung command ends at the module\'s command bound with a TimeoutError (transcript authored from Microsoft\'s documentation)', async () => {
     const { server, module, node } = await start(
       { description: 'PowerShell hangs reading currentimage.txt', steps: [{ script: lines(readFileScript('C:\\ProgramData\\provkit\\currentimage.txt')), hang: true }] },
       400,

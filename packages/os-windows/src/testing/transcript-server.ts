@@ -5,8 +5,10 @@ import { Server, utils, type Connection, type ParsedKey, type ServerChannel } fr
 import { decodeCommand } from '../powershell/encode-command.ts';
 
 /**
- * One recorded exchange with a Windows OpenSSH host: the PowerShell script the module must
- * send (decoded from `-EncodedCommand`), the stdin it must feed, and what Windows answered.
+ * One exchange with a Windows OpenSSH host, authored from Microsoft's documentation (no
+ * Windows guest can run here; nothing was captured from a host): the PowerShell script the
+ * module must send (decoded from `-EncodedCommand`), the stdin it must feed, and what Windows
+ * answers according to that documentation.
  */
 export interface TranscriptStep {
   /** What the exchange is, for people reading the fixture. */
@@ -33,7 +35,7 @@ export interface TranscriptStep {
 
 /** A transcript fixture file. */
 export interface Transcript {
-  /** What was recorded and where its outputs come from. */
+  /** What the exchange stands for and where its outputs come from (authored from documentation). */
   description: string;
   /**
    * Values the client chooses at run time (a random user name): `{{name}}` in a step's script
@@ -61,7 +63,7 @@ const joinLines = (value: string | string[] | undefined, separator: string, trai
 /**
  * A loopback SSH server (ssh2's `Server`) that plays a Windows OpenSSH host from a transcript:
  * each exec request is decoded and matched, with its stdin, against the next expected step,
- * then answered with the recorded output. An unexpected request is answered with exit 255 and
+ * then answered with the transcript's output. An unexpected request is answered with exit 255 and
  * recorded as a failure for {@link TranscriptServer.assertDone}.
  */
 export class TranscriptServer {

@@ -3,7 +3,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { decodeUnattendPassword, encodeUnattendPassword } from './unattend-password.ts';
 import { buildUnattendXml, UNATTEND_NAMESPACE, WCM_NAMESPACE } from './unattend-xml.ts';
-import { xmlEscape } from './xml-escape.ts';
+import { renderXml, textEl } from './xml-escape.ts';
 
 type Node = Record<string, unknown>;
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', isArray: (name) => ['settings', 'component', 'RunSynchronousCommand', 'PathAndCredentials'].includes(name), parseTagValue: false });
@@ -193,12 +193,10 @@ describe('unattend password encoding', () => {
   });
 });
 
-describe('xmlEscape', () => {
-  it('escapes the five XML specials and refuses characters XML cannot hold', () => {
-    expect(xmlEscape(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;');
-    expect(xmlEscape('tab\tand\nnewline')).toBe('tab\tand\nnewline');
-    expect(() => xmlEscape('bell\u0007')).toThrow(InvalidInputError);
-    expect(() => xmlEscape('lone \uD800 surrogate')).toThrow(InvalidInputError);
-    expect(xmlEscape('pair \uD83D\uDE00')).toBe('pair \uD83D\uDE00');
+describe('renderXml', () => {
+  it("escapes through core's escapeXml and names the element of a character XML cannot hold", () => {
+    expect(renderXml(textEl('Value', `<a href="x">'&'</a>`))).toBe('<Value>&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;</Value>\n');
+    expect(() => renderXml(textEl('ComputerName', 'bell\u0007'))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'ComputerName' }));
+    expect(() => renderXml(textEl('Value', 'lone \uD800 surrogate'))).toThrow(InvalidInputError);
   });
 });

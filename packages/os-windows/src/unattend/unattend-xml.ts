@@ -1,4 +1,4 @@
-import { InvalidInputError, type Secret } from '@provkit/core';
+import { assertObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
 import { encodeUnattendPassword } from './unattend-password.ts';
 import { el, renderXml, textEl, type XmlElement } from './xml-escape.ts';
 
@@ -88,7 +88,7 @@ function driverInstallCommand(path: string): string {
 }
 
 function check(field: string, value: string, pattern: RegExp, what: string): string {
-  if (!pattern.test(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not ${what}`);
+  if (typeof value !== 'string' || !pattern.test(value)) throw new InvalidInputError(field, `${describeValue(value)} is not ${what}`);
   return value;
 }
 
@@ -102,19 +102,24 @@ export function validateUnattendOptions(options: UnattendOptions): void {
   }
   if (options.timeZone !== undefined) check('unattend.timeZone', options.timeZone, /^[A-Za-z0-9][A-Za-z0-9 ().+_-]{0,63}$/, 'a Windows time zone ID');
   if (options.productKey !== undefined) check('unattend.productKey', options.productKey, /^([A-Z0-9]{5}-){4}[A-Z0-9]{5}$/, 'a product key XXXXX-XXXXX-XXXXX-XXXXX-XXXXX');
+  if (options.runSynchronous !== undefined && !Array.isArray(options.runSynchronous)) throw new InvalidInputError('unattend.runSynchronous', 'expected an array of { path, description? } commands');
+  if (options.driverPaths !== undefined && !Array.isArray(options.driverPaths)) throw new InvalidInputError('unattend.driverPaths', 'expected an array of paths');
   options.runSynchronous?.forEach((command, index) => {
+    assertObject(`unattend.runSynchronous[${index}]`, command);
+    if (typeof command.path !== 'string') throw new InvalidInputError(`unattend.runSynchronous[${index}].path`, 'expected a command line');
     check(`unattend.runSynchronous[${index}].path`, command.path, /^[^\r\n\0]{1,259}$/, 'a command line of 1-259 characters on one line');
     if (command.description !== undefined) check(`unattend.runSynchronous[${index}].description`, command.description, /^[^\r\n\0]{0,256}$/, 'a one-line description');
   });
   options.driverPaths?.forEach((path, index) => {
     const field = `unattend.driverPaths[${index}]`;
+    if (typeof path !== 'string') throw new InvalidInputError(field, 'expected a path');
     // No "%": Setup expands environment variables in a RunSynchronous command line.
     check(field, path, /^(?:[A-Za-z]:\\|\\\\[^\\\r\n\0<>"|?*%/]+\\[^\\\r\n\0<>"|?*%/]+)[^\r\n\0<>"|?*%]*$/, 'an absolute local path (C:\\...) or UNC share path (\\\\server\\share...) without % < > " | ? *');
     const command = driverInstallCommand(path);
     if (command.length > MAX_COMMAND) throw new InvalidInputError(field, `is too long: its install command would be ${command.length} characters, RunSynchronous allows ${MAX_COMMAND}`);
   });
   if (options.promptForAdministratorPassword !== undefined && typeof options.promptForAdministratorPassword !== 'boolean') {
-    throw new InvalidInputError('unattend.promptForAdministratorPassword', `${JSON.stringify(options.promptForAdministratorPassword)} is not true or false`);
+    throw new InvalidInputError('unattend.promptForAdministratorPassword', `${describeValue(options.promptForAdministratorPassword)} is not true or false`);
   }
   if (options.promptForAdministratorPassword === true && options.administratorPassword !== undefined) {
     throw new InvalidInputError('unattend.promptForAdministratorPassword', 'cannot be true while an Administrator password is configured: the answer file sets that password, so OOBE would not prompt');
@@ -123,7 +128,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
     throw new InvalidInputError('unattend.protectYourPC', `${String(options.protectYourPC)} is not 1, 2 or 3`);
   }
   if (options.networkLocation !== undefined && !['Home', 'Work', 'Other'].includes(options.networkLocation)) {
-    throw new InvalidInputError('unattend.networkLocation', `${JSON.stringify(options.networkLocation)} is not Home, Work or Other`);
+    throw new InvalidInputError('unattend.networkLocation', `${describeValue(options.networkLocation)} is not Home, Work or Other`);
   }
 }
 

@@ -120,7 +120,7 @@ export class VimCmdDriver implements EsxDriver {
     const [power = '', guest = '', vmxText = ''] = result.stdout.split(MARK);
     const report = parseGuestInfo(guest);
     const image = vmxGet(parseVmx(vmxText), IMAGE_KEY);
-    return { power: parsePowerState(power), isTemplate: false, toolsRunning: report.toolsRunning, ...(report.ipAddress ? { ipAddress: report.ipAddress } : {}), ...(image ? { image } : {}) };
+    return { power: parsePowerState(power), isTemplate: false, toolsRunning: report.toolsRunning, ...(report.ipAddress ? { ipAddress: report.ipAddress } : {}), ...(image ? { image } : {}), managed: image !== undefined };
   }
 
   async createNode(request: CreateNodeRequest, options: DriverCallOptions = {}): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmitter, ImageExistsError, InvalidEntryError, OperationFailedError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
+import { createEmitter, ImageExistsError, InvalidEntryError, NodeNotManagedError, OperationFailedError, shellJoin, UnsupportedFunctionalityError, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { EsxProvisioner } from '../esx-provisioner.ts';
 import { parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor } from './vim-cmd-output.ts';
@@ -8,7 +8,7 @@ import { formatVmx, parseVmx, vmxDisks, vmxForCopy, vmxGet } from './vmx.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
-describe('vim-cmd output (recorded transcripts of VMware-documented formats)', () => {
+describe('vim-cmd output (transcripts authored from VMware\'s documentation)', () => {
   it('parses vmsvc/getallvms rows, skipping annotation continuation lines', () => {
     const vms = parseGetAllVms(fixture('getallvms.txt'));
     expect(vms.map((vm) => [vm.vmid, vm.name, vm.file])).toEqual([
@@ -60,7 +60,7 @@ describe('vmx', () => {
   });
 });
 
-/** One step of a recorded transcript: the command as rendered, and what the host answered. */
+/** One step of a transcript authored from VMware's documentation: the command as rendered, and what the host answered. */
 interface TranscriptStep {
   command: RegExp;
   /** The answer, or a function of the files written so far (a file the host reads back). */
@@ -68,7 +68,7 @@ interface TranscriptStep {
   exitCode?: number;
 }
 
-/** A CommandRunner that replays a recorded transcript, failing on any command out of order. */
+/** A CommandRunner that replays an authored transcript, failing on any command out of order. */
 function transcriptRunner(steps: TranscriptStep[]): CommandRunner & { written: Map<string, string>; remaining: () => number } {
   const queue = [...steps];
   const written = new Map<string, string>();
@@ -158,7 +158,26 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(runner.written.size).toBe(0);
   });
 
-  it('refuses a linked clone before running any command (recorded transcript: empty)', async () => {
+  it("never replaces or destroys a VM without provkit's marker in its .vmx: load and unload refuse with NodeNotManagedError after only reading (transcript authored from VMware's documentation)", async () => {
+    const theirs = fixture('base-v1.vmx').replace(/base-v1/g, 'vcl-mgmt');
+    const facts = { command: /power\.getstate'? '?1'?;.*get\.guest'? '?1'?;.*cat .*vcl-mgmt\/vcl-mgmt\.vmx/, stdout: `${fixture('power-getstate-on.txt')}${MARK}\n${fixture('get-guest-running.txt')}${MARK}\n${theirs}` };
+    const runner = transcriptRunner([
+      // load: imageInfo, then the existing VM's facts; nothing after them
+      { command: /test -f .*base-v1\/base-v1\.vmx.*cat .*base-v1\.vmdk.*du -sk/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
+      { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
+      facts,
+      // unload: the facts only
+      { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
+      facts,
+    ]);
+    const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
+    await expect(provisioner.load({ node: { name: 'vcl-mgmt' }, image: 'base-v1', diskMode: 'full' })).rejects.toBeInstanceOf(NodeNotManagedError);
+    await expect(provisioner.unload({ node: { name: 'vcl-mgmt' } })).rejects.toBeInstanceOf(NodeNotManagedError);
+    expect(runner.remaining()).toBe(0);
+    expect(runner.written.size).toBe(0);
+  });
+
+  it('refuses a linked clone before running any command (authored transcript: empty)', async () => {
     const runner = transcriptRunner([]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
     await expect(provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', diskMode: 'linked' })).rejects.toBeInstanceOf(UnsupportedFunctionalityError);
@@ -170,7 +189,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
       { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
     ]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
-    await expect(provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1' })).rejects.toBeInstanceOf(ImageExistsError);
+    await expect(provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1', skipPreCapture: true })).rejects.toBeInstanceOf(ImageExistsError);
     await provisioner.unload({ node: { name: 'ghost' } });
     expect(runner.remaining()).toBe(0);
   });
@@ -192,7 +211,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
       { command: /test -f .*base-v2\/base-v2\.vmx/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
     ]);
     const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
-    const captured = await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2' });
+    const captured = await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true });
     expect(captured).toMatchObject({ image: 'base-v2', sizeBytes: 1258496 * 1024, virtualBytes: 8 * 1024 ** 3 });
     expect(runner.remaining()).toBe(0);
     const [path, vmx] = [...runner.written.entries()][0]!;

@@ -19,7 +19,6 @@ import {
   parseServiceContent,
   parseUpdateSet,
 } from './vim-responses.ts';
-import { escapeXml } from './xml.ts';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 
@@ -34,9 +33,8 @@ const requestParser = new XMLParser({ ignoreAttributes: false, attributeNamePref
 const parseRequest = (body: string) => requestParser.parse(body)['soapenv:Envelope']['soapenv:Body'];
 
 describe('XML escaping', () => {
-  it('escapes the five XML specials and refuses characters XML cannot carry', () => {
-    expect(escapeXml(`a<b>&"c'`)).toBe('a&lt;b&gt;&amp;&quot;c&apos;');
-    expect(() => escapeXml('bell\u0007')).toThrow(RangeError);
+  it('refuses a value XML cannot carry before anything is sent (core escaper, typed)', () => {
+    expect(() => requests.renameTask({ type: 'VirtualMachine', value: 'vm-1' }, 'bell\u0007')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 
   it('keeps a hostile name a plain value in a request', () => {

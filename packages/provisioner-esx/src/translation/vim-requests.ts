@@ -5,7 +5,8 @@
 import type { Secret } from '@provkit/core';
 import { soapRequest, type VimRequest } from './envelope.ts';
 import { propertyFilterSpec, type PropertyFilterSpec } from './property-spec.ts';
-import { element, escapeXml, moRef, text, typedElement, type MoRef } from './xml.ts';
+import { escapeXml } from '@provkit/core';
+import { element, moRef, text, typedElement, type MoRef } from './xml.ts';
 
 const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
 

@@ -1,20 +1,12 @@
 /**
- * The one XML escaping helper of the vim25 client, and small builders on top of it. Every
- * value that reaches a request goes through {@link escapeXml}; element names are constants.
+ * Small builders of vim25 request XML on core's `escapeXml` (the one XML escaper of provkit):
+ * every value that reaches a request goes through it; element names are constants.
  */
+import { escapeXml } from '@provkit/core';
 
 /** A piece of request XML that is already escaped. */
 export interface XmlFragment {
   readonly xml: string;
-}
-
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Escapes text for an XML element body or a double-quoted attribute. */
-export function escapeXml(value: string): string {
-  // Characters XML 1.0 cannot carry at all are refused rather than silently dropped.
-  if (/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/.test(value)) throw new RangeError('value contains a character XML cannot carry');
-  return value.replace(/[&<>"']/g, (character) => ENTITIES[character]!);
 }
 
 /** A managed object reference, e.g. `{ type: 'VirtualMachine', value: 'vm-42' }`. */

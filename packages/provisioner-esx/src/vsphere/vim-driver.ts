@@ -269,16 +269,19 @@ export class VimDriver implements EsxDriver {
   async nodeFacts(node: string, options: DriverCallOptions = {}): Promise<EsxNodeFacts | undefined> {
     const ref = await this.#findNode(node, options);
     if (ref === undefined) return undefined;
-    const props = await this.api.properties(ref, NODE_PATHS, options);
-    const ipAddress = decodeString(props['guest.ipAddress']);
-    const image = decodeExtraConfig(props['config.extraConfig'])[IMAGE_KEY];
-    return {
-      power: powerOf(props['runtime.powerState']),
-      isTemplate: decodeBoolean(props['config.template']) === true,
-      toolsRunning: decodeString(props['guest.toolsRunningStatus']) === 'guestToolsRunning',
-      ...(ipAddress ? { ipAddress } : {}),
-      ...(image ? { image } : {}),
-    };
+    return nodeFactsOf(await this.api.properties(ref, NODE_PATHS, options));
+  }
+
+  /** Facts of every VM in the nodes folder, by name, from one property-collector retrieval. */
+  async nodesFacts(options: DriverCallOptions = {}): Promise<Map<string, EsxNodeFacts>> {
+    const placement = await this.#place(options);
+    const objects = await this.api.retrieve([folderChildren(placement.nodesFolder, 'VirtualMachine', ['name', ...NODE_PATHS])], options);
+    const facts = new Map<string, EsxNodeFacts>();
+    for (const object of objects) {
+      const name = decodeString(object.props['name']);
+      if (name !== undefined) facts.set(name, nodeFactsOf(object.props));
+    }
+    return facts;
   }
 
   /**
@@ -429,4 +432,18 @@ export class VimDriver implements EsxDriver {
   async close(): Promise<void> {
     await this.#session.release(this.api.callOptions);
   }
+}
+
+/** A node's facts from its {@link NODE_PATHS} properties. */
+function nodeFactsOf(props: Readonly<Record<string, XmlValue | undefined>>): EsxNodeFacts {
+  const ipAddress = decodeString(props['guest.ipAddress']);
+  const image = decodeExtraConfig(props['config.extraConfig'])[IMAGE_KEY];
+  return {
+    power: powerOf(props['runtime.powerState']),
+    isTemplate: decodeBoolean(props['config.template']) === true,
+    toolsRunning: decodeString(props['guest.toolsRunningStatus']) === 'guestToolsRunning',
+    ...(ipAddress ? { ipAddress } : {}),
+    ...(image ? { image } : {}),
+    managed: image !== undefined,
+  };
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret } from '@provkit/core';
+import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, redact, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret, describeValue } from '@provkit/core';
 import { parseSoapResponse, type SoapFault, type XmlNode, type VimRequest } from '../translation/envelope.ts';
 import { faultToError, type FaultContext } from '../translation/faults.ts';
 import * as requests from '../translation/vim-requests.ts';
@@ -128,7 +128,7 @@ export class VimClient {
     try {
       url = new URL(options.url);
     } catch {
-      throw new InvalidInputError('url', `${JSON.stringify(options.url)} is not a URL`);
+      throw new InvalidInputError('url', `${describeValue(options.url)} is not a URL`);
     }
     if (url.protocol !== 'https:') throw new InvalidInputError('url', 'the vSphere endpoint must be https (the session cookie and password travel on it)');
     if (url.username || url.password) throw new InvalidInputError('url', 'credentials go in username/password, not in the URL');
@@ -365,17 +365,22 @@ export class VimClient {
       });
       status = response.status;
       if (response.cookie) this.#cookie = response.cookie;
-      if (!response.body.trimStart().startsWith('<')) throw new RemoteFaultError(`HTTP${response.status}`, `${request.method}: ${response.body.slice(0, 200)}`);
+      // Redacted before cutting, so no prefix of the password survives at the cut.
+      if (!response.body.trimStart().startsWith('<')) throw new RemoteFaultError(`HTTP${response.status}`, `${request.method}: ${this.#redact(response.body).slice(0, 200)}`);
       const parsed = parseSoapResponse(response.body, request.method);
-      if (parsed.kind === 'fault') throw new VimFault(parsed.fault);
+      if (parsed.kind === 'fault') throw new VimFault(redactDeep(parsed.fault, (text) => this.#redact(text)));
       return parsed.result;
     } catch (error) {
       failure = error instanceof VimFault ? `${error.fault.type}: ${error.fault.message}` : error instanceof Error ? error.message : String(error);
       if (error instanceof VimFault || ProvkitError.isInstance(error)) throw error;
       if (options.signal?.aborted) throw new AbortedError(`${request.method} on ${this.url.host}`, { cause: error });
       if (deadline.aborted) throw new TimeoutError(`${request.method} on ${this.url.host}`, timeoutMs);
-      if (error instanceof SyntaxError) throw new RemoteFaultError('InvalidResponse', error.message, { cause: error });
-      throw new ConnectionError(this.url.host, error instanceof Error ? error.message : String(error), { cause: error });
+      // A parser's or socket's message may quote what the server sent: it leaves redacted, and
+      // the original error (with the same text) is not kept as the cause.
+      if (error instanceof SyntaxError) throw new RemoteFaultError('InvalidResponse', this.#redact(error.message));
+      const message = error instanceof Error ? error.message : String(error);
+      const redacted = this.#redact(message);
+      throw new ConnectionError(this.url.host, redacted, redacted === message ? { cause: error } : {});
     } finally {
       const event: VimRequestEvent = { method: request.method, object: request.object, durationMs: Date.now() - started, status };
       if (failure !== undefined) event.error = this.#redact(failure).slice(0, 500);
@@ -384,11 +389,22 @@ export class VimClient {
     }
   }
 
-  /** The password never leaves in an event, even if a server echoed it in a fault. */
+  /** The password never leaves in an event or error, even if a server echoed it. */
   #redact(text: string): string {
-    const password = this.#password.reveal();
-    return password === '' ? text : text.replaceAll(password, '[redacted]');
+    return redact(text, [this.#password]);
   }
+}
+
+/** A copy of `value` with every string in it passed through `redactText` (faults are plain data). */
+function redactDeep<T>(value: T, redactText: (text: string) => string): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => redactDeep(item, redactText)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[redactText(key)] = redactDeep(item, redactText);
+    return out as T;
+  }
+  return value;
 }
 
 function callerOptions(options: Pick<VimCallOptions, 'signal' | 'onRequest'>): Pick<VimCallOptions, 'signal' | 'onRequest'> {

@@ -15,6 +15,13 @@ export function virshCommands(uri: string) {
     domInfo: (name: string) => virsh(uri, 'dominfo', '--domain', name),
     dumpXml: (name: string) => virsh(uri, 'dumpxml', '--domain', name),
     listAllNames: () => virsh(uri, 'list', '--all', '--name'),
+    /** Every defined domain with its state, in one call. */
+    listAll: () => virsh(uri, 'list', '--all'),
+    /**
+     * The XML of several domains from one virsh process (one libvirt connection): virsh runs a
+     * `;`-separated command list. Names are validated node names, so they need no virsh quoting.
+     */
+    dumpXmlOfEach: (names: readonly string[]) => virsh(uri, names.map((name) => `dumpxml --domain ${name}`).join(' ; ')),
     /** Reads the XML from standard input, so no temp file is left on the host. */
     defineFromStdin: () => virsh(uri, 'define', '--file', '/dev/stdin'),
     start: (name: string) => virsh(uri, 'start', '--domain', name),

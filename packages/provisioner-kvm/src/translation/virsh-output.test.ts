@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNoSuchDomain, parseDomBlkList, parseDomInfo, parseDomState, parseNameList, parseRecordedImage, powerStateOf } from './virsh-output.ts';
+import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomInfo, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImage, parseRecordedImages, powerStateOf } from './virsh-output.ts';
 
 // Fixtures are real output of virsh 9.0 on the lab's libvirtd.
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -56,5 +56,29 @@ describe('virsh output parsers', () => {
     expect(parseRecordedImage(fixture('dumpxml-lab.xml'))).toBe('labguest-v1');
     expect(parseRecordedImage(`<domain><metadata><p:node xmlns:p='https://provkit.dev/xmlns/kvm/v1'><p:image>a&amp;b-v1</p:image></p:node></metadata></domain>`)).toBe('a&b-v1');
     expect(parseRecordedImage('<domain><metadata/></domain>')).toBeUndefined();
+  });
+
+  it("tells a domain provkit defined (its marker, in provkit's namespace) from anyone else's", () => {
+    expect(parseProvkitRecord(fixture('dumpxml-lab.xml'))).toEqual({ managed: true, image: 'labguest-v1' });
+    expect(parseProvkitRecord(`<domain><metadata><x:node xmlns:x='https://provkit.dev/xmlns/kvm/v1'></x:node></metadata></domain>`)).toEqual({ managed: true });
+    expect(parseProvkitRecord('<domain><name>theirs</name><metadata/></domain>')).toEqual({ managed: false });
+    // The same element name in another namespace is not provkit's marker.
+    expect(parseProvkitRecord(`<domain><metadata><p:node xmlns:p='https://example.org/other'><p:image>a-v1</p:image></p:node></metadata></domain>`)).toEqual({ managed: false });
+  });
+
+  it('parses list --all into name and state, "shut off" included, and refuses an unknown state', () => {
+    expect([...parseDomainList(fixture('list-all.txt'))]).toEqual([
+      ['pklab-c49d39-par-4', 'running'],
+      ['pklab-c49d39-par-5', 'shut off'],
+    ]);
+    expect(parseDomainList('\n').size).toBe(0);
+    expect(() => parseDomainList(' -   web   exploded\n')).toThrow(/virsh list --all/);
+  });
+
+  it('reads the recorded image of each domain from one virsh run of several dumpxml', () => {
+    expect([...parseRecordedImages(fixture('dumpxml-two-domains.xml'))]).toEqual([
+      ['pklab-c49d39-par-4', 'labguest-v1'],
+      ['pklab-c49d39-par-5', 'labguest-v1'],
+    ]);
   });
 });

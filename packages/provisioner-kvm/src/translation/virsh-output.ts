@@ -118,14 +118,51 @@ function unescapeXml(text: string): string {
   return text.replace(/&(lt|gt|quot|apos|amp);/g, (_match, name: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[name]!);
 }
 
+/** What provkit's `<metadata>` element on a domain says: whether provkit made it, and from which image. */
+export interface ProvkitRecord {
+  /** True when the domain carries provkit's `<metadata>` element: provkit defined it and may replace or remove it. */
+  managed: boolean;
+  /** The image the node was loaded with, when recorded. */
+  image?: string;
+}
+
 /**
- * The image provkit recorded in a domain's `<metadata>` (from `virsh dumpxml`), or undefined.
- * libvirt rewrites the namespace prefix it was given, so the element is found by namespace URI.
+ * provkit's record in a domain's `<metadata>` (from `virsh dumpxml`). libvirt rewrites the
+ * namespace prefix it was given, so the element is found by its namespace URI; a domain
+ * without it was not defined by provkit.
  */
-export function parseRecordedImage(domainXml: string): string | undefined {
+export function parseProvkitRecord(domainXml: string): ProvkitRecord {
   const escapedNamespace = PROVKIT_METADATA_NAMESPACE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const node = new RegExp(`<(\\w+):node\\s+xmlns:\\1=["']${escapedNamespace}["']\\s*>([\\s\\S]*?)</\\1:node>`).exec(domainXml);
-  if (!node) return undefined;
+  if (!node) return { managed: false };
   const image = new RegExp(`<${node[1]}:image>([^<]*)</${node[1]}:image>`).exec(node[2]!);
-  return image ? unescapeXml(image[1]!) : undefined;
+  return image ? { managed: true, image: unescapeXml(image[1]!) } : { managed: true };
+}
+
+/** The image provkit recorded in a domain's `<metadata>` (from `virsh dumpxml`), or undefined. */
+export function parseRecordedImage(domainXml: string): string | undefined {
+  return parseProvkitRecord(domainXml).image;
+}
+
+/** Parses `virsh --quiet list --all` (`Id Name State` rows, id `-` when off) into name → state. */
+export function parseDomainList(output: string): Map<string, DomainState> {
+  const states = new Map<string, DomainState>();
+  for (const line of output.split('\n')) {
+    if (line.trim() === '') continue;
+    const match = /^\s*(\S+)\s+(\S+)\s+(.+?)\s*$/.exec(line);
+    const state = match?.[3] as DomainState | undefined;
+    if (!match || !state || !STATES.includes(state)) throw new UnexpectedOutputError('virsh list --all', output);
+    states.set(match[2]!, state);
+  }
+  return states;
+}
+
+/** Splits the concatenated `virsh dumpxml` output of several domains into name → recorded image. */
+export function parseRecordedImages(output: string): Map<string, string | undefined> {
+  const images = new Map<string, string | undefined>();
+  for (const document of output.split('</domain>')) {
+    const name = /<name>([^<]*)<\/name>/.exec(document);
+    if (name) images.set(unescapeXml(name[1]!), parseRecordedImage(document));
+  }
+  return images;
 }

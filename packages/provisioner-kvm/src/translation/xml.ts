@@ -1,8 +1,8 @@
 /**
- * The one XML escaping helper of this package: every value that reaches domain XML goes
- * through {@link escapeXml} (text and attribute values alike), or through the {@link xml}
- * template, which escapes each interpolated value.
+ * Domain XML is built with the {@link xml} template, which escapes each interpolated value
+ * with core's `escapeXml` (the one XML escaper of provkit), text and attribute values alike.
  */
+import { escapeXml } from '@provkit/core';
 
 /** A piece of XML that {@link xml} inserts as is (already built by this helper). */
 export class XmlFragment {
@@ -13,16 +13,6 @@ export class XmlFragment {
   toString(): string {
     return this.text;
   }
-}
-
-// XML 1.0 forbids these control characters even escaped; refusing them beats a libvirt parse error.
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-
-/** Escapes text for XML element content and quoted attribute values (`&<>"'`). */
-export function escapeXml(value: string | number): string {
-  const text = String(value);
-  if (FORBIDDEN.test(text)) throw new RangeError('XML text cannot contain control characters');
-  return text.replace(/[&<>"']/g, (char) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' })[char]};`);
 }
 
 /** A value {@link xml} accepts: escaped text, a fragment inserted verbatim, or a list of fragments. */

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors/index.ts';
 import { Secret } from '../../secret/index.ts';
+import { assertObject } from '../../validate/input-shape.ts';
 import type { Customization } from './customization.ts';
 
 function strings(field: string, value: unknown, nonEmpty: boolean): void {
@@ -15,7 +16,7 @@ function strings(field: string, value: unknown, nonEmpty: boolean): void {
  * formats) in `checkCustomization`.
  */
 export function assertCustomizationShape(customization: Customization, field = 'customization'): void {
-  if (typeof customization !== 'object' || customization === null) throw new InvalidInputError(field, 'expected an object');
+  assertObject(field, customization);
   if (customization.hostname !== undefined && (typeof customization.hostname !== 'string' || customization.hostname.length === 0)) {
     throw new InvalidInputError(`${field}.hostname`, 'expected a non-empty string');
   }
@@ -23,8 +24,10 @@ export function assertCustomizationShape(customization: Customization, field = '
     if (!Array.isArray(customization.users)) throw new InvalidInputError(`${field}.users`, 'expected a list of users');
     customization.users.forEach((user, index) => {
       const at = `${field}.users[${index}]`;
-      if (typeof user !== 'object' || user === null) throw new InvalidInputError(at, 'expected a user');
+      assertObject(at, user);
       if (typeof user.username !== 'string' || user.username.length === 0) throw new InvalidInputError(`${at}.username`, 'expected a non-empty string');
+      // Characters no operating system allows in a local user name, and shells treat specially.
+      if (/[\0-\x1f\x7f"'`$;|&<>/\\]/.test(user.username)) throw new InvalidInputError(`${at}.username`, `${JSON.stringify(user.username)} contains a character no user name may hold`);
       if (user.password !== undefined && !Secret.isSecret(user.password)) throw new InvalidInputError(`${at}.password`, 'must be a Secret, so it never prints');
       if (user.sshPublicKeys !== undefined) strings(`${at}.sshPublicKeys`, user.sshPublicKeys, false);
       if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${at}.admin`, 'expected true or false');

@@ -3,3 +3,4 @@ export type * from './size.ts';
 export type * from './customization.ts';
 export type * from './image.ts';
 export { assertCustomizationShape } from './customization-shape.ts';
+export { assertNodeSpec } from './operation-input.ts';

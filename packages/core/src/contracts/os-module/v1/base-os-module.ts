@@ -1,8 +1,10 @@
-import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { assertPositiveInteger } from '../../../validate/index.ts';
 import type { Customization } from '../../shared/customization.ts';
 import { assertCustomizationShape } from '../../shared/customization-shape.ts';
-import { createEmitter, ProgressReporter, type ProvkitEmitter } from '../../../events/index.ts';
+import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
+import { checkAccess, assertNodeSpec, checkSignal, checkUser } from '../../shared/operation-input.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 import type { OsModuleCapabilitiesV1, OsModuleV1, PostLoadOptions, WaitOptions, WriteCurrentImageOptions } from './os-module-v1.ts';
@@ -35,31 +37,62 @@ export abstract class BaseOsModule implements OsModuleV1 {
     assertCustomizationShape(customization);
   }
 
-  async preCapture(_options: PreCaptureOptions): Promise<PreCaptureResult> {
-    throw new UnsupportedFunctionalityError('preCapture', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal like a real implementation. */
+  async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
+    assertNodeSpec(options.node);
+    if (options.endState !== undefined && !['on', 'off', 'reboot'].includes(options.endState)) throw new InvalidInputError('endState', `${JSON.stringify(options.endState)} is not one of on, off, reboot`);
+    if (options.timeoutMs !== undefined) assertPositiveInteger('timeoutMs', options.timeoutMs);
+    return this.#unsupported(options, 'preCapture');
   }
-  async createUser(_options: CreateUserOptions): Promise<void> {
-    throw new UnsupportedFunctionalityError('createUser', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async createUser(options: CreateUserOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkUser(options);
+    return this.#unsupported(options, 'createUser');
   }
-  async deleteUser(_options: DeleteUserOptions): Promise<void> {
-    throw new UnsupportedFunctionalityError('deleteUser', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async deleteUser(options: DeleteUserOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkUser({ username: options.username });
+    return this.#unsupported(options, 'deleteUser');
   }
-  async setPassword(_options: SetPasswordOptions): Promise<void> {
-    throw new UnsupportedFunctionalityError('setPassword', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async setPassword(options: SetPasswordOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkUser({ username: options.username, password: options.password });
+    if (options.password === undefined) throw new InvalidInputError('password', 'expected a Secret');
+    return this.#unsupported(options, 'setPassword');
   }
-  async randomizeAdminPasswords(_options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    throw new UnsupportedFunctionalityError('randomizeAdminPasswords', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
+    assertNodeSpec(options.node);
+    return this.#unsupported(options, 'randomizeAdminPasswords');
   }
-  async grantAccess(_options: AccessOptions): Promise<void> {
-    throw new UnsupportedFunctionalityError('grantAccess', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async grantAccess(options: AccessOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkAccess(options);
+    return this.#unsupported(options, 'grantAccess');
   }
-  async revokeAccess(_options: AccessOptions): Promise<void> {
-    throw new UnsupportedFunctionalityError('revokeAccess', `the ${this.os} OS module`);
+  /** Default: unsupported, after checking the input and the signal. */
+  async revokeAccess(options: AccessOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkAccess(options);
+    return this.#unsupported(options, 'revokeAccess');
   }
+  /** Default: nothing to release. */
   async close(): Promise<void> {}
 
-  /** A progress reporter for one operation on a node. */
-  protected progress(operation: string, node: string): ProgressReporter {
-    return new ProgressReporter(this.events, { operation, node });
+  #unsupported(options: NodeOperationOptions, functionality: string): never {
+    checkSignal(options, `${functionality} on ${options.node.name}`);
+    throw new UnsupportedFunctionalityError(functionality, `the ${this.os} OS module`);
+  }
+
+  /**
+   * A progress reporter for one operation on a node, emitting on {@link events} and on the
+   * operation's `onProgress` (so `postLoad` / `preCapture` sub-steps reach the provisioner's).
+   */
+  protected progress(operation: string, node: string, onProgress?: (event: ProgressEvent) => void): ProgressReporter {
+    return new ProgressReporter(this.events, { operation, node }, onProgress);
   }
 }

@@ -1,4 +1,4 @@
-import type { ProvkitEmitter } from '../../../events/index.ts';
+import type { ProgressEvent, ProvkitEmitter } from '../../../events/index.ts';
 import type { Customization } from '../../shared/customization.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
@@ -25,6 +25,8 @@ export interface PostLoadOptions extends NodeOperationOptions {
   /** The image just loaded, recorded in `currentimage.txt`. */
   image: string;
   customization?: Customization;
+  /** Receives every progress event of this post-load (the provisioner passes its load's). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** Options of `writeCurrentImage`. */

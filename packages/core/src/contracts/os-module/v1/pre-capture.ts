@@ -1,3 +1,4 @@
+import type { ProgressEvent } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
 
 /** State the node is left in after `preCapture` (VCL's end_state). */
@@ -11,6 +12,8 @@ export interface PreCaptureOptions extends NodeOperationOptions {
   operations?: readonly string[];
   /** Bound on the final shutdown / reboot wait. */
   timeoutMs?: number;
+  /** Receives every progress event of this pre-capture (the provisioner passes its capture's). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 /** What one generalization operation did. */
@@ -22,8 +25,28 @@ export interface OperationReport {
   detail: string;
 }
 
+/**
+ * What one generalization operation did to the guest's files, for an administrator auditing
+ * an image: paths (or, for accounts and processes, their names) grouped by kind of change.
+ */
+export interface GeneralizationReportEntry {
+  /** The operation's name. */
+  operation: string;
+  /** Files, directories and accounts that are gone. */
+  removed: string[];
+  /** Files kept with their owner and mode but emptied (truncated, or zeroed as swap is). */
+  emptied: string[];
+  /** Anything else changed: files edited, created or replaced, processes stopped. */
+  changed: string[];
+}
+
 /** Result of `preCapture`. */
 export interface PreCaptureResult {
   operations: OperationReport[];
   endState: EndState;
+  /**
+   * Optional (modules written before it may omit it): per operation, what was removed,
+   * emptied or changed, in the order the operations ran. Never holds a secret.
+   */
+  report?: GeneralizationReportEntry[];
 }

@@ -1,14 +1,17 @@
-import { UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
+import { mapConcurrent } from '../../../concurrency/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
 import type { NodeOperationOptions } from '../../shared/node.ts';
+import { checkImage, assertNodeSpec, checkSignal } from '../../shared/operation-input.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
-import type { ListImagesOptions, RetrieveImageOptions } from './images.ts';
+import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import type { PowerOffOptions } from './power.ts';
 import type { ProvisionerV1 } from './provisioner-v1.ts';
 import type { NodeStatusOptions, NodeStatusResult, PowerState } from './status.ts';
+import type { NodeStatusEntry, NodeStatusesOptions } from './status-batch.ts';
 
 /** Capabilities a provisioner has unless it says otherwise. */
 export const DEFAULT_PROVISIONER_CAPABILITIES: ProvisionerCapabilitiesV1 = {
@@ -45,27 +48,51 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   abstract powerStatus(options: NodeOperationOptions): Promise<PowerState>;
   abstract getImageSize(options: ImageOperationOptions): Promise<ImageSize>;
   abstract listImages(options?: ListImagesOptions): Promise<ImageInfo[]>;
-  abstract deleteImage(options: ImageOperationOptions): Promise<void>;
+  abstract deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult>;
 
-  /** Default: a hard power-off followed by power-on. */
+  /**
+   * Default: `nodeStatus` per node, `concurrency` at a time (default 8). The `osModule` option
+   * is for provisioners that take one per call; this default leaves it to `nodeStatus`.
+   */
+  async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
+    const { nodes, osModule: _osModule, concurrency = 8, ...each } = options;
+    if (!Array.isArray(nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidInputError('concurrency', 'must be a positive integer');
+    return mapConcurrent(nodes, concurrency, async (node) => ({ node: node.name, status: await this.nodeStatus({ ...each, node }) }));
+  }
+
+  /** Default: a hard power-off followed by power-on (input and signal checked first). */
   async powerReset(options: NodeOperationOptions): Promise<void> {
+    assertNodeSpec(options.node);
+    checkSignal(options, `reset of ${options.node.name}`);
     await this.powerOff({ ...options, mode: 'hard' });
     await this.powerOn(options);
   }
 
-  /** Default: the provisioner keeps no record of the loaded image. */
-  async getCurrentImage(_options: NodeOperationOptions): Promise<string | undefined> {
+  /**
+   * Default: the provisioner keeps no record of the loaded image, so `undefined` for a node
+   * that exists; {@link powerStatus} answers whether it does (`NodeNotFoundError` if not).
+   * Input and signal are checked first.
+   */
+  async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
+    assertNodeSpec(options.node);
+    checkSignal(options, `current image of ${options.node.name}`);
+    await this.powerStatus(options);
     return undefined;
   }
 
-  /** Default: looks the name up in {@link listImages}. */
+  /** Default: checks the name and the signal, then looks the name up in {@link listImages}. */
   async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
+    checkImage(options.image);
+    checkSignal(options, `lookup of ${options.image}`);
     const images = await this.listImages(options.signal ? { signal: options.signal } : {});
     return images.some((image) => image.name === options.image);
   }
 
-  /** Default: unsupported. */
-  async retrieveImage(_options: RetrieveImageOptions): Promise<void> {
+  /** Default: unsupported (bad input and an aborted signal are answered first, as everywhere). */
+  async retrieveImage(options: RetrieveImageOptions): Promise<void> {
+    checkImage(options.image);
+    checkSignal(options, `retrieval of ${options.image}`);
     throw new UnsupportedFunctionalityError('retrieveImage', this.provider);
   }
 

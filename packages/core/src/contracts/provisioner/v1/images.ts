@@ -12,3 +12,9 @@ export interface ListImagesOptions extends OperationOptions {
   /** Only images whose base name is this. */
   base?: string;
 }
+
+/** Result of `deleteImage`. */
+export interface DeleteImageResult {
+  /** True when the image existed and was removed; false when there was nothing to delete. */
+  deleted: boolean;
+}

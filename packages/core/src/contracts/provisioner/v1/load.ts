@@ -4,8 +4,12 @@ import type { NodeOperationOptions } from '../../shared/node.ts';
 import type { SizeSpec } from '../../shared/size.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 
-/** Progress steps of `load`, in order (VCL's load log). */
-export const LOAD_STEPS = ['started', 'disk-prepared', 'domain-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done'] as const;
+/**
+ * Progress steps of `load`, in order (VCL's load log), in provider-neutral words.
+ * `node-replaced` is reached only when an existing managed node was removed first;
+ * `load-failed` only on failure, after the clean-up.
+ */
+export const LOAD_STEPS = ['started', 'node-replaced', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done', 'load-done', 'load-failed'] as const;
 
 /** One step of `load`. */
 export type LoadStep = (typeof LOAD_STEPS)[number];
@@ -14,6 +18,12 @@ export type LoadStep = (typeof LOAD_STEPS)[number];
 export interface LoadOptions extends NodeOperationOptions {
   /** The library image `<name>-v<revision>` to put on the node. */
   image: string;
+  /**
+   * What to do when a node of that name already exists and provkit manages it: `replace`
+   * (default, as VCL's load) or `refuse` with `NodeExistsError`. A node provkit did not
+   * create is refused with `NodeNotManagedError` either way.
+   */
+  ifExists?: 'replace' | 'refuse';
   /** Hardware; defaults are the provisioner's. */
   size?: SizeSpec;
   /** `linked` (default): overlay / linked clone; `full`: an independent copy. */
@@ -24,7 +34,7 @@ export interface LoadOptions extends NodeOperationOptions {
   osModule?: OsModuleV1;
   /** Bound on the wait for the guest to answer SSH (default provisioner-specific). */
   bootTimeoutMs?: number;
-  /** Receives every progress event of this load. */
+  /** Receives every progress event of this load, the OS module's `postLoad` sub-steps included. */
   onProgress?: (event: ProgressEvent) => void;
   /** Provider-specific options, keyed by provider name: `{ kvm: { ... } }`. */
   providerOptions?: Record<string, Record<string, unknown>>;

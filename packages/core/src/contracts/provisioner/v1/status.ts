@@ -1,4 +1,5 @@
 import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 
 /** Power state of a node. */
 export type PowerState = 'on' | 'off' | 'suspended' | 'unknown';
@@ -9,6 +10,12 @@ export interface NodeStatusOptions extends NodeOperationOptions {
   image?: string;
   /** Bound on the SSH probe (default 10 s). */
   sshTimeoutMs?: number;
+  /**
+   * The OS module that reads the guest's `currentimage.txt`, as `load` and `capture` take it;
+   * default: the provisioner's own. Without any OS module the guest cannot be checked and the
+   * status is `reload` (see {@link decideNodeStatus}).
+   */
+  osModule?: OsModuleV1;
 }
 
 /**

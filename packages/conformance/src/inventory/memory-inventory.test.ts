@@ -1,0 +1,12 @@
+import { describe, it } from 'vitest';
+import { inventorySuite } from './inventory-suite.ts';
+import { MemoryInventory } from '@provkit/core';
+
+inventorySuite('MemoryInventory', { describe, it }, async () => {
+  const inventory = new MemoryInventory();
+  return {
+    inventory,
+    corruptTemplateMode: async (id, mode) => inventory.corruptTemplateMode(id, mode),
+    rawTemplateMode: async (id) => inventory.rawTemplateMode(id),
+  };
+});
