@@ -115,9 +115,13 @@ const licence = readFileSync(join(root, 'LICENSE'), 'utf8');
 for (const pack of packed) {
   const where = `${pack.name}:`;
   const { manifest } = pack;
+  // Data files a package exports by name (the CLI's config.schema.json) belong too.
+  const exportedFiles = Object.values((manifest.exports ?? {}) as Record<string, unknown>)
+    .filter((target): target is string => typeof target === 'string')
+    .map((target) => target.replace(/^\.\//, ''));
   for (const file of pack.files) {
-    const allowed = /^(dist\/|schema\/)/.test(file) || ['package.json', 'README.md', 'LICENSE'].includes(file);
-    if (!allowed) problems.push(`${where} ships ${file} (only dist/, schema/, README.md, LICENSE and package.json belong in a tarball)`);
+    const allowed = /^(dist\/|schema\/)/.test(file) || ['package.json', 'README.md', 'LICENSE', ...exportedFiles].includes(file);
+    if (!allowed) problems.push(`${where} ships ${file} (only dist/, schema/, exported data files, README.md, LICENSE and package.json belong in a tarball)`);
     if (/\.test\.|fixtures?\/|golden\//.test(file)) problems.push(`${where} ships test material ${file}`);
   }
   for (const needed of ['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) {
@@ -176,6 +180,33 @@ const installedWorkspaces = readdirSync(join(consumer, 'node_modules', '@provkit
 console.log(`installed: ${installedWorkspaces.map((name) => `@provkit/${name}`).join(', ')}`);
 for (const name of installedWorkspaces) {
   if (!workspaceNames.has(`@provkit/${name}`) || privateNames.has(`@provkit/${name}`)) problems.push(`the consumer got @provkit/${name}, which is not a public package`);
+}
+
+step('non-JavaScript exports resolve by package name from import and require');
+// attw checks only entry points with types (inventory-ldap's ./sst.schema is excluded there),
+// so the data files a package exports are checked here: each must resolve, from the consumer
+// folder, through `import.meta.resolve` and `require.resolve` to the installed file, and be
+// the repository's file byte for byte.
+for (const pack of packed) {
+  for (const [subpath, target] of Object.entries((pack.manifest.exports ?? {}) as Record<string, unknown>)) {
+    if (typeof target !== 'string' || subpath === './package.json') continue;
+    const specifier = `${pack.name}${subpath.slice(1)}`;
+    const installed = join(consumer, 'node_modules', pack.name, target);
+    try {
+      const viaImport = fileURLToPath(run(process.execPath, ['--input-type=module', '-e', `process.stdout.write(import.meta.resolve(${JSON.stringify(specifier)}))`], { cwd: consumer }));
+      const viaRequire = run(process.execPath, ['-e', `process.stdout.write(require.resolve(${JSON.stringify(specifier)}))`], { cwd: consumer });
+      for (const [how, resolved] of [
+        ['import.meta.resolve', viaImport],
+        ['require.resolve', viaRequire],
+      ] as const) {
+        if (resolved !== installed) problems.push(`${specifier}: ${how} gave ${resolved}, not ${installed}`);
+      }
+      if (!readFileSync(installed).equals(readFileSync(join(root, pack.folder, target)))) problems.push(`${specifier}: the installed file differs from the repository's`);
+      else console.log(`${specifier} -> ${relative(consumer, installed)} (import and require)`);
+    } catch (error) {
+      problems.push(`${specifier} does not resolve: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+    }
+  }
 }
 
 step('strict type-check (strict, skipLibCheck: false) of the consumer and the READMEs\' examples');

@@ -6,9 +6,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createEmitter, InvalidInputError, LocalRunner, ProvkitError, Secret, sh, type WarningEvent } from '@provkit/core';
 import { EXIT, parseBytes } from '@provkit/cli';
 import { provisionerConformance } from '@provkit/conformance';
+import { FleetRemoteError, jobDataFromSubmission, queueName, reconstructError, serializeError } from '@provkit/fleet';
 import { escapeFilterValue, sstSchemaPath } from '@provkit/inventory-ldap';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { WindowsOsModule } from '@provkit/os-windows';
@@ -59,8 +62,22 @@ async function check(): Promise<string[]> {
 
   // inventory-ldap: the shipped schema and the escaper.
   assert.match(readFileSync(sstSchemaPath, 'utf8'), /NAME 'sstVirtualMachineMode'/);
+  // The path the package exports is the file its ./sst.schema export names (run from the consumer's folder).
+  assert.equal(createRequire(join(process.cwd(), 'consumer.js')).resolve('@provkit/inventory-ldap/sst.schema'), sstSchemaPath);
   assert.equal(escapeFilterValue('a*(b)'), 'a\\2a\\28b\\29');
   facts.push(`inventory-ldap's schema read from ${sstSchemaPath.slice(sstSchemaPath.indexOf('node_modules'))}`);
+
+  // fleet: a submission checked before anything reaches Redis (none is contacted here), and
+  // an error's round trip through its stored form keeps the code.
+  const secretInJob = thrown(() => jobDataFromSubmission({ host: 'kvm-1', operation: 'setPassword', node: { name: 'web-1' }, options: { password: Secret.of('hunter2') } }));
+  assert.ok(ProvkitError.hasCode(secretInJob, 'INVALID_INPUT'), String(secretInJob));
+  assert.ok(!String(secretInJob).includes('hunter2'));
+  const job = jobDataFromSubmission({ host: 'kvm-1', operation: 'load', node: { name: 'web-1' }, image: 'base-v1' });
+  assert.equal(job.operation, 'load');
+  assert.equal(queueName(job.host), 'host.kvm-1');
+  const remote = reconstructError(serializeError(new InvalidInputError('node.name', 'bad')));
+  assert.ok(remote instanceof FleetRemoteError && ProvkitError.hasCode(remote, 'INVALID_INPUT'));
+  facts.push('fleet checked a submission (a secret refused) and rebuilt a typed error');
 
   // conformance and cli.
   assert.equal(typeof provisionerConformance, 'function');
