@@ -20,7 +20,7 @@
 export type { TestApi } from './kit/test-api.ts';
 export { errorCode, expectErrorCode } from './kit/test-api.ts';
 export { recordEvents, type EventSource, type RecordedEvent } from './kit/record-events.ts';
-export type { CheckContext, KitCheck } from './kit/check.ts';
+export type { KitCheck } from './kit/check.ts';
 export { registerChecks, runChecks, type CheckOutcome } from './kit/run-checks.ts';
 export type { ProvisionerKitOptions, ProvisionerSuiteOptions } from './provisioner/options.ts';
 export {

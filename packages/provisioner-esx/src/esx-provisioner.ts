@@ -206,12 +206,11 @@ export class EsxProvisioner extends BaseProvisioner {
     assertOptionalObject('providerOptions', options.providerOptions);
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
-    // No silent ungeneralized image: generalizing needs the OS module and the node's SSH address,
-    // and only an explicit skipPreCapture captures without them.
+    // No silent ungeneralized image: generalizing needs the OS module and the node's SSH address
+    // (given, or discovered below), and only an explicit skipPreCapture captures without them.
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
     if (!options.skipPreCapture) {
       if (!osModule) throw new InvalidInputError('osModule', `capture of ${node.name} generalizes it first, which needs an OS module (or pass skipPreCapture: true for an ungeneralized copy)`);
-      if (!node.address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address (or pass skipPreCapture: true for an ungeneralized copy)`);
     }
     throwIfAborted(options.signal, `capture of ${node.name}`);
     const call = signalOf(options);
@@ -225,6 +224,9 @@ export class EsxProvisioner extends BaseProvisioner {
         if (facts === undefined) throw new NodeNotFoundError(node.name);
         if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
         if (osModule && facts.power !== 'on') throw new InvalidStateError(`node ${node.name} is ${facts.power}: it cannot be generalized (power it on, or pass skipPreCapture: true for an ungeneralized copy)`);
+        // Generalizing goes over SSH: at the given address, else the one VMware Tools report (discoversAddress).
+        const address = node.address ?? (facts.ipAddress ? { host: facts.ipAddress, port: 22 } : undefined);
+        if (osModule && !address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address, and VMware Tools report none (give node.address, or pass skipPreCapture: true for an ungeneralized copy)`);
         const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
         progress.step('started');
         let step = 'pre-capture';
@@ -232,7 +234,7 @@ export class EsxProvisioner extends BaseProvisioner {
           if (osModule) {
             // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
             // than a shutdown, and the module knows its own bound.
-            await osModule.preCapture({ node, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
+            await osModule.preCapture({ node: { ...node, address }, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);

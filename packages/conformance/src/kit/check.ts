@@ -2,6 +2,10 @@
  * A conformance check: one named test of the kit as a plain async function, so the same
  * checks register as vitest tests (`registerChecks`) and run without vitest's runner
  * (`runChecks`, which the kit's own tests use to prove that broken modules fail).
+ *
+ * A check never skips: where a module declares a capability absent, the check asserts what
+ * the contract promises instead (the operation refused with `UNSUPPORTED_FUNCTIONALITY`
+ * before any command), so every check passes or fails on what the module did.
  */
 export interface KitCheck {
   /** The `describe` group, e.g. `ProvisionerV1 power`. */
@@ -10,25 +14,11 @@ export interface KitCheck {
   name: string;
   /** Per-check timeout in milliseconds. */
   timeoutMs: number;
-  /** Runs the check; `skip` ends it as skipped, naming the absent capability. */
-  run(context: CheckContext): Promise<void>;
-}
-
-/** What a running check may do besides asserting. */
-export interface CheckContext {
-  /** Ends the check as skipped: only for a capability the module declares absent. */
-  skip(reason: string): never;
-}
-
-/** Thrown by {@link CheckContext.skip} when a check runs outside vitest. */
-export class CheckSkipped extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'CheckSkipped';
-  }
+  /** Runs the check. */
+  run(): Promise<void>;
 }
 
 /** Builds a {@link KitCheck}. */
-export function check(group: string, name: string, timeoutMs: number, run: (context: CheckContext) => Promise<void>): KitCheck {
+export function check(group: string, name: string, timeoutMs: number, run: () => Promise<void>): KitCheck {
   return { group, name, timeoutMs, run };
 }

@@ -1,12 +1,12 @@
-import { CheckSkipped, type KitCheck } from './check.ts';
+import type { KitCheck } from './check.ts';
 import type { TestApi } from './test-api.ts';
 
 /** How one check ended when run by {@link runChecks}. */
 export interface CheckOutcome {
   group: string;
   name: string;
-  status: 'passed' | 'failed' | 'skipped';
-  /** The failure, or the skip's reason. */
+  status: 'passed' | 'failed';
+  /** The failure. */
   reason?: string;
 }
 
@@ -16,7 +16,7 @@ export function registerChecks(test: TestApi, checks: readonly KitCheck[]): void
   for (const check of checks) groups.set(check.group, [...(groups.get(check.group) ?? []), check]);
   for (const [group, members] of groups) {
     test.describe(group, () => {
-      for (const check of members) test.it(check.name, (context) => check.run({ skip: (reason) => context.skip(reason) }), check.timeoutMs);
+      for (const check of members) test.it(check.name, () => check.run(), check.timeoutMs);
     });
   }
 }
@@ -39,11 +39,10 @@ export async function runChecks(checks: readonly KitCheck[]): Promise<CheckOutco
   for (const check of checks) {
     const where = { group: check.group, name: check.name };
     try {
-      await withTimeout(check, check.run({ skip: (reason) => { throw new CheckSkipped(reason); } }));
+      await withTimeout(check, check.run());
       outcomes.push({ ...where, status: 'passed' });
     } catch (error) {
-      if (error instanceof CheckSkipped) outcomes.push({ ...where, status: 'skipped', reason: error.message });
-      else outcomes.push({ ...where, status: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      outcomes.push({ ...where, status: 'failed', reason: error instanceof Error ? error.message : String(error) });
     }
   }
   return outcomes;

@@ -4,6 +4,7 @@ import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
 import { expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import type { OsModuleKitOptions } from './options.ts';
+import { expectAbsentCapability } from './absent-capability.ts';
 import { withOsModule } from './wait-checks.ts';
 
 /** currentimage.txt and users on the live node; secrets never emitted. */
@@ -21,12 +22,9 @@ export function osModuleAccessChecks(options: OsModuleKitOptions): KitCheck[] {
         expect(read?.properties).toMatchObject({ id: '42', imagerevision_id: '7' });
       }),
     ),
-    check(group, 'creates a user with a password, changes it and deletes the user, never emitting the password', quick, (context) =>
+    check(group, 'creates a user with a password, changes it and deletes the user, never emitting the password (without the users capability: UNSUPPORTED_FUNCTIONALITY, no command)', quick, () =>
       withOsModule(options, async (module) => {
-        if (!module.capabilities.users) {
-          await expectErrorCode(module.createUser({ node: options.node(), username: 'conformance' }), 'UNSUPPORTED_FUNCTIONALITY');
-          return context.skip(`capability users is absent in the ${module.os} OS module (createUser answered UNSUPPORTED_FUNCTIONALITY)`);
-        }
+        if (!module.capabilities.users) return expectAbsentCapability(module, 'users', () => module.createUser({ node: options.node(), username: 'conformance' }));
         const node = options.node();
         const username = `conf${Math.random().toString(36).slice(2, 8)}`;
         const first = Secret.of(`first-${Math.random().toString(36).slice(2)}`);

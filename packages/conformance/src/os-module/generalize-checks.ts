@@ -4,6 +4,7 @@ import { check, type KitCheck } from '../kit/check.ts';
 import { recordEvents } from '../kit/record-events.ts';
 import { expectCompleteCommands, expectErrorCode } from '../kit/test-api.ts';
 import type { ObservedNode, OsModuleKitOptions } from './options.ts';
+import { expectAbsentCapability } from './absent-capability.ts';
 import { withOsModule } from './wait-checks.ts';
 
 /** Runs `operation` and returns what it reported through `onProgress` and on the module's events. */
@@ -44,13 +45,10 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
       }),
     ),
     ...endStates.map(([asked, endState]) =>
-      check(group, `preCapture with end state ${asked ?? 'unset (default off)'} generalizes and leaves the node ${endState === 'reboot' ? 'rebooted (one more boot)' : endState}, sub-steps through onProgress`, timeout, (context) =>
+      check(group, `preCapture with end state ${asked ?? 'unset (default off)'} generalizes and leaves the node ${endState === 'reboot' ? 'rebooted (one more boot)' : endState}, sub-steps through onProgress (without the generalize capability: UNSUPPORTED_FUNCTIONALITY, no command)`, timeout, () =>
         withOsModule(options, async (module) => {
           const node = await disposableNode();
-          if (!module.capabilities.generalize) {
-            await expectErrorCode(module.preCapture({ node }), 'UNSUPPORTED_FUNCTIONALITY');
-            return context.skip(`capability generalize is absent in the ${module.os} OS module`);
-          }
+          if (!module.capabilities.generalize) return expectAbsentCapability(module, 'generalize', () => module.preCapture({ node, ...(asked ? { endState: asked } : {}) }));
           // Something to generalize away: a user and a firewall grant, where the module has them.
           if (module.capabilities.users) await module.createUser({ node, username: 'confgone' });
           if (module.capabilities.firewall) await module.grantAccess({ node, remoteIp: '192.0.2.11', ports: [22] });
@@ -76,12 +74,12 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
         }),
       ),
     ),
-    check(group, 'grants and revokes access for one address, reporting complete commands (skipped when the module declares no firewall)', timeout, (context) =>
+    check(group, 'grants and revokes access for one address, reporting complete commands (without the firewall capability: UNSUPPORTED_FUNCTIONALITY, no command)', timeout, () =>
       withOsModule(options, async (module) => {
         const node = await disposableNode();
         if (!module.capabilities.firewall) {
-          await expectErrorCode(module.grantAccess({ node, remoteIp: '192.0.2.10', ports: [22] }), 'UNSUPPORTED_FUNCTIONALITY');
-          return context.skip(`capability firewall is absent in the ${module.os} OS module`);
+          await expectAbsentCapability(module, 'firewall', () => module.grantAccess({ node, remoteIp: '192.0.2.10', ports: [22] }));
+          return expectAbsentCapability(module, 'firewall', () => module.revokeAccess({ node, remoteIp: '192.0.2.10', ports: [22] }));
         }
         const { events, stop } = recordEvents(module.events);
         try {
@@ -97,13 +95,10 @@ export function osModuleGeneralizeChecks(options: OsModuleKitOptions, disposable
         expectCompleteCommands(events);
       }),
     ),
-    check(group, 'randomizes every administrator password, never emitting one (skipped when the module declares no user management)', timeout, (context) =>
+    check(group, 'randomizes every administrator password, never emitting one (without the users capability: UNSUPPORTED_FUNCTIONALITY, no command)', timeout, () =>
       withOsModule(options, async (module) => {
         const node = await disposableNode();
-        if (!module.capabilities.users) {
-          await expectErrorCode(module.createUser({ node, username: 'confadmin' }), 'UNSUPPORTED_FUNCTIONALITY');
-          return context.skip(`capability users is absent in the ${module.os} OS module`);
-        }
+        if (!module.capabilities.users) return expectAbsentCapability(module, 'users', () => module.randomizeAdminPasswords({ node }));
         const password = Secret.of(`admin-${Math.random().toString(36).slice(2)}`);
         const { events, stop } = recordEvents(module.events);
         let passwords: Record<string, Secret> = {};

@@ -103,15 +103,27 @@ export function provisionerLifecycleChecks(options: ProvisionerKitOptions): KitC
         await expectAbsent(provisioner, node);
       }),
     ),
-    check(group, "never emits a customization user's password (skipped when the OS module declares no user management)", timeout, (context) =>
+    check(group, "never emits a customization user's password; an OS module without user management refuses the user with UNSUPPORTED_FUNCTIONALITY before any command or step, leaving no node", timeout, () =>
       withProvisioner(options, async (provisioner) => {
         const osModule = osModuleOf(options);
-        if (!osModule.capabilities.users) return context.skip(`capability users is absent in the ${osModule.os} OS module`);
         const node = await options.newNode();
         const password = Secret.of(`conformance-${Math.random().toString(36).slice(2)}`);
         const progress: ProgressEvent[] = [];
         const { events, stop } = recordEvents(provisioner.events);
         const osEvents = recordEvents(osModule.events);
+        if (!osModule.capabilities.users) {
+          try {
+            await expectErrorCode(provisioner.load({ node, image: options.image, osModule, onProgress: (event) => progress.push(event), customization: { users: [{ username: 'conformance', password }] } }), 'UNSUPPORTED_FUNCTIONALITY');
+          } finally {
+            stop();
+            osEvents.stop();
+          }
+          expect([...events, ...osEvents.events].filter((event) => event.name !== 'warning'), 'refused before any command or step').toEqual([]);
+          expect(progress).toEqual([]);
+          for (const text of [JSON.stringify(events), JSON.stringify(osEvents.events)]) expect(text).not.toContain(password.reveal());
+          await expectAbsent(provisioner, node);
+          return;
+        }
         try {
           await provisioner.load({ node, image: options.image, osModule, onProgress: (event) => progress.push(event), customization: { users: [{ username: 'conformance', password }] } });
         } catch (error) {

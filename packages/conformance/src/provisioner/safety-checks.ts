@@ -51,11 +51,15 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         await expectAbsent(provisioner, node);
       }),
     ),
-    check(group, 'refuses a capture that cannot generalize (a node without an address) with INVALID_INPUT, unless the provisioner discovers addresses', quick, (context) =>
+    check(group, 'refuses a capture that cannot generalize (a node without an address) with INVALID_INPUT; a provisioner that discovers addresses goes on to look the node up (NODE_NOT_FOUND)', quick, () =>
       withProvisioner(options, async (provisioner) => {
-        if (provisioner.capabilities.discoversAddress) return context.skip('capability discoversAddress is present: a node without an address can still be generalized');
         const { name } = await options.newNode();
         const image = options.newImageName();
+        if (provisioner.capabilities.discoversAddress) {
+          await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'NODE_NOT_FOUND');
+          expect(await provisioner.doesImageExist({ image })).toBe(false);
+          return;
+        }
         expectNamesField(await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'INVALID_INPUT'));
         expect(await provisioner.doesImageExist({ image })).toBe(false);
       }),

@@ -105,7 +105,10 @@ export class MemoryProvisioner extends BaseProvisioner {
     const ifExists = validChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load waits for the guest and runs post-load through an OS module');
-    if (options.customization !== undefined) (osModule.checkCustomization ?? assertCustomizationShape)(options.customization);
+    if (options.customization !== undefined) {
+      if (osModule.checkCustomization) osModule.checkCustomization(options.customization);
+      else assertCustomizationShape(options.customization);
+    }
     const bootTimeoutMs = validTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
     const { signal } = options;
     throwIfAborted(signal, `load of ${node.name}`);

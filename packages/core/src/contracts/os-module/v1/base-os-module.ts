@@ -32,9 +32,14 @@ export abstract class BaseOsModule implements OsModuleV1 {
   abstract shutdown(options: WaitOptions): Promise<void>;
   abstract reboot(options: WaitOptions): Promise<void>;
 
-  /** Default: checks the customization's shape (types, non-empty names, `Secret` passwords). */
+  /**
+   * Default: checks the customization's shape (types, non-empty names, `Secret` passwords),
+   * then refuses users with `UnsupportedFunctionalityError` when the module declares no user
+   * management (the capability `users`): a load never succeeds without the accounts asked for.
+   */
   checkCustomization(customization: Customization): void {
     assertCustomizationShape(customization);
+    if (!this.capabilities.users && (customization.users?.length ?? 0) > 0) throw new UnsupportedFunctionalityError('customization.users', `the ${this.os} OS module (capability users absent)`);
   }
 
   /** Default: unsupported, after checking the input and the signal like a real implementation. */
