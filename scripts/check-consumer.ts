@@ -171,7 +171,8 @@ mkdirSync(join(consumer, 'src'), { recursive: true });
 writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'provkit-consumer', version: '0.0.0', private: true }, null, 2)}\n`);
 const version = (name: string): string => readJson<Manifest>(join(root, 'node_modules', name, 'package.json')).version;
 // The compiler and Node's types at the repository's versions; vitest comes as conformance's peer.
-run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed.map((pack) => pack.tarball), `typescript@${version('typescript')}`, `@types/node@${version('@types/node')}`], { cwd: consumer, stdio: ['ignore', 'inherit', 'inherit'] });
+// --prefer-offline: the tarballs are local and npm's cache usually holds their dependencies.
+run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...packed.map((pack) => pack.tarball), `typescript@${version('typescript')}`, `@types/node@${version('@types/node')}`], { cwd: consumer, stdio: ['ignore', 'inherit', 'inherit'] });
 for (const pack of packed) {
   const installed = readJson<Manifest>(join(consumer, 'node_modules', pack.name, 'package.json'));
   if (JSON.stringify(installed.exports).includes('provkit-source')) problems.push(`${pack.name}: installed with the "provkit-source" condition`);
