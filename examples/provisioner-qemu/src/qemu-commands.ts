@@ -154,12 +154,12 @@ export function isRunningCommand(pidfile: string): ShellFragment {
   return sh`pid=$(cat ${pidfile} 2>/dev/null) && grep -qaF -- ${pidfile} "/proc/$pid/cmdline"`;
 }
 
-/** Exit code of {@link powerProbeCommand} for a node that was never defined (no start script). */
+/** Exit code of {@link powerProbeCommand} for a node that does not exist (no node directory). */
 export const NOT_DEFINED_EXIT_CODE = 3;
 
-/** One round trip for both questions: is the node defined, and is its QEMU alive (exit 0)? */
+/** One round trip for both questions: does the node exist (its directory), and is its QEMU alive (exit 0)? */
 export function powerProbeCommand(files: NodeFiles): ShellFragment {
-  return sh`test -f ${files.startScript} || exit ${NOT_DEFINED_EXIT_CODE}; ${isRunningCommand(files.pidfile)}`;
+  return sh`test -d ${files.dir} || exit ${NOT_DEFINED_EXIT_CODE}; ${isRunningCommand(files.pidfile)}`;
 }
 
 /** Exit codes of {@link presenceCommand}: 0 a node provkit made, these otherwise. */

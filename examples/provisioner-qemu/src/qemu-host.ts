@@ -17,7 +17,7 @@ export class QemuHost {
     return (await this.runner.run(['test', '-f', path], { check: false, signal })).exitCode === 0;
   }
 
-  /** `on`, `off`, or `undefined` when the node was never defined (no start script). */
+  /** `on`, `off`, or `undefined` when the node does not exist (no node directory), whoever made it. */
   async power(files: NodeFiles, signal?: AbortSignal): Promise<'on' | 'off' | undefined> {
     const probe = await this.runner.run(powerProbeCommand(files), { check: false, signal });
     if (probe.exitCode === NOT_DEFINED_EXIT_CODE) return undefined;

@@ -11,6 +11,8 @@ import {
   NodeNotManagedError,
   OperationFailedError,
   UnsupportedFunctionalityError,
+  assertCustomizationShape,
+  assertName,
   assertNode,
   assertPositiveInteger,
   parseImageName,
@@ -75,7 +77,11 @@ export class QemuProvisioner extends BaseProvisioner {
     if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load needs an OS module to wait for the guest and run post-load');
-    if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
+    if (options.customization !== undefined) {
+      assertCustomizationShape(options.customization);
+      osModule.checkCustomization?.(options.customization);
+    }
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.#config.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     const { signal } = options;
     throwIfAborted(signal, `load of ${name}`);
     const node: NodeSpec = { ...options.node, address };
@@ -115,11 +121,13 @@ export class QemuProvisioner extends BaseProvisioner {
         await this.#host.start(files, signal);
         progress.step(step);
         step = 'machine-booted';
-        await osModule.waitForResponse({ node, timeoutMs: options.bootTimeoutMs ?? this.#config.bootTimeoutMs, signal });
+        await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, signal });
         progress.step(step);
         step = 'post-load-done';
         await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, signal });
         progress.step(step);
+        // An abort that arrived with the last step still undoes the load: the caller gave up on it.
+        throwIfAborted(signal, `load of ${name}`);
       } catch (error) {
         const cleanupError = await this.#destroy(files).then(() => undefined, (failure: unknown) => failure);
         progress.step('load-failed', `at ${step}`);
@@ -136,6 +144,7 @@ export class QemuProvisioner extends BaseProvisioner {
     const wantedImage = options.image === undefined ? undefined : parseImageName('image', options.image).name;
     const sshTimeoutMs = assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs ?? 10_000);
     const { signal } = options;
+    throwIfAborted(signal, `status of ${name}`);
     const files = this.#files(name);
     const power = await this.#host.power(files, signal);
     const recordedImage = power === 'on' ? await this.#recordedImage(files, signal) : undefined;
@@ -152,12 +161,18 @@ export class QemuProvisioner extends BaseProvisioner {
     });
   }
 
-  /** Generalizes (OS module), waits for QEMU to exit, flattens the overlay into the library under a temporary name, then renames. */
+  /**
+   * Generalizes (OS module) and waits for QEMU to exit, or, for an explicitly ungeneralized copy
+   * (`skipPreCapture`), powers a running node off as `powerOff` does; then flattens the overlay
+   * into the library under a temporary name and renames it.
+   */
   async capture(options: CaptureOptions): Promise<CaptureResult> {
     const name = assertNode('node', options.node).name;
     const { name: image } = parseImageName('image', options.image);
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
+    const shutdownTimeoutMs = assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 120_000);
+    if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : (options.osModule ?? this.#osModule);
     if (!options.skipPreCapture) {
       if (!osModule) throw new InvalidInputError('osModule', 'capture needs an OS module for preCapture (or skipPreCapture)');
@@ -168,7 +183,7 @@ export class QemuProvisioner extends BaseProvisioner {
     const files = this.#files(name);
     const started = Date.now();
     return this.#locks.runAll([`node:${name}`, `image:${image}`], async () => {
-      if ((await this.#host.power(files, signal)) === undefined) throw new NodeNotFoundError(name);
+      const power = await this.#managedPower(files, name, signal);
       const target = imagePath(this.#config.libraryDir, image);
       if (await this.#host.fileExists(target, signal)) throw new ImageExistsError(image, this.#config.libraryDir);
       const partial = partialImagePath(this.#config.libraryDir, image);
@@ -178,11 +193,12 @@ export class QemuProvisioner extends BaseProvisioner {
       try {
         // Always ask for `off`: the disk is copied from a stopped machine; endState applies after.
         if (osModule) {
-          await osModule.preCapture({ node, endState: 'off', onProgress: options.onProgress, signal });
+          await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, onProgress: options.onProgress, signal });
           progress.step(step);
         }
         step = 'powered-off';
-        await this.#host.waitUntilOff(files, options.shutdownTimeoutMs ?? 120_000, signal);
+        if (osModule) await this.#host.waitUntilOff(files, shutdownTimeoutMs, signal);
+        else if (power === 'on') await this.#powerOff(files, name, shutdownTimeoutMs, signal);
         progress.step(step);
         step = 'image-stored';
         await this.#host.runner.run(convertArgv(files.disk, partial), { signal });
@@ -227,39 +243,59 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const files = this.#files(assertNode('node', options.node).name);
-    await this.#locks.run(`node:${options.node.name}`, async () => {
-      const power = await this.#host.power(files, options.signal);
-      if (power === undefined) throw new NodeNotFoundError(options.node.name);
-      if (power === 'off') await this.#host.start(files, options.signal);
+    const name = assertNode('node', options.node).name;
+    throwIfAborted(options.signal, `power-on of ${name}`);
+    const files = this.#files(name);
+    await this.#locks.run(`node:${name}`, async () => {
+      if ((await this.#managedPower(files, name, options.signal)) === 'off') await this.#host.start(files, options.signal);
     }, options.signal);
   }
 
   /** Graceful: the ACPI power button through QMP, bounded by `timeoutMs`, then a hard kill. */
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const files = this.#files(assertNode('node', options.node).name);
+    const name = assertNode('node', options.node).name;
     const timeoutMs = assertPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
     if (options.mode !== undefined && options.mode !== 'graceful' && options.mode !== 'hard') throw new InvalidInputError('mode', 'is neither graceful nor hard');
-    await this.#locks.run(`node:${options.node.name}`, async () => {
-      const power = await this.#host.power(files, options.signal);
-      if (power === undefined) throw new NodeNotFoundError(options.node.name);
-      if (power === 'off') return;
+    throwIfAborted(options.signal, `power-off of ${name}`);
+    const files = this.#files(name);
+    await this.#locks.run(`node:${name}`, async () => {
+      if ((await this.#managedPower(files, name, options.signal)) === 'off') return;
       if (options.mode === 'hard') return this.#host.kill(files);
-      const graceful = await this.#host.powerOff(files, timeoutMs, options.signal);
-      if (!graceful) this.events.emit('warning', { message: `guest did not power off within ${timeoutMs} ms; killed`, operation: 'powerOff', node: options.node.name });
+      await this.#powerOff(files, name, timeoutMs, options.signal);
     }, options.signal);
   }
 
+  /** Answers for any node directory, provkit's or not: reading the power state changes nothing. */
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
     const name = assertNode('node', options.node).name;
+    throwIfAborted(options.signal, `power status of ${name}`);
     const power = await this.#host.power(this.#files(name), options.signal);
     if (power === undefined) throw new NodeNotFoundError(name);
     return power;
   }
 
-  /** The image recorded on the host when the node was loaded. */
+  /** The image recorded on the host when the node was loaded; `undefined` for a node without that record. */
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    return this.#recordedImage(this.#files(assertNode('node', options.node).name), options.signal);
+    const name = assertNode('node', options.node).name;
+    throwIfAborted(options.signal, `current image of ${name}`);
+    const files = this.#files(name);
+    if ((await this.#host.power(files, options.signal)) === undefined) throw new NodeNotFoundError(name);
+    return this.#recordedImage(files, options.signal);
+  }
+
+  /** The power state of a node provkit made: `NodeNotFoundError` when there is none, `NodeNotManagedError` when it is someone else's. */
+  async #managedPower(files: NodeFiles, name: string, signal: AbortSignal | undefined): Promise<PowerState> {
+    const presence = await this.#host.presence(files, signal);
+    if (presence === 'foreign') throw new NodeNotManagedError(name);
+    const power = presence === 'absent' ? undefined : await this.#host.power(files, signal);
+    if (power === undefined) throw new NodeNotFoundError(name);
+    return power;
+  }
+
+  /** Power button, bounded wait, then a hard kill (with a warning saying so). */
+  async #powerOff(files: NodeFiles, name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const graceful = await this.#host.powerOff(files, timeoutMs, signal);
+    if (!graceful) this.events.emit('warning', { message: `guest did not power off within ${timeoutMs} ms; killed`, operation: 'powerOff', node: name });
   }
 
   async #recordedImage(files: NodeFiles, signal: AbortSignal | undefined): Promise<string | undefined> {
@@ -269,6 +305,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
     const { name } = parseImageName('image', options.image);
+    throwIfAborted(options.signal, `lookup of ${name}`);
     return this.#host.fileExists(imagePath(this.#config.libraryDir, name), options.signal);
   }
 
@@ -280,14 +317,16 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
+    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    throwIfAborted(options.signal, 'image list');
     const listing = await this.#host.runner.run(['ls', '-1', '--', this.#config.libraryDir], { signal: options.signal });
     const images: ImageInfo[] = [];
     for (const name of listing.stdout.split('\n').map(imageNameOfFile)) {
       if (name === undefined) continue;
-      const { base, revision } = parseImageName('image', name);
-      if (options.base !== undefined && base !== options.base) continue;
+      const parsed = parseImageName('image', name);
+      if (base !== undefined && parsed.base !== base) continue;
       const info = await this.#host.imageInfo(imagePath(this.#config.libraryDir, name), options.signal);
-      images.push({ name, base, revision, format: info.format, virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes });
+      images.push({ name, base: parsed.base, revision: parsed.revision, format: info.format, virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes });
     }
     return images;
   }
@@ -295,6 +334,7 @@ export class QemuProvisioner extends BaseProvisioner {
   /** Deletes a library image; refused while a node's overlay is backed by it. */
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
     const { name } = parseImageName('image', options.image);
+    throwIfAborted(options.signal, `delete of ${name}`);
     return this.#locks.run(`image:${name}`, async () => {
       if (!(await this.doesImageExist(options))) return { deleted: false };
       const records = await this.#host.runner.run(sh`grep -lxF -- ${name} ${this.#config.nodesDir}/*/image 2>/dev/null`, { check: false });

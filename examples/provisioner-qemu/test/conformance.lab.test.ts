@@ -27,6 +27,7 @@ provisionerConformance({
   createProvisioner: () => new QemuProvisioner({ ...lab.config, osModule }),
   image: GUEST_IMAGE,
   newNode: () => lab.newNode('conf'),
+  unmanagedNode: () => lab.foreignNode('conf-foreign'),
   newImageName: () => `conf-${Date.now()}-${Math.random().toString(36).slice(2, 6)}-v1`,
   get osModule() {
     return osModule;

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { LocalRunner, SshPool, sshRunnerFactory, type NodeSpec, type RunnerFactory } from '@provkit/core';
-import { ensureLabService, labRoot, type KvmGuestLabState } from '@provkit/lab';
+import { LocalRunner, NodeNotManagedError, SshPool, sshRunnerFactory, type NodeSpec, type RunnerFactory } from '@provkit/core';
+import { ensureLabService, freeLoopbackPort, labRoot, type KvmGuestLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
-import { QemuProvisioner, type QemuProvisionerConfig } from 'provkit-example-provisioner-qemu';
+import { QemuProvisioner, nodeFiles, type QemuProvisionerConfig } from 'provkit-example-provisioner-qemu';
 
 /** The name the lab guest gets in the test library. */
 export const GUEST_IMAGE = 'guest-v1';
@@ -19,8 +18,10 @@ export interface LabQemu {
   knownHostsPath: string;
   /** Reaches a node's guest over SSH as root, with host keys recorded on first sight in a temporary known_hosts. */
   runnerFor: RunnerFactory;
-  /** A fresh node name and a free loopback port for its SSH forward. */
-  newNode: (prefix: string) => NodeSpec;
+  /** A fresh node name and a loopback port for its SSH forward, free when picked and never handed out twice. */
+  newNode: (prefix: string) => Promise<NodeSpec>;
+  /** A fresh node whose directory someone else made (a disk of theirs, no provkit marker); its disk holds `theirs`. */
+  foreignNode: (prefix: string) => Promise<NodeSpec>;
   close: () => Promise<void>;
 }
 
@@ -32,14 +33,6 @@ export interface LabQemu {
  */
 export function labGuestOsModule(runnerFor: RunnerFactory): LinuxOsModule {
   return new LinuxOsModule({ runnerFor, capabilities: { users: false, firewall: false } });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -57,28 +50,42 @@ export async function setUpLabQemu(): Promise<LabQemu> {
   await mkdir(nodesDir);
   await copyFile(guest.imagePath, join(libraryDir, `${GUEST_IMAGE}.qcow2`));
   const pool = new SshPool({ connectTimeoutMs: 10_000 });
-  // Ports are picked ahead because newNode is synchronous; each is free when picked.
-  const ports = await Promise.all(Array.from({ length: 16 }, freePort));
+  // A port is free when picked, but stays free until its node's QEMU binds it: never hand one out twice.
+  const given = new Set<number>();
   const host = new LocalRunner();
   const knownHostsPath = join(dir, 'known_hosts');
   const runnerFor = sshRunnerFactory(pool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHostsPath } });
+  const newNode = async (prefix: string): Promise<NodeSpec> => {
+    let port = await freeLoopbackPort();
+    while (given.has(port)) port = await freeLoopbackPort();
+    given.add(port);
+    return { name: `${prefix}-${Math.random().toString(36).slice(2, 8)}`, address: { host: '127.0.0.1', port } };
+  };
   const config = { host, libraryDir, nodesDir, kernelPath: guest.kernelPath, initrdPath: guest.initrdPath, kernelCmdline: guest.kernelCmdline, defaultSize: { cpus: 1, memoryBytes: 192 * 2 ** 20 } };
   return {
     guest,
     config,
     knownHostsPath,
     runnerFor,
-    newNode: (prefix) => {
-      const port = ports.shift();
-      if (port === undefined) throw new Error('the lab fixture ran out of pre-picked ports');
-      return { name: `${prefix}-${Math.random().toString(36).slice(2, 8)}`, address: { host: '127.0.0.1', port } };
+    newNode,
+    foreignNode: async (prefix) => {
+      const node = await newNode(prefix);
+      const files = nodeFiles(nodesDir, node.name);
+      await host.run(['mkdir', '-p', files.dir]);
+      await host.run(['sh', '-c', 'echo theirs >"$1"', 'sh', files.disk]);
+      return node;
     },
     close: async () => {
       await pool.close();
       // Whatever a failed test left running: unload every node directory, then drop the temp tree.
       const provisioner = new QemuProvisioner(config);
       const nodes = (await host.run(['ls', '-1', nodesDir], { check: false })).stdout.split('\n').filter(Boolean);
-      for (const name of nodes) await provisioner.unload({ node: { name } });
+      for (const name of nodes) {
+        // A foreign node directory is refused, as it should be; the rm below removes it.
+        await provisioner.unload({ node: { name } }).catch((error: unknown) => {
+          if (!(error instanceof NodeNotManagedError)) throw error;
+        });
+      }
       await provisioner.close();
       await rm(dir, { recursive: true, force: true });
     },

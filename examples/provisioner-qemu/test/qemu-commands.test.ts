@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError, LocalRunner } from '@provkit/core';
+import { InvalidInputError, LocalRunner, type OsModuleV1 } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   QemuProvisioner,
@@ -155,6 +155,39 @@ describe('QemuProvisioner input checks', () => {
     await refused(provisioner.capture({ node, image: 'x-v1', endState: 'sideways' as never, skipPreCapture: true }), 'endState');
     await refused(provisioner.powerOff({ node, timeoutMs: -1 }), 'timeoutMs');
     await refused(provisioner.doesImageExist({ image: 'x;rm -rf /-v1' }), 'image');
+    // Never called: the input is refused before the OS module is used.
+    const osModule = {} as OsModuleV1;
+    await refused(provisioner.load({ node, image: 'base-v1', bootTimeoutMs: -1, osModule }), 'bootTimeoutMs');
+    await refused(provisioner.capture({ node, image: 'x-v1', shutdownTimeoutMs: 0, skipPreCapture: true }), 'shutdownTimeoutMs');
+    await refused(provisioner.listImages({ base: 'bad;base' }), 'base');
+    expect(commands).toEqual([]);
+    await provisioner.close();
+  });
+
+  it('answers an already-aborted signal with AbortedError before running any command', async () => {
+    const host = new LocalRunner();
+    const commands: string[] = [];
+    host.events.on('command', (event) => commands.push(event.command));
+    const provisioner = new QemuProvisioner({ ...config, host });
+    const node = { name: 'web-1', address: { host: '127.0.0.1', port: 2222 } };
+    const controller = new AbortController();
+    controller.abort();
+    const signal = controller.signal;
+    const calls = [
+      provisioner.capture({ node, image: 'x-v1', skipPreCapture: true, signal }),
+      provisioner.unload({ node, signal }),
+      provisioner.nodeStatus({ node, signal }),
+      provisioner.powerOn({ node, signal }),
+      provisioner.powerOff({ node, signal }),
+      provisioner.powerReset({ node, signal }),
+      provisioner.powerStatus({ node, signal }),
+      provisioner.getCurrentImage({ node, signal }),
+      provisioner.doesImageExist({ image: 'x-v1', signal }),
+      provisioner.getImageSize({ image: 'x-v1', signal }),
+      provisioner.listImages({ signal }),
+      provisioner.deleteImage({ image: 'x-v1', signal }),
+    ];
+    for (const call of calls) await expect(call).rejects.toMatchObject({ code: 'ABORTED' });
     expect(commands).toEqual([]);
     await provisioner.close();
   });

@@ -33,7 +33,7 @@ async function qemuProcessesOf(name: string): Promise<string[]> {
 
 describe('QemuProvisioner on the lab guest', () => {
   it('loads with the LOAD_STEPS steps in order (post-load sub-steps through onProgress), powers off through QMP and on again, captures a generalized guest, and reloads the node with the capture (refused on ifExists refuse, replaced otherwise)', async () => {
-    const node = lab.newNode('life');
+    const node = await lab.newNode('life');
     try {
       const steps: ProgressEvent[] = [];
       const loaded = await provisioner.load({ node, image: GUEST_IMAGE, customization: { hostname: 'life-node' }, onProgress: (event) => steps.push(event) });
@@ -109,7 +109,7 @@ describe('QemuProvisioner on the lab guest', () => {
   }, 600_000);
 
   it('reports reload for a node that runs another image and post-load when post-load has not run', async () => {
-    const node = lab.newNode('stat');
+    const node = await lab.newNode('stat');
     try {
       await provisioner.load({ node, image: GUEST_IMAGE });
       expect(await provisioner.nodeStatus({ node, image: 'other-v3' })).toMatchObject({ status: 'reload', currentImage: GUEST_IMAGE });
@@ -127,16 +127,18 @@ describe('QemuProvisioner on the lab guest', () => {
     }
   }, 600_000);
 
-  it("never touches a node directory without provkit's marker: load and unload refuse with NodeNotManagedError", async () => {
-    const node = lab.newNode('foreign');
+  it("never touches a node directory without provkit's marker: load, unload, power-on and power-off refuse with NodeNotManagedError; powerStatus reads it", async () => {
+    const node = await lab.foreignNode('foreign');
     const files = nodeFiles(lab.config.nodesDir, node.name);
-    await lab.config.host.run(['mkdir', '-p', files.dir]);
-    await lab.config.host.run(['sh', '-c', 'echo theirs >"$1"', 'sh', files.disk]);
     try {
       for (const ifExists of ['replace', 'refuse'] as const) {
         await expect(provisioner.load({ node, image: GUEST_IMAGE, ifExists })).rejects.toSatisfy((error: unknown) => error instanceof NodeNotManagedError && error.node === node.name);
       }
       await expect(provisioner.unload({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerOn({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerOff({ node, mode: 'graceful' })).rejects.toBeInstanceOf(NodeNotManagedError);
+      await expect(provisioner.powerReset({ node })).rejects.toBeInstanceOf(NodeNotManagedError);
+      expect(await provisioner.powerStatus({ node })).toBe('off');
       expect((await lab.config.host.run(['ls', '-A', files.dir])).stdout.trim()).toBe('disk.qcow2');
       expect((await lab.config.host.run(['cat', files.disk])).stdout.trim()).toBe('theirs');
     } finally {
@@ -145,7 +147,7 @@ describe('QemuProvisioner on the lab guest', () => {
   });
 
   it('stops a load aborted once the machine is powered on, and removes the node', async () => {
-    const node = lab.newNode('abort');
+    const node = await lab.newNode('abort');
     const controller = new AbortController();
     const onProgress = (event: ProgressEvent): void => {
       if (event.step === 'powered-on') controller.abort();
@@ -157,7 +159,7 @@ describe('QemuProvisioner on the lab guest', () => {
   }, 120_000);
 
   it('cleans up a load whose boot wait times out and names the step', async () => {
-    const node = lab.newNode('slow');
+    const node = await lab.newNode('slow');
     const error = await provisioner.load({ node, image: GUEST_IMAGE, bootTimeoutMs: 1 }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: 'OperationFailedError', step: 'machine-booted' });
     await expect(provisioner.powerStatus({ node })).rejects.toMatchObject({ code: 'NODE_NOT_FOUND' });

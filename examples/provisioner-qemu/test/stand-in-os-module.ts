@@ -61,8 +61,11 @@ export class StandInOsModule extends BaseOsModule {
   }
 
   async shutdown(options: WaitOptions): Promise<void> {
+    const runner = this.#runnerFor(options.node);
+    // A guest that does not answer cannot be shut down (or generalized): that fails, as in a real module.
+    await runner.run(['true'], { timeoutMs: 10_000, signal: options.signal });
     // The connection drops as the guest goes down; the provisioner then waits for QEMU to exit.
-    await this.#runnerFor(options.node).run(['sh', '-c', 'sync; poweroff'], { check: false, timeoutMs: 10_000, signal: options.signal }).catch(() => undefined);
+    await runner.run(['sh', '-c', 'sync; poweroff'], { check: false, timeoutMs: 10_000, signal: options.signal }).catch(() => undefined);
   }
 
   async reboot(options: WaitOptions): Promise<void> {

@@ -36,7 +36,7 @@ describe('VclOrchestrator with the QEMU provisioner on the lab guest', () => {
   it('loads on reload, reuses a ready node, finishes post-load, reloads for another image, reports a failed request and goes on, and ends by unloading', async () => {
     const lines: ReservationLogLine[] = [];
     const orchestrator = new VclOrchestrator({ provisioner, osModule, log: (line) => lines.push(line) });
-    const node = lab.newNode('vcl');
+    const node = await lab.newNode('vcl');
     const stepsOf = (id: number): string[] => lines.filter((line) => line.reservation === id).map((line) => line.step);
     const outcomes: RequestOutcome[] = [];
 
@@ -70,7 +70,7 @@ describe('VclOrchestrator with the QEMU provisioner on the lab guest', () => {
 
     // 5: an image the library lacks fails at load, and the loop goes on to 6: the end of reservation 4.
     const last = [
-      { kind: 'start' as const, reservation: reservation(5, lab.newNode('vcl-missing'), 'missing-v9') },
+      { kind: 'start' as const, reservation: reservation(5, await lab.newNode('vcl-missing'), 'missing-v9') },
       { kind: 'end' as const, reservation: reservation(6, node, 'other-v2') },
     ];
     for await (const outcome of orchestrator.run(last)) outcomes.push(outcome);

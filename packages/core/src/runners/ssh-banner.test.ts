@@ -28,6 +28,26 @@ describe('waitForSshBanner', () => {
     expect(probes).toBe(4);
   });
 
+  it('does not wait for a probe stuck on a silent connection: the next probe, started meanwhile, gets the banner, and every probe is closed on return', async () => {
+    // Like QEMU's forward before the guest's network is up: the first connection is accepted
+    // and left silent; only a later one reaches sshd.
+    const open = new Set<import('node:net').Socket>();
+    let closedAll: () => void = () => undefined;
+    const allClosed = new Promise<void>((resolve) => (closedAll = resolve));
+    const port = await listen((socket, count) => {
+      open.add(socket);
+      socket.on('close', () => {
+        open.delete(socket);
+        if (open.size === 0) closedAll();
+      });
+      if (count > 1) socket.write('SSH-2.0-OpenSSH_9.2p1 Debian\r\n');
+    });
+    // The silent probe's own bound (10 s) is far past the deadline (3 s): only an overlapping probe can answer in time.
+    expect(await waitForSshBanner({ host: '127.0.0.1', port, timeoutMs: 3000, probeIntervalMs: 50, probeTimeoutMs: 10_000 })).toBe('SSH-2.0-OpenSSH_9.2p1 Debian');
+    await allClosed;
+    expect(open.size).toBe(0);
+  });
+
   it('times out naming what it awaited when no banner ever comes', async () => {
     const port = await listen((socket) => socket.destroy());
     const error = await waitForSshBanner({ host: '127.0.0.1', port, timeoutMs: 400 }).catch((caught: unknown) => caught);
