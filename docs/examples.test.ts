@@ -1,6 +1,7 @@
 /**
- * Every ```ts block in README.md and docs/*.md is type-checked against the packages'
- * sources, so the guides cannot drift from the API. A block whose first line is
+ * Every ```ts block in README.md, docs/*.md and the packages' READMEs is type-checked against
+ * the packages' sources, so the guides cannot drift from the API (scripts/check-consumer.ts
+ * checks the package READMEs again against the packed tarballs). A block whose first line is
  * `// file: name.ts` is written under that name, so a later block can import it.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,11 @@ import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
 const out = join(root, 'docs', '.examples');
-const sources = ['README.md', ...readdirSync(join(root, 'docs')).filter((file) => file.endsWith('.md')).map((file) => join('docs', file))];
+const sources = [
+  'README.md',
+  ...readdirSync(join(root, 'docs')).filter((file) => file.endsWith('.md')).map((file) => join('docs', file)),
+  ...readdirSync(join(root, 'packages')).map((name) => join('packages', name, 'README.md')),
+];
 
 function blocks(file: string): string[] {
   const text = readFileSync(join(root, file), 'utf8');

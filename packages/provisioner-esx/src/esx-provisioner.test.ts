@@ -160,13 +160,15 @@ describe('EsxProvisioner on an existing node, and no silent success (in-memory b
     driver.nodes.set('web-1', { power: 'on', isTemplate: false, toolsRunning: true, image: 'base-v1', managed: true });
     const before = JSON.stringify([...driver.nodes, ...driver.images]);
     const customization = { hostname: 'web-1' };
-    const refusals: Array<[Promise<unknown>, string]> = [
-      [provisioner.capture({ node: { name: 'web-1', address: { host: '192.0.2.7' } }, image: 'base-v2' }), 'osModule'],
-      [provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', osModule }), 'node.address'],
-      [provisioner.load({ node: { name: 'web-2', address: { host: '192.0.2.8' } }, image: 'base-v1', customization }), 'osModule'],
-      [provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', customization, osModule }), 'node.address'],
+    // Each call is made only when its refusal is awaited: a rejection made earlier would go
+    // unhandled while the ones before it are awaited.
+    const refusals: Array<[() => Promise<unknown>, string]> = [
+      [() => provisioner.capture({ node: { name: 'web-1', address: { host: '192.0.2.7' } }, image: 'base-v2' }), 'osModule'],
+      [() => provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', osModule }), 'node.address'],
+      [() => provisioner.load({ node: { name: 'web-2', address: { host: '192.0.2.8' } }, image: 'base-v1', customization }), 'osModule'],
+      [() => provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', customization, osModule }), 'node.address'],
     ];
-    for (const [refusal, field] of refusals) await expect(refusal).rejects.toSatisfy((error: unknown) => error instanceof InvalidInputError && error.field === field);
+    for (const [refusal, field] of refusals) await expect(refusal()).rejects.toSatisfy((error: unknown) => error instanceof InvalidInputError && error.field === field);
     expect(JSON.stringify([...driver.nodes, ...driver.images])).toBe(before);
     // Asked for explicitly, the ungeneralized copy is made.
     expect(await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true })).toMatchObject({ image: 'base-v2' });

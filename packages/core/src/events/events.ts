@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type TypedEventEmitter from 'typed-emitter';
+import type { TypedEmitter } from './typed-emitter.ts';
 
 /** One step of a long operation, as in VCL's load log (`disk-prepared`, `powered-on`, ...). */
 export interface ProgressEvent {
@@ -45,7 +45,7 @@ export type ProvkitEventMap = {
 };
 
 /** A typed event emitter for {@link ProvkitEventMap}. */
-export type ProvkitEmitter = TypedEventEmitter.default<ProvkitEventMap>;
+export type ProvkitEmitter = TypedEmitter<ProvkitEventMap>;
 
 /** Creates an emitter for provkit events. */
 export function createEmitter(): ProvkitEmitter {

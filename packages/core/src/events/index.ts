@@ -1,1 +1,2 @@
 export * from './events.ts';
+export type { EventListeners, TypedEmitter } from './typed-emitter.ts';
