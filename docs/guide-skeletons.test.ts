@@ -9,7 +9,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { commandText, createEmitter, LocalRunner, sh, UnsupportedFunctionalityError, type CommandRunner, type NodeSpec, type OsModuleV1, type ProvisionerV1, type RunnerFactory } from '@provkit/core';
+import { createEmitter, sh, UnsupportedFunctionalityError, type NodeSpec, type OsModuleV1, type ProvisionerV1 } from '@provkit/core';
+import { commandText, LocalRunner, type CommandRunner, type RunnerFactory } from '@provkit/runners';
 import { osModuleConformance, provisionerConformance } from '@provkit/conformance';
 import { afterAll, describe, it } from 'vitest';
 

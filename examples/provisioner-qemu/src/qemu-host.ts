@@ -1,4 +1,5 @@
-import { CommandFailedError, tail, TimeoutError, waitFor, type CommandRunner } from '@provkit/core';
+import { CommandFailedError, TimeoutError, waitFor } from '@provkit/core';
+import { tail, type CommandRunner } from '@provkit/runners';
 import { imageInfoArgv, killCommand, NOT_DEFINED_EXIT_CODE, parseImageInfo, powerProbeCommand, presenceCommand, PRESENCE_EXIT_CODES, qmpArgv, qmpSucceeded, QMP_POWERDOWN, type NodeFiles, type QemuImageInfo } from './qemu-commands.ts';
 
 /**

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalRunner, NodeNotManagedError, SshPool, sshRunnerFactory, type NodeSpec, type RunnerFactory } from '@provkit/core';
+import { NodeNotManagedError, type NodeSpec } from '@provkit/core';
+import { LocalRunner, SshPool, sshRunnerFactory, type RunnerFactory } from '@provkit/runners';
 import { ensureLabService, freeLoopbackPort, labRoot, type KvmGuestLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { QemuProvisioner, nodeFiles, type QemuProvisionerConfig } from 'provkit-example-provisioner-qemu';

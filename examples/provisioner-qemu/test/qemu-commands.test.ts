@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError, LocalRunner, type OsModuleV1 } from '@provkit/core';
+import { InvalidInputError, type OsModuleV1 } from '@provkit/core';
+import { LocalRunner } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import {
   QemuProvisioner,

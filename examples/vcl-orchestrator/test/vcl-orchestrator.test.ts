@@ -3,7 +3,7 @@
  * refused by the modules' own validation before any command runs, become outcomes, and the
  * loop goes on. (The end-to-end run on the lab guest is vcl-orchestrator.lab.test.ts.)
  */
-import { LocalRunner, sshRunnerFactory, SshPool } from '@provkit/core';
+import { LocalRunner, sshRunnerFactory, SshPool } from '@provkit/runners';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { describe, expect, it } from 'vitest';
 import { QemuProvisioner } from 'provkit-example-provisioner-qemu';

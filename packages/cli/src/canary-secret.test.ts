@@ -15,20 +15,16 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { createEmitter, Secret, type ProvkitEmitter } from '@provkit/core';
 import {
   commandText,
-  createEmitter,
-  LeanProvisioning,
   LocalRunner,
-  MemoryInventory,
-  createProfile,
-  Secret,
   SshPool,
   type Command,
   type CommandRunner,
-  type ProvkitEmitter,
   type RunOptions,
-} from '@provkit/core';
+} from '@provkit/runners';
+import { LeanProvisioning, MemoryInventory, createProfile } from '@provkit/lean-provisioning';
 import { LdapInventory } from '@provkit/inventory-ldap';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { WindowsOsModule } from '@provkit/os-windows';

@@ -7,7 +7,8 @@
  * for the vSphere and LDAP endpoints, and a counting inventory record every attempt.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { LeanProvisioning, MemoryInventory, createProfile, ProvkitError, Secret, type Inventory } from '@provkit/core';
+import { ProvkitError, Secret } from '@provkit/core';
+import { LeanProvisioning, MemoryInventory, createProfile, type Inventory } from '@provkit/lean-provisioning';
 import { LdapInventory } from '@provkit/inventory-ldap';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { WindowsOsModule } from '@provkit/os-windows';

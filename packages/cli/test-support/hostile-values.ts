@@ -3,7 +3,8 @@
  * here is invalid for the parameter kind it is generated for, so a module must refuse it
  * (typed error) before any command or request.
  */
-import { createEmitter, Secret, type CommandRunner } from '@provkit/core';
+import { createEmitter, Secret } from '@provkit/core';
+import { type CommandRunner } from '@provkit/runners';
 import fc from 'fast-check';
 
 /** One character or sequence that no name, image, user name, host or IP address may hold. */

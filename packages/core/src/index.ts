@@ -1,7 +1,9 @@
 /**
  * `@provkit/core`: the contracts every provkit module implements (`ProvisionerV1`,
- * `OsModuleV1`), typed errors, events, bounded waits, command runners (local and SSH),
- * shell quoting, XML escaping, secrets, validators and the plugin registry.
+ * `OsModuleV1`), typed errors, events, bounded waits, shell quoting, XML escaping, secrets,
+ * validators, configuration schemas and the plugin registry. It needs neither ssh2 nor yaml:
+ * the command runners are in `@provkit/runners`, stoney cloud's model and workflow in
+ * `@provkit/lean-provisioning`.
  *
  * @packageDocumentation
  */
@@ -13,9 +15,6 @@ export * from './validate/index.ts';
 export * from './events/index.ts';
 export * from './wait/index.ts';
 export * from './contracts/index.ts';
-export * from './runners/index.ts';
 export * from './concurrency/index.ts';
 export * from './registry/index.ts';
 export * from './config/index.ts';
-export * from './model/index.ts';
-export * from './workflow/index.ts';

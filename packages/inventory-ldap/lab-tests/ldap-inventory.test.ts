@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ensureLabService, type SlapdLabState } from '@provkit/lab';
-import { ProvkitError, Secret, TemplateMode, createEmitter, type NewTemplate, type PoolRecord, type WarningEvent } from '@provkit/core';
+import { ProvkitError, Secret, createEmitter, type WarningEvent } from '@provkit/core';
+import { TemplateMode, type NewTemplate, type PoolRecord } from '@provkit/lean-provisioning';
 import { inventorySuite, type InventoryFixture } from '@provkit/conformance';
 import { Attribute, Change, Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -9,19 +9,19 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  LEAN_PROVISIONING_STEPS,
-  LeanProvisioning,
   ProvkitError,
   Secret,
-  SshPool,
-  TemplateMode,
-  createProfile,
   sh,
-  sshRunnerFactory,
-  type CommandRunner,
   type NodeSpec,
   type ProgressEvent,
 } from '@provkit/core';
+import { SshPool, sshRunnerFactory, type CommandRunner } from '@provkit/runners';
+import {
+  LEAN_PROVISIONING_STEPS,
+  LeanProvisioning,
+  TemplateMode,
+  createProfile,
+} from '@provkit/lean-provisioning';
 import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState, type SshdLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { KvmProvisioner } from '@provkit/provisioner-kvm';

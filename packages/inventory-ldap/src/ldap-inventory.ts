@@ -7,6 +7,10 @@ import {
   InvalidStateError,
   NotFoundError,
   OperationFailedError,
+  throwIfAborted,
+  type ProvkitEmitter,
+} from '@provkit/core';
+import {
   TemplateMode,
   assertId,
   assertModeChange,
@@ -14,7 +18,6 @@ import {
   effectiveTemplateMode,
   generateDisplayName,
   generateId,
-  throwIfAborted,
   validateImage,
   validateNewPool,
   validateNewTemplate,
@@ -28,10 +31,9 @@ import {
   type NewTemplate,
   type NewVm,
   type PoolRecord,
-  type ProvkitEmitter,
   type TemplateRecord,
   type VmRecord,
-} from '@provkit/core';
+} from '@provkit/lean-provisioning';
 import type { Entry } from 'ldapts';
 import { ldapFilter } from './ldap-escape.ts';
 import { LdapResult, ldapResultCode } from './ldap-errors.ts';

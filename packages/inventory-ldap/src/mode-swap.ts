@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError, ProvkitError, type TemplateMode } from '@provkit/core';
+import { ConflictError, NotFoundError, ProvkitError } from '@provkit/core';
+import { type TemplateMode } from '@provkit/lean-provisioning';
 import { LdapResult, ldapResultCode } from './ldap-errors.ts';
 import type { LdapSession } from './ldap-session.ts';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TemplateRecord, VmRecord } from '@provkit/core';
+import type { TemplateRecord, VmRecord } from '@provkit/lean-provisioning';
 import { describe, expect, it } from 'vitest';
 import { sstSchemaPath } from './index.ts';
 import { diskEntry, poolEntry, templateEntry, vmEntry } from './stoney-entries.ts';

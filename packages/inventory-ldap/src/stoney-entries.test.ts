@@ -1,4 +1,4 @@
-import type { TemplateRecord, VmRecord } from '@provkit/core';
+import type { TemplateRecord, VmRecord } from '@provkit/lean-provisioning';
 import { describe, expect, it } from 'vitest';
 import { diskEntry, parsePool, parseTemplate, parseVm, poolEntry, templateEntry, vmEntry } from './stoney-entries.ts';
 import { StoneyLayout } from './stoney-layout.ts';

@@ -1,4 +1,5 @@
-import { InvalidEntryError, type MachineRecord, type PoolRecord, type TemplateRecord, type VmRecord } from '@provkit/core';
+import { InvalidEntryError } from '@provkit/core';
+import { type MachineRecord, type PoolRecord, type TemplateRecord, type VmRecord } from '@provkit/lean-provisioning';
 import type { Entry } from 'ldapts';
 
 /** Attributes of an entry to add, each with its values as text. */

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { osModuleConformance } from '@provkit/conformance';
-import { SshPool, sshRunnerFactory, type RunnerFactory } from '@provkit/core';
+import { SshPool, sshRunnerFactory, type RunnerFactory } from '@provkit/runners';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 

@@ -8,7 +8,7 @@
  * after real grants and reads the ruleset and the grants file back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshPool } from '@provkit/core';
+import { SshPool } from '@provkit/runners';
 import type { DebianRootLabState } from '@provkit/lab';
 import type { LinuxOsModule } from '@provkit/os-linux';
 import { addRemoteAddresses, connectFrom, exists, inGuest, read, seed, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';

@@ -9,7 +9,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HostKeyMismatchError, SshPool, sshRunnerFactory, type ProgressEvent } from '@provkit/core';
+import { HostKeyMismatchError, type ProgressEvent } from '@provkit/core';
+import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { HOST_KEYS_MARKER, LinuxOsModule } from '@provkit/os-linux';
 import { exists, fingerprintOf, inGuest, inRoot, read, seed, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './debian-root-fixture.ts';
 

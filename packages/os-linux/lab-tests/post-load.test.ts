@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, Secret, type CommandRunner } from '@provkit/core';
+import { InvalidInputError, Secret } from '@provkit/core';
+import { type CommandRunner } from '@provkit/runners';
 import type { LinuxOsModule } from '@provkit/os-linux';
 import { exists, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
-import { sshRunnerFactory } from '@provkit/core';
+import { sshRunnerFactory } from '@provkit/runners';
 
 let lab: DebianRootFixture;
 let module: LinuxOsModule;

@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, Secret, SshPool, type CommandRunner } from '@provkit/core';
+import { InvalidInputError, Secret } from '@provkit/core';
+import { SshPool, type CommandRunner } from '@provkit/runners';
 import { SystemAccountError, type LinuxOsModule } from '@provkit/os-linux';
 import { exists, inGuest, passwordMatches, read, seed, shadowHash, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
 

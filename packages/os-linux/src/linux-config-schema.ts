@@ -1,4 +1,5 @@
-import { checkSshCredentials, configObject, durationMs, envVarName, nonEmptyString, booleanSetting, sshCredentialsShape } from '@provkit/core';
+import { configObject, durationMs, envVarName, nonEmptyString, booleanSetting } from '@provkit/core';
+import { checkSshCredentials, sshCredentialsShape } from '@provkit/runners';
 import { z } from 'zod';
 import { FIREWALL_KINDS } from './firewall/firewall-script.ts';
 

@@ -1,4 +1,5 @@
-import type { OsModuleCapabilitiesV1, ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
+import type { OsModuleCapabilitiesV1, ProvkitEmitter, Secret } from '@provkit/core';
+import type { RunnerFactory } from '@provkit/runners';
 import type { FirewallKind } from './firewall/firewall-script.ts';
 
 /** Bounds of the module's waits, in milliseconds. */

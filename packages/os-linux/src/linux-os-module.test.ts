@@ -1,4 +1,5 @@
-import { createEmitter, displayCommand, InvalidInputError, Secret, ShellFragment, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/core';
+import { createEmitter, InvalidInputError, Secret, ShellFragment } from '@provkit/core';
+import { displayCommand, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import { LinuxOsModule } from './linux-os-module.ts';
 import { SystemAccountError } from './users/system-account-error.ts';

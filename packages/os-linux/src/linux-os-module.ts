@@ -6,13 +6,11 @@ import {
   assertOptionalTimeoutMs,
   assertStringArray,
   BaseOsModule,
-  CommandEventForwarder,
   InvalidInputError,
   KeyedMutex,
   ProgressReporter,
   UnsupportedFunctionalityError,
   type AccessOptions,
-  type CommandRunner,
   type CreateUserOptions,
   type CurrentImageInfo,
   type Customization,
@@ -26,6 +24,7 @@ import {
   type WaitOptions,
   type WriteCurrentImageOptions,
 } from '@provkit/core';
+import { CommandEventForwarder, type CommandRunner } from '@provkit/runners';
 import { readCurrentImage, writeCurrentImage } from './current-image/current-image-file.ts';
 import { grantAccess, revokeAccess } from './firewall/access-operations.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';

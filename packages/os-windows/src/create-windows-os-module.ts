@@ -1,4 +1,5 @@
-import { DEFAULT_CONNECT_TIMEOUT_MS, parseConfig, secretFromEnv, SshPool, sshCredentialsFromConfig, sshRunnerFactory, type ModuleFactoryContext } from '@provkit/core';
+import { parseConfig, secretFromEnv, type ModuleFactoryContext } from '@provkit/core';
+import { DEFAULT_CONNECT_TIMEOUT_MS, SshPool, sshCredentialsFromConfig, sshRunnerFactory } from '@provkit/runners';
 import { windowsOsModuleConfigSchema, type WindowsOsModuleConfig } from './windows-config-schema.ts';
 
 import type { UnattendOptions } from './unattend/unattend-xml.ts';

@@ -5,7 +5,8 @@
  * `unattend.xml`, and manages local users, firewall access and passwords.
  *
  * ```ts
- * import { SshPool, sshRunnerFactory, Secret } from '@provkit/core';
+ * import { Secret } from '@provkit/core';
+ * import { SshPool, sshRunnerFactory } from '@provkit/runners';
  * import { WindowsOsModule } from '@provkit/os-windows';
  *
  * const adminPassword = process.env.WINDOWS_ADMIN_PASSWORD;

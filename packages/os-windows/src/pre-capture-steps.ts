@@ -1,4 +1,5 @@
-import type { CommandResult, OperationReport, Secret } from '@provkit/core';
+import type { OperationReport, Secret } from '@provkit/core';
+import type { CommandResult } from '@provkit/runners';
 import type { PsFragment } from './powershell/quote.ts';
 import {
 appxCheckScript,

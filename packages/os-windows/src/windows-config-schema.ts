@@ -1,4 +1,5 @@
-import { booleanSetting, checkSshCredentials, configObject, durationMs, envVarName, nonEmptyString, sshCredentialsShape } from '@provkit/core';
+import { booleanSetting, configObject, durationMs, envVarName, nonEmptyString } from '@provkit/core';
+import { checkSshCredentials, sshCredentialsShape } from '@provkit/runners';
 import { z } from 'zod';
 
 /** `unattend:` of a Windows section: the answer file's settings (see `UnattendOptions`); the password comes from `administratorPasswordEnv`. */

@@ -1,4 +1,5 @@
-import type { CommandRunner, NodeSpec, ProvkitEmitter, RunnerFactory, Secret } from '@provkit/core';
+import type { NodeSpec, ProvkitEmitter, Secret } from '@provkit/core';
+import type { CommandRunner, RunnerFactory } from '@provkit/runners';
 import type { UnattendOptions } from './unattend/unattend-xml.ts';
 
 /** Options of {@link WindowsOsModule}. */

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { Secret, SshPool, sshRunnerFactory, type NodeSpec } from '@provkit/core';
+import { Secret, type NodeSpec } from '@provkit/core';
+import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { osModuleConformance, type OsModuleSuiteOptions } from '@provkit/conformance';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';

@@ -4,13 +4,12 @@ import {
   InvalidInputError,
   OperationFailedError,
   Secret,
-  SshPool,
-  sshRunnerFactory,
   TimeoutError,
   UnsupportedFunctionalityError,
   type NodeSpec,
   type OperationReport,
 } from '@provkit/core';
+import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCommand } from './powershell/encode-command.ts';
 import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';

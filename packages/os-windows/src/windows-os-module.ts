@@ -17,12 +17,9 @@ import {
   parseCurrentImageText,
   ProgressReporter,
   redact,
-  tail,
   OperationFailedError,
   Secret,
   type AccessOptions,
-  type CommandResult,
-  type CommandRunner,
   type CreateUserOptions,
   type CurrentImageInfo,
   type Customization,
@@ -35,12 +32,17 @@ import {
   type PreCaptureOptions,
   type PreCaptureResult,
   type RandomizedPasswords,
-  type RunnerFactory,
   type SetPasswordOptions,
   type WaitOptions,
   type WriteCurrentImageOptions,
   raw,
 } from '@provkit/core';
+import {
+  tail,
+  type CommandResult,
+  type CommandRunner,
+  type RunnerFactory,
+} from '@provkit/runners';
 import { formatCurrentImage } from './current-image-text.ts';
 import { decodeClixml } from './powershell/clixml.ts';
 import { encodeCommand } from './powershell/encode-command.ts';

@@ -1,4 +1,5 @@
-import { DEFAULT_CONNECT_TIMEOUT_MS, parseConfig, secretFromEnv, SshPool, sshTargetFromConfig, type ModuleFactoryContext, type SizeSpec } from '@provkit/core';
+import { parseConfig, secretFromEnv, type ModuleFactoryContext, type SizeSpec } from '@provkit/core';
+import { DEFAULT_CONNECT_TIMEOUT_MS, SshPool, sshTargetFromConfig } from '@provkit/runners';
 import { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 import { EsxProvisioner } from './esx-provisioner.ts';
 import type { EsxProvisionerOptions } from './esx-options.ts';

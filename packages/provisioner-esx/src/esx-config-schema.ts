@@ -1,4 +1,5 @@
-import { booleanSetting, byteQuantity, checkSshCredentials, configObject, durationMs, envVarName, nonEmptyString, positiveInteger, readableFile, sshTargetShape } from '@provkit/core';
+import { booleanSetting, byteQuantity, configObject, durationMs, envVarName, nonEmptyString, positiveInteger, readableFile } from '@provkit/core';
+import { checkSshCredentials, sshTargetShape } from '@provkit/runners';
 import { z } from 'zod';
 
 const nonNegativeMs = z.number({ error: 'must be a whole number of milliseconds (0: off)' }).int({ error: 'must be a whole number of milliseconds (0: off)' }).nonnegative({ error: 'must be a whole number of milliseconds (0: off)' });

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, InvalidInputError, LocalRunner } from '@provkit/core';
+import { ConnectionError, InvalidInputError } from '@provkit/core';
+import { LocalRunner } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import { createKvmProvisioner } from './create-kvm-provisioner.ts';
 

@@ -1,4 +1,5 @@
-import { DEFAULT_CONNECT_TIMEOUT_MS, LocalRunner, parseConfig, SshPool, sshTargetFromConfig, type CommandRunner, type ModuleFactoryContext } from '@provkit/core';
+import { parseConfig, type ModuleFactoryContext } from '@provkit/core';
+import { DEFAULT_CONNECT_TIMEOUT_MS, LocalRunner, SshPool, sshTargetFromConfig, type CommandRunner } from '@provkit/runners';
 import { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-config-schema.ts';
 import { KvmProvisioner } from './kvm-provisioner.ts';
 import type { KvmProvisionerOptions } from './kvm-options.ts';

@@ -1,4 +1,5 @@
-import { booleanSetting, byteQuantity, checkSshCredentials, configObject, durationMs, nonEmptyString, positiveInteger, remotePath, sshTargetShape } from '@provkit/core';
+import { booleanSetting, byteQuantity, configObject, durationMs, nonEmptyString, positiveInteger, remotePath } from '@provkit/core';
+import { checkSshCredentials, sshTargetShape } from '@provkit/runners';
 import { z } from 'zod';
 
 /** `network:` of a KVM section: a bridge, a libvirt network, or QEMU user mode with a port forward. */

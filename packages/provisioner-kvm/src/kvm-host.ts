@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, sh, tail, UnexpectedOutputError, type CommandResult, type CommandRunner } from '@provkit/core';
+import { CommandFailedError, sh, UnexpectedOutputError } from '@provkit/core';
+import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
 import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';

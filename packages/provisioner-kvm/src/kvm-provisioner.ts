@@ -9,7 +9,6 @@ import {
   assertPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
-  CommandEventForwarder,
   ImageExistsError,
   ImageInUseError,
   ImageNotFoundError,
@@ -46,6 +45,7 @@ import {
   type RetrieveImageOptions,
   type SizeSpec,
 } from '@provkit/core';
+import { CommandEventForwarder } from '@provkit/runners';
 import { ImageLibrary } from './image-library.ts';
 import { KvmHost, tempPathFor } from './kvm-host.ts';
 import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ProvkitError, TemplateMode, type Inventory, type NewTemplate, type NewVm, type PoolRecord } from '@provkit/core';
+import { ProvkitError } from '@provkit/core';
+import { TemplateMode, type Inventory, type NewTemplate, type NewVm, type PoolRecord } from '@provkit/lean-provisioning';
 
 /** One inventory under test, with back doors the suite needs to set up broken entries. */
 export interface InventoryFixture {

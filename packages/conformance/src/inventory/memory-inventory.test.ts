@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { inventorySuite } from './inventory-suite.ts';
-import { MemoryInventory } from '@provkit/core';
+import { MemoryInventory } from '@provkit/lean-provisioning';
 
 inventorySuite('MemoryInventory', { describe, it }, async () => {
   const inventory = new MemoryInventory();

@@ -1,4 +1,5 @@
-import type { CommandRunner, Customization, NodeSpec, OsModuleCapabilitiesV1, ProgressEvent, ProgressReporter } from '@provkit/core';
+import type { Customization, NodeSpec, OsModuleCapabilitiesV1, ProgressEvent, ProgressReporter } from '@provkit/core';
+import type { CommandRunner } from '@provkit/runners';
 import type { LinuxOsModuleOptions } from '../linux-os-module-options.ts';
 import type { OperationContext } from '../operations/generalization-operation.ts';
 import { RESERVATION_USERS_FILE } from '../users/user-functions.ts';

@@ -1,4 +1,5 @@
-import type { CommandRunner, RunOptions, ShellFragment } from '@provkit/core';
+import type { ShellFragment } from '@provkit/core';
+import type { CommandRunner, RunOptions } from '@provkit/runners';
 import { parseActions, type GuestAction } from './actions.ts';
 
 /** Runs a guest script (failing on a non-zero exit) and returns what it reported. */

@@ -3,12 +3,11 @@ import {
   isSshNotAnswering,
   isSshNotUpYet,
   waitFor,
-  waitForSshBanner,
-  type CommandRunner,
   type NodeSpec,
   type ProgressEvent,
   type WaitOptions,
 } from '@provkit/core';
+import { waitForSshBanner, type CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { bootIdScript, powerScript } from './system-scripts.ts';

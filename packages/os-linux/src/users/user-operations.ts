@@ -3,13 +3,13 @@ import {
   InvalidInputError,
   randomPassword,
   Secret,
-  type CommandRunner,
   type CreateUserOptions,
   type DeleteUserOptions,
   type NodeOperationOptions,
   type RandomizedPasswords,
   type SetPasswordOptions,
 } from '@provkit/core';
+import { type CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { assertChpasswdPassword } from '../operations/vcl-operations.ts';

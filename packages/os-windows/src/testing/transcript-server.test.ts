@@ -1,4 +1,5 @@
-import { CommandFailedError, SshPool, sshRunnerFactory, TimeoutError, type NodeSpec } from '@provkit/core';
+import { CommandFailedError, TimeoutError, type NodeSpec } from '@provkit/core';
+import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileScript } from '../scripts/file-scripts.ts';
 import { probeScript } from '../scripts/power-scripts.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { fingerprintSha256 } from '@provkit/core';
+import { fingerprintSha256 } from '@provkit/runners';
 import { Server, utils, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { decodeCommand } from '../powershell/encode-command.ts';
 

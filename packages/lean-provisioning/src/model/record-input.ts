@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidInputError } from '@provkit/core';
+import { assertImageName, assertName, assertPositiveInteger, describeValue } from '@provkit/core';
+import type { MachineHardware, NewPool, NewTemplate, NewVm } from './records.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Free text an inventory stores (display names, OS facts, owners): printable, bounded. */
+const TEXT = /^[^\u0000-\u001f\u007f]{1,128}$/u;
+
+/** A new UUID for an inventory entry (stoney cloud names every VM, template and pool by one). */
+export function generateId(): string {
+  return randomUUID();
+}
+
+/**
+ * A readable display name for a generated entry, like the vm-manager's: a prefix and the
+ * first block of the UUID, e.g. `vm-3f2a91c0`.
+ */
+export function generateDisplayName(prefix: string, id: string): string {
+  return `${prefix}-${id.slice(0, 8)}`;
+}
+
+/** Validates an inventory id (a lower-case UUID). */
+export function assertId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw new InvalidInputError(field, `expected a lower-case UUID, got ${describeValue(value)}`);
+  return value;
+}
+
+/** Validates stored free text. */
+export function assertText(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !TEXT.test(value) || value.trim() !== value) {
+    throw new InvalidInputError(field, `expected 1-128 printable characters without surrounding spaces, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function hardware(field: string, value: MachineHardware | undefined): void {
+  if (typeof value !== 'object' || value === null) throw new InvalidInputError(field, 'is required');
+  assertPositiveInteger(`${field}.cpus`, value.cpus, 512);
+  assertPositiveInteger(`${field}.memoryBytes`, value.memoryBytes);
+  assertPositiveInteger(`${field}.diskBytes`, value.diskBytes);
+}
+
+function machine(field: string, input: NewTemplate | NewVm): void {
+  if (input.displayName !== undefined) assertText(`${field}.displayName`, input.displayName);
+  assertId(`${field}.pool`, input.pool);
+  assertName(`${field}.node`, input.node);
+}
+
+/** Validates a new pool before any write. */
+export function validateNewPool(input: NewPool): void {
+  if (typeof input !== 'object' || input === null) throw new InvalidInputError('pool', 'is required');
+  assertText('pool.displayName', input.displayName);
+  assertName('pool.type', input.type);
+}
+
+/** Validates a new template before any write. */
+export function validateNewTemplate(input: NewTemplate): void {
+  if (typeof input !== 'object' || input === null) throw new InvalidInputError('template', 'is required');
+  machine('template', input);
+  assertName('template.profile', input.profile);
+  hardware('template.hardware', input.hardware);
+  assertText('template.os.operatingSystem', input.os?.operatingSystem);
+  assertText('template.os.type', input.os.type);
+  assertText('template.os.version', input.os.version);
+  if (input.clockOffset !== 'utc' && input.clockOffset !== 'localtime') throw new InvalidInputError('template.clockOffset', 'expected utc or localtime');
+}
+
+/** Validates a new VM before any write. */
+export function validateNewVm(input: NewVm): void {
+  if (typeof input !== 'object' || input === null) throw new InvalidInputError('vm', 'is required');
+  machine('vm', input);
+  assertId('vm.template', input.template);
+  assertName('vm.type', input.type);
+  assertText('vm.reseller', input.reseller);
+  assertText('vm.customer', input.customer);
+  if (input.softwareStack !== undefined) assertText('vm.softwareStack', input.softwareStack);
+  if (input.environment !== undefined) assertText('vm.environment', input.environment);
+}
+
+/** Validates an image name to record. */
+export function validateImage(field: string, image: unknown): string {
+  return assertImageName(field, image);
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { shellQuote } from '@provkit/core';
+
+/**
+ * The wire format between the SSH runner and its persistent remote shell. Pure: the SSH side
+ * lives in `remote-shell.ts`.
+ *
+ * The runner execs one POSIX `sh` per channel with the program below as its `-c` text, so the
+ * program is never read from the channel: the channel's stdin carries only frames.
+ *
+ * - Command: a line `<id> <n|i> <lines>` and then the command text in `<lines>` lines. `<id>` is
+ *   a fresh random token per command; `i` says stdin frames follow, `n` that stdin is empty.
+ * - Stdin frame: a line with a byte count, then that many bytes; a count of `0` ends the input.
+ *   The shell reads each frame whole even when the command stopped reading (an exited command
+ *   cannot desynchronize the stream).
+ * - Each command runs under `setsid`, so its process ID is its process group's: the wrapper
+ *   first prints `<id> P <pid>` on stdout, then runs the text with `eval` in that fresh shell.
+ * - When it exits the shell prints `<id> E <status>` on stdout and `<id> E` on stderr. The token
+ *   is random per command, so no output can forge the end of another.
+ * - Before the loop starts the shell prints `<ready token>` on both streams; anything a login
+ *   shell printed before that is discarded.
+ *
+ * A host without `setsid` ends the program with status {@link NO_SHELL_STATUS}; the runner then
+ * runs commands through one exec channel each.
+ */
+const PROGRAM = String.raw`
+ready=$1
+command -v setsid >/dev/null 2>&1 || exit 97
+if head --version 2>/dev/null | grep GNU >/dev/null 2>&1; then
+  take() { head -c "$1"; }
+else
+  take() { dd bs=1 count="$1" 2>/dev/null; }
+fi
+feed() {
+  trap '' PIPE
+  while IFS= read -r size; do
+    case $size in ''|*[!0-9]*) exit 2 ;; 0) exit 0 ;; esac
+    take "$size" | { cat 2>/dev/null; cat >/dev/null; }
+  done
+}
+run() {
+  setsid /bin/sh -c 'printf "%s P %s\n" "$1" "$$"; provkit_command=$2; shift 2; eval "$provkit_command"' sh "$id" "$text"
+  status=$?
+  printf '%s E %s\n' "$id" "$status"
+  printf '%s E\n' "$id" >&2
+}
+printf '%s\n' "$ready"
+printf '%s\n' "$ready" >&2
+while IFS=' ' read -r id mode lines; do
+  case $lines in ''|*[!0-9]*) exit 2 ;; esac
+  text=
+  i=0
+  while [ "$i" -lt "$lines" ]; do
+    IFS= read -r line || exit 2
+    if [ "$i" = 0 ]; then text=$line; else text="$text
+$line"; fi
+    i=$((i + 1))
+  done
+  if [ "$mode" = i ]; then feed | run; else run </dev/null; fi
+done
+`;
+
+/** Exit status of the shell program on a host that lacks what it needs (`setsid`). */
+export const NO_SHELL_STATUS = 97;
+
+/** Largest stdin frame the runner sends. */
+export const MAX_STDIN_FRAME = 256 * 1024;
+
+/** The exec request that starts a persistent shell printing `ready` when it is listening. */
+export function shellBootstrap(ready: string): string {
+  return `exec /bin/sh -c ${shellQuote(PROGRAM)} provkit-shell ${shellQuote(ready)}`;
+}
+
+/** A fresh random token (hex, no shell-special bytes). */
+export function randomToken(): string {
+  return `pk${randomBytes(16).toString('hex')}`;
+}
+
+/** The frame that starts `text` as command `id`. */
+export function commandFrame(id: string, text: string, withStdin: boolean): Buffer {
+  // read -r stops at NUL-free newlines; a command cannot hold NUL (neither can an exec request).
+  const lines = text.split('\n');
+  return Buffer.from(`${id} ${withStdin ? 'i' : 'n'} ${lines.length}\n${text}\n`, 'utf8');
+}
+
+/** Stdin frames carrying `data` (each at most {@link MAX_STDIN_FRAME} bytes). */
+export function stdinFrames(data: Buffer): Buffer[] {
+  const frames: Buffer[] = [];
+  for (let offset = 0; offset < data.length; offset += MAX_STDIN_FRAME) {
+    const piece = data.subarray(offset, offset + MAX_STDIN_FRAME);
+    frames.push(Buffer.concat([Buffer.from(`${piece.length}\n`), piece]));
+  }
+  return frames;
+}
+
+/** The frame that ends a command's stdin. */
+export const END_OF_STDIN = Buffer.from('0\n');
+
+/** The stdout marker before a command's output (its process group ID follows). */
+export function startMarker(id: string): Buffer {
+  return Buffer.from(`${id} P `);
+}
+
+/** The stdout marker after a command's output (its exit status follows). */
+export function stdoutEndMarker(id: string): Buffer {
+  return Buffer.from(`${id} E `);
+}
+
+/** The stderr marker after a command's error output. */
+export function stderrEndMarker(id: string): Buffer {
+  return Buffer.from(`${id} E\n`);
+}

@@ -1,0 +1,93 @@
+import { connect } from 'node:net';
+import { ConnectionError } from '@provkit/core';
+import { waitFor } from '@provkit/core';
+
+/** Options of {@link waitForSshBanner}. */
+export interface WaitForSshBannerOptions {
+  host: string;
+  port?: number;
+  /** The deadline, from now. */
+  timeoutMs: number;
+  /**
+   * Time between probes (default 100 ms, at most 250): constant, not a growing backoff, so a
+   * guest whose sshd just started is seen within one interval.
+   */
+  probeIntervalMs?: number;
+  /**
+   * How long one probe waits for the banner before it is given up for a fresh one (default
+   * 1500 ms). A probe accepted by QEMU's user-network forward before the guest's network is up
+   * hangs until the forward's own SYN retransmission (seconds, growing); a fresh probe gets
+   * through as soon as sshd listens. The bound doubles after every ten silent probes in a row
+   * (up to 8 s), so an sshd slower than the bound to greet is still heard.
+   */
+  probeTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** What is awaited, for the timeout message (default `the SSH banner of host:port`). */
+  what?: string;
+}
+
+const MAX_BANNER_BYTES = 8192;
+const MAX_PROBE_TIMEOUT_MS = 8000;
+const SILENT_PROBES_BEFORE_LONGER_BOUND = 10;
+
+/**
+ * Waits until `host:port` greets with an SSH identification line (`SSH-2.0-...`), probing with
+ * a plain TCP connection every `probeIntervalMs`, each bounded by `probeTimeoutMs`. A port
+ * that accepts and closes (QEMU's user network forwards a port before the guest listens),
+ * refuses, or stays silent past the bound is "not yet". Logging in is the caller's next step;
+ * this only says when it is worth trying.
+ */
+export async function waitForSshBanner(options: WaitForSshBannerOptions): Promise<string> {
+  const port = options.port ?? 22;
+  const interval = Math.min(Math.max(options.probeIntervalMs ?? 100, 10), 250);
+  let bound = Math.max(options.probeTimeoutMs ?? 1500, interval);
+  let silentInARow = 0;
+  return waitFor({
+    what: options.what ?? `the SSH banner of ${options.host}:${port}`,
+    timeoutMs: options.timeoutMs,
+    initialDelayMs: interval,
+    maxDelayMs: interval,
+    factor: 1,
+    ...(options.signal ? { signal: options.signal } : {}),
+    isTransient: (error) => error instanceof ConnectionError,
+    poll: async ({ signal }) => {
+      const probeBound = new AbortController();
+      const timer = setTimeout(() => probeBound.abort(), bound);
+      try {
+        return { done: true, value: await probeBanner(options.host, port, AbortSignal.any([signal, probeBound.signal])) };
+      } catch (error) {
+        if (probeBound.signal.aborted && !signal.aborted && ++silentInARow % SILENT_PROBES_BEFORE_LONGER_BOUND === 0) bound = Math.min(bound * 2, MAX_PROBE_TIMEOUT_MS);
+        if (probeBound.signal.aborted && !signal.aborted) throw new ConnectionError(`${options.host}:${port}`, `no banner within ${bound} ms`);
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}
+
+/** Connects once and resolves with the server's identification line, or rejects with ConnectionError. */
+function probeBanner(host: string, port: number, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    let received = Buffer.alloc(0);
+    const finish = (error?: Error, banner?: string): void => {
+      signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(banner!);
+    };
+    const onAbort = (): void => finish(new ConnectionError(`${host}:${port}`, 'banner probe stopped'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      // RFC 4253: the server may send other lines before the one starting "SSH-".
+      for (const line of received.toString('latin1').split('\n').slice(0, -1)) {
+        if (line.startsWith('SSH-')) return finish(undefined, line.replace(/\r$/, ''));
+      }
+      if (received.length > MAX_BANNER_BYTES) finish(new ConnectionError(`${host}:${port}`, 'no SSH banner in the first 8 KiB'));
+    });
+    socket.once('error', (error) => finish(new ConnectionError(`${host}:${port}`, error.message, { cause: error })));
+    socket.once('close', () => finish(new ConnectionError(`${host}:${port}`, 'closed before an SSH banner')));
+  });
+}

@@ -1,0 +1,215 @@
+import { readFile } from 'node:fs/promises';
+import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError } from '@provkit/core';
+import { Secret } from '@provkit/core';
+import { Semaphore } from '@provkit/core';
+import { untilAborted } from '@provkit/core';
+import { hostKeyAlgorithms } from './host-key-algorithms.ts';
+import { checkHostKey, fingerprintSha256 } from './host-keys.ts';
+import type { SshTarget } from './ssh-options.ts';
+
+/** Tunables of one pooled connection. */
+export interface SshConnectionSettings {
+  maxChannels: number;
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  /** Called each time a TCP connection is opened (for statistics). */
+  onConnect: () => void;
+}
+
+/**
+ * One SSH connection to one host, opened lazily and reopened after it drops. Commands are
+ * channels on it, at most `maxChannels` at once (sshd's MaxSessions defaults to 10).
+ */
+export class SshConnection {
+  readonly #target: SshTarget;
+  readonly #settings: SshConnectionSettings;
+  readonly #channels: Semaphore;
+  readonly label: string;
+  #client: Client | undefined;
+  /** The client still connecting (TCP, banner, handshake): `close()` destroys it at once. */
+  #pending: Client | undefined;
+  #connecting: Promise<Client> | undefined;
+  #sftp: Promise<SFTPWrapper> | undefined;
+  #closed = false;
+
+  constructor(target: SshTarget, settings: SshConnectionSettings) {
+    this.#target = target;
+    this.#settings = settings;
+    this.#channels = new Semaphore(settings.maxChannels);
+    this.label = `${target.username}@${target.host}:${target.port ?? 22}`;
+  }
+
+  /**
+   * Runs `use` with a channel slot held and a live client. `signal` is honoured while waiting
+   * for a slot and while connecting (the shared connection attempt goes on for other callers).
+   */
+  withChannel<T>(use: (client: Client) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.#channels.run(async () => use(await this.#clientUnlessAborted(signal)), signal);
+  }
+
+  async #clientUnlessAborted(signal: AbortSignal | undefined): Promise<Client> {
+    if (!signal) return this.client();
+    try {
+      return await untilAborted(() => this.client(), signal);
+    } catch (error) {
+      if (signal.aborted) throw new AbortedError(`connecting to ${this.label}`, { cause: signal.reason });
+      throw error;
+    }
+  }
+
+  /** The live client, connecting first if needed; concurrent callers share one attempt. */
+  client(): Promise<Client> {
+    if (this.#closed) return Promise.reject(new ConnectionError(this.label, 'the pool was closed'));
+    if (this.#client) return Promise.resolve(this.#client);
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  /** An SFTP session on the connection, opened once and reused. */
+  sftp(): Promise<SFTPWrapper> {
+    this.#sftp ??= this.client().then(
+      (client) =>
+        new Promise<SFTPWrapper>((resolve, reject) => {
+          client.sftp((error, sftp) => (error ? reject(new ConnectionError(this.label, `SFTP: ${error.message}`, { cause: error })) : resolve(sftp)));
+        }),
+    );
+    this.#sftp.catch(() => {
+      this.#sftp = undefined;
+    });
+    return this.#sftp;
+  }
+
+  /** Drops the current TCP connection (the next command reconnects). */
+  drop(): void {
+    this.#client?.end();
+    this.#forget();
+  }
+
+  /**
+   * Closes for good. A connect still under way is destroyed now, not left to its timeout: a
+   * host that accepted and never sent a banner must not keep the process alive.
+   */
+  close(): void {
+    this.#closed = true;
+    this.#pending?.destroy();
+    this.#pending = undefined;
+    this.drop();
+  }
+
+  #forget(): void {
+    this.#client = undefined;
+    this.#sftp = undefined;
+  }
+
+  async #connect(): Promise<Client> {
+    const target = this.#target;
+    const port = target.port ?? 22;
+    let mismatch: HostKeyMismatchError | undefined;
+    let verifyError: unknown;
+    const config: ConnectConfig = {
+      host: target.host,
+      port,
+      username: target.username,
+      readyTimeout: this.#settings.connectTimeoutMs,
+      keepaliveInterval: this.#settings.keepaliveIntervalMs,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+        checkHostKey(target.hostKey, target.host, port, key).then(
+          (verdict) => {
+            if (!verdict.accepted) mismatch = new HostKeyMismatchError(this.label, verdict.expected, fingerprintSha256(key));
+            verify(verdict.accepted);
+          },
+          (error: unknown) => {
+            verifyError = error;
+            verify(false);
+          },
+        );
+      },
+    };
+    const algorithms = await hostKeyAlgorithms(target.hostKey, target.host, port).catch((error: unknown) => {
+      throw new ConnectionError(this.label, `could not read the known host keys: ${(error as Error).message}`, { cause: error, isRetryable: false });
+    });
+    if (algorithms) config.algorithms = { serverHostKey: algorithms };
+    if (target.privateKey !== undefined) config.privateKey = Secret.isSecret(target.privateKey) ? target.privateKey.reveal() : target.privateKey;
+    else if (target.privateKeyPath !== undefined) config.privateKey = await readPrivateKey(target.privateKeyPath);
+    if (target.passphrase) config.passphrase = target.passphrase.reveal();
+    if (target.password) config.password = target.password.reveal();
+    if (target.agent) config.agent = target.agent;
+    if (this.#closed) throw new ConnectionError(this.label, 'the pool was closed', { isRetryable: false });
+
+    return new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      this.#pending = client;
+      let ready = false;
+      client.once('ready', () => {
+        if (this.#pending === client) this.#pending = undefined;
+        if (this.#closed) {
+          client.destroy();
+          return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
+        }
+        ready = true;
+        this.#client = client;
+        resolve(client);
+      });
+      client.on('error', (error: Error & { level?: string }) => {
+        if (ready) return; // a later 'close' forgets the client; running commands see their channel close
+        if (mismatch) return reject(mismatch);
+        if (verifyError) return reject(new ConnectionError(this.label, 'could not check the host key', { cause: verifyError }));
+        if (error.level === 'client-authentication') return reject(new AuthenticationError(this.label, error.message, { cause: error }));
+        reject(new ConnectionError(this.label, error.message, { cause: error }));
+      });
+      client.on('close', () => {
+        if (this.#pending === client) this.#pending = undefined;
+        if (this.#client === client) this.#forget();
+        if (!ready) reject(mismatch ?? (this.#closed ? new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }) : new ConnectionError(this.label, 'connection closed during handshake')));
+      });
+      this.#settings.onConnect();
+      try {
+        client.connect(config);
+      } catch (error) {
+        // ssh2 parses the key (and checks the passphrase) synchronously, before any network I/O.
+        const field = target.privateKey !== undefined ? 'privateKey' : 'privateKeyPath';
+        const message = (error as Error).message;
+        reject(/privateKey|passphrase/i.test(message) ? new InvalidInputError(field, message, { cause: error }) : new ConnectionError(this.label, message, { cause: error }));
+      }
+    });
+  }
+}
+
+/** Reads a key file; an unreadable one is bad input, refused before connecting. */
+async function readPrivateKey(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new InvalidInputError('privateKeyPath', `cannot read ${path}: ${why}`, { cause: error });
+  }
+}
+
+const earlyExits = new WeakMap<ClientChannel, { exitCode: number | null; signal: string | null }>();
+
+/** The exit status a channel reported, even when it came before any listener was attached. */
+export function exitStatusOf(channel: ClientChannel): { exitCode: number | null; signal: string | null } | undefined {
+  return earlyExits.get(channel);
+}
+
+/** Opens an exec channel, mapping failures to typed errors. */
+export function openExec(client: Client, label: string, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    try {
+      client.exec(command, (error, channel) => {
+        if (error) return reject(new ConnectionError(label, `could not open a channel: ${error.message}`, { cause: error }));
+        // ssh2 can emit a fast command's 'exit' in the same tick as this callback (exec reply and
+        // exit status parsed from one chunk), before the caller's listeners exist: keep it.
+        channel.once('exit', (code: number | null, signal?: string) => earlyExits.set(channel, { exitCode: typeof code === 'number' ? code : null, signal: signal ?? null }));
+        resolve(channel);
+      });
+    } catch (error) {
+      reject(ProvkitError.isInstance(error) ? error : new ConnectionError(label, (error as Error).message, { cause: error }));
+    }
+  });
+}
