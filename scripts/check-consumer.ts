@@ -135,6 +135,10 @@ for (const pack of packed) {
   for (const name of Object.keys(manifest.devDependencies ?? {})) {
     if (privateNames.has(name)) problems.push(`${where} devDependencies name the private ${name}`);
   }
+  // The contract package stays small: the runners carry ssh2, lean provisioning yaml.
+  for (const heavy of ['ssh2', 'yaml']) {
+    if (pack.name === '@provkit/core' && manifest.dependencies?.[heavy]) problems.push(`${where} depends on ${heavy}; the contract package must not`);
+  }
   if (pack.name !== '@provkit/core' && pack.name !== '@provkit/cli' && manifest.dependencies?.['@provkit/core']) {
     problems.push(`${where} depends on @provkit/core directly; a module takes it as a peer`);
   }
