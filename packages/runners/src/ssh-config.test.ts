@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configObject, InvalidInputError, parseConfig } from '@provkit/core';
+import { configObject, parseConfig } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../test-support/refusal.ts';
 import { checkSshCredentials, hostKeyPolicyFromConfig, sshCredentialsFromConfig, sshCredentialsShape, sshTargetFromConfig, sshTargetShape } from './ssh-config.ts';
 
 const FINGERPRINT = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';
@@ -11,16 +12,6 @@ const KEY = join(dir, 'id');
 const KNOWN_HOSTS = join(dir, 'known_hosts');
 writeFileSync(KEY, 'not read by these tests\n');
 writeFileSync(KNOWN_HOSTS, '');
-
-function refusal(run: () => unknown): InvalidInputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidInputError);
-    return error as InvalidInputError;
-  }
-  throw new Error('expected a refusal');
-}
 
 const credentials = configObject(sshCredentialsShape).superRefine(checkSshCredentials);
 const target = configObject(sshTargetShape).superRefine(checkSshCredentials);

@@ -1,25 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '@provkit/core';
-import { Secret } from '@provkit/core';
+import { InvalidInputError, Secret } from '@provkit/core';
+import { thrownBy } from '../test-support/refusal.ts';
 import { SshPool } from './ssh-pool.ts';
 import { sshRunnerFactory } from './ssh-runner-factory.ts';
 import type { SshTarget } from './ssh-options.ts';
 
 const target = { host: '127.0.0.1', port: 22, username: 'root', password: Secret.of('pw'), hostKey: { kind: 'fingerprint', sha256: `SHA256:${'A'.repeat(43)}` } } as const;
 
-function refusal(call: () => unknown): unknown {
-  try {
-    call();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
 describe('SSH targets are checked before any connection', () => {
   it('refuses an unknown hostKey.kind with a catchable InvalidInputError, not an unhandled rejection later', () => {
     const pool = new SshPool();
-    const error = refusal(() => pool.runner({ ...target, hostKey: { kind: 'trust-me' } } as unknown as SshTarget));
+    const error = thrownBy(() => pool.runner({ ...target, hostKey: { kind: 'trust-me' } } as unknown as SshTarget));
     expect(error).toBeInstanceOf(InvalidInputError);
     expect(error).toMatchObject({ field: 'hostKey.kind' });
     expect(pool.stats.hosts).toBe(0);
@@ -27,7 +18,7 @@ describe('SSH targets are checked before any connection', () => {
 
   it('refuses a missing hostKey with InvalidInputError, not a ConnectionError', () => {
     const { hostKey: _, ...withoutPolicy } = target;
-    expect(refusal(() => new SshPool().runner(withoutPolicy as unknown as SshTarget))).toMatchObject({ code: 'INVALID_INPUT', field: 'hostKey' });
+    expect(thrownBy(() => new SshPool().runner(withoutPolicy as unknown as SshTarget))).toMatchObject({ code: 'INVALID_INPUT', field: 'hostKey' });
   });
 
   it('refuses bad credentials given to sshRunnerFactory when it is made, and a null node address when used', () => {
