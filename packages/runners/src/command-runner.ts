@@ -1,7 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ProvkitEmitter } from '@provkit/core';
-import type { Secret } from '@provkit/core';
-import type { ShellFragment } from '@provkit/core';
+import type { ProvkitEmitter, Secret, ShellFragment } from '@provkit/core';
 
 /**
  * A command: an argv (each word quoted for you), or a {@link ShellFragment} built with the

@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
-import { shellQuote } from '@provkit/core';
-import { ConnectionError } from '@provkit/core';
+import { shellQuote, ConnectionError } from '@provkit/core';
 import type { ProcessHandle } from './execution.ts';
 import { exitStatusOf, openExec } from './ssh-connection.ts';
 

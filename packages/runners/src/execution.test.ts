@@ -1,8 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AbortedError, TimeoutError } from '@provkit/core';
-import { createEmitter, type CommandEvent } from '@provkit/core';
+import { AbortedError, TimeoutError, createEmitter, type CommandEvent } from '@provkit/core';
 import { execute, type ExecutionContext, type ProcessHandle } from './execution.ts';
 
 /** A process that runs until killed, and records whether it was. */

@@ -1,7 +1,5 @@
 import { Readable, type Writable } from 'node:stream';
-import { AbortedError, CommandFailedError, ProvkitError, TimeoutError } from '@provkit/core';
-import type { ProvkitEmitter } from '@provkit/core';
-import { redact, Secret } from '@provkit/core';
+import { AbortedError, CommandFailedError, ProvkitError, TimeoutError, type ProvkitEmitter, redact, Secret } from '@provkit/core';
 import type { CommandResult, RunOptions } from './command-runner.ts';
 import { tail } from './render-command.ts';
 

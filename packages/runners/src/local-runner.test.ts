@@ -4,11 +4,7 @@ import { mkdtemp, open, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AbortedError, CommandFailedError, TimeoutError } from '@provkit/core';
-import type { CommandEvent } from '@provkit/core';
-import { Secret } from '@provkit/core';
-import { sh } from '@provkit/core';
-import { waitFor } from '@provkit/core';
+import { AbortedError, CommandFailedError, TimeoutError, type CommandEvent, Secret, sh, waitFor } from '@provkit/core';
 import { LocalRunner } from './local-runner.ts';
 
 /** True while `pid` runs; a zombie (killed, not yet reaped) runs nothing and does not count. */

@@ -1,5 +1,4 @@
-import { redact, type Secret } from '@provkit/core';
-import { shellJoin, ShellFragment } from '@provkit/core';
+import { redact, type Secret, shellJoin, ShellFragment } from '@provkit/core';
 import type { Command } from './command-runner.ts';
 
 /** The shell text of a command. */

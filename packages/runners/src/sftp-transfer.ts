@@ -4,8 +4,7 @@ import { stat } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SFTPWrapper, WriteStream } from 'ssh2';
-import { ConnectionError, InvalidInputError, OperationFailedError, PermissionDeniedError, ProvkitError } from '@provkit/core';
-import { Secret } from '@provkit/core';
+import { ConnectionError, InvalidInputError, OperationFailedError, PermissionDeniedError, ProvkitError, Secret } from '@provkit/core';
 import type { TransferOptions } from './command-runner.ts';
 import { boundedTransfer } from './transfer-bounds.ts';
 

@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
-import { ConnectionError } from '@provkit/core';
-import { waitFor } from '@provkit/core';
+import { ConnectionError, waitFor } from '@provkit/core';
 
 /** Options of {@link waitForSshBanner}. */
 export interface WaitForSshBannerOptions {

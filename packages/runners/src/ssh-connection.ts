@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError } from '@provkit/core';
-import { Secret } from '@provkit/core';
-import { Semaphore } from '@provkit/core';
-import { untilAborted } from '@provkit/core';
+import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError, Secret, Semaphore, untilAborted } from '@provkit/core';
 import { hostKeyAlgorithms } from './host-key-algorithms.ts';
 import { checkHostKey, fingerprintSha256 } from './host-keys.ts';
 import type { SshTarget } from './ssh-options.ts';

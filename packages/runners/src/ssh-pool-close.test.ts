@@ -5,8 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortedError, ConnectionError } from '@provkit/core';
-import { Secret } from '@provkit/core';
+import { AbortedError, ConnectionError, Secret } from '@provkit/core';
 import { SshPool } from './ssh-pool.ts';
 
 let server: Server | undefined;

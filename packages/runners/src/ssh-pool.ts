@@ -1,6 +1,4 @@
-import { createEmitter, type ProvkitEmitter } from '@provkit/core';
-import { InvalidInputError } from '@provkit/core';
-import type { Secret } from '@provkit/core';
+import { createEmitter, type ProvkitEmitter, InvalidInputError, type Secret } from '@provkit/core';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { killRemoteGroup, startExecChannel } from './exec-channel.ts';
 import { execute, type ProcessHandle } from './execution.ts';

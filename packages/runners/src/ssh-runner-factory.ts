@@ -1,7 +1,5 @@
-import { InvalidInputError } from '@provkit/core';
-import { assertNode } from '@provkit/core';
+import { InvalidInputError, assertNode, type NodeSpec } from '@provkit/core';
 import { assertSshCredentials } from './ssh-target-input.ts';
-import type { NodeSpec } from '@provkit/core';
 import type { CommandRunner } from './command-runner.ts';
 import type { SshPool } from './ssh-pool.ts';
 import type { SshTarget } from './ssh-options.ts';

@@ -1,6 +1,4 @@
-import { InvalidInputError } from '@provkit/core';
-import { Secret } from '@provkit/core';
-import { assertHost, assertObject, assertOneOf, assertPort, assertPrintableText, assertStringArray, describeValue } from '@provkit/core';
+import { InvalidInputError, Secret, assertHost, assertObject, assertOneOf, assertPort, assertPrintableText, assertStringArray, describeValue } from '@provkit/core';
 import type { HostKeyPolicy, SshTarget } from './ssh-options.ts';
 
 const HOST_KEY_KINDS = ['known-hosts', 'fingerprint', 'accept-new', 'insecure-accept-any'] as const;

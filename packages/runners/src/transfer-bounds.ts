@@ -1,5 +1,4 @@
-import { AbortedError, TimeoutError } from '@provkit/core';
-import { untilAborted } from '@provkit/core';
+import { AbortedError, TimeoutError, untilAborted } from '@provkit/core';
 import type { TransferOptions } from './command-runner.ts';
 
 /**

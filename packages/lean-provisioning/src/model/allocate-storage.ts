@@ -1,6 +1,4 @@
-import { PermissionDeniedError, ProvkitError } from '@provkit/core';
-import { assertName, assertPositiveInteger } from '@provkit/core';
-import { throwIfAborted } from '@provkit/core';
+import { PermissionDeniedError, ProvkitError, assertName, assertPositiveInteger, throwIfAborted } from '@provkit/core';
 import type { StorageCatalog, StorageVolume } from './storage.ts';
 import { planStorage } from './storage-plan.ts';
 

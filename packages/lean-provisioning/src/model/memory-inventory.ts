@@ -1,5 +1,4 @@
-import { ConflictError, InvalidStateError, NotFoundError } from '@provkit/core';
-import { throwIfAborted } from '@provkit/core';
+import { ConflictError, InvalidStateError, NotFoundError, throwIfAborted } from '@provkit/core';
 import type { Inventory, InventoryCallOptions, ListTemplatesOptions, ListVmsOptions, ModeChange } from './inventory.ts';
 import { assertId, generateDisplayName, generateId, validateImage, validateNewPool, validateNewTemplate, validateNewVm } from './record-input.ts';
 import type { NewPool, NewTemplate, NewVm, PoolRecord, TemplateRecord, VmRecord } from './records.ts';

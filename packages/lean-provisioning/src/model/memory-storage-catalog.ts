@@ -1,5 +1,4 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '@provkit/core';
-import { throwIfAborted } from '@provkit/core';
+import { ConflictError, InvalidInputError, NotFoundError, throwIfAborted } from '@provkit/core';
 import type { InventoryCallOptions } from './inventory.ts';
 import { generateId } from './record-input.ts';
 import type { StorageCatalog, StoragePool, StorageVolume } from './storage.ts';

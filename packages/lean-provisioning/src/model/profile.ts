@@ -1,5 +1,4 @@
-import { InvalidInputError } from '@provkit/core';
-import { assertAbsolutePath, assertName, describeValue } from '@provkit/core';
+import { InvalidInputError, assertAbsolutePath, assertName, describeValue } from '@provkit/core';
 import type { VmSize } from './vm-size.ts';
 
 /** How the guest clock relates to the host's (libvirt's `<clock offset>`). */

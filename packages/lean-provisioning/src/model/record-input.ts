@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError } from '@provkit/core';
-import { assertImageName, assertName, assertPositiveInteger, describeValue } from '@provkit/core';
+import { InvalidInputError, assertImageName, assertName, assertPositiveInteger, describeValue } from '@provkit/core';
 import type { MachineHardware, NewPool, NewTemplate, NewVm } from './records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,5 +1,4 @@
-import { describeValue } from '@provkit/core';
-import { InvalidInputError } from '@provkit/core';
+import { describeValue, InvalidInputError } from '@provkit/core';
 
 /**
  * stoney cloud's template modes, as stored (`sstVirtualMachineMode`). The keys are the

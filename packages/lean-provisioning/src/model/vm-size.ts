@@ -1,7 +1,4 @@
-import type { SizeSpec } from '@provkit/core';
-import { InvalidInputError } from '@provkit/core';
-import { assertName, describeValue } from '@provkit/core';
-import { parseByteQuantity } from '@provkit/core';
+import { type SizeSpec, InvalidInputError, assertName, describeValue, parseByteQuantity } from '@provkit/core';
 
 /** A named hardware size (oVirt's VmSize), in counts and bytes. */
 export interface VmSize {

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BaseProvisioner } from '@provkit/core';
-import type { CaptureOptions, CaptureResult, ImageInfo, ImageOperationOptions, ImageSize, LoadOptions, LoadResult, NodeOperationOptions, NodeStatusResult, PowerState } from '@provkit/core';
-import { CommandFailedError, ImageExistsError, ImageNotFoundError, InvalidInputError, ProvkitError, UnsupportedFunctionalityError } from '@provkit/core';
-import type { ProgressEvent } from '@provkit/core';
+import { BaseProvisioner, type CaptureOptions, type CaptureResult, type ImageInfo, type ImageOperationOptions, type ImageSize, type LoadOptions, type LoadResult, type NodeOperationOptions, type NodeStatusResult, type PowerState, CommandFailedError, ImageExistsError, ImageNotFoundError, InvalidInputError, ProvkitError, UnsupportedFunctionalityError, type ProgressEvent } from '@provkit/core';
 import type { PermissionRequest } from '../model/allocate-storage.ts';
 import { MemoryInventory } from '../model/memory-inventory.ts';
 import { MemoryStorageCatalog } from '../model/memory-storage-catalog.ts';

@@ -1,6 +1,4 @@
-import type { Customization, LoadResult, NodeSpec, OsModuleV1, ProvisionerV1, SizeSpec } from '@provkit/core';
-import { InvalidInputError, InvalidStateError, OperationFailedError, ProvkitError } from '@provkit/core';
-import { ProgressReporter, createEmitter, type ProgressEvent, type ProvkitEmitter } from '@provkit/core';
+import { type Customization, type LoadResult, type NodeSpec, type OsModuleV1, type ProvisionerV1, type SizeSpec, InvalidInputError, InvalidStateError, OperationFailedError, ProvkitError, ProgressReporter, createEmitter, type ProgressEvent, type ProvkitEmitter, assertCustomizationShape, assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject, describeValue, throwIfAborted } from '@provkit/core';
 import type { Inventory } from '../model/inventory.ts';
 import type { Profile } from '../model/profile.ts';
 import { allocateStorage, type PermissionCheck } from '../model/allocate-storage.ts';
@@ -9,9 +7,6 @@ import type { StorageCatalog, StorageVolume } from '../model/storage.ts';
 import type { MachineHardware, TemplateRecord, VmAssignment, VmRecord } from '../model/records.ts';
 import { applyTemplateAction } from '../model/template-lifecycle.ts';
 import { TemplateMode } from '../model/template-mode.ts';
-import { assertCustomizationShape } from '@provkit/core';
-import { assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject, describeValue } from '@provkit/core';
-import { throwIfAborted } from '@provkit/core';
 
 /**
  * Progress steps of the lean-provisioning workflow, in order. A workflow given storage also
