@@ -44,7 +44,7 @@ async function check(): Promise<string[]> {
   events.emit('warning', { message: 'typed' });
   assert.deepEqual(warnings, [{ message: 'typed' }]);
   assert.ok(ProvkitError.isInstance(new InvalidInputError('field', 'bad')));
-  facts.push('core ran a quoted command locally, redacted a secret, emitted a typed event');
+  facts.push('core quoted a command that runners ran locally, redacted a secret, emitted a typed event');
 
   // provisioners: bad input refused with a typed error before anything runs.
   const kvmError = thrown(() => new KvmProvisioner({ runner, libraryDir: 'relative', nodeDiskDir: '/var/lib/provkit/nodes' }));

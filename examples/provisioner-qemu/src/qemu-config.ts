@@ -1,5 +1,5 @@
 import { InvalidInputError, assertHost, assertIpAddress, assertPort, assertPositiveInteger, type NodeSpec, type OsModuleV1, type SizeSpec } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import { assertSafePath } from './qemu-commands.ts';
 
 /** Configuration of `QemuProvisioner`. */

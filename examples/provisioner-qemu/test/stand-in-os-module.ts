@@ -1,5 +1,5 @@
 import { BaseOsModule, ProvkitError, waitFor, type CurrentImageInfo, type NodeOperationOptions, type PostLoadOptions, type PreCaptureOptions, type PreCaptureResult, type WaitOptions, type WriteCurrentImageOptions } from '@provkit/core';
-import { type RunnerFactory } from '@provkit/runners';
+import type { RunnerFactory } from '@provkit/runners';
 
 /**
  * A STAND-IN OS module, not a real one: just enough of `OsModuleV1` (SSH answers,

@@ -4,7 +4,7 @@
  * (typed error) before any command or request.
  */
 import { createEmitter, Secret } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import fc from 'fast-check';
 
 /** One character or sequence that no name, image, user name, host or IP address may hold. */

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ProvkitError } from '@provkit/core';
-import { type TemplateMode } from '@provkit/lean-provisioning';
+import type { TemplateMode } from '@provkit/lean-provisioning';
 import { LdapResult, ldapResultCode } from './ldap-errors.ts';
 import type { LdapSession } from './ldap-session.ts';
 

@@ -1,5 +1,5 @@
 import { InvalidEntryError } from '@provkit/core';
-import { type MachineRecord, type PoolRecord, type TemplateRecord, type VmRecord } from '@provkit/lean-provisioning';
+import type { MachineRecord, PoolRecord, TemplateRecord, VmRecord } from '@provkit/lean-provisioning';
 import type { Entry } from 'ldapts';
 
 /** Attributes of an entry to add, each with its values as text. */

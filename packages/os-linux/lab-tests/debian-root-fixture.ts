@@ -8,7 +8,7 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, wr
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { resetDebianRoot, execInDebianRoot, type DebianRootLabState } from '@provkit/lab';
-import { type CommandEvent, type NodeSpec, type ProgressEvent, type Secret } from '@provkit/core';
+import type { CommandEvent, NodeSpec, ProgressEvent, Secret } from '@provkit/core';
 import { SshPool, sshRunnerFactory, type CommandRunner } from '@provkit/runners';
 import { LinuxOsModule, type LinuxOsModuleOptions } from '@provkit/os-linux';
 

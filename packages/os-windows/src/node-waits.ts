@@ -6,7 +6,7 @@ import {
   type EndState,
   type NodeSpec,
 } from '@provkit/core';
-import { type CommandResult } from '@provkit/runners';
+import type { CommandResult } from '@provkit/runners';
 import type { PsFragment } from './powershell/quote.ts';
 import { imageStateScript, probeScript, PROBE_ANSWER } from './scripts/power-scripts.ts';
 import { outputValue, parseImageState } from './script-output.ts';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { provisionerLifecycleSuite } from '@provkit/conformance';
-import { type ProgressEvent } from '@provkit/core';
+import type { ProgressEvent } from '@provkit/core';
 import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { ensureLabService, resetDebianRoot, type DebianRootLabState, type VcsimLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';

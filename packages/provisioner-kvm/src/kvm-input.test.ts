@@ -1,5 +1,5 @@
 import { createEmitter, InvalidInputError } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import { KvmProvisioner } from './kvm-provisioner.ts';
 

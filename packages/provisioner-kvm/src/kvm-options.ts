@@ -1,5 +1,5 @@
 import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 
 /**
  * How a node's NIC reaches the network:

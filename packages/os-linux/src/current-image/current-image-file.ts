@@ -1,5 +1,5 @@
 import { assertAbsolutePath, formatCurrentImageText, parseCurrentImageText, sh, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { guestScript } from '../script/guest-script.ts';

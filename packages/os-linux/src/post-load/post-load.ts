@@ -1,5 +1,5 @@
 import { assertImageName, assertSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { nodeNameAsHostname, validHostname, validNode } from '../module/node-input.ts';

@@ -9,7 +9,7 @@ import {
   type RandomizedPasswords,
   type SetPasswordOptions,
 } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { assertChpasswdPassword } from '../operations/vcl-operations.ts';

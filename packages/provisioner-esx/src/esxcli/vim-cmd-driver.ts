@@ -14,7 +14,7 @@ import {
   type ImageInfo,
   type ImageSize,
 } from '@provkit/core';
-import { type CommandRunner } from '@provkit/runners';
+import type { CommandRunner } from '@provkit/runners';
 import type { CreateNodeRequest, DriverCallOptions, EsxDriver, EsxNodeFacts, NodeHardware } from '../esx-driver.ts';
 import { parseDatastorePath, parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor, type RegisteredVm } from './vim-cmd-output.ts';
 import { formatVmx, parseVmx, vmxDisks, vmxForCopy, vmxGet, vmxSet, type Vmx } from './vmx.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmitter, ImageExistsError, InvalidEntryError, NodeNotManagedError, OperationFailedError, shellJoin, UnsupportedFunctionalityError } from '@provkit/core';
-import { type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/runners';
+import type { Command, CommandResult, CommandRunner, RunOptions } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import { EsxProvisioner } from '../esx-provisioner.ts';
 import { parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor } from './vim-cmd-output.ts';
