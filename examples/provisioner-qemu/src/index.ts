@@ -1,6 +1,6 @@
 /**
  * An example third-party provkit provisioner: plain QEMU without libvirt, driven through a
- * core `CommandRunner`. See README.md.
+ * `CommandRunner` of `@provkit/runners`. See README.md.
  *
  * @packageDocumentation
  */

@@ -5,7 +5,7 @@
  * endpoint that drop the connection); the canary must appear in no event, no error (message,
  * cause chain, `util.inspect`, JSON), no console log and no CLI output.
  *
- * The echoing runner runs a real local `sh` through core's LocalRunner with the module's own
+ * The echoing runner runs a real local `sh` through @provkit/runners' LocalRunner with the module's own
  * run options, so the redaction under test is the real one, not a copy.
  */
 import { execFileSync } from 'node:child_process';

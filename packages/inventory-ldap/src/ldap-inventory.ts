@@ -52,7 +52,7 @@ const MACHINE_CLASS = 'sstVirtualizationVirtualMachine';
 const DISK_CLASS = 'sstVirtualizationVirtualMachineDisk';
 
 /**
- * An `Inventory` (`@provkit/core`) in an LDAP directory, laid out and named as stoney cloud does, with
+ * An `Inventory` (`@provkit/lean-provisioning`) in an LDAP directory, laid out and named as stoney cloud does, with
  * the attributes of its `sst.schema`. Mode changes are one modify that deletes the expected
  * mode and adds the new one: the server applies it only if the expected value is still
  * there, so of two concurrent changes one fails (`ConflictError`) instead of being lost.

@@ -16,7 +16,7 @@ export interface LinuxOsModuleTimeouts {
 
 /** Options of {@link LinuxOsModule}. */
 export interface LinuxOsModuleOptions {
-  /** Gives the runner reaching a node's guest (e.g. core's `sshRunnerFactory` as root). */
+  /** Gives the runner reaching a node's guest (e.g. `sshRunnerFactory` of `@provkit/runners` as root). */
   runnerFor: RunnerFactory;
   /** The password the `root-password` operation sets before capture; without it that step is off. */
   rootPassword?: Secret;

@@ -4,7 +4,7 @@ import type { UnattendOptions } from './unattend/unattend-xml.ts';
 
 /** Options of {@link WindowsOsModule}. */
 export interface WindowsOsModuleOptions {
-  /** The runner that reaches a node's OpenSSH server, e.g. core's `sshRunnerFactory(pool, {..., remoteShell: 'other'})`. */
+  /** The runner that reaches a node's OpenSSH server, e.g. `@provkit/runners`' `sshRunnerFactory(pool, {..., remoteShell: 'other'})`. */
   runnerFor: RunnerFactory;
   /**
    * Password the built-in Administrator gets before capture and after OOBE on every clone

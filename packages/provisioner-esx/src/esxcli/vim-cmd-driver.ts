@@ -21,7 +21,7 @@ import { formatVmx, parseVmx, vmxDisks, vmxForCopy, vmxGet, vmxSet, type Vmx } f
 
 /** Options of the `vim-cmd` back end. */
 export interface VimCmdDriverOptions {
-  /** Runs commands on the ESXi host as root (an SSH runner from core's SshPool). */
+  /** Runs commands on the ESXi host as root (an SSH runner from the SshPool of @provkit/runners). */
   runner: CommandRunner;
   /** Datastore holding images and nodes, e.g. `datastore1` (`/vmfs/volumes/datastore1`). */
   datastore: string;
