@@ -1,4 +1,4 @@
-import { ProvkitError, type ProvkitErrorOptions } from '@provkit/core';
+import { isProvkitErrorCode, ProvkitError, type ProvkitErrorOptions } from '@provkit/core';
 
 /** A provkit error as a fleet job stores it: plain JSON, no stack, no secret. */
 export interface SerializedError {
@@ -49,7 +49,8 @@ export class FleetRemoteError extends ProvkitError {
   /** The id of the job that failed. */
   readonly jobId: string | undefined;
   constructor(serialized: SerializedError, options: ProvkitErrorOptions & { jobId?: string } = {}) {
-    super(serialized.code, serialized.message, { isRetryable: serialized.retryable, ...(options.cause !== undefined ? { cause: options.cause } : {}) });
+    // A code this version does not know (a newer worker's) is reported as UNEXPECTED, its message kept.
+    super(isProvkitErrorCode(serialized.code) ? serialized.code : 'UNEXPECTED', serialized.message, { isRetryable: serialized.retryable, ...(options.cause !== undefined ? { cause: options.cause } : {}) });
     this.name = 'FleetRemoteError';
     this.remoteName = serialized.name;
     this.step = serialized.step;

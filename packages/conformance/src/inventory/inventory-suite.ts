@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ProvkitError } from '@provkit/core';
+import { ProvkitError, type ProvkitErrorCode } from '@provkit/core';
 import { TemplateMode, type Inventory, type NewTemplate, type NewVm, type PoolRecord } from '@provkit/lean-provisioning';
 
 /** One inventory under test, with back doors the suite needs to set up broken entries. */
@@ -37,7 +37,7 @@ function newVm(pool: PoolRecord, template: string, overrides: Partial<NewVm> = {
   return { template, pool: pool.id, node: 'kvm-host-2', type: 'Server', softwareStack: 'LAMP', environment: 'production', reseller: '4000000', customer: '4000001', ...overrides };
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, check?: (error: ProvkitError) => void): Promise<void> {
+async function rejectsWith(promise: Promise<unknown>, code: ProvkitErrorCode, check?: (error: ProvkitError) => void): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
     assert.ok(ProvkitError.hasCode(error, code), `expected ${code}, got ${String(error)}`);
     check?.(error);

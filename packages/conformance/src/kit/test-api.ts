@@ -1,5 +1,5 @@
 import { expect, type describe as vitestDescribe, type it as vitestIt } from 'vitest';
-import { ProvkitError } from '@provkit/core';
+import { ProvkitError, type ProvkitErrorCode } from '@provkit/core';
 
 /** The test functions a suite registers its tests with (pass vitest's own). */
 export interface TestApi {
@@ -27,7 +27,7 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /** Asserts that `promise` rejects with a provkit error of `code` (see {@link errorCode}) and returns the error. */
-export async function expectErrorCode(promise: Promise<unknown>, code: string): Promise<ProvkitError> {
+export async function expectErrorCode(promise: Promise<unknown>, code: ProvkitErrorCode): Promise<ProvkitError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,

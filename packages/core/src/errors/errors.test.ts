@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandFailedError, ConnectionError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
-import { ProvkitError } from './provkit-error.ts';
+import { isProvkitErrorCode, PROVKIT_ERROR_CODES, ProvkitError } from './provkit-error.ts';
 
 describe('ProvkitError', () => {
   it('is recognised by its Symbol.for marker, also when thrown by another copy of core', () => {
@@ -39,5 +39,13 @@ describe('ProvkitError', () => {
     expect(new ConnectionError('vcenter.invalid', 'fetch failed', { cause: new TypeError('fetch failed', { cause: dns }) }).isRetryable).toBe(false);
     expect(new ConnectionError('h', 'refused', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }).isRetryable).toBe(true);
     expect(new ConnectionError('h', 'temporary', { cause: Object.assign(new Error('getaddrinfo EAI_AGAIN h'), { code: 'EAI_AGAIN' }) }).isRetryable).toBe(true);
+  });
+
+  it('has one list of codes: every code is UPPER_SNAKE and listed once, and a code read off the wire is checked against it', () => {
+    for (const code of PROVKIT_ERROR_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
+    expect(new Set(PROVKIT_ERROR_CODES).size).toBe(PROVKIT_ERROR_CODES.length);
+    expect(isProvkitErrorCode('NODE_NOT_MANAGED')).toBe(true);
+    expect(isProvkitErrorCode('TLS_VERIFICATION_FAILED')).toBe(false);
+    expect(isProvkitErrorCode(undefined)).toBe(false);
   });
 });

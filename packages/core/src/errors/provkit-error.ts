@@ -1,5 +1,49 @@
 const marker = Symbol.for('provkit.error');
 
+/**
+ * Every code a provkit error carries, in one list: callers branch on these (the CLI's exit
+ * codes, the fleet's retries, the conformance kit), so a new failure class adds its code here.
+ */
+export const PROVKIT_ERROR_CODES = [
+  'INVALID_INPUT',
+  'COMMAND_FAILED',
+  'TIMEOUT',
+  'ABORTED',
+  'IMAGE_NOT_FOUND',
+  'IMAGE_EXISTS',
+  'IMAGE_IN_USE',
+  'NODE_NOT_FOUND',
+  'NODE_EXISTS',
+  'NODE_NOT_MANAGED',
+  'INVALID_STATE',
+  'CONFLICT',
+  'PERMISSION_DENIED',
+  'HOST_KEY_MISMATCH',
+  'CONNECTION_FAILED',
+  'AUTHENTICATION_FAILED',
+  'UNSUPPORTED_FUNCTIONALITY',
+  'UNSUPPORTED_SPECIFICATION',
+  'OPERATION_FAILED',
+  'REMOTE_FAULT',
+  'NOT_FOUND',
+  'INVALID_ENTRY',
+  'INSUFFICIENT_STORAGE',
+  'UNEXPECTED_OUTPUT',
+  'CHECKSUM_MISMATCH',
+  /** `@provkit/fleet`: a job ended without a result (BullMQ failed it itself). */
+  'JOB_LOST',
+  /** `@provkit/fleet`: a worker's failure that was not a provkit error (a bug), carried to the client. */
+  'UNEXPECTED',
+] as const;
+
+/** The code of a provkit error: one of {@link PROVKIT_ERROR_CODES}. */
+export type ProvkitErrorCode = (typeof PROVKIT_ERROR_CODES)[number];
+
+/** True when `code` is one of {@link PROVKIT_ERROR_CODES} (for codes read off the wire). */
+export function isProvkitErrorCode(code: unknown): code is ProvkitErrorCode {
+  return typeof code === 'string' && (PROVKIT_ERROR_CODES as readonly string[]).includes(code);
+}
+
 /** Options every provkit error accepts. */
 export interface ProvkitErrorOptions {
   /** The error that caused this one. */
@@ -17,12 +61,12 @@ export interface ProvkitErrorOptions {
  */
 export class ProvkitError extends Error {
   readonly [marker] = true;
-  /** A stable UPPER_SNAKE code, e.g. `COMMAND_FAILED`. */
-  readonly code: string;
+  /** A stable UPPER_SNAKE code, e.g. `COMMAND_FAILED`: one of {@link PROVKIT_ERROR_CODES}. */
+  readonly code: ProvkitErrorCode;
   /** True when repeating the same operation later may succeed. */
   readonly isRetryable: boolean;
 
-  constructor(code: string, message: string, options: ProvkitErrorOptions = {}) {
+  constructor(code: ProvkitErrorCode, message: string, options: ProvkitErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProvkitError';
     this.code = code;
@@ -39,13 +83,13 @@ export class ProvkitError extends Error {
    * multi-step operation failed at a step) the code of what made the step fail.
    * `undefined` for anything that is not a provkit error.
    */
-  static reasonCode(error: unknown): string | undefined {
+  static reasonCode(error: unknown): ProvkitErrorCode | undefined {
     if (!ProvkitError.isInstance(error)) return undefined;
     return error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause) ? error.cause.code : error.code;
   }
 
   /** True when `error` is a provkit error with the given code. */
-  static hasCode(error: unknown, code: string): error is ProvkitError {
+  static hasCode(error: unknown, code: ProvkitErrorCode): error is ProvkitError {
     return ProvkitError.isInstance(error) && error.code === code;
   }
 }
