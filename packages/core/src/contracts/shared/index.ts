@@ -1,6 +1,8 @@
-export type * from './node.ts';
-export type * from './size.ts';
-export type * from './customization.ts';
-export type * from './image.ts';
-export { assertCustomizationShape } from './customization-shape.ts';
-export { assertNodeSpec } from './operation-input.ts';
+// The types every V1 contract takes (nodes, sizes, customization, images) are versioned with
+// them: a V2 contract gets its own beside these, and these are never edited.
+export type * from './v1/node.ts';
+export type * from './v1/size.ts';
+export type * from './v1/customization.ts';
+export type * from './v1/image.ts';
+export { assertCustomizationShape } from './v1/customization-shape.ts';
+export { assertNodeSpec } from './v1/operation-input.ts';

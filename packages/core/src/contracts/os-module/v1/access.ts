@@ -1,6 +1,6 @@
 import type { Secret } from '../../../secret/index.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
-import type { UserSpec } from '../../shared/customization.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
+import type { UserSpec } from '../../shared/v1/customization.ts';
 
 /** Options of `createUser`. */
 export interface CreateUserOptions extends NodeOperationOptions, UserSpec {}

@@ -1,10 +1,10 @@
 import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import { assertPositiveInteger } from '../../../validate/index.ts';
-import type { Customization } from '../../shared/customization.ts';
-import { assertCustomizationShape } from '../../shared/customization-shape.ts';
+import type { Customization } from '../../shared/v1/customization.ts';
+import { assertCustomizationShape } from '../../shared/v1/customization-shape.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
-import { checkAccess, assertNodeSpec, checkSignal, checkUser } from '../../shared/operation-input.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
+import { checkAccess, assertNodeSpec, checkSignal, checkUser } from '../../shared/v1/operation-input.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 import type { OsModuleCapabilitiesV1, OsModuleV1, PostLoadOptions, WaitOptions, WriteCurrentImageOptions } from './os-module-v1.ts';

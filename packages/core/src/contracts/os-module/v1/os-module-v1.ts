@@ -1,6 +1,6 @@
 import type { ProgressEvent, ProvkitEmitter } from '../../../events/index.ts';
-import type { Customization } from '../../shared/customization.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { Customization } from '../../shared/v1/customization.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 import type { PreCaptureOptions, PreCaptureResult } from './pre-capture.ts';

@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '../../../events/index.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 
 /** State the node is left in after `preCapture` (VCL's end_state). */
 export type EndState = 'on' | 'off' | 'reboot';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../errors/index.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 import { BaseProvisioner } from './base-provisioner.ts';
 import type { NodeStatusOptions, NodeStatusResult } from './status.ts';
 

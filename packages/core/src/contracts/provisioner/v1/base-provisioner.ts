@@ -1,9 +1,9 @@
 import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
 import { mapConcurrent } from '../../../concurrency/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
-import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
-import { checkImage, assertNodeSpec, checkSignal } from '../../shared/operation-input.ts';
+import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/v1/image.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
+import { checkImage, assertNodeSpec, checkSignal } from '../../shared/v1/operation-input.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
 import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';

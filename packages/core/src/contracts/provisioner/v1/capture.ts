@@ -1,5 +1,5 @@
 import type { ProgressEvent } from '../../../events/index.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 import type { EndState } from '../../os-module/v1/pre-capture.ts';
 

@@ -1,4 +1,4 @@
-import type { OperationOptions } from '../../shared/node.ts';
+import type { OperationOptions } from '../../shared/v1/node.ts';
 
 /** Where `retrieveImage` copies from: another host's library, reached by its provisioner. */
 export interface RetrieveImageOptions extends OperationOptions {

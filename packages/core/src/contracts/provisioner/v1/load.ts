@@ -1,7 +1,7 @@
 import type { ProgressEvent } from '../../../events/index.ts';
-import type { Customization } from '../../shared/customization.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
-import type { SizeSpec } from '../../shared/size.ts';
+import type { Customization } from '../../shared/v1/customization.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
+import type { SizeSpec } from '../../shared/v1/size.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { throwIfAborted } from '../../../wait/index.ts';
-import type { NodeSpec } from '../../shared/node.ts';
+import type { NodeSpec } from '../../shared/v1/node.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 import type { NodeStatusResult, PowerState } from './status.ts';
 

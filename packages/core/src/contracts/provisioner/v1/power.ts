@@ -1,4 +1,4 @@
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 
 /** Options of `powerOff`. */
 export interface PowerOffOptions extends NodeOperationOptions {

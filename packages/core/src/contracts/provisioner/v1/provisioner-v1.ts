@@ -1,6 +1,6 @@
 import type { ProvkitEmitter } from '../../../events/index.ts';
-import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/image.ts';
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/v1/image.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
 import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';

@@ -1,4 +1,4 @@
-import type { NodeSpec, OperationOptions } from '../../shared/node.ts';
+import type { NodeSpec, OperationOptions } from '../../shared/v1/node.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 import type { NodeStatusResult } from './status.ts';
 

@@ -1,4 +1,4 @@
-import type { NodeOperationOptions } from '../../shared/node.ts';
+import type { NodeOperationOptions } from '../../shared/v1/node.ts';
 import type { OsModuleV1 } from '../../os-module/v1/os-module-v1.ts';
 
 /** Power state of a node. */

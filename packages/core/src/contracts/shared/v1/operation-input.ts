@@ -1,7 +1,7 @@
-import { InvalidInputError } from '../../errors/index.ts';
-import { Secret } from '../../secret/index.ts';
-import { assertAccess, assertImageName, assertNode, assertSshPublicKey, assertStringArray, assertUsername } from '../../validate/index.ts';
-import { throwIfAborted } from '../../wait/index.ts';
+import { InvalidInputError } from '../../../errors/index.ts';
+import { Secret } from '../../../secret/index.ts';
+import { assertAccess, assertImageName, assertNode, assertSshPublicKey, assertStringArray, assertUsername } from '../../../validate/index.ts';
+import { throwIfAborted } from '../../../wait/index.ts';
 import type { NodeSpec, OperationOptions } from './node.ts';
 
 /**

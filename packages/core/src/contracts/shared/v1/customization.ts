@@ -1,4 +1,4 @@
-import type { Secret } from '../../secret/index.ts';
+import type { Secret } from '../../../secret/index.ts';
 
 /** A user to create on the node during `postLoad`. */
 export interface UserSpec {

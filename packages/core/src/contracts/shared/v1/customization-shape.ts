@@ -1,6 +1,6 @@
-import { InvalidInputError } from '../../errors/index.ts';
-import { Secret } from '../../secret/index.ts';
-import { assertObject } from '../../validate/input-shape.ts';
+import { InvalidInputError } from '../../../errors/index.ts';
+import { Secret } from '../../../secret/index.ts';
+import { assertObject } from '../../../validate/input-shape.ts';
 import type { Customization } from './customization.ts';
 
 function strings(field: string, value: unknown, nonEmpty: boolean): void {
