@@ -51,12 +51,18 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         await expectAbsent(provisioner, node);
       }),
     ),
-    check(group, 'refuses a capture that cannot generalize (a node without an address) with INVALID_INPUT; a provisioner that discovers addresses goes on to look the node up (NODE_NOT_FOUND)', quick, () =>
+    check(group, 'refuses a capture that cannot generalize (a node without an address) with INVALID_INPUT; a provisioner that discovers addresses goes on to look the node up (NODE_NOT_FOUND), or without an OS module refuses for that (INVALID_INPUT naming osModule)', quick, () =>
       withProvisioner(options, async (provisioner) => {
         const { name } = await options.newNode();
         const image = options.newImageName();
         if (provisioner.capabilities.discoversAddress) {
-          await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'NODE_NOT_FOUND');
+          if (options.osModule) {
+            await expectErrorCode(provisioner.capture({ node: { name }, image, osModule: options.osModule }), 'NODE_NOT_FOUND');
+          } else {
+            // Without an OS module to generalize with, the address question never comes up: refused for that.
+            const refused = await expectErrorCode(provisioner.capture({ node: { name }, image }), 'INVALID_INPUT');
+            expect((refused as { field?: unknown }).field).toBe('osModule');
+          }
           expect(await provisioner.doesImageExist({ image })).toBe(false);
           return;
         }
