@@ -2,8 +2,8 @@
  * The fleet on the lab's real KVM host (libvirt + QEMU under TCG, a small Debian-kernel guest):
  * a worker SIGKILLed during a load, after the domain is defined and before the guest answers
  * SSH. Another worker takes the job over; no domain or disk is left over; the client gets one
- * result. (TCG guests are CPU-expensive on this machine: one node here, the overlap test runs
- * on the simulator.)
+ * result. (TCG guests are CPU-expensive on this machine: one node here; the overlap test on
+ * KVM is fleet-kvm-overlap.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

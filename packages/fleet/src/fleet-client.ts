@@ -18,13 +18,25 @@ export interface FleetClientOptions {
   keepFinishedMs?: number;
 }
 
+/**
+ * The progress entries a job's progress value holds (the worker stores every event so far as
+ * an array), or none for anything else.
+ */
+export function progressEntries(value: unknown): FleetProgress[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((item): item is FleetProgress => typeof item === 'object' && item !== null && typeof (item as FleetProgress).seq === 'number' && typeof (item as FleetProgress).event === 'object');
+}
+
 /** Per-host queue and event stream, made on first use. */
 interface HostChannel {
   queue: Queue;
   events: QueueEvents;
   ready: Promise<unknown>;
-  /** Called when a job's state may have become final, by job id (one event listener per host, not per handle). */
-  finished: Map<string, Set<() => void>>;
+  /**
+   * Called when a job's state may have become final, by job id (one event listener per host,
+   * not per handle), with the result when the event was `completed` (final: BullMQ emits it once).
+   */
+  finished: Map<string, Set<(completed?: { returnvalue: unknown }) => void>>;
   /** Called with each progress payload, by job id. */
   progress: Map<string, Set<(data: unknown) => void>>;
 }
@@ -39,6 +51,8 @@ export class FleetClient {
   readonly #options: FleetClientOptions;
   readonly #redis: Redis;
   readonly #hosts = new Map<string, HostChannel>();
+  /** Hosts this client already recorded in the status views' set (one write per host, not per job). */
+  readonly #recorded = new Set<string>();
 
   constructor(options: FleetClientOptions) {
     this.#options = options;
@@ -68,12 +82,14 @@ export class FleetClient {
       // Connection errors are retried by ioredis; a handle's wait is bounded on its own.
       events.on('error', () => undefined);
       queue.on('error', () => undefined);
-      const finished = new Map<string, Set<() => void>>();
+      const finished: HostChannel['finished'] = new Map();
       const progress = new Map<string, Set<(data: unknown) => void>>();
       const onFinished = ({ jobId }: { jobId: string }): void => {
         for (const listener of finished.get(jobId) ?? []) listener();
       };
-      events.on('completed', onFinished);
+      events.on('completed', ({ jobId, returnvalue }) => {
+        for (const listener of finished.get(jobId) ?? []) listener({ returnvalue });
+      });
       events.on('failed', onFinished);
       events.on('removed', onFinished);
       events.on('progress', ({ jobId, data }) => {
@@ -94,7 +110,10 @@ export class FleetClient {
     const data = jobDataFromSubmission(submission);
     const channel = this.channel(data.host);
     await channel.ready;
-    await this.#redis.sadd(this.keys.hosts, data.host);
+    if (!this.#recorded.has(data.host)) {
+      await this.#redis.sadd(this.keys.hosts, data.host);
+      this.#recorded.add(data.host);
+    }
     const keepSeconds = Math.ceil((this.#options.keepFinishedMs ?? 86_400_000) / 1000);
     const jobId = submission.idempotencyKey !== undefined ? `key-${submission.idempotencyKey}` : undefined;
     const job = await channel.queue.add(data.operation, data, {
@@ -130,16 +149,10 @@ export class FleetClient {
     if (job && (await job.getState()) === 'delayed') await job.promote().catch(() => undefined);
   }
 
-  /** Every progress event a job published so far, in order (from the job's log in Redis). */
+  /** Every progress event a job published so far, in order (the job's progress value in Redis). */
   async progressSoFar(host: string, jobId: string): Promise<FleetProgress[]> {
-    const { logs } = await this.channel(host).queue.getJobLogs(jobId, 0, -1, true);
-    return logs.flatMap((line) => {
-      try {
-        return [JSON.parse(line) as FleetProgress];
-      } catch {
-        return [];
-      }
-    });
+    const job = await Job.fromId(this.channel(host).queue, jobId);
+    return progressEntries(job?.progress);
   }
 
   /** Closes every connection. */

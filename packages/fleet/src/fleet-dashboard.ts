@@ -26,7 +26,7 @@ export interface FleetDashboard {
 
 /**
  * Serves Bull Board, read-only, over every host queue the fleet has seen: job counts by
- * state, each job's data, progress, logs (its progress events), result or failure. Read-only
+ * state, each job's data, progress (every progress event so far), result or failure. Read-only
  * because retrying or removing a fleet job from outside bypasses its node lease bookkeeping.
  * Bull Board and its Express adapter are loaded only when a dashboard starts.
  */

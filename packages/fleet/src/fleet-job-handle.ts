@@ -1,6 +1,6 @@
 import { AbortedError, TimeoutError } from '@provkit/core';
 import { Job, type JobState } from 'bullmq';
-import { FleetClient } from './fleet-client.ts';
+import { FleetClient, progressEntries } from './fleet-client.ts';
 import type { FleetOperation } from './fleet-operation.ts';
 import type { FleetProgress, FleetResultOf } from './fleet-result.ts';
 import { FleetJobLostError, isSerializedError, reconstructError } from './job-error.ts';
@@ -50,10 +50,12 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       seen.add(key);
       listener(progress);
     };
+    // Each live payload is every event so far: a missed one is made up by the next.
     const onLive = (data: unknown): void => {
-      if (!isProgress(data)) return;
-      if (replayed) deliver(data);
-      else buffered.push(data);
+      for (const progress of progressEntries(data)) {
+        if (replayed) deliver(progress);
+        else buffered.push(progress);
+      }
     };
     const stop = FleetClient.listen(channel.progress, this.id, onLive);
     void this.#client.progressSoFar(this.host, this.id).then(
@@ -84,7 +86,7 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
   /**
    * The operation's result once the job completed, or its error rebuilt as a typed
    * `ProvkitError` (`FleetRemoteError` with the worker's code, step and retryability, or
-   * `FleetJobLostError`). Waits on the queue's events, and re-reads the job every 1 s, then
+   * `FleetJobLostError`). Waits on the queue's events (a completion event carries the result), and re-reads the job every 1 s, then
    * less often up to every 5 s, so a lost event (a Redis restart) cannot hold it; bounded by `timeoutMs`.
    */
   async result(options: FleetResultOptions = {}): Promise<FleetResultOf<O>> {
@@ -122,7 +124,12 @@ export class FleetJobHandle<O extends FleetOperation = FleetOperation> {
       };
       if (options.signal?.aborted) return onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
-      stopListening = FleetClient.listen(channel.finished, this.id, check);
+      // A completed event carries the result, and BullMQ emits it once, when the job is
+      // final: no need to read the job back. Any other event is checked against Redis.
+      stopListening = FleetClient.listen(channel.finished, this.id, (completed?: { returnvalue: unknown }) => {
+        if (completed) finish(() => resolve({ ok: true, value: (completed.returnvalue as { result?: unknown } | null)?.result ?? null }));
+        else check();
+      });
       timer = setTimeout(() => finish(() => reject(new TimeoutError(`fleet job ${this.id} on host ${this.host} to finish`, timeoutMs))), timeoutMs);
       check();
       schedule();
@@ -156,7 +163,3 @@ function errorFromReason(jobId: string, reason: string | undefined): Error {
   return new FleetJobLostError(jobId, reason || 'failed without a reason');
 }
 
-function isProgress(data: unknown): data is FleetProgress {
-  const raw = data as FleetProgress;
-  return typeof data === 'object' && data !== null && typeof raw.seq === 'number' && typeof raw.event === 'object';
-}

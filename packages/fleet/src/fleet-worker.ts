@@ -4,6 +4,7 @@ import { AbortedError, ProvkitError, type ProgressEvent } from '@provkit/core';
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { FleetJobData } from './fleet-operation.ts';
+import type { FleetProgress } from './fleet-result.ts';
 import { DEFAULT_PREFIX, FleetKeys, queueName } from './fleet-keys.ts';
 import { serializeError } from './job-error.ts';
 import { checkJobData } from './job-payload.ts';
@@ -179,18 +180,21 @@ export class FleetWorker {
       throw new UnrecoverableError(JSON.stringify(serializeError(error)));
     }
     const base = { host: host.name, jobId, operation: data.operation, ...(data.node ? { node: data.node.name } : {}) };
-    if (await this.#redis.exists(this.#keys.cancelled(host.name, jobId))) {
-      throw new UnrecoverableError(JSON.stringify(serializeError(new AbortedError(`fleet job ${jobId} was cancelled before it ran`))));
-    }
+    const cancelledKey = this.#keys.cancelled(host.name, jobId);
+    const cancelledBeforeRun = (): UnrecoverableError => new UnrecoverableError(JSON.stringify(serializeError(new AbortedError(`fleet job ${jobId} was cancelled before it ran`))));
     const resource = data.node ? `node:${data.node.name}` : data.image !== undefined ? `image:${data.image}` : undefined;
     const running = new Running();
     const controller = running.controller;
     let lease: Lease | undefined;
+    let rerun = false;
     if (resource) {
-      lease = await acquireLease({
+      // The cancellation check, the lease and (for a load) the "began once" mark: one round trip.
+      const attempt = await acquireLease({
         redis: this.#redis,
         key: this.#keys.lock(host.name, resource),
         fenceKey: this.#keys.fence,
+        cancelledKey,
+        ...(data.operation === 'load' ? { started: { key: this.#keys.started(host.name, jobId), ttlSeconds: 7 * 86_400 } } : {}),
         owner: `${this.name}/${jobId}`,
         leaseMs: this.#options.nodeLeaseMs ?? 30_000,
         onLost: (reason) => {
@@ -198,7 +202,8 @@ export class FleetWorker {
           running.abort('lease-lost', new AbortedError(reason));
         },
       });
-      if (!lease) {
+      if (attempt.outcome === 'cancelled') throw cancelledBeforeRun();
+      if (attempt.outcome === 'busy') {
         const { min, max } = this.#options.busyRetryDelayMs ?? { min: 200, max: 2000 };
         const retries = Number(await this.#redis.hincrby(`${this.#keys.prefix}:${queueName(host.name)}:${jobId}`, 'fleetBusy', 1));
         const delay = Math.min(max, min * 2 ** Math.min(retries, 10)) * (0.5 + Math.random() / 2);
@@ -206,29 +211,34 @@ export class FleetWorker {
         await job.moveToDelayed(Date.now() + delay, token);
         throw new DelayedError();
       }
+      lease = attempt.lease;
+      rerun = attempt.rerun;
+    } else if (await this.#redis.exists(cancelledKey)) {
+      throw cancelledBeforeRun();
     }
     const key = runningKey(host.name, jobId);
     this.#running.set(key, running);
+    // The job's progress value is every event so far (earlier attempts' included): one write
+    // per event publishes it live (QueueEvents) and keeps it for a handle attached late.
+    const history: FleetProgress[] = Array.isArray(job.progress) ? (job.progress as FleetProgress[]) : [];
     let progress: Promise<unknown> = Promise.resolve();
     let seq = 0;
     const onProgress = (event: ProgressEvent): void => {
       if (data.node ? event.node !== data.node.name : event.image !== data.image) return;
-      const entry = { seq: ++seq, attempt: job.attemptsStarted, event };
-      const line = JSON.stringify(entry);
+      history.push(JSON.parse(JSON.stringify({ seq: ++seq, attempt: job.attemptsStarted, event })) as FleetProgress);
+      const snapshot = [...history];
       // In order, without holding the operation: progress is published as it happens.
-      progress = progress.then(() => Promise.all([job.updateProgress(entry), job.log(line)])).catch(() => undefined);
+      progress = progress.then(() => job.updateProgress(snapshot)).catch(() => undefined);
     };
     const emitters = new Set([host.provisioner.events, ...(host.osModule ? [host.osModule.events] : [])]);
     for (const emitter of emitters) emitter.on('progress', onProgress);
-    const startedKey = this.#keys.started(host.name, jobId);
     this.#opsLog({ at: Date.now(), phase: 'start', worker: this.name, host: host.name, jobId, operation: data.operation, resource, fence: lease?.token ?? null });
     this.#log({ ...base, kind: 'started', detail: lease ? `fence ${lease.token}` : undefined });
     try {
       // A load that already began once (its worker died, or it failed and is retried) may
       // have left a half-made node. The contract's unload is idempotent, so converge by
       // unloading first; a load over a managed node would replace it as well.
-      const rerun = (await this.#redis.set(startedKey, this.name, 'EX', 7 * 86_400, 'GET')) !== null;
-      if (rerun && data.operation === 'load') {
+      if (rerun) {
         onProgress({ operation: 'load', step: 'fleet-recovery', node: data.node!.name, detail: 'an earlier attempt began: unloading what it left', elapsedMs: 0, at: new Date() });
         await host.provisioner.unload({ node: data.node!, signal: controller.signal });
       }

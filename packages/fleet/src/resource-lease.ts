@@ -1,13 +1,39 @@
 import type { Redis } from 'ioredis';
 
-const ACQUIRE = `if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+// One script, one round trip (one fsync with appendfsync always) before an operation starts:
+// refuse a cancelled job, take the lease if nobody holds it, and for a load mark the job as
+// begun (answering whether an earlier attempt began it). Scripts are sent once and then run
+// by their SHA (ioredis' defineCommand).
+const ACQUIRE = `if redis.call('EXISTS', KEYS[3]) == 1 then return {-1, 0} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1] .. '|' .. token, 'PX', ARGV[2])
-return token`;
+local rerun = 0
+if ARGV[3] ~= '' and redis.call('SET', KEYS[4], ARGV[1], 'EX', ARGV[3], 'GET') then rerun = 1 end
+return {token, rerun}`;
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/** The lease scripts as commands of one ioredis client. */
+interface LeaseCommands {
+  provkitLeaseAcquire(lock: string, fence: string, cancelled: string, started: string, owner: string, leaseMs: string, startedTtlSeconds: string): Promise<[number, number]>;
+  provkitLeaseRenew(lock: string, value: string, leaseMs: string): Promise<number>;
+  provkitLeaseRelease(lock: string, value: string): Promise<number>;
+}
+
+const defined = new WeakSet<Redis>();
+
+function commands(redis: Redis): LeaseCommands {
+  if (!defined.has(redis)) {
+    redis.defineCommand('provkitLeaseAcquire', { numberOfKeys: 4, lua: ACQUIRE });
+    redis.defineCommand('provkitLeaseRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('provkitLeaseRelease', { numberOfKeys: 1, lua: RELEASE });
+    defined.add(redis);
+  }
+  return redis as unknown as LeaseCommands;
+}
 
 /** Options of {@link acquireLease}. */
 export interface AcquireLeaseOptions {
@@ -16,6 +42,13 @@ export interface AcquireLeaseOptions {
   key: string;
   /** The counter that issues fencing tokens. */
   fenceKey: string;
+  /** The job's cancellation flag: a cancelled job takes no lease. */
+  cancelledKey: string;
+  /**
+   * The job's "began once" flag, set with the lease when given (a load: a rerun must first
+   * clean up what an earlier attempt left).
+   */
+  started?: { key: string; ttlSeconds: number };
   /** Who holds it, e.g. `<worker>/<job id>`. */
   owner: string;
   /** Lease time; renewed every third of it while held. */
@@ -36,20 +69,30 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** What {@link acquireLease} found. */
+export type LeaseAttempt =
+  | { outcome: 'cancelled' }
+  | { outcome: 'busy' }
+  /** `rerun`: the `started` flag was already set (an earlier attempt began this job). */
+  | { outcome: 'held'; lease: Lease; rerun: boolean };
+
 /**
- * Takes the lease if nobody holds it, or returns undefined at once (the caller delays its job
- * instead of waiting here). A holder that dies stops renewing; its lease expires after
- * `leaseMs` and the next operation can take it.
+ * Takes the lease if the job is not cancelled and nobody holds the lease, in one round trip;
+ * never waits (the caller delays a busy job instead). A holder that dies stops renewing; its
+ * lease expires after `leaseMs` and the next operation can take it.
  */
-export async function acquireLease(options: AcquireLeaseOptions): Promise<Lease | undefined> {
-  const { redis, key, leaseMs } = options;
-  const token = Number(await redis.eval(ACQUIRE, 2, key, options.fenceKey, options.owner, String(leaseMs)));
-  if (!token) return undefined;
+export async function acquireLease(options: AcquireLeaseOptions): Promise<LeaseAttempt> {
+  const { key, leaseMs } = options;
+  const redis = commands(options.redis);
+  const started = options.started;
+  const [token, rerun] = await redis.provkitLeaseAcquire(key, options.fenceKey, options.cancelledKey, started?.key ?? options.cancelledKey, options.owner, String(leaseMs), started ? String(started.ttlSeconds) : '');
+  if (Number(token) === -1) return { outcome: 'cancelled' };
+  if (!Number(token)) return { outcome: 'busy' };
   const value = `${options.owner}|${token}`;
   let lost = false;
   let renewing: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    renewing = (redis.eval(RENEW, 1, key, value, String(leaseMs)) as Promise<number>).then(
+    renewing = redis.provkitLeaseRenew(key, value, String(leaseMs)).then(
       (renewed) => {
         if (Number(renewed) === 0 && !lost) {
           lost = true;
@@ -62,13 +105,14 @@ export async function acquireLease(options: AcquireLeaseOptions): Promise<Lease 
     );
   }, Math.max(50, Math.floor(leaseMs / 3)));
   timer.unref();
-  return {
+  const lease: Lease = {
     key,
-    token,
+    token: Number(token),
     async release() {
       clearInterval(timer);
       await renewing;
-      await redis.eval(RELEASE, 1, key, value);
+      await redis.provkitLeaseRelease(key, value);
     },
   };
+  return { outcome: 'held', lease, rerun: Number(rerun) === 1 };
 }
