@@ -6,7 +6,6 @@
  * sshd): every worker appends a start and an end line per operation, with the node and the
  * lease's fencing token. No two operations on one node may overlap in it.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { ProvkitError } from '@provkit/core';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun, type RedisLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, FleetRemoteError, type FleetJobHandle, type FleetOperation } from '../src/index.ts';
-import { labRedis, overlaps, readOperationsLog, startWorker, stopWorker, unique, type FleetLabConfig, type WorkerProcess } from './fleet-lab.ts';
+import { type FleetLabConfig, labRedis, overlaps, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './fleet-lab.ts';
 
 let redis: RedisLabState;
 let run: KvmRun;
@@ -23,12 +22,7 @@ let client: FleetClient;
 let host: string;
 const workers: WorkerProcess[] = [];
 
-function domains(): string[] {
-  return execFileSync('virsh', ['-c', run.libvirt.uri, 'list', '--all', '--name'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((name) => name.startsWith(run.prefix));
-}
+const domains = (): string[] => runDomains(run);
 
 beforeAll(async () => {
   redis = await labRedis();

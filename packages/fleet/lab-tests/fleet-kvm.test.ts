@@ -5,14 +5,13 @@
  * result. (TCG guests are CPU-expensive on this machine: one node here; the overlap test on
  * KVM is fleet-kvm-overlap.test.ts.)
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun, type RedisLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, type FleetJobHandle } from '../src/index.ts';
-import { labRedis, readOperationsLog, startWorker, stopWorker, unique, type FleetLabConfig, type WorkerProcess } from './fleet-lab.ts';
+import { type FleetLabConfig, labRedis, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './fleet-lab.ts';
 
 let redis: RedisLabState;
 let run: KvmRun;
@@ -23,12 +22,7 @@ let node: string;
 let port: number;
 const workers: WorkerProcess[] = [];
 
-function domains(): string[] {
-  return execFileSync('virsh', ['-c', run.libvirt.uri, 'list', '--all', '--name'], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((name) => name.startsWith(run.prefix));
-}
+const domains = (): string[] => runDomains(run);
 
 /** Resolves when the job published `step`, bounded. */
 function reached(handle: FleetJobHandle, step: string, timeoutMs: number): Promise<void> {

@@ -3,14 +3,14 @@
  * one, or private ones with slow guest tools), `provkit worker` child processes, and the
  * workers' operations log.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Secret, TimeoutError } from '@provkit/core';
-import { ensureLabService, labRoot, type RedisLabState, type VcsimLabState } from '@provkit/lab';
+import { ensureLabService, labRoot, type KvmRun, type RedisLabState, type VcsimLabState } from '@provkit/lab';
 import { EsxProvisioner, type VimDriver } from '@provkit/provisioner-esx';
 import { stringify } from 'yaml';
 
@@ -267,4 +267,12 @@ export async function vmCount(provisioner: EsxProvisioner): Promise<number> {
   const api = (provisioner.driver as VimDriver).api;
   const content = await api.serviceContent();
   return (await api.viewObjects(content.rootFolder, 'VirtualMachine', ['name'])).length;
+}
+
+/** The libvirt domains of a KVM lab run (names with its prefix), read with virsh. */
+export function runDomains(run: KvmRun): string[] {
+  return execFileSync('virsh', ['-c', run.libvirt.uri, 'list', '--all', '--name'], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((name) => name.startsWith(run.prefix));
 }
