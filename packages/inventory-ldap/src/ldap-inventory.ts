@@ -18,6 +18,7 @@ import {
   effectiveTemplateMode,
   generateDisplayName,
   generateId,
+  newVmRecord,
   validateImage,
   validateNewPool,
   validateNewTemplate,
@@ -168,20 +169,8 @@ export class LdapInventory implements Inventory {
     validateNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
-    const template = await this.getTemplate(vm.template, options);
-    if (template.mode !== TemplateMode.ReadyForUse) throw new InvalidStateError(`VMs are created only from templates in mode "ready for use"; template ${template.id} is in "${template.mode}"`);
-    const id = generateId();
-    const { displayName, ...rest } = vm;
-    const record: VmRecord = {
-      ...rest,
-      id,
-      kind: 'persistent',
-      displayName: displayName ?? generateDisplayName('vm', id),
-      hardware: template.hardware,
-      os: template.os,
-      clockOffset: template.clockOffset,
-      ...(template.image === undefined ? {} : { image: template.image }),
-    };
+    const record = newVmRecord(vm, await this.getTemplate(vm.template, options));
+    const { id } = record;
     if (record.softwareStack === undefined) delete record.softwareStack;
     if (record.environment === undefined) delete record.environment;
     await this.#addMachine(record, vmEntry(record), options.signal);

@@ -6,6 +6,7 @@ export * from './template-lifecycle.ts';
 export type * from './records.ts';
 export type * from './inventory.ts';
 export * from './record-input.ts';
+export * from './new-vm-record.ts';
 export * from './memory-inventory.ts';
 export type * from './storage.ts';
 export * from './storage-plan.ts';

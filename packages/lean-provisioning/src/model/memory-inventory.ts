@@ -1,6 +1,7 @@
 import { ConflictError, InvalidStateError, NotFoundError, throwIfAborted } from '@provkit/core';
 import type { Inventory, InventoryCallOptions, ListTemplatesOptions, ListVmsOptions, ModeChange } from './inventory.ts';
 import { assertId, generateDisplayName, generateId, validateImage, validateNewPool, validateNewTemplate, validateNewVm } from './record-input.ts';
+import { newVmRecord } from './new-vm-record.ts';
 import type { NewPool, NewTemplate, NewVm, PoolRecord, TemplateRecord, VmRecord } from './records.ts';
 import { assertModeChange, effectiveTemplateMode } from './template-lifecycle.ts';
 import { TemplateMode, assertTemplateMode } from './template-mode.ts';
@@ -99,21 +100,8 @@ export class MemoryInventory implements Inventory {
     validateNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
-    const template = await this.getTemplate(vm.template, options);
-    if (template.mode !== TemplateMode.ReadyForUse) throw new InvalidStateError(`VMs are created only from templates in mode "ready for use"; template ${template.id} is in "${template.mode}"`);
-    const id = generateId();
-    const { displayName, ...rest } = vm;
-    const record: VmRecord = {
-      ...structuredClone(rest),
-      id,
-      kind: 'persistent',
-      displayName: displayName ?? generateDisplayName('vm', id),
-      hardware: template.hardware,
-      os: template.os,
-      clockOffset: template.clockOffset,
-      ...(template.image === undefined ? {} : { image: template.image }),
-    };
-    this.#vms.set(id, record);
+    const record = newVmRecord(vm, await this.getTemplate(vm.template, options));
+    this.#vms.set(record.id, record);
     return structuredClone(record);
   }
 
