@@ -1,8 +1,6 @@
 import type { NodeSpec, OsModuleV1 } from '@provkit/core';
-import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
-import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode, expectNamesField } from '../kit/test-api.ts';
+import { expectRefusedQuietly } from '../kit/expect-refusals.ts';
 import type { OsModuleKitOptions } from './options.ts';
 import { withOsModule } from './wait-checks.ts';
 
@@ -46,23 +44,7 @@ export function osModuleInputChecks(options: OsModuleKitOptions): KitCheck[] {
   const quick = options.quickTimeoutMs ?? 60_000;
   return Object.entries(OPERATIONS).map(([operation, calls]) =>
     check(group, `refuses hostile input to ${operation} with INVALID_INPUT (before UNSUPPORTED_FUNCTIONALITY), with no command or progress event`, quick, () =>
-      withOsModule(options, async (module) => {
-        const { events, stop } = recordEvents(module.events);
-        try {
-          // Every call has started; each is awaited in turn, none left to reject unobserved.
-          const pending = calls(module, options.node());
-          for (const call of pending) call.catch(() => undefined);
-          for (const [index, call] of pending.entries()) {
-            const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
-              throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
-            });
-            expectNamesField(error);
-          }
-        } finally {
-          stop();
-        }
-        expect(events.filter((event) => event.name !== 'warning')).toEqual([]);
-      }),
+      withOsModule(options, (module) => expectRefusedQuietly(module.events, operation, () => calls(module, options.node()))),
     ),
   );
 }

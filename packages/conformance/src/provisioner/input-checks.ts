@@ -1,8 +1,9 @@
 import type { NodeSpec, OsModuleV1, ProvisionerV1 } from '@provkit/core';
 import { expect } from 'vitest';
 import { check, type KitCheck } from '../kit/check.ts';
+import { expectRefusedQuietly } from '../kit/expect-refusals.ts';
 import { recordEvents } from '../kit/record-events.ts';
-import { expectErrorCode, expectExplained, expectNamesField } from '../kit/test-api.ts';
+import { expectErrorCode, expectExplained } from '../kit/test-api.ts';
 import { expectAbsent, timeouts, withProvisioner } from './fixture.ts';
 import type { ProvisionerKitOptions } from './options.ts';
 
@@ -65,21 +66,7 @@ export function provisionerInputChecks(options: ProvisionerKitOptions): KitCheck
     check(group, `refuses hostile input to ${operation} with INVALID_INPUT, before any command or progress event`, quick, () =>
       withProvisioner(options, async (provisioner) => {
         const node = await options.newNode();
-        const { events, stop } = recordEvents(provisioner.events);
-        try {
-          // Every call has started; each is awaited in turn, none left to reject unobserved.
-          const pending = calls(provisioner, node, options.image, options.osModule ? { osModule: options.osModule } : {});
-          for (const call of pending) call.catch(() => undefined);
-          for (const [index, call] of pending.entries()) {
-            const error = await expectErrorCode(call, 'INVALID_INPUT').catch((failure: unknown) => {
-              throw new Error(`${operation} call #${index + 1}: ${failure instanceof Error ? failure.message : String(failure)}`);
-            });
-            expectNamesField(error);
-          }
-        } finally {
-          stop();
-        }
-        expect(events.filter((event) => event.name !== 'warning')).toEqual([]);
+        await expectRefusedQuietly(provisioner.events, operation, () => calls(provisioner, node, options.image, options.osModule ? { osModule: options.osModule } : {}));
         await expectAbsent(provisioner, node);
       }),
     ),
