@@ -203,7 +203,7 @@ export class KvmProvisioner extends BaseProvisioner {
       throwIfAborted(signal, `load of ${node.name}`);
     } catch (error) {
       // The image is not in the library and nothing was made: the caller's error, as it is.
-      if (!created && ProvkitError.isInstance(error) && error.code === 'IMAGE_NOT_FOUND') throw error;
+      if (!created && ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) throw error;
       let cleanupError: unknown;
       if (created) {
         await this.#removeNode(node.name).catch((failure: unknown) => {

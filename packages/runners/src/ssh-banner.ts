@@ -16,7 +16,7 @@ export interface WaitForSshBannerOptions {
    * How long one probe waits for the banner before it is given up for a fresh one (default
    * 1500 ms). A probe accepted by QEMU's user-network forward before the guest's network is up
    * hangs until the forward's own SYN retransmission (seconds, growing); a fresh probe gets
-   * through as soon as sshd listens. The bound doubles after every ten silent probes in a row
+   * through as soon as sshd listens. The bound doubles after every ten silent probes
    * (up to 8 s), so an sshd slower than the bound to greet is still heard.
    */
   probeTimeoutMs?: number;
@@ -40,7 +40,7 @@ export async function waitForSshBanner(options: WaitForSshBannerOptions): Promis
   const port = options.port ?? 22;
   const interval = Math.min(Math.max(options.probeIntervalMs ?? 100, 10), 250);
   let bound = Math.max(options.probeTimeoutMs ?? 1500, interval);
-  let silentInARow = 0;
+  let silentProbes = 0;
   return waitFor({
     what: options.what ?? `the SSH banner of ${options.host}:${port}`,
     timeoutMs: options.timeoutMs,
@@ -55,9 +55,11 @@ export async function waitForSshBanner(options: WaitForSshBannerOptions): Promis
       try {
         return { done: true, value: await probeBanner(options.host, port, AbortSignal.any([signal, probeBound.signal])) };
       } catch (error) {
-        if (probeBound.signal.aborted && !signal.aborted && ++silentInARow % SILENT_PROBES_BEFORE_LONGER_BOUND === 0) bound = Math.min(bound * 2, MAX_PROBE_TIMEOUT_MS);
-        if (probeBound.signal.aborted && !signal.aborted) throw new ConnectionError(`${options.host}:${port}`, `no banner within ${bound} ms`);
-        throw error;
+        // Only this probe's own bound makes it silent; the wait's deadline or abort ends the wait.
+        if (!probeBound.signal.aborted || signal.aborted) throw error;
+        const waited = bound;
+        if (++silentProbes % SILENT_PROBES_BEFORE_LONGER_BOUND === 0) bound = Math.min(bound * 2, MAX_PROBE_TIMEOUT_MS);
+        throw new ConnectionError(`${options.host}:${port}`, `no banner within ${waited} ms`);
       } finally {
         clearTimeout(timer);
       }
