@@ -148,6 +148,9 @@ export class SshConnection {
           return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
         }
         ready = true;
+        // Commands are small request/response exchanges: without TCP_NODELAY, Nagle holds a
+        // command's second segment until the peer's delayed ACK (~40 ms on Linux).
+        client.setNoDelay(true);
         this.#client = client;
         resolve(client);
       });
