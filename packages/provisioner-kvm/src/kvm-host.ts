@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { CommandFailedError, sh, UnexpectedOutputError } from '@provkit/core';
 import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
-import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
+
+/**
+ * Where the pristine overlays of a library image are kept: `<library>/.overlay-templates/<image>/`
+ * (hidden from the library's listing; removed with the image).
+ */
+export function overlayTemplateDir(imagePath: string): string {
+  const slash = imagePath.lastIndexOf('/');
+  const file = imagePath.slice(slash + 1);
+  return `${imagePath.slice(0, slash)}/.overlay-templates/${file.endsWith('.qcow2') ? file.slice(0, -'.qcow2'.length) : file}`;
+}
 
 /** Options every host call takes. */
 export interface HostCallOptions {
@@ -102,8 +112,12 @@ export class KvmHost {
     return parseQemuImgInfo((await this.runner.run(qemuImgInfo(path, { backingChain: options.backingChain ?? false }), options)).stdout);
   }
 
+  /**
+   * A qcow2 overlay on `backing`, copied from the image's pristine overlay in the library's
+   * hidden `.overlay-templates/<image>/` (made by qemu-img on the image's first load).
+   */
   async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions = {}): Promise<void> {
-    await this.runner.run(qemuImgCreateOverlay(backing, overlay, sizeBytes), options);
+    await this.runner.run(overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) }), options);
   }
 
   async convert(source: string, target: string, compress: boolean, options: HostCallOptions = {}): Promise<void> {
@@ -121,6 +135,11 @@ export class KvmHost {
   /** Deletes files; missing ones are fine. */
   async remove(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
     if (paths.length > 0) await this.runner.run(sh`rm -f -- ${paths}`, options);
+  }
+
+  /** Deletes directories and everything in them; missing ones are fine. */
+  async removeTrees(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
+    if (paths.length > 0) await this.runner.run(sh`rm -rf -- ${paths}`, options);
   }
 
   /**

@@ -47,7 +47,7 @@ import {
 } from '@provkit/core';
 import { CommandEventForwarder } from '@provkit/runners';
 import { ImageLibrary } from './image-library.ts';
-import { KvmHost, tempPathFor } from './kvm-host.ts';
+import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
 import { assertMacAddress, macForNode } from './translation/mac-address.ts';
@@ -513,6 +513,7 @@ export class KvmProvisioner extends BaseProvisioner {
       const users = await this.library.usersOf(image, call);
       if (users.length > 0) throw new ImageInUseError(image, users);
       await this.host.remove([this.library.path(image)], call);
+      await this.host.removeTrees([overlayTemplateDir(this.library.path(image))], call);
       return { deleted: true };
     }, options.signal);
   }

@@ -1,6 +1,6 @@
 import { shellJoin } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
-import { qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
+import { overlayFromTemplate, qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
 
 describe('virsh commands', () => {
   const virsh = virshCommands('qemu:///system');
@@ -20,6 +20,17 @@ describe('qemu-img commands', () => {
   it('creates an overlay with explicit formats and an absolute backing file', () => {
     expect(qemuImgCreateOverlay('/lib/base-v1.qcow2', '/nodes/n1.qcow2')).toEqual(['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', '/lib/base-v1.qcow2', '/nodes/n1.qcow2']);
     expect(qemuImgCreateOverlay('/lib/base-v1.qcow2', '/nodes/n1.qcow2', 21474836480).at(-1)).toBe('21474836480');
+  });
+  it('copies an overlay from a template named after the backing file and size, quoting every path', () => {
+    const plain = overlayFromTemplate({ backing: "/lib/base-v1.qcow2", overlay: "/nodes/n'1.qcow2", templateDir: '/lib/.overlay-templates/base-v1' }).text;
+    expect(plain).toContain(`stat -c %i.%s.%.9Y.%.9Z -- /lib/base-v1.qcow2)`);
+    expect(plain).toContain(`t=/lib/.overlay-templates/base-v1/$k''.qcow2`);
+    expect(plain).toContain(`cp -- "$t" '/nodes/n'\\''1.qcow2'`);
+    // The template is written whole under a temporary name, then renamed into place.
+    expect(plain).toMatch(/mktemp -- "\$t\.XXXXXX".*mv -f -- "\$n" "\$t"/);
+    const grown = overlayFromTemplate({ backing: '/lib/base-v1.qcow2', overlay: '/nodes/n1.qcow2', sizeBytes: 21474836480, templateDir: '/t' }).text;
+    expect(grown).toContain(`t=/t/$k.21474836480.qcow2`);
+    expect(grown).toContain(`/nodes/n1.qcow2 21474836480 &&`);
   });
   it('flattens with or without compression', () => {
     expect(qemuImgConvert('/nodes/n1.qcow2', '/lib/.tmp')).toEqual(['qemu-img', 'convert', '-q', '-f', 'qcow2', '-O', 'qcow2', '/nodes/n1.qcow2', '/lib/.tmp']);

@@ -1,7 +1,9 @@
 /**
- * Command lines the provisioner runs on the host, as argv arrays (the runner quotes each word).
+ * Command lines the provisioner runs on the host, as argv arrays (the runner quotes each word)
+ * or, where one shell line does a step in one round trip, as a fragment built with core's `sh`.
  * Pure: unit-tested for the exact words, never pasted into a string.
  */
+import { sh, type ShellFragment } from '@provkit/core';
 
 /** `virsh` against one libvirt URI. */
 export function virsh(uri: string, ...args: string[]): string[] {
@@ -41,6 +43,22 @@ export function qemuImgInfo(path: string, options: { backingChain?: boolean } = 
 /** A qcow2 overlay on `backing` (absolute, so the overlay is valid wherever it is read from). */
 export function qemuImgCreateOverlay(backing: string, overlay: string, sizeBytes?: number): string[] {
   return ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', backing, overlay, ...(sizeBytes === undefined ? [] : [String(sizeBytes)])];
+}
+
+/**
+ * A qcow2 overlay on `backing` made by copying a pristine overlay kept for that image (and that
+ * size) under `templateDir`: qemu-img's own start-up (~20 ms of dynamic linking) then happens
+ * once per image instead of once per load. Overlays of one backing file and size are identical
+ * bytes (qcow2 holds no per-file identity), so a copy is the overlay qemu-img would have made.
+ * The template's name carries the backing file's inode, size and change times, so an image
+ * replaced under the same name never meets an old template; a new template is written beside
+ * and renamed into place, so a reader never sees half of one.
+ */
+export function overlayFromTemplate(options: { backing: string; overlay: string; sizeBytes?: number | undefined; templateDir: string }): ShellFragment {
+  const { backing, overlay, sizeBytes, templateDir } = options;
+  const suffix = sizeBytes === undefined ? '' : `.${sizeBytes}`;
+  const create = sh`${qemuImgCreateOverlay(backing, overlay, sizeBytes)} && mkdir -p -- ${templateDir} && n=$(mktemp -- "$t.XXXXXX") && { cp -- ${overlay} "$n" && mv -f -- "$n" "$t" || { rm -f -- "$n"; false; }; }`;
+  return sh`k=$(stat -c %i.%s.%.9Y.%.9Z -- ${backing}) && t=${templateDir}/$k${suffix}.qcow2 && if [ -f "$t" ]; then cp -- "$t" ${overlay}; else ${create}; fi`;
 }
 
 /**
