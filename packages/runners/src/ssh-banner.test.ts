@@ -41,6 +41,21 @@ describe('waitForSshBanner', () => {
     expect(firstClosedByProbe).toBe(true);
   });
 
+  it('opens another probe beside one left silent, without waiting out its bound, and closes every probe it opened', async () => {
+    // The silent first connection would hold a one-at-a-time prober for its whole 5 s bound,
+    // past this wait's 3 s deadline; a probe opened 200 ms later is greeted at once.
+    const closed: number[] = [];
+    let connections = 0;
+    const port = await listen((socket, count) => {
+      connections = count;
+      socket.on('close', () => closed.push(count));
+      if (count > 1) socket.write('SSH-2.0-OpenSSH_9.2p1 Debian\r\n');
+    });
+    expect(await waitForSshBanner({ host: '127.0.0.1', port, timeoutMs: 3000, probeIntervalMs: 50, probeTimeoutMs: 5000, staggerMs: 200 })).toBe('SSH-2.0-OpenSSH_9.2p1 Debian');
+    expect(connections).toBe(2);
+    await expect.poll(() => [...closed].sort()).toEqual([1, 2]);
+  });
+
   it('times out naming what it awaited when no banner ever comes', async () => {
     const port = await listen((socket) => socket.destroy());
     const error = await waitForSshBanner({ host: '127.0.0.1', port, timeoutMs: 400 }).catch((caught: unknown) => caught);
