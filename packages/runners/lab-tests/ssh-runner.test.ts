@@ -23,6 +23,7 @@ import {
 import {
   SshPool,
   fingerprintSha256,
+  waitForSshGreeting,
   type CommandRunner,
   type HostKeyPolicy,
   type SshTarget,
@@ -299,6 +300,31 @@ describe('SSH runner against a real sshd', () => {
     } finally {
       await server.close();
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('logs in on the connection that greeted: one TCP connection from banner probe to command, and sshd saw one accept', async () => {
+    const tap = await startTcpTap(lab.host, lab.port);
+    try {
+      const greeting = await waitForSshGreeting({ host: '127.0.0.1', port: tap.port, timeoutMs: 10_000 });
+      expect(greeting.banner).toMatch(/^SSH-2\.0-OpenSSH/);
+      const pool = newPool();
+      const runner = pool.runner({ ...target, host: '127.0.0.1', port: tap.port, hostKey: { kind: 'fingerprint', sha256: lab.hostKeyFingerprint } });
+      runner.adoptConnection(greeting.socket);
+      expect((await runner.run(['echo', 'on the greeted connection'])).stdout).toBe('on the greeted connection\n');
+      expect(tap.upstreamPorts).toHaveLength(1);
+      const [port] = tap.upstreamPorts;
+      expect(connectionsFrom(port!)).toBe(1);
+      expect(authenticatedFrom(port!)).toBe(1);
+      expect(pool.stats.connectionsOpened).toBe(1);
+      // Once a connection is up, a socket handed over later is closed, not kept.
+      const late = await waitForSshGreeting({ host: '127.0.0.1', port: tap.port, timeoutMs: 10_000 });
+      runner.adoptConnection(late.socket);
+      expect(late.socket.destroyed).toBe(true);
+      await runner.run(['true']);
+      expect(pool.stats.connectionsOpened).toBe(1);
+    } finally {
+      await tap.close();
     }
   });
 

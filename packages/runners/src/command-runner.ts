@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { ProvkitEmitter, Secret, ShellFragment } from '@provkit/core';
 
@@ -77,4 +78,10 @@ export interface CommandRunner {
   downloadFile(remotePath: string, localPath: string, options?: TransferOptions): Promise<void>;
   /** Events of this runner (`command`). */
   readonly events: ProvkitEmitter;
+  /**
+   * Optional, SSH runners only: takes over a TCP connection to the runner's host and port whose
+   * SSH server has already sent its greeting (`waitForSshGreeting` keeps it unread), so the
+   * next connection need not dial again. A runner without it lets the caller close the socket.
+   */
+  adoptConnection?(socket: Socket): void;
 }

@@ -15,7 +15,7 @@ export { sshRunnerFactory, type RunnerFactory } from './ssh-runner-factory.ts';
 export { CommandEventForwarder } from './command-event-forwarder.ts';
 export { fingerprintSha256, forgetHostKey, parseKnownHosts, knownHostsName, type KnownHostsEntry } from './host-keys.ts';
 export { assertHostKeyPolicy, assertSshCredentials, assertSshTarget } from './ssh-target-input.ts';
-export { waitForSshBanner, type WaitForSshBannerOptions } from './ssh-banner.ts';
+export { waitForSshBanner, waitForSshGreeting, type SshGreeting, type WaitForSshBannerOptions } from './ssh-banner.ts';
 export {
   checkSshCredentials,
   DEFAULT_CONNECT_TIMEOUT_MS,

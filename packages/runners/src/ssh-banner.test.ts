@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TimeoutError } from '@provkit/core';
-import { waitForSshBanner } from './ssh-banner.ts';
+import { waitForSshBanner, waitForSshGreeting } from './ssh-banner.ts';
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -41,19 +41,19 @@ describe('waitForSshBanner', () => {
     expect(firstClosedByProbe).toBe(true);
   });
 
-  it('opens another probe beside one left silent, without waiting out its bound, and closes every probe it opened', async () => {
-    // The silent first connection would hold a one-at-a-time prober for its whole 5 s bound,
-    // past this wait's 3 s deadline; a probe opened 200 ms later is greeted at once.
-    const closed: number[] = [];
-    let connections = 0;
-    const port = await listen((socket, count) => {
-      connections = count;
-      socket.on('close', () => closed.push(count));
-      if (count > 1) socket.write('SSH-2.0-OpenSSH_9.2p1 Debian\r\n');
+  it('keeps the greeted connection open with everything the server sent still unread, for a client to take over', async () => {
+    const port = await listen((socket) => {
+      socket.write('a pre-banner line\r\nSSH-2.0-OpenSSH_9.2p1 Debian\r\n');
+      socket.on('data', (chunk) => socket.write(`echo:${chunk.toString()}`));
     });
-    expect(await waitForSshBanner({ host: '127.0.0.1', port, timeoutMs: 3000, probeIntervalMs: 50, probeTimeoutMs: 5000, staggerMs: 200 })).toBe('SSH-2.0-OpenSSH_9.2p1 Debian');
-    expect(connections).toBe(2);
-    await expect.poll(() => [...closed].sort()).toEqual([1, 2]);
+    const greeting = await waitForSshGreeting({ host: '127.0.0.1', port, timeoutMs: 3000 });
+    expect(greeting.banner).toBe('SSH-2.0-OpenSSH_9.2p1 Debian');
+    const received: Buffer[] = [];
+    greeting.socket.on('data', (chunk: Buffer) => received.push(chunk));
+    greeting.socket.resume();
+    greeting.socket.write('SSH-2.0-client\r\n');
+    await expect.poll(() => Buffer.concat(received).toString()).toBe('a pre-banner line\r\nSSH-2.0-OpenSSH_9.2p1 Debian\r\necho:SSH-2.0-client\r\n');
+    greeting.socket.destroy();
   });
 
   it('times out naming what it awaited when no banner ever comes', async () => {

@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { ConnectionError, waitFor } from '@provkit/core';
 
 /** Options of {@link waitForSshBanner}. */
@@ -20,13 +20,6 @@ export interface WaitForSshBannerOptions {
    * (up to 8 s), so an sshd slower than the bound to greet is still heard.
    */
   probeTimeoutMs?: number;
-  /**
-   * How long a probe may stay silent before another is opened beside it (default 300 ms, at
-   * most three at once). A connection QEMU's forward accepted while the guest's network was
-   * down waits for the forward's SYN retransmission; a fresh one gets through as soon as sshd
-   * listens, so the banner is seen within about this long of sshd's start.
-   */
-  staggerMs?: number;
   signal?: AbortSignal;
   /** What is awaited, for the timeout message (default `the SSH banner of host:port`). */
   what?: string;
@@ -38,111 +31,102 @@ const SILENT_PROBES_BEFORE_LONGER_BOUND = 10;
 
 /**
  * Waits until `host:port` greets with an SSH identification line (`SSH-2.0-...`), probing with
- * a plain TCP connection every `probeIntervalMs`, each bounded by `probeTimeoutMs`, a second and
- * third opened beside a probe silent for `staggerMs`. A port
+ * a plain TCP connection every `probeIntervalMs`, each bounded by `probeTimeoutMs`. A port
  * that accepts and closes (QEMU's user network forwards a port before the guest listens),
  * refuses, or stays silent past the bound is "not yet". Logging in is the caller's next step;
  * this only says when it is worth trying.
  */
 export async function waitForSshBanner(options: WaitForSshBannerOptions): Promise<string> {
+  const { banner, socket } = await waitForSshGreeting(options);
+  socket.destroy();
+  return banner;
+}
+
+/** A TCP connection whose SSH server has greeted, from {@link waitForSshGreeting}. */
+export interface SshGreeting {
+  /** The server's identification line (`SSH-2.0-...`). */
+  banner: string;
+  /**
+   * The connection, paused, with everything the server sent still unread, so an SSH client can
+   * run its handshake on it (`CommandRunner.adoptConnection`). Destroy it if it is not used.
+   */
+  socket: Socket;
+}
+
+/**
+ * {@link waitForSshBanner}, keeping the greeted connection: logging in on it spares the server
+ * a second accept (sshd forks and re-executes itself per connection: hundreds of milliseconds on
+ * a guest under emulation, just when it is busiest finishing its boot).
+ *
+ * Probes go one at a time on purpose: a silent probe may be one the guest's sshd is already
+ * serving (slow to greet while the guest boots), and opening more beside it adds a fork and
+ * re-exec per probe to a guest that has no CPU to spare (measured here: overlapping probes kept
+ * a TCG guest from ever greeting within the bound).
+ */
+export async function waitForSshGreeting(options: WaitForSshBannerOptions): Promise<SshGreeting> {
   const port = options.port ?? 22;
   const interval = Math.min(Math.max(options.probeIntervalMs ?? 100, 10), 250);
-  const staggerMs = Math.max(options.staggerMs ?? 300, interval);
-  let bound = Math.max(options.probeTimeoutMs ?? 1500, staggerMs);
+  let bound = Math.max(options.probeTimeoutMs ?? 1500, interval);
   let silentProbes = 0;
-  const inFlight: Probe[] = [];
-  const target = `${options.host}:${port}`;
-  try {
-    return await waitFor({
-      what: options.what ?? `the SSH banner of ${target}`,
-      timeoutMs: options.timeoutMs,
-      initialDelayMs: interval,
-      maxDelayMs: interval,
-      factor: 1,
-      ...(options.signal ? { signal: options.signal } : {}),
-      isTransient: (error) => error instanceof ConnectionError,
-      poll: async ({ signal }) => {
-        // Probes silent past their bound are given up; the bound doubles after every ten of them.
-        for (const probe of inFlight.filter((entry) => performance.now() - entry.started >= bound)) {
-          drop(inFlight, probe);
-          if (++silentProbes % SILENT_PROBES_BEFORE_LONGER_BOUND === 0) bound = Math.min(bound * 2, MAX_PROBE_TIMEOUT_MS);
-        }
-        const newest = inFlight.at(-1);
-        if (!newest || (inFlight.length < MAX_PROBES_IN_FLIGHT && performance.now() - newest.started >= staggerMs)) inFlight.push(startProbe(options.host, port));
-        const waited = new AbortController();
-        const timer = setTimeout(() => waited.abort(), staggerMs);
-        const onAbort = (): void => waited.abort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          const outcome = await Promise.race([...inFlight.map((probe) => probe.outcome), abortedAt(waited.signal)]);
-          if (outcome === undefined) throw new ConnectionError(target, `no banner within ${staggerMs} ms`);
-          if ('banner' in outcome) return { done: true, value: outcome.banner };
-          drop(inFlight, outcome.probe);
-          throw outcome.error;
-        } finally {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-        }
-      },
-    });
-  } finally {
-    for (const probe of inFlight.splice(0)) probe.stop.abort();
-  }
+  return waitFor({
+    what: options.what ?? `the SSH banner of ${options.host}:${port}`,
+    timeoutMs: options.timeoutMs,
+    initialDelayMs: interval,
+    maxDelayMs: interval,
+    factor: 1,
+    ...(options.signal ? { signal: options.signal } : {}),
+    isTransient: (error) => error instanceof ConnectionError,
+    poll: async ({ signal }) => {
+      const probeBound = new AbortController();
+      const timer = setTimeout(() => probeBound.abort(), bound);
+      try {
+        return { done: true, value: await probeBanner(options.host, port, AbortSignal.any([signal, probeBound.signal])) };
+      } catch (error) {
+        // Only this probe's own bound makes it silent; the wait's deadline or abort ends the wait.
+        if (!probeBound.signal.aborted || signal.aborted) throw error;
+        const waited = bound;
+        if (++silentProbes % SILENT_PROBES_BEFORE_LONGER_BOUND === 0) bound = Math.min(bound * 2, MAX_PROBE_TIMEOUT_MS);
+        throw new ConnectionError(`${options.host}:${port}`, `no banner within ${waited} ms`);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
 }
 
-/** At most this many probes wait at once (each one that reaches sshd costs the guest a fork). */
-const MAX_PROBES_IN_FLIGHT = 3;
-
-/** One probe connection: how it ended, and how to give it up. */
-interface Probe {
-  started: number;
-  stop: AbortController;
-  outcome: Promise<{ banner: string } | { probe: Probe; error: ConnectionError }>;
-}
-
-function startProbe(host: string, port: number): Probe {
-  const stop = new AbortController();
-  const probe: Probe = { started: performance.now(), stop, outcome: undefined as never };
-  probe.outcome = probeBanner(host, port, stop.signal).then(
-    (banner) => ({ banner }),
-    (error: ConnectionError) => ({ probe, error }),
-  );
-  return probe;
-}
-
-function drop(inFlight: Probe[], probe: Probe): void {
-  const index = inFlight.indexOf(probe);
-  if (index >= 0) inFlight.splice(index, 1);
-  probe.stop.abort();
-}
-
-/** Resolves with undefined once `signal` aborts. */
-function abortedAt(signal: AbortSignal): Promise<undefined> {
-  return new Promise((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', () => resolve(undefined), { once: true })));
-}
-
-/** Connects once and resolves with the server's identification line, or rejects with ConnectionError. */
-function probeBanner(host: string, port: number, signal: AbortSignal): Promise<string> {
+/**
+ * Connects once and resolves with the server's identification line and the connection (paused,
+ * what was received pushed back unread), or rejects with ConnectionError and closes it.
+ */
+function probeBanner(host: string, port: number, signal: AbortSignal): Promise<SshGreeting> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port });
     let received = Buffer.alloc(0);
-    const finish = (error?: Error, banner?: string): void => {
+    const fail = (error: Error): void => {
       signal.removeEventListener('abort', onAbort);
       socket.destroy();
-      if (error) reject(error);
-      else resolve(banner!);
+      reject(error);
     };
-    const onAbort = (): void => finish(new ConnectionError(`${host}:${port}`, 'banner probe stopped'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.on('data', (chunk: Buffer) => {
+    const onAbort = (): void => fail(new ConnectionError(`${host}:${port}`, 'banner probe stopped'));
+    const onData = (chunk: Buffer): void => {
       received = Buffer.concat([received, chunk]);
       // RFC 4253: the server may send other lines before the one starting "SSH-".
       for (const line of received.toString('latin1').split('\n').slice(0, -1)) {
-        if (line.startsWith('SSH-')) return finish(undefined, line.replace(/\r$/, ''));
+        if (!line.startsWith('SSH-')) continue;
+        signal.removeEventListener('abort', onAbort);
+        socket.pause();
+        socket.off('data', onData).off('error', onError).off('close', onClose);
+        // An SSH client taking the socket over reads the greeting as if it had just arrived.
+        socket.unshift(received);
+        // Until someone takes it, a reset must not become an unhandled 'error'.
+        socket.on('error', () => socket.destroy());
+        return resolve({ banner: line.replace(/\r$/, ''), socket });
       }
-      if (received.length > MAX_BANNER_BYTES) finish(new ConnectionError(`${host}:${port}`, 'no SSH banner in the first 8 KiB'));
-    });
-    socket.once('error', (error) => finish(new ConnectionError(`${host}:${port}`, error.message, { cause: error })));
-    socket.once('close', () => finish(new ConnectionError(`${host}:${port}`, 'closed before an SSH banner')));
+      if (received.length > MAX_BANNER_BYTES) fail(new ConnectionError(`${host}:${port}`, 'no SSH banner in the first 8 KiB'));
+    };
+    const onError = (error: Error): void => fail(new ConnectionError(`${host}:${port}`, error.message, { cause: error }));
+    const onClose = (): void => fail(new ConnectionError(`${host}:${port}`, 'closed before an SSH banner'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.on('data', onData).once('error', onError).once('close', onClose);
   });
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError, Secret, Semaphore, untilAborted } from '@provkit/core';
 import { hostKeyAlgorithms } from './host-key-algorithms.ts';
@@ -14,10 +15,14 @@ export interface SshConnectionSettings {
   onConnect: () => void;
 }
 
+/** How long a handed-over greeted socket waits for a connect before it is closed. */
+const ADOPTED_SOCKET_TTL_MS = 30_000;
+
 /**
  * One SSH connection to one host, opened lazily and reopened after it drops. Commands are
  * channels on it, at most `maxChannels` at once (sshd's MaxSessions defaults to 10).
  */
+
 export class SshConnection {
   readonly #target: SshTarget;
   readonly #settings: SshConnectionSettings;
@@ -29,6 +34,8 @@ export class SshConnection {
   #connecting: Promise<Client> | undefined;
   #sftp: Promise<SFTPWrapper> | undefined;
   #closed = false;
+  /** A greeted TCP connection handed over by {@link adopt}, used by the next connect. */
+  #adopted: { socket: Socket; expiry: NodeJS.Timeout } | undefined;
 
   constructor(target: SshTarget, settings: SshConnectionSettings) {
     this.#target = target;
@@ -79,6 +86,27 @@ export class SshConnection {
     return this.#sftp;
   }
 
+  /**
+   * Hands over a TCP connection to this target whose server has already sent its greeting
+   * (kept unread on the socket, see `waitForSshGreeting`): the next connect runs the SSH
+   * handshake on it instead of dialing, which spares the server a second accept (on a booting
+   * guest under emulation, sshd's fork and re-exec cost hundreds of milliseconds). Ignored
+   * (the socket closed) when a connection is already up; closed if unused after 30 s.
+   */
+  adopt(socket: Socket): void {
+    this.#dropAdopted();
+    if (this.#closed || this.#client) return void socket.destroy();
+    const expiry = setTimeout(() => this.#dropAdopted(), ADOPTED_SOCKET_TTL_MS).unref();
+    this.#adopted = { socket, expiry };
+  }
+
+  #dropAdopted(): void {
+    if (!this.#adopted) return;
+    clearTimeout(this.#adopted.expiry);
+    this.#adopted.socket.destroy();
+    this.#adopted = undefined;
+  }
+
   /** Drops the current TCP connection (the next command reconnects). */
   drop(): void {
     this.#client?.end();
@@ -91,6 +119,7 @@ export class SshConnection {
    */
   close(): void {
     this.#closed = true;
+    this.#dropAdopted();
     this.#pending?.destroy();
     this.#pending = undefined;
     this.drop();
@@ -167,6 +196,11 @@ export class SshConnection {
         if (!ready) reject(mismatch ?? (this.#closed ? new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }) : new ConnectionError(this.label, 'connection closed during handshake')));
       });
       this.#settings.onConnect();
+      if (this.#adopted) {
+        clearTimeout(this.#adopted.expiry);
+        config.sock = this.#adopted.socket;
+        this.#adopted = undefined;
+      }
       try {
         client.connect(config);
       } catch (error) {

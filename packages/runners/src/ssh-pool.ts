@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { createEmitter, type ProvkitEmitter, InvalidInputError, type Secret } from '@provkit/core';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { killRemoteGroup, startExecChannel } from './exec-channel.ts';
@@ -170,6 +171,15 @@ export class SshRunner implements CommandRunner {
     this.#posix = parts.posix;
     this.#shells = parts.shells;
     this.target = connection.label;
+  }
+
+  /**
+   * Hands over a TCP connection to this runner's host and port whose SSH server has already
+   * greeted (from `waitForSshGreeting`): the next connection is made on it instead of a new
+   * dial. See {@link CommandRunner.adoptConnection}.
+   */
+  adoptConnection(socket: Socket): void {
+    this.#connection.adopt(socket);
   }
 
   run(command: Command, options: RunOptions = {}): Promise<CommandResult> {

@@ -7,7 +7,7 @@ import {
   type ProgressEvent,
   type WaitOptions,
 } from '@provkit/core';
-import { waitForSshBanner, type CommandRunner } from '@provkit/runners';
+import { waitForSshGreeting, type CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
 import { bootIdScript, powerScript } from './system-scripts.ts';
@@ -15,7 +15,7 @@ import { bootIdScript, powerScript } from './system-scripts.ts';
 /**
  * `LinuxOsModule.waitForResponse`: probes the node's SSH port for the server's banner every
  * 100 ms (a booting guest is seen within one interval, not after a grown backoff), then polls,
- * bounded, until a command runs over SSH.
+ * bounded, until a command runs over SSH, the first login on the connection that greeted.
  */
 export async function waitForResponse(context: ModuleContext, options: WaitOptions): Promise<void> {
   const node = validNode(options.node);
@@ -23,13 +23,16 @@ export async function waitForResponse(context: ModuleContext, options: WaitOptio
   const timeoutMs = options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   if (node.address) {
-    await waitForSshBanner({
+    const greeting = await waitForSshGreeting({
       what: `the SSH banner of node ${node.name}`,
       host: node.address.host,
       port: node.address.port ?? 22,
       timeoutMs,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // The login runs on the greeted connection where the runner can take it (one accept less).
+    if (runner.adoptConnection) runner.adoptConnection(greeting.socket);
+    else greeting.socket.destroy();
   }
   await waitFor({
     what: `SSH on node ${node.name}`,
