@@ -19,6 +19,11 @@ export interface HostLockOptions {
 /** A held host lock: {@link HostLock.release} lets go of it (idempotent). */
 export interface HostLock {
   readonly path: string;
+  /**
+   * True when the holder ended before {@link HostLock.release} (its channel or connection was
+   * lost): from then on another operation may have taken the lock.
+   */
+  readonly lost: boolean;
   release(): Promise<void>;
 }
 
@@ -99,8 +104,15 @@ export class HostLocks {
       throw new ResourceBusyError(options.what, options.waitMs);
     }
     let released: Promise<void> | undefined;
+    let ended = false;
+    void holder.then(() => {
+      ended = true;
+    });
     return {
       path,
+      get lost() {
+        return ended && released === undefined;
+      },
       release: () => {
         released ??= (async () => {
           input.end();
@@ -122,12 +134,16 @@ export class HostLocks {
     return result.exitCode === 0;
   }
 
-  /** Runs `task` with the lock at `path` held, releasing it however `task` ends. */
-  async run<T>(path: string, options: HostLockOptions, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` with the lock at `path` held, releasing it however `task` ends; `onLost` is
+   * told when the lock turns out to have been lost on the way (connection lost meanwhile).
+   */
+  async run<T>(path: string, options: HostLockOptions & { onLost?: (what: string) => void }, task: () => Promise<T>): Promise<T> {
     const lock = await this.acquire(path, options);
     try {
       return await task();
     } finally {
+      if (lock.lost) options.onLost?.(options.what);
       await lock.release();
     }
   }

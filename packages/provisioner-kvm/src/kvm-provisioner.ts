@@ -116,14 +116,19 @@ export class KvmProvisioner extends BaseProvisioner {
   /** This process's mutex on the node, then the node's exclusive host lock. */
   #underNodeLock<T>(name: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     const lock = nodeStatePaths(this.settings.nodeDiskDir, name).lock;
-    return this.#locks.run(`node:${name}`, () => this.hostLocks.run(lock, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what: `node ${name}`, signal }, task), signal);
+    return this.#locks.run(`node:${name}`, () => this.hostLocks.run(lock, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what: `node ${name}`, signal, onLost: this.#lockLost }, task), signal);
   }
 
   /** This process's mutex on the image, then the image's host lock in `mode`. */
   #underImageLock<T>(image: string, mode: HostLockMode, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
     const lock = imageLockPath(this.settings.libraryDir, image);
-    return this.#locks.run(`image:${image}`, () => this.hostLocks.run(lock, { mode, waitMs: this.settings.lockTimeoutMs, what: `image ${image}`, signal }, task), signal);
+    return this.#locks.run(`image:${image}`, () => this.hostLocks.run(lock, { mode, waitMs: this.settings.lockTimeoutMs, what: `image ${image}`, signal, onLost: this.#lockLost }, task), signal);
   }
+
+  /** A host lock whose holder ended early (connection lost): said, since another orchestrator may have gone ahead. */
+  readonly #lockLost = (what: string): void => {
+    this.events.emit('warning', { message: `the host lock on ${what} was lost while the operation ran (its SSH channel closed); another orchestrator may have used ${what} meanwhile` });
+  };
 
   /** The node's own system disk on the host. */
   nodeDiskPath(name: string): string {
