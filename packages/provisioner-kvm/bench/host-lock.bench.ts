@@ -1,7 +1,7 @@
 /**
  * What the host-side locks cost an operation: taking and releasing a node's exclusive `flock`
- * on the KVM host (three commands: the FIFO, the holder, the outcome reader; the release closes
- * the holder's input) against one plain command over the same SSH pool, the baseline. A load
+ * on the KVM host (two commands: the take, which leaves a detached holder, and the release)
+ * against one plain command over the same SSH pool, the baseline. A load
  * takes two such locks (node, image) and writes and removes its intent record (two commands).
  */
 import { sh } from '@provkit/core';

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
-import { AbortedError, ResourceBusyError, sh, throwIfAborted } from '@provkit/core';
-import type { CommandResult, CommandRunner } from '@provkit/runners';
+import { ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError } from '@provkit/core';
+import type { CommandRunner } from '@provkit/runners';
 
 /** How a lock is taken: many shared holders at once, or one exclusive holder. */
 export type HostLockMode = 'shared' | 'exclusive';
@@ -19,31 +17,35 @@ export interface HostLockOptions {
 /** A held host lock: {@link HostLock.release} lets go of it (idempotent). */
 export interface HostLock {
   readonly path: string;
+  /** The remote process holding it. */
+  readonly holderPid: number;
   /**
-   * True when the holder ended before {@link HostLock.release} (its channel or connection was
-   * lost): from then on another operation may have taken the lock.
+   * Lets go of the lock. Resolves `false` when the holder was already gone (our connection was
+   * lost meanwhile, and with it the lock: another operation may have taken it).
    */
-  readonly lost: boolean;
-  release(): Promise<void>;
+  release(): Promise<boolean>;
 }
 
-/** Slack past the flock bound for the channel that learns the outcome (connection set-up, a slow host). */
-const OUTCOME_SLACK_MS = 30_000;
-/** The holder's exit code when flock gave up (it also says so through the FIFO). */
+/** Slack past the flock bound for the acquiring command (connection set-up, a slow host). */
+const COMMAND_SLACK_MS = 30_000;
+/** The acquiring command's exit code when flock gave up. */
 const BUSY_EXIT = 75;
-/** Bound on the holder's exit after its stdin was closed. */
-const RELEASE_TIMEOUT_MS = 15_000;
+/** Bound on the release command (it also runs after an abort). */
+const RELEASE_TIMEOUT_MS = 30_000;
 
 /**
- * Locks on the KVM host itself, where several orchestrators meet: `flock(1)` on a lock file,
- * held by a remote process that lives exactly as long as our command channel. The holder reads
- * its standard input until EOF (`cat`); releasing closes that input, and when the orchestrator
- * process or its connection dies sshd closes it too, so the kernel drops the lock without anyone
- * having to clean up. Lock files are never deleted: removing one while another process may be
- * opening it would let two holders lock two different files of the same name.
+ * Locks on the KVM host itself, where several orchestrators meet: `flock(1)` on a lock file.
+ * The acquiring command takes the lock on a descriptor, then hands that descriptor to a small
+ * detached process (`tail --pid`) that lives exactly as long as our SSH connection — the
+ * connection's own sshd process — and exits. When the orchestrator process dies or its
+ * connection is lost, that sshd process ends, the holder follows within a second and the kernel
+ * drops the lock; nobody has to clean up. Releasing kills the holder (after checking, through
+ * /proc, that the pid still holds this very lock file). No SSH channel stays open while a lock
+ * is held, so held locks never starve the connection of channels for the operation's commands.
+ * With a local runner (no sshd in between) the holder lives as long as the orchestrator process.
  *
- * The holder reports the outcome of its bounded `flock -w` through a FIFO that a second command
- * reads (our runners return output only when a command ends, and the holder must not end).
+ * Lock files are never deleted: removing one while another process may be opening it would let
+ * two holders lock two different files of the same name.
  */
 export class HostLocks {
   readonly runner: CommandRunner;
@@ -56,73 +58,41 @@ export class HostLocks {
   async acquire(path: string, options: HostLockOptions): Promise<HostLock> {
     throwIfAborted(options.signal, `lock on ${options.what}`);
     const directory = path.slice(0, path.lastIndexOf('/'));
-    const fifo = `${path}.${randomBytes(6).toString('hex')}.fifo`;
-    const seconds = Math.max(1, Math.ceil(options.waitMs / 1000));
+    const seconds = String(Math.max(1, Math.ceil(options.waitMs / 1000)));
     const flag = options.mode === 'shared' ? '-s' : '-x';
-    await this.runner.run(sh`mkdir -p -- ${directory} && mkfifo -m 600 -- ${fifo}`, withSignal(options.signal, { timeoutMs: OUTCOME_SLACK_MS }));
-
-    const input = new PassThrough();
-    const holderStop = new AbortController();
-    // fd 9 stays open in `cat` (exec keeps it): the lock lives while cat reads our input.
-    const holder = this.runner
-      .run(sh`exec 9>>${path}; if flock ${flag} -w ${String(seconds)} 9; then echo ok >${fifo}; exec cat >/dev/null; else echo busy >${fifo}; exit ${String(BUSY_EXIT)}; fi`, { stdin: input, timeoutMs: 0, check: false, signal: holderStop.signal })
-      .then(
-        (result) => ({ result }),
-        (error: unknown) => ({ error }),
-      );
-    const stopHolder = async (): Promise<void> => {
-      input.end();
-      holderStop.abort();
-      await holder;
-      await this.runner.run(sh`rm -f -- ${fifo}`, { timeoutMs: RELEASE_TIMEOUT_MS, check: false }).catch(() => undefined);
-    };
-
-    const readerStop = new AbortController();
-    const readerSignal = options.signal ? AbortSignal.any([options.signal, readerStop.signal]) : readerStop.signal;
-    let outcome: string;
-    try {
-      const read = this.runner.run(sh`cat -- ${fifo}; rm -f -- ${fifo}`, { signal: readerSignal, timeoutMs: options.waitMs + OUTCOME_SLACK_MS });
-      // A holder that ends before reporting (its channel failed) would leave the reader blocked on the FIFO.
-      const early = holder.then((ended) => {
-        readerStop.abort();
-        return ended;
-      });
-      const first = await Promise.race([read.then((result: CommandResult) => ({ read: result })), early.then((ended) => ({ ended }))]);
-      if ('ended' in first) {
-        await read.catch(() => undefined);
-        if ('error' in first.ended) throw first.ended.error;
-        if (first.ended.result.exitCode === BUSY_EXIT) throw new ResourceBusyError(options.what, options.waitMs);
-        throw new AbortedError(`lock on ${options.what}`, { cause: new Error(`the lock holder exited ${first.ended.result.exitCode} before reporting: ${first.ended.result.stderr.trim()}`) });
-      }
-      outcome = first.read.stdout.trim();
-    } catch (error) {
-      await stopHolder();
-      throw error;
-    }
-    if (outcome !== 'ok') {
-      await stopHolder();
-      throw new ResourceBusyError(options.what, options.waitMs);
-    }
-    let released: Promise<void> | undefined;
-    let ended = false;
-    void holder.then(() => {
-      ended = true;
-    });
+    // The first sshd ancestor is the process serving our connection; without one (a local
+    // runner) the orchestrator itself, the parent of this shell.
+    const result = await this.runner.run(
+      sh`mkdir -p -- ${directory} && exec 9>>${path} || exit 1
+flock ${flag} -w ${seconds} 9 || exit ${String(BUSY_EXIT)}
+owner=$PPID; p=$$
+while [ "$p" -gt 1 ]; do
+  case "$(cat /proc/$p/comm 2>/dev/null)" in sshd|sshd-session) owner=$p; break ;; esac
+  p=$(awk '/^PPid:/ { print $2 }' /proc/$p/status 2>/dev/null); [ -n "$p" ] || break
+done
+setsid tail --pid="$owner" -f /dev/null </dev/null >/dev/null 2>&1 &
+echo "$!"`,
+      { check: false, timeoutMs: options.waitMs + COMMAND_SLACK_MS, ...(options.signal ? { signal: options.signal } : {}) },
+    );
+    if (result.exitCode === BUSY_EXIT) throw new ResourceBusyError(options.what, options.waitMs);
+    const holderPid = Number(result.stdout.trim());
+    if (result.exitCode !== 0 || !Number.isInteger(holderPid) || holderPid <= 1) throw new UnexpectedOutputError('flock', `${result.stdout}${result.stderr}`, `taking the lock on ${options.what} (exit ${result.exitCode})`);
+    let released: Promise<boolean> | undefined;
     return {
       path,
-      get lost() {
-        return ended && released === undefined;
-      },
+      holderPid,
       release: () => {
-        released ??= (async () => {
-          input.end();
-          const timer = setTimeout(() => holderStop.abort(), RELEASE_TIMEOUT_MS);
-          await holder;
-          clearTimeout(timer);
-        })();
+        released ??= this.#release(path, holderPid);
         return released;
       },
     };
+  }
+
+  async #release(path: string, pid: number): Promise<boolean> {
+    // The same file (device and inode) on the pid's descriptor 9: the pid was not reused since.
+    const fd = `/proc/${pid}/fd/9`;
+    const result = await this.runner.run(sh`if [ "$(stat -L -c %d:%i -- ${fd} 2>/dev/null)" = "$(stat -c %d:%i -- ${path})" ]; then kill ${String(pid)} && echo released; else echo gone; fi`, { timeoutMs: RELEASE_TIMEOUT_MS });
+    return result.stdout.trim() === 'released';
   }
 
   /**
@@ -130,7 +100,7 @@ export class HostLocks {
    * tell an interrupted operation's record (its lock is gone with its process) from a live one.
    */
   async isFree(path: string, options: { signal?: AbortSignal | undefined } = {}): Promise<boolean> {
-    const result = await this.runner.run(sh`test ! -e ${path} || flock -n -x ${path} true`, withSignal(options.signal, { check: false, timeoutMs: OUTCOME_SLACK_MS }));
+    const result = await this.runner.run(sh`test ! -e ${path} || flock -n -x ${path} true`, { check: false, timeoutMs: COMMAND_SLACK_MS, ...(options.signal ? { signal: options.signal } : {}) });
     return result.exitCode === 0;
   }
 
@@ -143,12 +113,8 @@ export class HostLocks {
     try {
       return await task();
     } finally {
-      if (lock.lost) options.onLost?.(options.what);
-      await lock.release();
+      const held = await lock.release().catch(() => true);
+      if (!held) options.onLost?.(options.what);
     }
   }
-}
-
-function withSignal<T extends object>(signal: AbortSignal | undefined, options: T): T & { signal?: AbortSignal } {
-  return signal ? { ...options, signal } : options;
 }

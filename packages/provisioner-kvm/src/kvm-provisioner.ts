@@ -416,7 +416,7 @@ export class KvmProvisioner extends BaseProvisioner {
   async leftovers(options: LeftoversOptions = {}): Promise<LeftoversReport> {
     assertOperationOptions(options);
     if (options.remove !== undefined && typeof options.remove !== 'boolean') throw new InvalidInputError('remove', 'must be true or false');
-    const context = { host: this.host, locks: this.hostLocks, libraryDir: this.settings.libraryDir, nodeDiskDir: this.settings.nodeDiskDir, staleAfterMs: this.settings.lockTimeoutMs + 60_000, signal: options.signal };
+    const context = { host: this.host, locks: this.hostLocks, libraryDir: this.settings.libraryDir, nodeDiskDir: this.settings.nodeDiskDir, signal: options.signal };
     const report = await findLeftovers(context);
     if (!options.remove) return report;
     return removeLeftovers(context, report, {

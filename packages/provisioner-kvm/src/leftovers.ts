@@ -20,8 +20,6 @@ export interface LeftoversReport {
   orphanFiles: string[];
   /** Hidden partial copies in the library whose image lock is free. */
   partials: Array<{ image: string; path: string }>;
-  /** FIFOs of lock waits whose waiter died (older than any wait's bound). */
-  staleFifos: string[];
   /** Intent records provkit cannot read (listed, never acted on). */
   unreadableRecords: string[];
   /** `qemu-img` processes writing into the library or nodeDiskDir for a node or image nobody holds. */
@@ -34,8 +32,6 @@ export interface LeftoversContext {
   locks: HostLocks;
   libraryDir: string;
   nodeDiskDir: string;
-  /** A lock-wait FIFO older than this belongs to a waiter that died. */
-  staleAfterMs: number;
   signal?: AbortSignal | undefined;
 }
 
@@ -54,14 +50,13 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
   const { host, nodeDiskDir, libraryDir } = context;
   const call = context.signal ? { signal: context.signal } : {};
   const stateDir = `${nodeDiskDir}/.provkit`;
-  const minutes = String(Math.ceil(context.staleAfterMs / 60_000));
   const listing = await host.runner.run(
-    sh`find ${nodeDiskDir} -maxdepth 1 -type f -printf 'node-file %f\n'; find ${stateDir} -maxdepth 1 -type f -name '*.intent.json' -printf 'intent %p\n' 2>/dev/null; find ${libraryDir} -maxdepth 1 -type f -name '.*.part-*' -printf 'partial %f\n'; find ${stateDir} ${`${libraryDir}/.provkit`} -maxdepth 1 -type p -name '*.fifo' -mmin ${`+${minutes}`} -printf 'fifo %p\n' 2>/dev/null; true`,
+    sh`find ${nodeDiskDir} -maxdepth 1 -type f -printf 'node-file %f\n'; find ${stateDir} -maxdepth 1 -type f -name '*.intent.json' -printf 'intent %p\n' 2>/dev/null; find ${libraryDir} -maxdepth 1 -type f -name '.*.part-*' -printf 'partial %f\n'; true`,
     call,
   );
   const lines = listing.stdout.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const);
   const domains = new Set(await host.listDomains(call));
-  const report: LeftoversReport = { removed: false, interrupted: [], orphanFiles: [], partials: [], staleFifos: [], unreadableRecords: [], processes: [] };
+  const report: LeftoversReport = { removed: false, interrupted: [], orphanFiles: [], partials: [], unreadableRecords: [], processes: [] };
   const recorded = new Set<string>();
 
   for (const [kind, path] of lines) {
@@ -88,8 +83,6 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
       const image = PARTIAL.exec(name)?.[1];
       if (image === undefined) continue;
       if (await context.locks.isFree(imageLockPath(libraryDir, image), call)) report.partials.push({ image, path: `${libraryDir}/${name}` });
-    } else if (kind === 'fifo') {
-      report.staleFifos.push(name);
     }
   }
   report.processes = await strayQemuImg(context, call);
@@ -150,6 +143,5 @@ export async function removeLeftovers(context: LeftoversContext, report: Leftove
     });
   }
   for (const partial of report.partials) await locking.image(partial.image, () => host.remove([partial.path], call));
-  await host.remove(report.staleFifos, call);
   return { ...report, removed: true };
 }

@@ -8,7 +8,6 @@ interface LeftoversReportShape {
   interrupted: Array<{ node: string; record: { operation: string; pid: number; host: string; startedAt: string; paths: string[] }; domainDefined: boolean }>;
   orphanFiles: string[];
   partials: Array<{ image: string; path: string }>;
-  staleFifos: string[];
   unreadableRecords: string[];
   processes: Array<{ pid: number; command: string }>;
 }
@@ -38,7 +37,6 @@ export async function leftoversCommand(context: CommandContext): Promise<number>
     ...report.interrupted.map((item) => `interrupted ${item.record.operation} of ${item.node} (pid ${item.record.pid} on ${item.record.host}, ${item.record.startedAt}): ${item.domainDefined ? `domain ${item.node}, ` : ''}${item.record.paths.join(', ')}`),
     ...report.orphanFiles.map((path) => `orphaned file ${path}`),
     ...report.partials.map((partial) => `partial copy of ${partial.image}: ${partial.path}`),
-    ...report.staleFifos.map((path) => `stale lock-wait FIFO ${path}`),
     ...report.unreadableRecords.map((path) => `unreadable intent record (left alone) ${path}`),
     ...report.processes.map((process) => `stray process ${process.pid}: ${process.command}`),
   ];
