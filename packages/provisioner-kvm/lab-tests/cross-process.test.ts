@@ -7,7 +7,7 @@
  */
 import { sh, type NodeSpec } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
+import { imageLockPath, nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
 import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
 import { startOrchestrator, type Orchestrator, type OrchestratorEvent } from './support/orchestrators.ts';
 
@@ -100,6 +100,8 @@ describe('KvmProvisioner across orchestrator processes', () => {
     await victim.until('the load having made its overlay', (event) => event.type === 'paused');
     await victim.kill();
     expect(await exists(diskPath)).toBe(true);
+    // The dead process's node lock goes with its connection: taking it here waits (bounded) for that.
+    await (await kvm.hostLocks.acquire(nodeStatePaths(lab.nodeDiskDir, node.name).lock, { mode: 'exclusive', waitMs: 30_000, what: `node ${node.name}` })).release();
 
     const found = await kvm.leftovers();
     expect(found.removed).toBe(false);
@@ -119,6 +121,7 @@ describe('KvmProvisioner across orchestrator processes', () => {
     const capturer = orchestrator({ operation: 'capture', node, image, pauseAfter: `^qemu-img convert ` });
     await capturer.until('the capture having copied the disk', (event) => event.type === 'paused');
     await capturer.kill();
+    await (await kvm.hostLocks.acquire(imageLockPath(lab.libraryDir, image), { mode: 'exclusive', waitMs: 30_000, what: `image ${image}` })).release();
     const partials = (await lab.host.run(sh`find ${lab.libraryDir} -maxdepth 1 -name ${`.${image}.qcow2.part-*`}`)).stdout.split('\n').filter(Boolean);
     expect(partials).toHaveLength(1);
     expect((await kvm.leftovers()).partials).toEqual([{ image, path: partials[0] }]);
