@@ -60,13 +60,14 @@ export class HostLocks {
     const directory = path.slice(0, path.lastIndexOf('/'));
     const seconds = String(Math.max(1, Math.ceil(options.waitMs / 1000)));
     const flag = options.mode === 'shared' ? '-s' : '-x';
-    // The first sshd ancestor is the process serving our connection; without one (a local
-    // runner) the orchestrator itself, the parent of this shell.
+    // Over SSH the first sshd ancestor is the process serving our connection; with the local
+    // runner the orchestrator itself, the parent of this shell (never a login's sshd above it).
+    const walk = this.runner.target === 'local' ? 'no' : 'yes';
     const result = await this.runner.run(
       sh`mkdir -p -- ${directory} && exec 9>>${path} || exit 1
 flock ${flag} -w ${seconds} 9 || exit ${String(BUSY_EXIT)}
-owner=$PPID; p=$$
-while [ "$p" -gt 1 ]; do
+owner=$PPID; p=$$; walk=${walk}
+while [ "$walk" = yes ] && [ "$p" -gt 1 ]; do
   case "$(cat /proc/$p/comm 2>/dev/null)" in sshd|sshd-session) owner=$p; break ;; esac
   p=$(awk '/^PPid:/ { print $2 }' /proc/$p/status 2>/dev/null); [ -n "$p" ] || break
 done
