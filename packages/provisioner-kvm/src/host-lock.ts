@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 
@@ -63,6 +64,8 @@ export class HostLocks {
     // Over SSH the first sshd ancestor is the process serving our connection; with the local
     // runner the orchestrator itself, the parent of this shell (never a login's sshd above it).
     const walk = this.runner.target === 'local' ? 'no' : 'yes';
+    // Names the holder in its environment, so a take that was stopped midway can find it.
+    const token = randomBytes(8).toString('hex');
     const result = await this.runner.run(
       sh`mkdir -p -- ${directory} && exec 9>>${path} || exit 1
 flock ${flag} -w ${seconds} 9 || exit ${String(BUSY_EXIT)}
@@ -71,10 +74,15 @@ while [ "$walk" = yes ] && [ "$p" -gt 1 ]; do
   case "$(cat /proc/$p/comm 2>/dev/null)" in sshd|sshd-session) owner=$p; break ;; esac
   p=$(awk '/^PPid:/ { print $2 }' /proc/$p/status 2>/dev/null); [ -n "$p" ] || break
 done
-setsid tail --pid="$owner" -f /dev/null </dev/null >/dev/null 2>&1 &
+PROVKIT_LOCK_TOKEN=${token} setsid tail --pid="$owner" -f /dev/null </dev/null >/dev/null 2>&1 &
 echo "$!"`,
       { check: false, timeoutMs: options.waitMs + COMMAND_SLACK_MS, ...(options.signal ? { signal: options.signal } : {}) },
-    );
+    ).catch(async (error: unknown) => {
+      // Stopped (abort, timeout, lost connection) maybe just after the holder started: a holder
+      // nobody knows the pid of would keep the lock for as long as the connection lives.
+      await this.runner.run(sh`for e in /proc/[0-9]*/environ; do if grep -qzx -- ${`PROVKIT_LOCK_TOKEN=${token}`} "$e" 2>/dev/null; then p=\${e#/proc/}; kill "\${p%/environ}"; fi; done; true`, { timeoutMs: RELEASE_TIMEOUT_MS }).catch(() => undefined);
+      throw error;
+    });
     if (result.exitCode === BUSY_EXIT) throw new ResourceBusyError(options.what, options.waitMs);
     const holderPid = Number(result.stdout.trim());
     if (result.exitCode !== 0 || !Number.isInteger(holderPid) || holderPid <= 1) throw new UnexpectedOutputError('flock', `${result.stdout}${result.stderr}`, `taking the lock on ${options.what} (exit ${result.exitCode})`);
