@@ -75,16 +75,21 @@ describe('KvmProvisioner across orchestrator processes', () => {
   it('finding 3: a second orchestrator loading the same node waits for the first and then replaces its node; neither destroys the other', async () => {
     const node = await lab.newNode('two-loads');
     loaded.push(node);
-    const first = orchestrator({ operation: 'load', node, image: lab.image });
-    // The window the finding names: the first has defined its domain and waits for it to boot.
-    await first.until('the first load defining its domain', isStep('node-defined'));
+    // The window the finding names: the first has started its domain and is about to wait for its boot.
+    const first = orchestrator({ operation: 'load', node, image: lab.image, pauseAfter: '^virsh .* start --domain ' });
+    await first.until('the first load starting its domain', (event) => event.type === 'paused');
     const second = orchestrator({ operation: 'load', node, image: lab.image });
+    // The second either waits for the node's host lock or (without one) goes ahead and replaces the node.
+    await second.until('the second load taking the node lock or replacing the node', (event) => (event.type === 'command' && /flock -x/.test(event.command ?? '')) || isStep('node-replaced')(event));
+    first.resume();
     const [a, b] = await Promise.all([first.done, second.done]);
 
     expect(a, a.message).toMatchObject({ ok: true });
     expect(b, b.message).toMatchObject({ ok: true });
-    // The second load replaced the first's node after it was done (the contract's load over a managed node).
-    expect(second.events.filter((event) => event.type === 'progress').map((event) => event.step)).toContain('node-replaced');
+    // The second load replaced the first's node only once the first was done (the contract's load over a managed node).
+    const replaced = second.events.find(isStep('node-replaced'));
+    expect(replaced, 'the second load replaced the node').toBeDefined();
+    expect(replaced!.seq!, 'the second load replaced the node while the first was still loading it').toBeGreaterThan(a.seq!);
     const status = await kvm.nodeStatus({ node, image: lab.image });
     expect(status, status.detail).toMatchObject({ status: 'ready', power: 'on' });
     expect(await exists(nodeStatePaths(lab.nodeDiskDir, node.name).intent)).toBe(false);

@@ -24,6 +24,8 @@ export interface OrchestratorEvent {
   message?: string;
   cleanupError?: string;
   result?: unknown;
+  /** Order of arrival among the lines of every orchestrator this test started. */
+  seq?: number;
 }
 
 /** A running orchestrator process. */
@@ -43,6 +45,7 @@ const WAIT_BOUND_MS = 240_000;
 const SCRIPT = join(import.meta.dirname, 'orchestrator-process.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'provkit-orchestrators-'));
 let started = 0;
+let arrived = 0;
 
 /** Starts one orchestrator process running `job` against the lab's host and library. */
 export function startOrchestrator(lab: KvmLab, job: Pick<OrchestratorJob, 'operation' | 'image'> & Partial<OrchestratorJob>): Orchestrator {
@@ -69,6 +72,7 @@ export function startOrchestrator(lab: KvmLab, job: Pick<OrchestratorJob, 'opera
     } catch {
       return;
     }
+    event.seq = ++arrived;
     events.push(event);
     for (const waiter of [...waiters]) {
       if (waiter.match(event)) {
