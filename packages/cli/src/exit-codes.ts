@@ -81,6 +81,7 @@ export function exitCodeFor(error: unknown, { configuration = false }: { configu
     case 'IMAGE_IN_USE':
     case 'NODE_EXISTS':
     case 'CONFLICT':
+    case 'RESOURCE_BUSY':
     case 'INVALID_STATE':
       return EXIT.conflict;
     case 'ABORTED':

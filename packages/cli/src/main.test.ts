@@ -7,7 +7,7 @@ import { runCli } from '../test-support/run-cli.ts';
 import { checkConfig, nodeFromConfig } from './config.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { parseBytes, parseWholeNumber } from './units.ts';
-import { ConnectionError, InvalidInputError, UnsupportedFunctionalityError } from '@provkit/core';
+import { ConnectionError, InvalidInputError, ResourceBusyError, UnsupportedFunctionalityError } from '@provkit/core';
 
 /**
  * A project folder as a user has it: a provkit.yaml and, in its node_modules, a third-party
@@ -107,6 +107,8 @@ describe('provkit command line', () => {
     expect(await json('image', 'delete', 'wanted-v1')).toMatchObject({ code: EXIT.ok, out: { image: 'wanted-v1', deleted: true } });
     expect(await json('image', 'retrieve', 'wanted-v1', '--from-config', 'other.yaml')).toMatchObject({ code: EXIT.ok, out: { image: 'wanted-v1', retrieved: true } });
     expect(calls.find((call) => call.operation === 'retrieveImage')).toMatchObject({ image: 'wanted-v1', from: 'recording' });
+    // leftovers is the KVM provisioner's own operation: another provisioner says it has none.
+    expect((await runCli(['leftovers', '--remove'], { cwd: project })).code).toBe(EXIT.unsupported);
     expect(operations()).toEqual(
       expect.arrayContaining(['nodeStatus', 'load', 'capture', 'unload', 'powerOn', 'powerOff', 'powerReset', 'powerStatus', 'getCurrentImage', 'getImageSize', 'doesImageExist', 'retrieveImage', 'listImages', 'deleteImage']),
     );
@@ -200,6 +202,7 @@ describe('provkit command line', () => {
     expect(exitCodeFor(new InvalidInputError('provisioner.libraryDir', 'bad'), { configuration: true })).toBe(EXIT.configuration);
     expect(exitCodeFor(new ConnectionError('h', 'getaddrinfo ENOTFOUND h'))).toBe(EXIT.connection);
     expect(exitCodeFor(new UnsupportedFunctionalityError('grantAccess', 'x'))).toBe(EXIT.unsupported);
+    expect(exitCodeFor(new ResourceBusyError('node web-1', 600_000))).toBe(EXIT.conflict);
     expect(exitCodeFor(new Error('bug'))).toBe(EXIT.failure);
   });
 });

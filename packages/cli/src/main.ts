@@ -5,6 +5,7 @@ import { defaultConfigPath, loadConfig, nodeFromConfig, type CliConfig } from '.
 import { configCommand } from './commands/config-command.ts';
 import type { CommandContext } from './commands/context.ts';
 import { currentImageCommand, imageCommand, imagesCommand } from './commands/images.ts';
+import { leftoversCommand } from './commands/leftovers-command.ts';
 import { FLEET_USAGE, fleetCommands } from './commands/fleet-commands.ts';
 import { labCommand } from './commands/lab.ts';
 import { captureCommand, loadCommand, powerCommand, statusCommand, unloadCommand } from './commands/node-commands.ts';
@@ -26,6 +27,7 @@ provisioner (the configured host):
   images [--base NAME]                      list the image library
   image size|exists|delete <image>          one image (exists: exit 0 yes, 4 no)
   image retrieve <image> --from-config FILE copy an image from another library
+  leftovers [--remove]                      what provkit left on the host (KVM); removes only with --remove
 
 OS module (the guest, over SSH):
   os wait <node> [--timeout MS]
@@ -67,6 +69,7 @@ const commands: Record<string, (context: CommandContext) => Promise<number>> = {
   'current-image': currentImageCommand,
   images: imagesCommand,
   image: imageCommand,
+  leftovers: leftoversCommand,
   os: osCommand,
   config: configCommand,
 };
@@ -122,6 +125,7 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
         port: { type: 'string', multiple: true },
         property: { type: 'string', multiple: true },
         'post-load-done': { type: 'boolean', default: false },
+        remove: { type: 'boolean', default: false },
       },
     });
     output = createOutput(values.json ?? false);

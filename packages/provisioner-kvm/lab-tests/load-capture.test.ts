@@ -28,7 +28,8 @@ async function leftovers(node: NodeSpec): Promise<{ domain: boolean; nodeFiles: 
   return {
     domain: domains.includes(node.name),
     nodeFiles: (await list(lab.nodeDiskDir)).filter((file) => file.startsWith(`${node.name}.`)),
-    libraryTemps: (await list(lab.libraryDir)).filter((file) => file.startsWith('.')),
+    // `.provkit` holds the image lock files, which stay by design (never deleted, see host-lock.ts).
+    libraryTemps: (await list(lab.libraryDir)).filter((file) => file.startsWith('.') && file !== '.provkit'),
   };
 }
 

@@ -28,3 +28,8 @@ export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecor
 export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
 export { assertMacAddress, macForNode } from './translation/mac-address.ts';
+export { HostLocks, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
+export { newIntentRecord, parseIntentRecord, serializeIntentRecord, nodeStatePaths, imageLockPath, type IntentRecord } from './intent-record.ts';
+export { LeftBehindError } from './left-behind-error.ts';
+export { findLeftovers, removeLeftovers, lockPathsNamedIn, type LeftoversOptions, type LeftoversReport, type LeftoversContext, type LeftoversLocking } from './leftovers.ts';
+export { isTransientHostFault } from './transient-fault.ts';

@@ -34,6 +34,7 @@ export const kvmProvisionerConfigSchema = configObject({
   bootTimeoutMs: durationMs.optional(),
   shutdownTimeoutMs: durationMs.optional(),
   commandTimeoutMs: durationMs.optional(),
+  lockTimeoutMs: durationMs.optional(),
 }).superRefine((config, context) => {
   // unload deletes a node's disks from nodeDiskDir: sharing it with the library would let a
   // node named like an image take the image with it.

@@ -6,13 +6,13 @@ import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-inf
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
 
 /**
- * Where the pristine overlays of a library image are kept: `<library>/.overlay-templates/<image>/`
- * (hidden from the library's listing; removed with the image).
+ * Where the pristine overlays of a library image are kept: `<library>/.provkit/overlay-templates/<image>/`
+ * (beside the image lock files, hidden from the library's listing; removed with the image).
  */
 export function overlayTemplateDir(imagePath: string): string {
   const slash = imagePath.lastIndexOf('/');
   const file = imagePath.slice(slash + 1);
-  return `${imagePath.slice(0, slash)}/.overlay-templates/${file.endsWith('.qcow2') ? file.slice(0, -'.qcow2'.length) : file}`;
+  return `${imagePath.slice(0, slash)}/.provkit/overlay-templates/${file.endsWith('.qcow2') ? file.slice(0, -'.qcow2'.length) : file}`;
 }
 
 /** Options every host call takes. */
@@ -114,7 +114,7 @@ export class KvmHost {
 
   /**
    * A qcow2 overlay on `backing`, copied from the image's pristine overlay in the library's
-   * hidden `.overlay-templates/<image>/` (made by qemu-img on the image's first load).
+   * hidden `.provkit/overlay-templates/<image>/` (made by qemu-img on the image's first load).
    */
   async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions = {}): Promise<void> {
     await this.runner.run(overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) }), options);

@@ -48,6 +48,12 @@ export interface KvmProvisionerOptions {
   shutdownTimeoutMs?: number;
   /** Bound on each host command (default 1 h: full copies and captures of big disks take long). */
   commandTimeoutMs?: number;
+  /**
+   * Bound on the wait for a node's or image's host lock, held by another operation on the same
+   * host, possibly another orchestrator (default 10 min); past it the operation fails with
+   * `ResourceBusyError` (`RESOURCE_BUSY`) before changing anything.
+   */
+  lockTimeoutMs?: number;
   events?: ProvkitEmitter;
   /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
   onClose?: () => Promise<void> | void;
@@ -93,7 +99,7 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
     // It goes into the domain XML and the kernel's command line: one line of printable text.
     if (cmdline !== undefined && (typeof cmdline !== 'string' || /[\x00-\x1f\x7f]/.test(cmdline))) throw new InvalidInputError('directKernelBoot.cmdline', 'must be one line of printable text');
   }
-  for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs]] as const) {
+  for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs], ['lockTimeoutMs', options.lockTimeoutMs]] as const) {
     if (value !== undefined) assertPositiveInteger(field, value);
   }
   // The library must not be (in) the node disk directory or the other way round: unloading a
@@ -114,6 +120,7 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
     bootTimeoutMs: options.bootTimeoutMs ?? 300_000,
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 300_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3_600_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
   };
   if (osModule) settings.osModule = osModule;
   if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;

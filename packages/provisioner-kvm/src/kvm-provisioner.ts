@@ -21,6 +21,7 @@ import {
   NodeNotManagedError,
   OperationFailedError,
   ProvkitError,
+  sh,
   throwIfAborted,
   TimeoutError,
   waitFor,
@@ -46,7 +47,12 @@ import {
   type SizeSpec,
 } from '@provkit/core';
 import { CommandEventForwarder } from '@provkit/runners';
+import { HostLocks, type HostLockMode } from './host-lock.ts';
 import { ImageLibrary } from './image-library.ts';
+import { imageLockPath, newIntentRecord, nodeStatePaths, parseIntentRecord, serializeIntentRecord, type IntentRecord } from './intent-record.ts';
+import { LeftBehindError } from './left-behind-error.ts';
+import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
+import { isTransientHostFault } from './transient-fault.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
@@ -66,14 +72,20 @@ interface CheckedNode extends NodeSpec {
  * Provisioner for a libvirt/QEMU host, driven through `virsh` and `qemu-img` over a command
  * runner (SSH to the host, or local). Nodes get a qcow2 overlay on a library image (or a full
  * copy), a domain from the pure XML builder, and are waited for over SSH through the OS module.
- * Operations on one node, and on one image, are serialized; different nodes run in parallel.
- * Locks are always taken node first, then image.
+ * Operations on one node, and on one image, are serialized — in this process by a mutex, and
+ * across processes and orchestrators by `flock` locks on the host itself ({@link HostLocks}):
+ * node locks exclusive, image locks shared while a load makes its disk and exclusive for
+ * capture and deleteImage. Different nodes run in parallel. Locks are always taken node first,
+ * then image. A load records what it will create before creating it ({@link IntentRecord});
+ * the next operation on the node, in any process, undoes what an interrupted one left.
  */
 export class KvmProvisioner extends BaseProvisioner {
   readonly provider = 'kvm';
   readonly settings: KvmSettings;
   readonly host: KvmHost;
   readonly library: ImageLibrary;
+  /** Locks on the host, shared with every other orchestrator using it. */
+  readonly hostLocks: HostLocks;
   readonly #locks = new KeyedMutex();
   readonly #onClose: (() => Promise<void> | void) | undefined;
   readonly #commands: CommandEventForwarder;
@@ -84,6 +96,7 @@ export class KvmProvisioner extends BaseProvisioner {
     this.settings = settings;
     this.host = new KvmHost(settings.runner, settings.uri);
     this.library = new ImageLibrary(this.host, settings.libraryDir, settings.nodeDiskDir);
+    this.hostLocks = new HostLocks(settings.runner);
     this.#onClose = options.onClose;
     // Host commands are this provisioner's command events too.
     this.#commands = new CommandEventForwarder(this.events);
@@ -99,6 +112,23 @@ export class KvmProvisioner extends BaseProvisioner {
   #libraryKey(): string {
     return `${this.host.runner.target}:${this.settings.libraryDir}`;
   }
+
+  /** This process's mutex on the node, then the node's exclusive host lock. */
+  #underNodeLock<T>(name: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    const lock = nodeStatePaths(this.settings.nodeDiskDir, name).lock;
+    return this.#locks.run(`node:${name}`, () => this.hostLocks.run(lock, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what: `node ${name}`, signal, onLost: this.#lockLost }, task), signal);
+  }
+
+  /** This process's mutex on the image, then the image's host lock in `mode`. */
+  #underImageLock<T>(image: string, mode: HostLockMode, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    const lock = imageLockPath(this.settings.libraryDir, image);
+    return this.#locks.run(`image:${image}`, () => this.hostLocks.run(lock, { mode, waitMs: this.settings.lockTimeoutMs, what: `image ${image}`, signal, onLost: this.#lockLost }, task), signal);
+  }
+
+  /** A host lock whose holder ended early (connection lost): said, since another orchestrator may have gone ahead. */
+  readonly #lockLost = (what: string): void => {
+    this.events.emit('warning', { message: `the host lock on ${what} was lost while the operation ran (its SSH channel closed); another orchestrator may have used ${what} meanwhile` });
+  };
 
   /** The node's own system disk on the host. */
   nodeDiskPath(name: string): string {
@@ -127,7 +157,10 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
-    return this.#locks.run(`node:${node.name}`, () => this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs), options.signal);
+    return this.#underNodeLock(node.name, options.signal, async () => {
+      await this.#recoverNode(node.name, options.signal);
+      return this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
+    });
   }
 
   async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
@@ -155,9 +188,13 @@ export class KvmProvisioner extends BaseProvisioner {
 
     const progress = this.progress('load', { node: node.name, image }, options.onProgress);
     progress.step('started', `${diskMode} disk from ${libraryPath}`);
-    let step = 'replace-node';
+    let step = 'record-intent';
     let created = false;
+    // Written before anything is made: the next call undoes what this load made, if it dies.
+    const intent = newIntentRecord({ operation: 'load', node: node.name, domain: node.name, paths: [diskPath, this.consoleLogPath(node.name)], image });
     try {
+      await this.#writeIntent(intent, call);
+      step = 'replace-node';
       if (existing !== undefined) {
         // As VCL's load: the old node goes (hard power-off, its own disks, its definition), whatever it ran.
         created = true;
@@ -165,8 +202,10 @@ export class KvmProvisioner extends BaseProvisioner {
         progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
       }
       step = 'prepare-disk';
-      await this.#locks.run(
-        `image:${image}`,
+      await this.#underImageLock(
+        image,
+        'shared',
+        signal,
         async () => {
           if (!(await this.host.fileExists(libraryPath, call))) throw new ImageNotFoundError(image, this.library.where);
           created = true;
@@ -178,7 +217,6 @@ export class KvmProvisioner extends BaseProvisioner {
             if (grow !== undefined) await this.host.resize(diskPath, grow, call);
           }
         },
-        signal,
       );
       progress.step('disk-prepared', diskPath);
 
@@ -203,16 +241,20 @@ export class KvmProvisioner extends BaseProvisioner {
       throwIfAborted(signal, `load of ${node.name}`);
     } catch (error) {
       // The image is not in the library and nothing was made: the caller's error, as it is.
-      if (!created && ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) throw error;
-      let cleanupError: unknown;
-      if (created) {
-        await this.#removeNode(node.name).catch((failure: unknown) => {
-          cleanupError = failure;
-        });
+      if (!created && ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) {
+        await this.#undoLoad(intent, false).catch(() => undefined);
+        throw error;
       }
+      let cleanupError: unknown;
+      // Only what this load's own record names, retried through transient faults; a record
+      // left after a failed clean-up lets the next call finish it.
+      await this.#undoLoad(intent, created).catch((failure: unknown) => {
+        cleanupError = failure;
+      });
       progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
       throw new OperationFailedError('load', step, error, cleanupError);
     }
+    await this.#clearIntent(intent);
     progress.step('load-done');
     return { node: node.name, image, address: { host: node.address!.host, port: node.address!.port ?? 22 }, durationMs: Date.now() - started };
   }
@@ -249,6 +291,8 @@ export class KvmProvisioner extends BaseProvisioner {
       timeoutMs,
       initialDelayMs: 100,
       maxDelayMs: 1000,
+      // libvirtd restarting or the host's SSH lost for a moment: polled again within the bound.
+      isTransient: isTransientHostFault,
       ...(signal ? { signal } : {}),
       poll: async ({ signal: pollSignal }) => {
         const state = await this.host.domainState(node.name, { signal: pollSignal });
@@ -281,6 +325,105 @@ export class KvmProvisioner extends BaseProvisioner {
     await this.host.remove([...disks], call);
     if (state !== undefined) progress?.step('node-removed', [...disks].join(', '));
     return state !== undefined;
+  }
+
+  // ---- intent records and recovery -----------------------------------------------------
+
+  async #writeIntent(record: IntentRecord, call: { signal?: AbortSignal | undefined; timeoutMs?: number }): Promise<void> {
+    const path = nodeStatePaths(this.settings.nodeDiskDir, record.node).intent;
+    await this.host.runner.run(sh`mkdir -p -- ${path.slice(0, path.lastIndexOf('/'))} && cat >${path}`, { ...callOf(call.signal), stdin: serializeIntentRecord(record) });
+  }
+
+  /** The node's intent record, if any; a damaged one is reported and set aside as `undefined`. */
+  async #readIntent(node: string, signal: AbortSignal | undefined): Promise<IntentRecord | undefined> {
+    const path = nodeStatePaths(this.settings.nodeDiskDir, node).intent;
+    const result = await this.host.runner.run(sh`cat -- ${path} 2>/dev/null || true`, callOf(signal));
+    if (result.stdout.trim() === '') return undefined;
+    try {
+      return parseIntentRecord(result.stdout, this.settings.nodeDiskDir);
+    } catch (error) {
+      this.events.emit('warning', { message: `ignoring the unreadable intent record ${path}: ${error instanceof Error ? error.message : String(error)}`, node });
+      return undefined;
+    }
+  }
+
+  /** Removes a finished load's record (retried through transient faults; a warning if it stays). */
+  async #clearIntent(record: IntentRecord): Promise<void> {
+    const path = nodeStatePaths(this.settings.nodeDiskDir, record.node).intent;
+    await retryThroughFaults(`removing the intent record of node ${record.node}`, (signal) => this.host.remove([path], { signal })).catch((error: unknown) => {
+      this.events.emit('warning', { message: `load of ${record.node} succeeded but its intent record ${path} stays: ${error instanceof Error ? error.message : String(error)}`, operation: 'load', node: record.node });
+    });
+  }
+
+  /**
+   * Undoes a load that failed: removes the domain (only provkit's) and the files its record
+   * names, then the record — only while the record on the host is still this load's. Retried
+   * with new connections through transient faults within the clean-up bound; past it the error
+   * names everything that may remain.
+   */
+  async #undoLoad(record: IntentRecord, created: boolean): Promise<void> {
+    const paths = nodeStatePaths(this.settings.nodeDiskDir, record.node);
+    try {
+      await retryThroughFaults(`clean-up of node ${record.node}`, async (signal) => {
+        const onHost = await this.#readIntent(record.node, signal);
+        if (onHost !== undefined && onHost.id !== record.id) throw new InvalidStateError(`node ${record.node} carries another operation's record (${onHost.id}); its disk and domain are left alone`);
+        if (created) await this.#removeRecorded(record, signal);
+        await this.host.remove([paths.intent], { signal });
+      });
+    } catch (error) {
+      if (error instanceof InvalidStateError) throw error;
+      throw new LeftBehindError(record.node, { domain: record.domain, files: created ? [...record.paths, paths.intent] : [paths.intent] }, { cause: error });
+    }
+  }
+
+  /** The domain a record names (only if provkit marked it) and its files; the record itself stays. */
+  async #removeRecorded(record: IntentRecord, signal: AbortSignal): Promise<void> {
+    const state = await this.host.domainState(record.domain, { signal });
+    if (state !== undefined && (await this.host.provkitRecord(record.domain, { signal })).managed) await this.#removeNode(record.domain, signal);
+    await this.host.remove(record.paths, { signal });
+  }
+
+  /**
+   * Called with the node's host lock held: a record found now belongs to an operation that died
+   * (its lock went with its process), so what it made is undone before this operation starts.
+   */
+  async #recoverNode(node: string, signal: AbortSignal | undefined): Promise<void> {
+    const record = await this.#readIntent(node, signal);
+    if (record === undefined) return;
+    this.events.emit('warning', { message: `undoing an interrupted ${record.operation} of node ${node} (pid ${record.pid} on ${record.host}, started ${record.startedAt}): ${[record.domain, ...record.paths].join(', ')}`, node });
+    await this.#undoLoad(record, true);
+  }
+
+  /**
+   * Deletes hidden partial copies of `image` left in the library by captures or retrievals that
+   * died. Called with the image's exclusive host lock held, so none of them is being written.
+   */
+  async #collectPartials(image: string, signal: AbortSignal | undefined): Promise<void> {
+    const pattern = `.${image}.qcow2.part-*`;
+    const { stdout } = await this.host.runner.run(sh`find ${this.settings.libraryDir} -maxdepth 1 -type f -name ${pattern} -print -delete`, callOf(signal));
+    const removed = stdout.split('\n').filter(Boolean);
+    if (removed.length > 0) this.events.emit('warning', { message: `removed partial copies of image ${image} left by interrupted operations: ${removed.join(', ')}` });
+  }
+
+  // ---- leftovers -----------------------------------------------------------------------
+
+  /**
+   * Everything provkit left on this host: domains and files of interrupted loads (their intent
+   * record present, their node lock free), node disks and console logs with no domain, hidden
+   * partial copies in the library whose image lock is free, and stray `qemu-img` processes on
+   * those. Dry run by default; `remove: true` removes them, each under its node or image lock.
+   */
+  async leftovers(options: LeftoversOptions = {}): Promise<LeftoversReport> {
+    assertOperationOptions(options);
+    if (options.remove !== undefined && typeof options.remove !== 'boolean') throw new InvalidInputError('remove', 'must be true or false');
+    const context = { host: this.host, locks: this.hostLocks, libraryDir: this.settings.libraryDir, nodeDiskDir: this.settings.nodeDiskDir, signal: options.signal };
+    const report = await findLeftovers(context);
+    if (!options.remove) return report;
+    return removeLeftovers(context, report, {
+      node: (name, task) => this.#underNodeLock(name, options.signal, task),
+      image: (image, task) => this.#underImageLock(image, 'exclusive', options.signal, task),
+      recover: (name) => this.#recoverNode(name, options.signal),
+    });
   }
 
   // ---- status and power ----------------------------------------------------------------
@@ -337,11 +480,11 @@ export class KvmProvisioner extends BaseProvisioner {
   async powerOn(options: NodeOperationOptions): Promise<void> {
     assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    await this.#locks.run(`node:${name}`, async () => {
+    await this.#underNodeLock(name, options.signal, async () => {
       const state = await this.#existingState(name, options.signal);
       if (state === 'paused' || state === 'pmsuspended') throw new InvalidStateError(`node ${name} is ${state}; resume it instead`);
       if (powerStateOf(state) === 'off') await this.host.start(name, options);
-    }, options.signal);
+    });
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
@@ -349,7 +492,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const { name } = checkNode(options.node);
     const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
     const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs);
-    await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
+    await this.#underNodeLock(name, options.signal, () => this.#powerOff(name, mode, timeoutMs, options.signal));
   }
 
   async #powerOff(name: string, mode: 'graceful' | 'hard', timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
@@ -371,11 +514,11 @@ export class KvmProvisioner extends BaseProvisioner {
   override async powerReset(options: NodeOperationOptions): Promise<void> {
     assertOperationOptions(options);
     const { name } = checkNode(options.node);
-    await this.#locks.run(`node:${name}`, async () => {
+    await this.#underNodeLock(name, options.signal, async () => {
       const state = await this.#existingState(name, options.signal);
       if (powerStateOf(state) === 'off') await this.host.start(name, options);
       else await this.host.reset(name, options);
-    }, options.signal);
+    });
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
@@ -389,14 +532,15 @@ export class KvmProvisioner extends BaseProvisioner {
     assertOperationOptions(options);
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
-    await this.#locks.run(`node:${name}`, async () => {
+    await this.#underNodeLock(name, options.signal, async () => {
+      await this.#recoverNode(name, options.signal);
       const call = options.signal ? { signal: options.signal } : {};
       // Someone else's domain of that name is never destroyed: only provkit's marker allows it.
       if ((await this.host.domainState(name, call)) !== undefined && !(await this.host.provkitRecord(name, call)).managed) throw new NodeNotManagedError(name);
       const progress = this.progress('unload', { node: name });
       progress.step('started');
       if (await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined, progress)) progress.step('unload-done');
-    }, options.signal);
+    });
   }
 
   async #existingState(name: string, signal: AbortSignal | undefined): Promise<DomainState> {
@@ -433,7 +577,13 @@ export class KvmProvisioner extends BaseProvisioner {
     if (osModule && !node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address to be generalized before capture (or pass skipPreCapture: true for an ungeneralized copy)`);
     throwIfAborted(options.signal, `capture of ${node.name}`);
     // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
-    return this.#locks.run(`node:${node.name}`, () => this.#locks.run(`image:${image}`, () => this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule), options.signal), options.signal);
+    return this.#underNodeLock(node.name, options.signal, () =>
+      this.#underImageLock(image, 'exclusive', options.signal, async () => {
+        await this.#recoverNode(node.name, options.signal);
+        await this.#collectPartials(image, options.signal);
+        return this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule);
+      }),
+    );
   }
 
   async #capture(options: CaptureOptions, node: CheckedNode, image: string, endState: 'on' | 'off' | 'reboot', shutdownTimeoutMs: number, osModule: OsModuleV1 | undefined): Promise<CaptureResult> {
@@ -508,14 +658,17 @@ export class KvmProvisioner extends BaseProvisioner {
     assertOperationOptions(options);
     const image = assertImageName('image', options.image);
     const call = options.signal ? { signal: options.signal } : {};
-    return this.#locks.run(`image:${image}`, async () => {
+    // Exclusive on the host: no load (in any process) makes an overlay on it between the users
+    // check and the removal; the check sees overlays not yet defined as domains too.
+    return this.#underImageLock(image, 'exclusive', options.signal, async () => {
+      await this.#collectPartials(image, options.signal);
       if (!(await this.library.exists(image, call))) return { deleted: false };
       const users = await this.library.usersOf(image, call);
       if (users.length > 0) throw new ImageInUseError(image, users);
       await this.host.remove([this.library.path(image)], call);
       await this.host.removeTrees([overlayTemplateDir(this.library.path(image))], call);
       return { deleted: true };
-    }, options.signal);
+    });
   }
 
   /** Copies an image from another KVM provisioner's library, verified by SHA-256. */
@@ -531,7 +684,9 @@ export class KvmProvisioner extends BaseProvisioner {
     // Both libraries' image locks, taken in one global order (by host and directory), so two
     // provisioners retrieving from each other at once cannot wait on each other forever.
     const [first, second] = this.#libraryKey() < from.#libraryKey() ? [this, from] : [from, this];
-    await first.#locks.run(`image:${image}`, () => second.#locks.run(`image:${image}`, () => this.library.retrieveFrom(from.library, image, call), options.signal), options.signal);
+    // On the host: the source image shared (no delete while it is read), ours exclusive.
+    const modeOf = (side: KvmProvisioner): HostLockMode => (side === this ? 'exclusive' : 'shared');
+    await first.#underImageLock(image, modeOf(first), options.signal, () => second.#underImageLock(image, modeOf(second), options.signal, () => this.library.retrieveFrom(from.library, image, call)));
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 {
@@ -568,3 +723,22 @@ function checkNode(given: NodeSpec | undefined): CheckedNode {
   return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
 }
 
+
+/** Runs `task` again through transient host faults (new connections each time) within the clean-up bound. */
+function retryThroughFaults(what: string, task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  return waitFor({
+    what,
+    timeoutMs: CLEANUP_TIMEOUT_MS,
+    initialDelayMs: 250,
+    maxDelayMs: 5000,
+    isTransient: isTransientHostFault,
+    poll: async ({ signal }) => {
+      await task(signal);
+      return { done: true, value: undefined };
+    },
+  });
+}
+
+function callOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
+  return signal ? { signal } : {};
+}

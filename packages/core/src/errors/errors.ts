@@ -149,6 +149,23 @@ export class ConflictError extends ProvkitError {
   }
 }
 
+/**
+ * Another operation holds the lock on a node or image (possibly another process or orchestrator
+ * on the same host) and did not let go within the wait's bound. Retry later.
+ */
+export class ResourceBusyError extends ProvkitError {
+  /** What was locked, e.g. `node web-1` or `image centos-v3`. */
+  readonly resource: string;
+  /** How long the operation waited for it. */
+  readonly waitedMs: number;
+  constructor(resource: string, waitedMs: number, options?: ProvkitErrorOptions) {
+    super('RESOURCE_BUSY', `${resource} is locked by another operation; not free within ${waitedMs} ms`, { isRetryable: true, ...options });
+    this.name = 'ResourceBusyError';
+    this.resource = resource;
+    this.waitedMs = waitedMs;
+  }
+}
+
 /** The remote side refused the operation for lack of permission. */
 export class PermissionDeniedError extends ProvkitError {
   constructor(message: string, options?: ProvkitErrorOptions) {

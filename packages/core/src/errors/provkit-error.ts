@@ -30,6 +30,8 @@ export const PROVKIT_ERROR_CODES = [
   'INSUFFICIENT_STORAGE',
   'UNEXPECTED_OUTPUT',
   'CHECKSUM_MISMATCH',
+  /** A lock on a node or image (held by another operation, possibly in another process) was not free within its bound. */
+  'RESOURCE_BUSY',
   /** `@provkit/fleet`: a job ended without a result (BullMQ failed it itself). */
   'JOB_LOST',
   /** `@provkit/fleet`: a worker's failure that was not a provkit error (a bug), carried to the client. */

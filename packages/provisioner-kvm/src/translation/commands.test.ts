@@ -22,9 +22,9 @@ describe('qemu-img commands', () => {
     expect(qemuImgCreateOverlay('/lib/base-v1.qcow2', '/nodes/n1.qcow2', 21474836480).at(-1)).toBe('21474836480');
   });
   it('copies an overlay from a template named after the backing file and size, quoting every path', () => {
-    const plain = overlayFromTemplate({ backing: "/lib/base-v1.qcow2", overlay: "/nodes/n'1.qcow2", templateDir: '/lib/.overlay-templates/base-v1' }).text;
+    const plain = overlayFromTemplate({ backing: "/lib/base-v1.qcow2", overlay: "/nodes/n'1.qcow2", templateDir: '/lib/.provkit/overlay-templates/base-v1' }).text;
     expect(plain).toContain(`stat -c %i.%s.%.9Y.%.9Z -- /lib/base-v1.qcow2)`);
-    expect(plain).toContain(`t=/lib/.overlay-templates/base-v1/$k''.qcow2`);
+    expect(plain).toContain(`t=/lib/.provkit/overlay-templates/base-v1/$k''.qcow2`);
     expect(plain).toContain(`cp -- "$t" '/nodes/n'\\''1.qcow2'`);
     // The template is written whole under a temporary name, then renamed into place.
     expect(plain).toMatch(/mktemp -- "\$t\.XXXXXX".*mv -f -- "\$n" "\$t"/);
