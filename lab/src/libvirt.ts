@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { labDir, labRoot } from './paths.ts';
+
 /** State of the lab's `libvirt` service: libvirtd with the QEMU driver on this machine. */
 export interface LibvirtLabState {
   /** libvirt connection URI on the host, `qemu:///system`. */
@@ -31,4 +36,20 @@ export interface KvmGuestLabState {
   /** The guest's SSH user and the key it accepts (the lab sshd's client key). */
   guestUsername: string;
   privateKeyPath: string;
+}
+
+/**
+ * Restarts the lab's libvirtd (SIGTERM, bounded, then SIGKILL; started again at once) and
+ * resolves once it answers again. Running guests survive: libvirtd reattaches to their QEMU
+ * processes. Other lab tests share this daemon, so call it only while holding the lab lock.
+ */
+export async function restartLabLibvirtd(): Promise<LibvirtLabState> {
+  const lock = join(labDir, '.libvirt.lock');
+  const args = ['-o', '-w', '600', lock, 'bash', join(labRoot, 'services', 'libvirt.sh'), 'restart'];
+  const { stdout } = await promisify(execFile)('flock', args, { env: { ...process.env, PROVKIT_LAB_DIR: labDir }, timeout: 120_000 }).catch(
+    (error: { stderr?: string; message: string }) => {
+      throw new Error(`lab service libvirt restart failed: ${error.stderr?.trim().split('\n').slice(-5).join('\n') || error.message}`);
+    },
+  );
+  return JSON.parse(stdout) as LibvirtLabState;
 }
