@@ -33,7 +33,7 @@ export interface FaultResult {
   notes?: string[];
   /** What the row itself found wrong (beyond what every row checks). */
   reasons?: string[];
-  /** A load of the row succeeded: its node is rightly on the host after the fault. */
+  /** The faulted operation succeeded all the same (a load's node is then rightly on the host; a captured image is in the library). */
   keepNode?: boolean;
 }
 
@@ -79,6 +79,11 @@ function notFired(fired: boolean, what: string): string[] {
   return fired ? [] : [`fault not injected: ${what} was never reported`];
 }
 
+/** The result of one orchestrator that was not killed: a load that still succeeded rightly leaves its node. */
+function survived(outcome: OrchestratorOutcome, reasons: string[]): FaultResult {
+  return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons, ...(outcome.result?.ok ? { keepNode: true } : {}) };
+}
+
 /** SIGKILL of the orchestrator in the same tick its `step` line arrives. */
 function killAt(kind: 'load' | 'unload' | 'capture', step: string, ci = false): FaultCase {
   return {
@@ -113,7 +118,7 @@ function abortAt(kind: 'load' | 'unload' | 'capture', step: string, ci = false):
     inject: async (context, node) => {
       const outcome = await runOrchestrator(context.job(kind, node, { abortAt: { operation: kind, step }, ...(kind === 'capture' ? { image: `${node.name}-v1` } : {}) }), FAULT_DEADLINE_MS);
       const fired = outcome.lines.some((line) => isStep(line, kind, step));
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: notFired(fired, step) };
+      return survived(outcome, notFired(fired, step));
     },
   };
 }
@@ -128,7 +133,7 @@ function libvirtdRestartAt(step: string, ci = false): FaultCase {
       const { outcome, fired } = await faulted(context.job('load', node), (line) => isStep(line, 'load', step), async () => {
         await restartLabLibvirtd();
       });
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: notFired(fired, step) };
+      return survived(outcome, notFired(fired, step));
     },
   };
 }
@@ -150,7 +155,31 @@ function sshdConnection(action: 'kill' | 'stop', step: string, ci = false): Faul
         await new Promise((resolve) => setTimeout(resolve, 30_000));
         await signalAll(served, 'CONT');
       });
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: [...notes, ...notFired(fired, step)] };
+      return survived(outcome, [...notes, ...notFired(fired, step)]);
+    },
+  };
+}
+
+/** Two orchestrator processes loading one node, the second started `staggerMs` after the first. */
+function twoLoads(staggerMs: number, ci = false): FaultCase {
+  return {
+    id: `load-two-processes-one-node-${staggerMs}ms`,
+    title: `two orchestrator processes loading one node, started ${staggerMs} ms apart`,
+    kind: 'load',
+    ci,
+    inject: async (context, node) => {
+      const firstRun = runOrchestrator(context.job('load', node), FAULT_DEADLINE_MS);
+      // The stagger is the fault's shape (how far apart two workers start), not a synchronization.
+      if (staggerMs > 0) await new Promise((resolve) => setTimeout(resolve, staggerMs));
+      const [first, second] = await Promise.all([firstRun, runOrchestrator(context.job('load', node), FAULT_DEADLINE_MS)]);
+      const succeeded = [first, second].filter((outcome) => outcome.result?.ok).length;
+      const reasons: string[] = [];
+      // One may wait for the other or be refused, typed; both failing means they undid each other.
+      if (succeeded === 0) reasons.push('neither of the two loads succeeded');
+      // A load that reported ok must have left its node: the other's clean-up must not remove it.
+      const state = (await runDomains(context.layout)).get(node.name);
+      if (succeeded > 0 && state !== 'running') reasons.push(`a load reported ok but node ${node.name} is ${state ?? 'gone'}`);
+      return { callerSaw: `A: ${callerSaw(first)} / B: ${callerSaw(second)}`, survived: true, hung: first.hung || second.hung, reasons, ...(succeeded > 0 ? { keepNode: true } : {}) };
     },
   };
 }
@@ -168,7 +197,7 @@ const cases: FaultCase[] = [
     kind: 'load',
     inject: async (context, node) => {
       const { outcome, fired } = await faulted(context.job('load', node), (line) => line.type === 'progress' && line.operation === 'postLoad', () => killGuestSshd(node.address!.port!, context.guestKeyPath));
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: notFired(fired, 'a postLoad step') };
+      return survived(outcome, notFired(fired, 'a postLoad step'));
     },
   },
   {
@@ -179,7 +208,7 @@ const cases: FaultCase[] = [
       const { outcome, fired } = await faulted(context.job('load', node), (line) => isStep(line, 'load', 'machine-booted'), async () => {
         await local('virsh', ['-c', context.uri, 'suspend', node.name]);
       });
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: notFired(fired, 'machine-booted') };
+      return survived(outcome, notFired(fired, 'machine-booted'));
     },
   },
   {
@@ -191,29 +220,15 @@ const cases: FaultCase[] = [
         const pid = await qemuPidOf(node.name);
         if (pid) await signalAll([pid], 'STOP');
       });
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung, reasons: notFired(fired, 'powered-on') };
+      return survived(outcome, notFired(fired, 'powered-on'));
     },
     restore: async (_context, node) => {
       const pid = await qemuPidOf(node.name);
       if (pid) await signalAll([pid], 'CONT');
     },
   },
-  {
-    id: 'load-two-processes-one-node',
-    title: 'two orchestrator processes loading one node, started together',
-    kind: 'load',
-    ci: true,
-    inject: async (context, node) => {
-      const [first, second] = await Promise.all([runOrchestrator(context.job('load', node), FAULT_DEADLINE_MS), runOrchestrator(context.job('load', node), FAULT_DEADLINE_MS)]);
-      const succeeded = [first, second].filter((outcome) => outcome.result?.ok).length;
-      const reasons: string[] = [];
-      // One may wait for the other or be refused, typed; both failing means they undid each other.
-      if (succeeded === 0) reasons.push('neither of the two loads succeeded');
-      // A load that reported ok must have left its node: the other's clean-up must not remove it.
-      if (succeeded > 0 && (await runDomains(context.layout)).get(node.name) !== 'running') reasons.push(`a load reported ok but node ${node.name} is ${(await runDomains(context.layout)).get(node.name) ?? 'gone'}`);
-      return { callerSaw: `A: ${callerSaw(first)} / B: ${callerSaw(second)}`, survived: true, hung: first.hung || second.hung, reasons, ...(succeeded > 0 ? { keepNode: true } : {}) };
-    },
-  },
+  twoLoads(0, true),
+  twoLoads(100),
   {
     id: 'load-delete-image-during-load',
     title: 'deleteImage of the image in one process and load of it in another, started together',
@@ -271,7 +286,7 @@ const cases: FaultCase[] = [
     inject: async (context, node) => {
       await fillGuestDisk(node.address!.port!, context.guestKeyPath, 96);
       const outcome = await runOrchestrator(context.job('capture', node, { image: `${node.name}-v1` }), FAULT_DEADLINE_MS);
-      return { callerSaw: callerSaw(outcome), survived: true, hung: outcome.hung };
+      return survived(outcome, []);
     },
   },
 ];

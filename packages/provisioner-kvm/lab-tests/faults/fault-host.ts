@@ -41,19 +41,22 @@ async function listDir(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
 
-/** Inodes of files under `dir` with a lock held on them right now (from /proc/locks). */
+/** Files directly in `dirs` with a flock or POSIX lock held on them right now (from /proc/locks). */
 async function heldLocks(dirs: readonly string[]): Promise<string[]> {
   const locks = await readFile('/proc/locks', 'utf8').catch(() => '');
-  const inodes = new Set(locks.split('\n').map((line) => line.trim().split(/\s+/)[5]?.split(':')[2]).filter((inode): inode is string => Boolean(inode)));
+  // OFD locks are QEMU's own image locks (a running guest on its disk and backing file, a
+  // qemu-img on its files): the processes are reported on their own; these are not provkit's.
+  const held = locks.split('\n').map((line) => line.trim().split(/\s+/)).filter((fields) => fields[1] !== 'OFDLCK');
+  const inodes = new Set(held.map((fields) => fields[5]?.split(':')[2]).filter((inode): inode is string => Boolean(inode)));
   if (inodes.size === 0) return [];
-  const held: string[] = [];
+  const paths: string[] = [];
   for (const dir of dirs) {
     for (const name of await listDir(dir)) {
       const info = await stat(join(dir, name)).catch(() => undefined);
-      if (info && inodes.has(String(info.ino))) held.push(join(dir, name));
+      if (info && inodes.has(String(info.ino))) paths.push(join(dir, name));
     }
   }
-  return held;
+  return paths;
 }
 
 /** Processes whose command line mentions `needle` (except this inspection's own). */
@@ -77,15 +80,16 @@ export async function runDomains(layout: FaultRunLayout): Promise<Map<string, st
 }
 
 /**
- * Everything of the run left on the host, one readable entry each (empty: nothing). `node`
- * narrows domains and node files to one node; library extras, locks and processes are the run's.
+ * Everything of the run left on the host, one readable entry each (empty: nothing). `nodes`
+ * narrows domains and node files to those nodes, `keep` leaves out nodes rightly there and
+ * `keepLibrary` library files rightly there; library extras, locks and processes are the run's.
  */
-export async function leftOnHost(layout: FaultRunLayout, options: { nodes?: readonly string[]; keep?: readonly string[] } = {}): Promise<string[]> {
+export async function leftOnHost(layout: FaultRunLayout, options: { nodes?: readonly string[]; keep?: readonly string[]; keepLibrary?: readonly string[] } = {}): Promise<string[]> {
   const left: string[] = [];
   const mine = (name: string): boolean => !options.nodes || options.nodes.some((node) => name === node || name.startsWith(`${node}.`));
   for (const [name, state] of await runDomains(layout)) if (mine(name) && !options.keep?.includes(name)) left.push(`domain ${name} (${state})`);
   for (const file of await listDir(layout.nodeDiskDir)) if (mine(file) && !options.keep?.some((kept) => file.startsWith(`${kept}.`))) left.push(`node dir: ${file}`);
-  for (const file of await listDir(layout.libraryDir)) if (!layout.libraryFiles.includes(file)) left.push(`library: ${file}`);
+  for (const file of await listDir(layout.libraryDir)) if (!layout.libraryFiles.includes(file) && !options.keepLibrary?.includes(file)) left.push(`library: ${file}`);
   for (const path of await heldLocks([layout.libraryDir, layout.nodeDiskDir, layout.runDir])) left.push(`lock held: ${path}`);
   for (const line of await processesMentioning('qemu-img', layout.runDir)) left.push(`qemu-img running: ${line}`);
   for (const line of await processesMentioning('virsh', layout.prefix)) left.push(`virsh running: ${line}`);

@@ -70,14 +70,14 @@ async function runRow(fault: FaultCase, base: FaultContext, newNode: (label: str
     notes.push(...(result.notes ?? []));
     reasons.push(...(result.reasons ?? []));
     if (result.hung) reasons.push('the faulted operation hung');
+    const image = `${node.name}-v1`;
     // A capture row's node is the caller's and stays; an unload stopped part-way is finished by
     // the next unload (judged after it); everything else a surviving operation made must go.
     leftAfterFault = await leftOnHost(layout, { nodes: [node.name] });
-    const unexpected = fault.kind !== 'load' || result.keepNode ? await leftOnHost(layout, { nodes: [node.name], keep: [node.name] }) : leftAfterFault;
+    const unexpected = fault.kind !== 'load' || result.keepNode ? await leftOnHost(layout, { nodes: [node.name], keep: [node.name], ...(fault.kind === 'capture' && result.keepNode ? { keepLibrary: [`${image}.qcow2`] } : {}) }) : leftAfterFault;
     if (result.survived && unexpected.length > 0) reasons.push('the operation survived the fault, yet its own clean-up left something');
     await fault.restore?.(context, node);
 
-    const image = `${node.name}-v1`;
     const next: Array<{ label: string; job: OrchestratorJob }> =
       fault.kind === 'load'
         ? [
@@ -87,7 +87,8 @@ async function runRow(fault: FaultCase, base: FaultContext, newNode: (label: str
         : fault.kind === 'unload'
           ? [{ label: 'unload', job: context.job('unload', node) }]
           : [
-              { label: 'capture', job: context.job('capture', node, { image }) },
+              // A capture the fault did not stop has its image already: the retry is then not needed.
+              ...(result.keepNode ? [] : [{ label: 'capture', job: context.job('capture', node, { image }) }]),
               { label: 'deleteImage', job: context.job('deleteImage', undefined, { image }) },
               { label: 'unload', job: context.job('unload', node) },
             ];
