@@ -2,10 +2,11 @@
 # libvirtd (QEMU driver) + virtlogd on this machine, reached by the KVM provisioner through the
 # lab sshd as a remote host would be. Domains run under TCG (type='qemu'): /dev/kvm hangs guests
 # here. A libvirtd that is already running is reused and never stopped by `down`.
-# `restart` stops libvirtd (SIGTERM, bounded, then SIGKILL) and starts it again; running guests
+# `restart [SECONDS]` stops libvirtd (SIGTERM, bounded, then SIGKILL), keeps it down SECONDS
+# (default 0: a daemon restart under load is not instant) and starts it again; running guests
 # keep running (their QEMU processes are not libvirtd's) and libvirtd reattaches to them. For
 # fault tests: run it only while holding the lab lock, since other tests share this daemon.
-# Usage: libvirt.sh packages|up|down|status|restart
+# Usage: libvirt.sh packages|up|down|status|restart [SECONDS]
 LAB_SERVICE=libvirt
 source "$(dirname "$0")/../lib.sh"
 dir=$LAB_DIR/libvirt
@@ -118,6 +119,7 @@ restart() {
     lab_stop_pid "$dir/restart.pid" 10
   fi
   rm -f /run/libvirtd.pid
+  sleep "${1:-0}"
   libvirtd -d
   local delay=0.05 start=$SECONDS
   until virsh_ok; do
@@ -130,6 +132,7 @@ restart() {
 }
 
 case "${1:-}" in
-  packages|up|down|status|restart) "$1" ;;
-  *) echo "usage: $0 packages|up|down|status|restart" >&2; exit 2 ;;
+  packages|up|down|status) "$1" ;;
+  restart) restart "${2:-0}" ;;
+  *) echo "usage: $0 packages|up|down|status|restart [SECONDS]" >&2; exit 2 ;;
 esac

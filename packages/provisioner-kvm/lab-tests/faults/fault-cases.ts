@@ -55,6 +55,15 @@ export interface FaultCase {
 /** Deadline of one faulted orchestrator (bounds a hang). */
 const FAULT_DEADLINE_MS = 300_000;
 
+/**
+ * How long libvirtd stays down in a restart: a busy daemon's restart takes seconds, and the
+ * window must outlast one boot-wait poll (at most 1 s apart) so each row hits what it names.
+ */
+const LIBVIRTD_DOWN_SECONDS = 5;
+
+/** The command bound of the held-stop row: a short one, so a stretched timeout shows. */
+const HELD_COMMAND_TIMEOUT_MS = 15_000;
+
 const LOAD_STEPS = ['started', 'disk-prepared', 'node-defined', 'powered-on', 'machine-booted', 'post-load-done'] as const;
 const UNLOAD_STEPS = ['started', 'powered-off', 'node-removed'] as const;
 const CAPTURE_STEPS = ['started', 'pre-capture-done', 'powered-off'] as const;
@@ -126,12 +135,12 @@ function abortAt(kind: 'load' | 'unload' | 'capture', step: string, ci = false):
 function libvirtdRestartAt(step: string, ci = false): FaultCase {
   return {
     id: `load-libvirtd-restart-at-${step}`,
-    title: `libvirtd restarted at load step ${step}`,
+    title: `libvirtd restarted (down ${LIBVIRTD_DOWN_SECONDS} s) at load step ${step}`,
     kind: 'load',
     ci,
     inject: async (context, node) => {
       const { outcome, fired } = await faulted(context.job('load', node), (line) => isStep(line, 'load', step), async () => {
-        await restartLabLibvirtd();
+        await restartLabLibvirtd({ downSeconds: LIBVIRTD_DOWN_SECONDS });
       });
       return survived(outcome, notFired(fired, step));
     },
@@ -191,6 +200,41 @@ const cases: FaultCase[] = [
   sshdConnection('kill', 'disk-prepared'),
   sshdConnection('kill', 'powered-on', true),
   sshdConnection('stop', 'powered-on'),
+  {
+    id: 'load-host-sshd-stop-held-at-disk-prepared',
+    title: `the sshd process serving the host connection SIGSTOPped at load step disk-prepared and held until the orchestrator exits (command bound ${HELD_COMMAND_TIMEOUT_MS / 1000} s)`,
+    kind: 'load',
+    inject: async (context, node) => {
+      const reasons: string[] = [];
+      let stoppedAt: number | undefined;
+      let answeredAt: number | undefined;
+      let served: number[] = [];
+      const handle = startOrchestrator(context.job('load', node, { commandTimeoutMs: HELD_COMMAND_TIMEOUT_MS }), {
+        deadlineMs: FAULT_DEADLINE_MS,
+        onLine: (line, child) => {
+          if (line.type === 'result') answeredAt = performance.now();
+          if (stoppedAt !== undefined || !isStep(line, 'load', 'disk-prepared')) return;
+          stoppedAt = performance.now();
+          void sshdServing(child.pid!, context.sshdPort).then(async (pids) => {
+            served = pids;
+            await signalAll(pids, 'STOP');
+          });
+        },
+      });
+      let outcome: OrchestratorOutcome;
+      try {
+        outcome = await handle.done;
+      } finally {
+        await signalAll(served, 'CONT');
+      }
+      if (stoppedAt === undefined || served.length === 0) reasons.push('fault not injected: no sshd process served the orchestrator at disk-prepared');
+      const answeredAfterMs = answeredAt !== undefined && stoppedAt !== undefined ? answeredAt - stoppedAt : undefined;
+      // The command's bound, then the clean-up's (120 s), with 15 s for the rest.
+      if (answeredAfterMs === undefined || answeredAfterMs > HELD_COMMAND_TIMEOUT_MS + 135_000) reasons.push(`the caller's answer came ${answeredAfterMs === undefined ? 'never' : `${Math.round(answeredAfterMs / 1000)} s`} after the stop (bound: ${HELD_COMMAND_TIMEOUT_MS / 1000} s command + 120 s clean-up + 15 s)`);
+      if (outcome.exitAfterResultMs !== undefined && outcome.exitAfterResultMs > 10_000) reasons.push(`the process exited ${Math.round(outcome.exitAfterResultMs / 1000)} s after its result (close() held it)`);
+      return { ...survived(outcome, reasons), notes: answeredAfterMs === undefined ? [] : [`answered ${Math.round(answeredAfterMs / 1000)} s after the stop`] };
+    },
+  },
   {
     id: 'load-guest-ssh-lost-in-post-load',
     title: "the guest's sshd killed (from inside) as postLoad starts",

@@ -28,6 +28,8 @@ export interface OrchestratorJob {
   /** Abort the operation's signal when this progress step (of `abortAt.operation`) is reported. */
   abortAt?: { operation: string; step: string };
   bootTimeoutMs?: number;
+  /** The provisioner's bound on one host command (default 60 000). */
+  commandTimeoutMs?: number;
 }
 
 /** One line the orchestrator writes. */
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
     osModule,
     bootTimeoutMs: job.bootTimeoutMs ?? 120_000,
     shutdownTimeoutMs: 60_000,
-    commandTimeoutMs: 60_000,
+    commandTimeoutMs: job.commandTimeoutMs ?? 60_000,
   });
   const controller = new AbortController();
   const onProgress = (event: ProgressEvent): void => {
