@@ -275,13 +275,29 @@ const cases: FaultCase[] = [
   twoLoads(100),
   {
     id: 'load-delete-image-during-load',
-    title: 'deleteImage of the image in one process and load of it in another, started together',
+    title: 'deleteImage of the image, in another process, started when the load reports started',
     kind: 'load',
     inject: async (context, node) => {
-      const [load, remove] = await Promise.all([runOrchestrator(context.job('load', node), FAULT_DEADLINE_MS), runOrchestrator(context.job('deleteImage', undefined, { image: context.image }), FAULT_DEADLINE_MS)]);
-      const deleted = remove.result?.ok === true;
-      const reasons = deleted && load.result?.ok ? ['the image was deleted under a node that reported ready on it'] : [];
-      return { callerSaw: `load: ${callerSaw(load)} / deleteImage: ${callerSaw(remove)}`, survived: true, hung: load.hung || remove.hung, reasons, ...(load.result?.ok ? { keepNode: true } : {}) };
+      let remove: Promise<OrchestratorOutcome> | undefined;
+      const load = await startOrchestrator(context.job('load', node), {
+        deadlineMs: FAULT_DEADLINE_MS,
+        onLine: (line) => {
+          if (!remove && isStep(line, 'load', 'started')) remove = runOrchestrator(context.job('deleteImage', undefined, { image: context.image }), FAULT_DEADLINE_MS);
+        },
+      }).done;
+      if (!remove) return survived(load, notFired(false, 'started'));
+      const removed = await remove;
+      const deleted = removed.result?.ok === true;
+      const reasons: string[] = [];
+      const notes: string[] = [];
+      if (deleted && load.result?.ok) reasons.push('the image was deleted under a node that reported ready on it');
+      if (deleted && !load.result?.ok) {
+        // The delete won before the load used the image: a legitimate order. The image goes back
+        // so the next operation and the library check judge recovery, not the requested delete.
+        await local('cp', ['--', `${context.layout.runDir}/pristine.qcow2`, `${context.layout.libraryDir}/${context.image}.qcow2`]);
+        notes.push('the delete won before the load used the image; image put back for the next operation');
+      }
+      return { callerSaw: `load: ${callerSaw(load)} / deleteImage: ${callerSaw(removed)}`, survived: true, hung: load.hung || removed.hung, reasons, notes, ...(load.result?.ok ? { keepNode: true } : {}) };
     },
   },
   ...UNLOAD_STEPS.map((step) => killAt('unload', step, step === 'powered-off')),
