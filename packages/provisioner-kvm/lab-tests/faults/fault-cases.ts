@@ -194,7 +194,7 @@ function twoLoads(staggerMs: number, ci = false): FaultCase {
 }
 
 const cases: FaultCase[] = [
-  ...LOAD_STEPS.map((step) => killAt('load', step, step === 'powered-on')),
+  ...LOAD_STEPS.map((step) => killAt('load', step, step === 'powered-on' || step === 'disk-prepared')),
   ...LOAD_STEPS.map((step) => abortAt('load', step, step === 'node-defined')),
   ...LOAD_STEPS.map((step) => libvirtdRestartAt(step, step === 'powered-on')),
   sshdConnection('kill', 'disk-prepared'),
@@ -277,6 +277,7 @@ const cases: FaultCase[] = [
     id: 'load-delete-image-during-load',
     title: 'deleteImage of the image, in another process, started when the load reports started',
     kind: 'load',
+    ci: true,
     inject: async (context, node) => {
       let remove: Promise<OrchestratorOutcome> | undefined;
       const load = await startOrchestrator(context.job('load', node), {
@@ -372,8 +373,9 @@ export async function removeSmallLibrary(layout: FaultRunLayout): Promise<void> 
 
 /**
  * The rows to run, in matrix order: all (`subset` full or absent) or the CI subset (one fast
- * row per kind of fault: a kill, an abort, a daemon restart, a lost host connection, two
- * orchestrators, a killed unload, a killed copy), narrowed to ids containing `pattern`.
+ * row per kind of fault: kills before and after the disk exists, an abort, a daemon restart, a
+ * lost host connection, two orchestrators, a delete during a load, a killed unload, a killed
+ * copy), narrowed to ids containing `pattern`.
  */
 export function selectCases(options: { subset?: string; pattern?: string } = {}): FaultCase[] {
   let selected = cases;
