@@ -183,6 +183,9 @@ async function main(): Promise<void> {
   } finally {
     await sweep(layout);
     await rm(runDir, { recursive: true, force: true });
+    // The services other engineers share are left up, whatever a row did to them.
+    await ensureLabService('libvirt');
+    await ensureLabService('sshd');
   }
   const totalMs = Math.round(performance.now() - started);
   if (values.json) console.log(JSON.stringify({ rows, totalMs }, null, 2));
