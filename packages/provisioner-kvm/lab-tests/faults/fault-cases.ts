@@ -209,13 +209,14 @@ const cases: FaultCase[] = [
       let stoppedAt: number | undefined;
       let answeredAt: number | undefined;
       let served: number[] = [];
+      let stopping: Promise<void> | undefined;
       const handle = startOrchestrator(context.job('load', node, { commandTimeoutMs: HELD_COMMAND_TIMEOUT_MS }), {
         deadlineMs: FAULT_DEADLINE_MS,
         onLine: (line, child) => {
           if (line.type === 'result') answeredAt = performance.now();
           if (stoppedAt !== undefined || !isStep(line, 'load', 'disk-prepared')) return;
           stoppedAt = performance.now();
-          void sshdServing(child.pid!, context.sshdPort).then(async (pids) => {
+          stopping = sshdServing(child.pid!, context.sshdPort).then(async (pids) => {
             served = pids;
             await signalAll(pids, 'STOP');
           });
@@ -225,6 +226,8 @@ const cases: FaultCase[] = [
       try {
         outcome = await handle.done;
       } finally {
+        // The stop must have landed before the continue, or an sshd would stay stopped.
+        await stopping;
         await signalAll(served, 'CONT');
       }
       if (stoppedAt === undefined || served.length === 0) reasons.push('fault not injected: no sshd process served the orchestrator at disk-prepared');
