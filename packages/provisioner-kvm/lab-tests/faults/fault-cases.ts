@@ -196,7 +196,7 @@ function twoLoads(staggerMs: number, ci = false): FaultCase {
 const cases: FaultCase[] = [
   ...LOAD_STEPS.map((step) => killAt('load', step, step === 'powered-on' || step === 'disk-prepared')),
   ...LOAD_STEPS.map((step) => abortAt('load', step, step === 'node-defined')),
-  ...LOAD_STEPS.map((step) => libvirtdRestartAt(step, step === 'powered-on')),
+  ...LOAD_STEPS.map((step) => libvirtdRestartAt(step, step === 'node-defined')),
   sshdConnection('kill', 'disk-prepared'),
   sshdConnection('kill', 'powered-on', true),
   sshdConnection('stop', 'powered-on'),
