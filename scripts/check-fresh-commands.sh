@@ -29,6 +29,9 @@ commands=(
   # fastest real one (~45 s here: 50 commands per mode over the lab sshd, beside OpenSSH's
   # ControlMaster); ssh-economy's 200 new ssh processes took ~7 min on 2 shared cores.
   'bench|npm run bench -- login-shell-latency'
+  # One row of the fault matrix (an abort, no daemon restarted: ~25 s) and a two-cycle soak (~45 s).
+  'faults|npm run faults -- --case load-abort-at-node-defined'
+  'soak|npm run soak -- --cycles 2'
 )
 
 # The README's table: every `npm test` / `npm run <name>` in its first column needs an entry.

@@ -2,7 +2,11 @@
 # libvirtd (QEMU driver) + virtlogd on this machine, reached by the KVM provisioner through the
 # lab sshd as a remote host would be. Domains run under TCG (type='qemu'): /dev/kvm hangs guests
 # here. A libvirtd that is already running is reused and never stopped by `down`.
-# Usage: libvirt.sh packages|up|down|status
+# `restart [SECONDS]` stops libvirtd (SIGTERM, bounded, then SIGKILL), keeps it down SECONDS
+# (default 0: a daemon restart under load is not instant) and starts it again; running guests
+# keep running (their QEMU processes are not libvirtd's) and libvirtd reattaches to them. For
+# fault tests: run it only while holding the lab lock, since other tests share this daemon.
+# Usage: libvirt.sh packages|up|down|status|restart [SECONDS]
 LAB_SERVICE=libvirt
 source "$(dirname "$0")/../lib.sh"
 dir=$LAB_DIR/libvirt
@@ -106,7 +110,29 @@ down() {
 
 status() { [ -f "$dir/state.json" ] && pgrep -x libvirtd >/dev/null && virsh_ok; }
 
+restart() {
+  [ -f "$dir/state.json" ] || lab_die "libvirt is not up; run \`npm run lab -- up libvirt\`"
+  local pid
+  pid=$(pgrep -x libvirtd | head -n 1 || true)
+  if [ -n "$pid" ]; then
+    echo "$pid" >"$dir/restart.pid"
+    lab_stop_pid "$dir/restart.pid" 10
+  fi
+  rm -f /run/libvirtd.pid
+  sleep "${1:-0}"
+  libvirtd -d
+  local delay=0.05 start=$SECONDS
+  until virsh_ok; do
+    (( SECONDS - start >= 30 )) && lab_die "libvirtd did not answer on $uri within 30s after restart"
+    sleep "$delay"; delay=$(awk -v d="$delay" 'BEGIN { d *= 2; if (d > 1) d = 1; print d }')
+  done
+  # It was started here now: `down` stops it.
+  echo yes >"$dir/started-by-lab"
+  cat "$dir/state.json"
+}
+
 case "${1:-}" in
   packages|up|down|status) "$1" ;;
-  *) echo "usage: $0 packages|up|down|status" >&2; exit 2 ;;
+  restart) restart "${2:-0}" ;;
+  *) echo "usage: $0 packages|up|down|status|restart [SECONDS]" >&2; exit 2 ;;
 esac

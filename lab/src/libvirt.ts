@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { labDir, labRoot } from './paths.ts';
+
 /** State of the lab's `libvirt` service: libvirtd with the QEMU driver on this machine. */
 export interface LibvirtLabState {
   /** libvirt connection URI on the host, `qemu:///system`. */
@@ -31,4 +36,29 @@ export interface KvmGuestLabState {
   /** The guest's SSH user and the key it accepts (the lab sshd's client key). */
   guestUsername: string;
   privateKeyPath: string;
+}
+
+/** Options of {@link restartLabLibvirtd}. */
+export interface RestartLabLibvirtdOptions {
+  /** How long libvirtd stays down before it is started again, in whole seconds (default 0). */
+  downSeconds?: number;
+}
+
+/**
+ * Restarts the lab's libvirtd (SIGTERM, bounded, then SIGKILL; down for `downSeconds`, then
+ * started again) and resolves once it answers again. Running guests survive: libvirtd
+ * reattaches to their QEMU processes. Other lab tests share this daemon, so call it only while
+ * holding the lab lock.
+ */
+export async function restartLabLibvirtd(options: RestartLabLibvirtdOptions = {}): Promise<LibvirtLabState> {
+  const lock = join(labDir, '.libvirt.lock');
+  const downSeconds = options.downSeconds ?? 0;
+  if (!Number.isInteger(downSeconds) || downSeconds < 0) throw new Error(`downSeconds must be a non-negative integer, not ${downSeconds}`);
+  const args = ['-o', '-w', '600', lock, 'bash', join(labRoot, 'services', 'libvirt.sh'), 'restart', String(downSeconds)];
+  const { stdout } = await promisify(execFile)('flock', args, { env: { ...process.env, PROVKIT_LAB_DIR: labDir }, timeout: 120_000 }).catch(
+    (error: { stderr?: string; message: string }) => {
+      throw new Error(`lab service libvirt restart failed: ${error.stderr?.trim().split('\n').slice(-5).join('\n') || error.message}`);
+    },
+  );
+  return JSON.parse(stdout) as LibvirtLabState;
 }
