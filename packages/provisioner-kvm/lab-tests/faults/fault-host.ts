@@ -37,6 +37,9 @@ export interface FaultRunLayout {
   libraryFiles: readonly string[];
 }
 
+/** provkit's hidden state directory in the library and the node-disk directory. */
+const STATE_DIR = '.provkit';
+
 async function listDir(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
 }
@@ -88,9 +91,14 @@ export async function leftOnHost(layout: FaultRunLayout, options: { nodes?: read
   const left: string[] = [];
   const mine = (name: string): boolean => !options.nodes || options.nodes.some((node) => name === node || name.startsWith(`${node}.`));
   for (const [name, state] of await runDomains(layout)) if (mine(name) && !options.keep?.includes(name)) left.push(`domain ${name} (${state})`);
-  for (const file of await listDir(layout.nodeDiskDir)) if (mine(file) && !options.keep?.some((kept) => file.startsWith(`${kept}.`))) left.push(`node dir: ${file}`);
-  for (const file of await listDir(layout.libraryDir)) if (!layout.libraryFiles.includes(file) && !options.keepLibrary?.includes(file)) left.push(`library: ${file}`);
-  for (const path of await heldLocks([layout.libraryDir, layout.nodeDiskDir, layout.runDir])) left.push(`lock held: ${path}`);
+  const kept = (file: string): boolean => Boolean(options.keep?.some((node) => file.startsWith(`${node}.`)));
+  for (const file of await listDir(layout.nodeDiskDir)) if (file !== STATE_DIR && mine(file) && !kept(file)) left.push(`node dir: ${file}`);
+  // provkit's own state: lock files stay by design (never deleted, see host-lock.ts); an intent
+  // record is an operation nobody finished or undid yet.
+  for (const file of await listDir(join(layout.nodeDiskDir, STATE_DIR))) if (!file.endsWith('.lock') && mine(file) && !kept(file)) left.push(`intent record: ${file}`);
+  // The library's `.provkit` holds image locks and the images' overlay templates (kept by design).
+  for (const file of await listDir(layout.libraryDir)) if (file !== STATE_DIR && !layout.libraryFiles.includes(file) && !options.keepLibrary?.includes(file)) left.push(`library: ${file}`);
+  for (const path of await heldLocks([layout.libraryDir, layout.nodeDiskDir, layout.runDir, join(layout.libraryDir, STATE_DIR), join(layout.nodeDiskDir, STATE_DIR)])) left.push(`lock held: ${path}`);
   for (const line of await processesMentioning('qemu-img', layout.runDir)) left.push(`qemu-img running: ${line}`);
   for (const line of await processesMentioning('virsh', layout.prefix)) left.push(`virsh running: ${line}`);
   // A QEMU of the run that libvirtd no longer lists (e.g. lost across a daemon restart).
