@@ -35,7 +35,7 @@ export function serveSchema(): Record<string, unknown> {
     ),
     serverMethods: { [SCHEMA_METHOD]: { summary: 'This schema.', params: jsonSchema(z.object({}).strict()) } },
     notifications: {
-      [CANCEL_METHOD]: { direction: 'client to server', summary: "Aborts the request's AbortSignal; the request then answers an ABORTED error after its clean-up.", params: jsonSchema(cancelParams) },
+      [CANCEL_METHOD]: { direction: 'client to server', summary: "Aborts the request's AbortSignal; after its clean-up the request answers an error whose data.code is ABORTED (or OPERATION_FAILED with reasonCode ABORTED and the step it stopped at).", params: jsonSchema(cancelParams) },
       [PROGRESS_METHOD]: {
         direction: 'server to client',
         summary: "One progress event of a running request (load, capture, postLoad, preCapture), before the request's response.",
