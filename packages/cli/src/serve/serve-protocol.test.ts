@@ -135,6 +135,17 @@ describe('provkit serve', () => {
     expect(calls()).toEqual(['load web-1 hang-v1', 'cleanup web-1', 'close provisioner', 'close os']);
   });
 
+  it('when the client is killed mid-operation (both pipes gone), still lets the clean-up finish and exits 0, though its answer has nowhere to go', async () => {
+    const serve = start();
+    void serve.request(75, 'provisioner.load', { node: 'web-1', image: 'hang-v1' }).catch(() => undefined);
+    await serve.next((message) => message.method === '$/progress' && message.params.id === 75);
+    // What a killed client leaves: its read end closed (writes fail with EPIPE) and its write end closed.
+    serve.child.stdout.destroy();
+    serve.child.stdin.end();
+    expect(await serve.exited).toBe(0);
+    expect(calls()).toEqual(['load web-1 hang-v1', 'cleanup web-1', 'close provisioner', 'close os']);
+  });
+
   it('exits 1 when an aborted operation outlives the drain bound', async () => {
     const serve = start('provkit.yaml', ['--drain-timeout', '1']);
     void serve.request(81, 'provisioner.load', { node: 'web-1', image: 'hang-v1' }).catch(() => undefined);

@@ -42,8 +42,15 @@ export async function serve(options: ServeOptions): Promise<ServeResult> {
   const osModule: OsModuleV1 | undefined = config.os ? await createOsModule(config.os, { events }, cwd) : undefined;
   const provisioner: ProvisionerV1 = await createProvisioner(config.provisioner, { events, ...(osModule ? { osModule } : {}) }, cwd);
 
+  // A killed client closes its read end too: writing then fails (EPIPE). That must not end the
+  // server before the aborted operations have cleaned up; their answers just have nowhere to go.
+  let outputGone = false;
+  options.output.on('error', (error: NodeJS.ErrnoException) => {
+    if (!outputGone) options.log.write(`${JSON.stringify({ warning: { message: `the client's end of stdout is gone (${error.code ?? error.message}); answers are dropped` } })}\n`);
+    outputGone = true;
+  });
   const write = (message: unknown): void => {
-    options.output.write(`${JSON.stringify(message)}\n`);
+    if (!outputGone) options.output.write(`${JSON.stringify(message)}\n`);
   };
   const running = new Map<JSONRPCID, AbortController>();
   const settling = new Set<Promise<unknown>>();
