@@ -75,7 +75,8 @@ sub node_status {
 Loads the reservation's image on its computer: provkit replaces a node it manages, boots it,
 waits for SSH and runs post-load (host keys, hostname, currentimage.txt). Then, as VCL's load
 does, gives the image's administrator accounts random passwords (provkit answers whose, never
-the passwords); a guest whose OS module cannot is logged, not fatal. Returns 1 or 0.
+the passwords): an OS module without user management (UNSUPPORTED_FUNCTIONALITY) is logged, any
+other failure fails the load, unless $ENV{PROVKIT_RANDOMIZE_PASSWORDS} is 0. Returns 1 or 0.
 
 =cut
 
@@ -85,6 +86,9 @@ sub load {
 	my $image = $self->data->get_image_name();
 	my $loaded = _call($self, 'provisioner.load', { node => $node, image => $image });
 	return 0 unless $loaded;
+	# PROVKIT_RANDOMIZE_PASSWORDS=0 leaves the image's administrator passwords as they are (a
+	# guest with no chpasswd); otherwise a guest that cannot take new ones fails the load.
+	return 1 if defined $ENV{PROVKIT_RANDOMIZE_PASSWORDS} && $ENV{PROVKIT_RANDOMIZE_PASSWORDS} eq '0';
 	my $randomized = _call($self, 'os.randomizeAdminPasswords', { node => $node }, quiet_codes => ['UNSUPPORTED_FUNCTIONALITY']);
 	if ($randomized) {
 		VCL::Module::provkit::Common::log_line('OK', 'random passwords set for ' . join(', ', @{$randomized->{accounts}}));
