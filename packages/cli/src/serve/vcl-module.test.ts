@@ -32,7 +32,7 @@ describe('the VCL provisioning module (Perl) over provkit serve', () => {
     expect(readFileSync(callsFile, 'utf8').split('\n').filter(Boolean)).toEqual([
       'nodeStatus web-1', 'nodeStatus web-1', 'doesImageExist other-v1', 'doesImageExist wanted-v1', 'getImageSize wanted-v1',
       'load web-1 wanted-v1', 'randomizeAdminPasswords web-1', 'capture web-1 wanted-v1',
-      'powerStatus web-1', 'powerOff web-1 graceful', 'powerOn web-1', 'powerReset web-1',
+      'powerStatus web-1', 'powerOff web-1 hard', 'powerOn web-1', 'powerReset web-1',
       'getCurrentImage web-1', 'getCurrentImage blank', 'getCurrentImage gone', 'load web-1 broken-v1',
       'preCapture web-1', 'createUser web-1 alice', 'grantAccess web-1 203.0.113.7 22', 'setPassword web-1 alice', 'readCurrentImage web-1', 'unload web-1',
       'close provisioner', 'close os',

@@ -127,12 +127,13 @@ sub unload {
 
 =head2 power_on, power_off, power_reset
 
-Power the computer on, off (graceful, then forced), or reset it. Return 1 or 0.
+Power the computer on, off (at once, as VCL's power_off pulls the plug; a clean shutdown is
+the OS module's), or reset it. Return 1 or 0.
 
 =cut
 
 sub power_on { my ($self, $name) = @_; return _succeeded($self, 'provisioner.powerOn', { node => _node($self, $name) }); }
-sub power_off { my ($self, $name) = @_; return _succeeded($self, 'provisioner.powerOff', { node => _node($self, $name) }); }
+sub power_off { my ($self, $name) = @_; return _succeeded($self, 'provisioner.powerOff', { node => _node($self, $name), mode => 'hard' }); }
 sub power_reset { my ($self, $name) = @_; return _succeeded($self, 'provisioner.powerReset', { node => _node($self, $name) }); }
 
 =head2 power_status
