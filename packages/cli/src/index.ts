@@ -7,3 +7,6 @@ export { loadConfig, checkConfig, nodeFromConfig, defaultConfigPath, type CliCon
 export { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit-codes.ts';
 export { createOsModule, createProvisioner, resolveModule } from './modules.ts';
 export { parseBytes, parseWholeNumber } from './units.ts';
+export { serve, type ServeOptions, type ServeResult } from './serve/serve-server.ts';
+export { serveSchema } from './serve/serve-schema.ts';
+export { SERVE_ERROR_CODES, type ServeErrorData } from './serve/serve-errors.ts';

@@ -10,6 +10,7 @@ import { FLEET_USAGE, fleetCommands } from './commands/fleet-commands.ts';
 import { labCommand } from './commands/lab.ts';
 import { captureCommand, loadCommand, powerCommand, statusCommand, unloadCommand } from './commands/node-commands.ts';
 import { osCommand } from './commands/os-commands.ts';
+import { SERVE_USAGE, serveCommand } from './commands/serve-command.ts';
 import { EXIT, EXIT_MEANINGS, exitCodeFor } from './exit-codes.ts';
 import { createOsModule, createProvisioner } from './modules.ts';
 import { createOutput } from './output.ts';
@@ -48,6 +49,8 @@ other:
   lab up|down|status [service...]           the local lab of real peers (from a provkit checkout)
 
 ${FLEET_USAGE}
+
+${SERVE_USAGE}
 
 options:
   --config FILE     configuration (YAML/JSON; default $PROVKIT_CONFIG or ./provkit.yaml)
@@ -97,6 +100,7 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
   try {
     const fleet = fleetCommands[argv[0] ?? ''];
     if (fleet) return await fleet(argv.slice(1), signal);
+    if (argv[0] === 'serve') return await serveCommand(argv.slice(1), signal, cwd);
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
