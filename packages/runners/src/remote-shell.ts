@@ -16,9 +16,6 @@ import {
 } from './remote-shell-protocol.ts';
 import { exitStatusOf, openExec } from './ssh-connection.ts';
 
-/** How long a killed command may take to report its end before its shell is closed instead. */
-const KILL_GRACE_MS = 5000;
-
 /** The shell closed before a command started: nothing ran, so the command may be sent to another shell. */
 export class ShellGoneError extends ConnectionError {}
 
@@ -41,6 +38,8 @@ export interface RemoteShellStartOptions {
   withStdin: boolean;
   /** Kills the process group `pgid` on the host (through another channel: this one is busy). */
   killGroup: (pgid: number) => void;
+  /** How long a killed command may take to report its end before the shell is closed instead. */
+  stuckShellMs: number;
 }
 
 interface Running {
@@ -202,7 +201,7 @@ export class RemoteShell {
           // grace period the shell is closed, which ends the command here and frees the slot.
           setTimeout(() => {
             if (this.#running === running) this.close();
-          }, KILL_GRACE_MS).unref();
+          }, options.stuckShellMs).unref();
         },
       };
     });
