@@ -5,6 +5,7 @@ import type { ProcessHandle } from './execution.ts';
 import { MarkerScanner } from './marker-scanner.ts';
 import {
   commandFrame,
+  END_OF_COMMAND,
   END_OF_STDIN,
   NO_SHELL_STATUS,
   randomToken,
@@ -271,8 +272,10 @@ export class RemoteShell {
           running.statusCode = value;
           running.phase = 'done';
           running.stdout.end();
-          // The command is over: whatever stdin is still coming is not wanted.
+          // The command is over: whatever stdin is still coming is not wanted, and the shell
+          // may stop watching the channel for its loss.
           this.#endStdin(running);
+          if (this.#alive) this.#channel.write(END_OF_COMMAND);
           this.#maybeFinished(running);
         }
         return chunk.subarray(newline + 1);

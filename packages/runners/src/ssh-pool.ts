@@ -222,7 +222,7 @@ export class SshRunner implements CommandRunner {
             if (!(error instanceof ShellUnsupportedError)) throw error;
           }
         }
-        return startExecChannel({ client, label: this.target, text, posix: this.#posix });
+        return startExecChannel({ client, label: this.target, text, posix: this.#posix, withStdin: options.stdin !== undefined });
       };
       return execute(start, context, options);
     }, options.signal);
