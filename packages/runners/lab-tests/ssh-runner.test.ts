@@ -415,11 +415,8 @@ describe('SSH runner against a real sshd', () => {
 });
 
 describe('persistent remote shell framing against a real sshd', () => {
-  /**
-   * The PID of the persistent shell a command ran in: the grandparent of its setsid'd wrapper
-   * (the parent is the shell's per-command subshell that reports the command's exit status).
-   */
-  const shellOf = async (runner: CommandRunner): Promise<number> => Number((await runner.run(sh`ps -o ppid= -p $PPID`)).stdout.trim());
+  /** The PID of the persistent shell a command ran in (the parent of its setsid'd wrapper). */
+  const shellOf = async (runner: CommandRunner): Promise<number> => Number((await runner.run(sh`echo $PPID`)).stdout.trim());
 
   it('keeps stdout and stderr apart, exit codes exact, and output that imitates a marker is only output', async () => {
     const pool = newPool();
@@ -486,10 +483,10 @@ describe('persistent remote shell framing against a real sshd', () => {
     expect(pool.stats.connectionsOpened).toBe(1);
   });
 
-  it('a command that kills the persistent shell it runs in fails with ConnectionError and the next command gets a new shell', async () => {
+  it('a command that kills its own shell fails with ConnectionError and the next command gets a new shell', async () => {
     const pool = newPool();
     const runner = pool.runner(target);
-    const error = await runner.run(sh`kill -KILL $(ps -o ppid= -p $PPID); sleep 5`).catch((caught: unknown) => caught);
+    const error = await runner.run(sh`kill -KILL $PPID; sleep 5`).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConnectionError);
     expect((await runner.run(['echo', 'again'])).stdout).toBe('again\n');
     expect(pool.stats.shellsStarted).toBe(2);
@@ -498,7 +495,7 @@ describe('persistent remote shell framing against a real sshd', () => {
   it('runs concurrent commands on a bounded set of shells over one connection', async () => {
     const pool = newPool({ shellsPerConnection: 3 });
     const runner = pool.runner(target);
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => runner.run(sh`sleep 0.2; echo ${String(i)} $(ps -o ppid= -p $PPID)`)));
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => runner.run(sh`sleep 0.2; echo ${String(i)} $PPID`)));
     const shells = new Set(results.map((result) => result.stdout.trim().split(' ')[1]));
     expect(results.map((result) => result.stdout.split(' ')[0])).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
     expect(shells.size).toBeLessThanOrEqual(3);

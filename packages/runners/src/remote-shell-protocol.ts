@@ -20,6 +20,8 @@ import { shellQuote } from '@provkit/core';
  *   the command's whole process group is killed, so nothing runs on without its operation.
  * - Each command runs under `setsid`, so its process ID is its process group's: the wrapper
  *   first prints `<id> P <pid>` on stdout, then runs the text with `eval` in that fresh shell.
+ *   An `n` command is a child of the persistent shell itself; an `i` command a child of a
+ *   subshell on the far side of the pipe from the stdin frames.
  * - When it exits the shell prints `<id> E <status>` on stdout, and `<id> E` on stderr once it
  *   read the runner's `e`. The token is random per command, so no output can forge the end of
  *   another.
@@ -53,16 +55,17 @@ feed() {
   done
   gone
 }
+wrapper='printf "%s P %s\n" "$1" "$$"; provkit_command=$2; shift 2; eval "$provkit_command"'
 run() {
   trap 'kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; exit 1' USR1
   exec 4<&0
-  setsid /bin/sh -c 'printf "%s P %s\n" "$1" "$$"; provkit_command=$2; shift 2; eval "$provkit_command"' sh "$id" "$text" <&4 3<&- 4<&- &
+  setsid /bin/sh -c "$wrapper" sh "$id" "$text" <&4 3<&- 4<&- &
   pg=$!
   exec 4<&-
   wait "$pg"
   printf '%s E %s\n' "$id" "$?"
 }
-trap 'kill -USR1 "$job" 2>/dev/null; exit 1' USR1
+trap 'kill -USR1 "$job" 2>/dev/null; [ -n "$pg" ] && { kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; }; exit 1' USR1
 printf '%s\n' "$ready"
 printf '%s\n' "$ready" >&2
 while IFS=' ' read -r id mode lines; do
@@ -75,9 +78,21 @@ while IFS=' ' read -r id mode lines; do
 $line"; fi
     i=$((i + 1))
   done
-  if [ "$mode" = i ]; then feed <&3 | run & else watch <&3 | run </dev/null & fi
-  job=$!
-  wait "$job"
+  pg=
+  if [ "$mode" = i ]; then
+    feed <&3 | run &
+    job=$!
+    wait "$job"
+  else
+    setsid /bin/sh -c "$wrapper" sh "$id" "$text" </dev/null 3<&- &
+    pg=$!
+    watch <&3 &
+    job=$!
+    wait "$pg"
+    printf '%s E %s\n' "$id" "$?"
+    pg=
+    wait "$job"
+  fi
   printf '%s E\n' "$id" >&2
 done
 `;

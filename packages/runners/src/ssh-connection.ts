@@ -165,6 +165,9 @@ export class SshConnection {
           return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
         }
         ready = true;
+        // Commands are small request/answer exchanges (the persistent shell's end-of-command
+        // line answers the exit status): Nagle's algorithm would hold each small write ~40 ms.
+        client.setNoDelay(true);
         this.#client = client;
         resolve(client);
       });
