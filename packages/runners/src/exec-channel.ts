@@ -1,20 +1,41 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type { Client, ClientChannel } from 'ssh2';
 import { shellQuote, ConnectionError } from '@provkit/core';
 import type { ProcessHandle } from './execution.ts';
 import { exitStatusOf, openExec } from './ssh-connection.ts';
 
+/** Options of {@link startExecChannel}. */
+export interface ExecChannelOptions {
+  client: Client;
+  label: string;
+  text: string;
+  /** Whether the login shell is POSIX (then the command's process group is learned, killed, and watched). */
+  posix: boolean;
+  /** Whether the command is given stdin (else the channel's input is kept open as a watch on the channel). */
+  withStdin: boolean;
+}
+
 /** Starts `text` on its own exec channel (the login shell runs it), as a process handle. */
-export async function startExecChannel(options: { client: Client; label: string; text: string; posix: boolean }): Promise<ProcessHandle> {
+export async function startExecChannel(options: ExecChannelOptions): Promise<ProcessHandle> {
   if (!options.posix) return channelHandle(await openExec(options.client, options.label, options.text), options.label);
-  return posixChannelHandle(options.client, await openExec(options.client, options.label, posixWrap(options.text)), options.label);
+  const channel = await openExec(options.client, options.label, posixWrap(options.text, options.withStdin));
+  const handle = posixChannelHandle(options.client, channel, options.label);
+  // The channel's input is never ended for a command without stdin: its end of file, on the
+  // host, means the channel is gone (see posixWrap).
+  return options.withStdin ? handle : { ...handle, stdin: discardingInput() };
+}
+
+/** A sink for the empty input of a command that gets none. */
+function discardingInput(): Writable {
+  return new Writable({ write: (_chunk, _encoding, callback) => callback() });
 }
 
 /** Kills the remote process group `pgid` through a channel of its own. */
 export function killRemoteGroup(client: Client, pgid: number, onDone: (ok: boolean) => void = () => {}): void {
   if (!Number.isInteger(pgid) || pgid <= 1) return onDone(false);
   try {
-    client.exec(`kill -KILL -- -${pgid} 2>/dev/null; kill -KILL ${pgid} 2>/dev/null; true`, (error, killer) => {
+    // No `--`: dash's kill (a login shell of /bin/sh) refuses it, and `-KILL -<pgid>` means a group everywhere.
+    client.exec(`kill -KILL -${pgid} 2>/dev/null; kill -KILL ${pgid} 2>/dev/null; true`, (error, killer) => {
       if (error) return onDone(false);
       killer.resume();
       killer.stderr.resume();
@@ -60,10 +81,26 @@ const PID_REPORT_TIMEOUT_MS = 5000;
 
 /**
  * sshd makes each session's command a session leader, so `$$` is also its process group.
- * The wrapper reports it on the first stderr line, then `exec`s the command in that group.
+ * The wrapper reports it on the first stderr line. A command with stdin is then `exec`ed in
+ * that group. One without runs with `/dev/null` as input while a watcher in the group reads
+ * the channel's input, which the runner never ends: end of file there means the channel is
+ * gone (connection lost, orchestrator dead), and the watcher kills the whole group, so the
+ * command does not run on without its operation. (A command fed stdin cannot be watched this
+ * way: the end of its input is an end of file too.)
  */
-function posixWrap(text: string): string {
-  return `echo ${PID_MARKER}$$ >&2; exec /bin/sh -c ${shellQuote(text)}`;
+function posixWrap(text: string, withStdin: boolean): string {
+  const command = shellQuote(text);
+  if (withStdin) return `echo ${PID_MARKER}$$ >&2; exec /bin/sh -c ${command}`;
+  return [
+    `echo ${PID_MARKER}$$ >&2`,
+    'exec 3<&0',
+    '{ while IFS= read -r _; do :; done; kill -KILL 0; } <&3 &',
+    'provkit_watch=$!',
+    `/bin/sh -c ${command} </dev/null 3<&-`,
+    'provkit_status=$?',
+    'kill "$provkit_watch" 2>/dev/null',
+    'exit "$provkit_status"',
+  ].join('\n');
 }
 
 /**

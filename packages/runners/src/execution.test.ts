@@ -88,4 +88,36 @@ describe('execute', () => {
     expect(await running).toBeInstanceOf(AbortedError);
     expect(process.killed()).toBe(true);
   });
+
+  it('answers a timed-out command whose kill is never acknowledged (a frozen peer) within the kill grace, and gives up the transport', async () => {
+    // Like a command on a stopped sshd: kill() is requested, the process never reports its end.
+    let killRequested = false;
+    const frozen: ProcessHandle = {
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      stdin: new PassThrough(),
+      exited: new Promise(() => {}),
+      kill: () => {
+        killRequested = true;
+      },
+    };
+    let unresponsive = 0;
+    const error = await execute(async () => frozen, { ...context(), killGraceMs: 50, onUnresponsive: () => unresponsive++ }, { timeoutMs: 30 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ timeoutMs: 30, lastState: expect.stringContaining('not confirmed killed') });
+    expect(killRequested).toBe(true);
+    expect(unresponsive).toBe(1);
+  });
+
+  it('says the process was killed when the kill is acknowledged', async () => {
+    const process = foreverProcess();
+    let unresponsive = 0;
+    const error = await execute(async () => process, { ...context(), killGraceMs: 60_000, onUnresponsive: () => unresponsive++ }, { timeoutMs: 30 }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ lastState: 'killed' });
+    expect(unresponsive).toBe(0);
+    const controller = new AbortController();
+    const aborted = execute(async () => foreverProcess(), context(), { signal: controller.signal }).catch((caught: unknown) => caught);
+    controller.abort();
+    expect(await aborted).toBeInstanceOf(AbortedError);
+  });
 });

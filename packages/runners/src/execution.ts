@@ -23,7 +23,21 @@ export interface ExecutionContext {
   defaultTimeoutMs: number;
   /** Values to redact from output quoted in errors. */
   secrets: readonly Secret[];
+  /**
+   * How long a stopped command (timeout, abort, output cap) may take to report its end after
+   * the kill before the caller is answered anyway (default {@link DEFAULT_KILL_GRACE_MS}).
+   */
+  killGraceMs?: number;
+  /**
+   * Called when a stopped command did not end within `killGraceMs` of its kill, or a stopped
+   * start did not settle within it: the transport is presumed dead (a frozen peer). The SSH
+   * runner closes the connection there, so the next command reconnects.
+   */
+  onUnresponsive?: () => void;
 }
+
+/** Default of {@link ExecutionContext.killGraceMs}. */
+export const DEFAULT_KILL_GRACE_MS = 5000;
 
 const DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024;
 
@@ -43,6 +57,7 @@ export async function execute(
   const echoed = [...(Secret.isSecret(options.stdin) ? [options.stdin] : []), ...(options.outputSecrets ?? [])];
   if (echoed.length > 0) context = { ...context, secrets: [...context.secrets, ...echoed] };
   const timeoutMs = options.timeoutMs ?? context.defaultTimeoutMs;
+  const killGraceMs = context.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   const emit = (exitCode: number | null, error?: string): void => {
     const event = { target: context.target, command: context.display, exitCode, durationMs: Date.now() - started };
@@ -60,11 +75,21 @@ export async function execute(
   let ended: EndReason | undefined;
   let handle: ProcessHandle | undefined;
   let interruptStart: (() => void) | undefined;
+  // Settles the wait for a stopped command that does not report its end (a frozen peer): the
+  // caller is answered within killGraceMs of the kill whatever the other side does.
+  let giveUp!: (error: unknown) => void;
+  const unanswered = new Promise<never>((_, reject) => (giveUp = reject));
+  unanswered.catch(() => {});
+  let graceTimer: NodeJS.Timeout | undefined;
   const stop = (why: EndReason): void => {
     if (ended) return;
     ended = why;
-    if (handle) handle.kill();
-    else interruptStart?.();
+    if (!handle) return interruptStart?.();
+    graceTimer = setTimeout(() => {
+      context.onUnresponsive?.();
+      giveUp(unconfirmed);
+    }, killGraceMs);
+    handle.kill();
   };
   // The deadline and the signal cover opening the channel too: a connection that stalls there
   // must not hold the caller past either.
@@ -73,17 +98,33 @@ export async function execute(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const cleanUp = (): void => {
     if (timer) clearTimeout(timer);
+    if (graceTimer) clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
   };
 
   try {
     handle = await new Promise<ProcessHandle>((resolve, reject) => {
-      interruptStart = () => reject(interrupted);
-      start().then((opened) => {
-        // Stopped while the process was starting: nobody will read it, so end it here.
-        if (ended) discard(opened);
-        else resolve(opened);
-      }, reject);
+      let startSettled = false;
+      interruptStart = () => {
+        reject(interrupted);
+        // A start that does not settle even after the caller left (a frozen peer) marks the
+        // transport dead, so the next command does not queue behind it.
+        setTimeout(() => {
+          if (!startSettled) context.onUnresponsive?.();
+        }, killGraceMs).unref();
+      };
+      start().then(
+        (opened) => {
+          startSettled = true;
+          // Stopped while the process was starting: nobody will read it, so end it here.
+          if (ended) discard(opened);
+          else resolve(opened);
+        },
+        (error: unknown) => {
+          startSettled = true;
+          reject(error);
+        },
+      );
     });
   } catch (error) {
     cleanUp();
@@ -112,11 +153,17 @@ export async function execute(
 
   let exit: { exitCode: number | null; signal: string | null };
   try {
-    exit = await running.exited;
-    await drained;
+    exit = await Promise.race([running.exited, unanswered]);
+    await Promise.race([drained, unanswered]);
   } catch (error) {
+    if (error === unconfirmed) {
+      // Whatever the process still reports is no longer awaited.
+      running.exited.catch(() => {});
+      emit(null, ended ?? 'unresponsive');
+      throw endedError(ended ?? 'timeout', context, timeoutMs, maxOutput, options, undefined, `not confirmed killed: no answer within ${killGraceMs} ms of the kill, so the connection was given up`);
+    }
     emit(null, error instanceof Error ? error.message : String(error));
-    if (ended) throw endedError(ended, context, timeoutMs, maxOutput, options, error);
+    if (ended) throw endedError(ended, context, timeoutMs, maxOutput, options, error, 'not confirmed killed: the channel closed before the command reported its end');
     throw error;
   } finally {
     cleanUp();
@@ -124,7 +171,7 @@ export async function execute(
 
   if (ended) {
     emit(exit.exitCode, ended);
-    throw endedError(ended, context, timeoutMs, maxOutput, options);
+    throw endedError(ended, context, timeoutMs, maxOutput, options, undefined, 'killed');
   }
   const stdoutBytes = Buffer.concat(stdout);
   const result: CommandResult = {
@@ -153,24 +200,27 @@ type EndReason = 'timeout' | 'abort' | 'overflow';
 /** Rejection of a start that {@link execute} stopped waiting for (timeout or abort). */
 const interrupted = Symbol('interrupted');
 
+/** Rejection of the wait for a stopped command that did not report its end within the grace. */
+const unconfirmed = Symbol('unconfirmed');
+
 function endedError(
   why: EndReason,
   context: ExecutionContext,
   timeoutMs: number,
   maxOutput: number,
   options: RunOptions,
-  cause?: unknown,
-  state = 'still running',
+  cause: unknown,
+  state: string,
 ): ProvkitError {
   const what = `command on ${context.target}: ${context.display}`;
   if (why === 'timeout') return new TimeoutError(what, timeoutMs, state, { cause });
-  if (why === 'abort') return new AbortedError(what, { cause: options.signal?.reason ?? cause });
+  if (why === 'abort') return new AbortedError(`${what} (${state})`, { cause: options.signal?.reason ?? cause });
   return new CommandFailedError({
     command: context.display,
     target: context.target,
     exitCode: null,
     signal: 'KILL',
-    stderrTail: `output exceeded ${maxOutput} bytes`,
+    stderrTail: `output exceeded ${maxOutput} bytes (${state})`,
   });
 }
 

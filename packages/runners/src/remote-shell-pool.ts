@@ -10,6 +10,8 @@ export interface RemoteShellPoolOptions {
   maxShells: number;
   /** Bound on starting one shell. */
   openTimeoutMs: number;
+  /** How long a killed command may take to report its end before its shell is closed instead. */
+  stuckShellMs: number;
   /** Called each time a shell is started (for statistics). */
   onShellStarted?: () => void;
 }
@@ -65,7 +67,7 @@ export class RemoteShellPool {
   async #startInAShell(options: PooledStartOptions): Promise<{ handle: ProcessHandle; finished: Promise<void> }> {
     for (let attempt = 0; ; attempt++) {
       const shell = await this.#take(options.client);
-      const started = shell.start({ text: options.text, withStdin: options.withStdin, killGroup: options.killGroup });
+      const started = shell.start({ text: options.text, withStdin: options.withStdin, killGroup: options.killGroup, stuckShellMs: this.#options.stuckShellMs });
       const finished = started.finished.then(() => {
         if (shell.idle) this.#idle.push(shell);
       });

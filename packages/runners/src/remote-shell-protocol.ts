@@ -13,10 +13,18 @@ import { shellQuote } from '@provkit/core';
  * - Stdin frame: a line with a byte count, then that many bytes; a count of `0` ends the input.
  *   The shell reads each frame whole even when the command stopped reading (an exited command
  *   cannot desynchronize the stream).
+ * - Once the runner saw the command's exit status it sends a line `e` (after the `0` frame for
+ *   an `i` command): the shell stops watching the channel and takes the next command.
+ * - While a command runs, the shell keeps reading the channel (stdin frames, then until `e`).
+ *   End of file there means the channel is gone (the connection died, or the orchestrator did):
+ *   the command's whole process group is killed, so nothing runs on without its operation.
  * - Each command runs under `setsid`, so its process ID is its process group's: the wrapper
  *   first prints `<id> P <pid>` on stdout, then runs the text with `eval` in that fresh shell.
- * - When it exits the shell prints `<id> E <status>` on stdout and `<id> E` on stderr. The token
- *   is random per command, so no output can forge the end of another.
+ *   An `n` command is a child of the persistent shell itself; an `i` command a child of a
+ *   subshell on the far side of the pipe from the stdin frames.
+ * - When it exits the shell prints `<id> E <status>` on stdout, and `<id> E` on stderr once it
+ *   read the runner's `e`. The token is random per command, so no output can forge the end of
+ *   another.
  * - Before the loop starts the shell prints `<ready token>` on both streams; anything a login
  *   shell printed before that is discarded.
  *
@@ -26,24 +34,38 @@ import { shellQuote } from '@provkit/core';
 const PROGRAM = String.raw`
 ready=$1
 command -v setsid >/dev/null 2>&1 || exit 97
+exec 3<&0
 if head --version 2>/dev/null | grep GNU >/dev/null 2>&1; then
   take() { head -c "$1"; }
 else
   take() { dd bs=1 count="$1" 2>/dev/null; }
 fi
+gone() { kill -USR1 $$; exit 0; }
+watch() {
+  while IFS= read -r line; do
+    [ "$line" = e ] && exit 0
+  done
+  gone
+}
 feed() {
   trap '' PIPE
   while IFS= read -r size; do
-    case $size in ''|*[!0-9]*) exit 2 ;; 0) exit 0 ;; esac
+    case $size in ''|*[!0-9]*) exit 2 ;; 0) exec >/dev/null; watch ;; esac
     take "$size" | { cat 2>/dev/null; cat >/dev/null; }
   done
+  gone
 }
+wrapper='printf "%s P %s\n" "$1" "$$"; provkit_command=$2; shift 2; eval "$provkit_command"'
 run() {
-  setsid /bin/sh -c 'printf "%s P %s\n" "$1" "$$"; provkit_command=$2; shift 2; eval "$provkit_command"' sh "$id" "$text"
-  status=$?
-  printf '%s E %s\n' "$id" "$status"
-  printf '%s E\n' "$id" >&2
+  trap 'kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; exit 1' USR1
+  exec 4<&0
+  setsid /bin/sh -c "$wrapper" sh "$id" "$text" <&4 3<&- 4<&- &
+  pg=$!
+  exec 4<&-
+  wait "$pg"
+  printf '%s E %s\n' "$id" "$?"
 }
+trap 'kill -USR1 "$job" 2>/dev/null; [ -n "$pg" ] && { kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; }; exit 1' USR1
 printf '%s\n' "$ready"
 printf '%s\n' "$ready" >&2
 while IFS=' ' read -r id mode lines; do
@@ -56,7 +78,22 @@ while IFS=' ' read -r id mode lines; do
 $line"; fi
     i=$((i + 1))
   done
-  if [ "$mode" = i ]; then feed | run; else run </dev/null; fi
+  pg=
+  if [ "$mode" = i ]; then
+    feed <&3 | run &
+    job=$!
+    wait "$job"
+  else
+    setsid /bin/sh -c "$wrapper" sh "$id" "$text" </dev/null 3<&- &
+    pg=$!
+    watch <&3 &
+    job=$!
+    wait "$pg"
+    printf '%s E %s\n' "$id" "$?"
+    pg=
+    wait "$job"
+  fi
+  printf '%s E\n' "$id" >&2
 done
 `;
 
@@ -95,6 +132,9 @@ export function stdinFrames(data: Buffer): Buffer[] {
 
 /** The frame that ends a command's stdin. */
 export const END_OF_STDIN = Buffer.from('0\n');
+
+/** The line that tells the shell the runner saw the command's end (it stops watching the channel). */
+export const END_OF_COMMAND = Buffer.from('e\n');
 
 /** The stdout marker before a command's output (its process group ID follows). */
 export function startMarker(id: string): Buffer {

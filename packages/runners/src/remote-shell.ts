@@ -5,6 +5,7 @@ import type { ProcessHandle } from './execution.ts';
 import { MarkerScanner } from './marker-scanner.ts';
 import {
   commandFrame,
+  END_OF_COMMAND,
   END_OF_STDIN,
   NO_SHELL_STATUS,
   randomToken,
@@ -15,9 +16,6 @@ import {
   stdoutEndMarker,
 } from './remote-shell-protocol.ts';
 import { exitStatusOf, openExec } from './ssh-connection.ts';
-
-/** How long a killed command may take to report its end before its shell is closed instead. */
-const KILL_GRACE_MS = 5000;
 
 /** The shell closed before a command started: nothing ran, so the command may be sent to another shell. */
 export class ShellGoneError extends ConnectionError {}
@@ -41,6 +39,8 @@ export interface RemoteShellStartOptions {
   withStdin: boolean;
   /** Kills the process group `pgid` on the host (through another channel: this one is busy). */
   killGroup: (pgid: number) => void;
+  /** How long a killed command may take to report its end before the shell is closed instead. */
+  stuckShellMs: number;
 }
 
 interface Running {
@@ -202,7 +202,7 @@ export class RemoteShell {
           // grace period the shell is closed, which ends the command here and frees the slot.
           setTimeout(() => {
             if (this.#running === running) this.close();
-          }, KILL_GRACE_MS).unref();
+          }, options.stuckShellMs).unref();
         },
       };
     });
@@ -272,8 +272,10 @@ export class RemoteShell {
           running.statusCode = value;
           running.phase = 'done';
           running.stdout.end();
-          // The command is over: whatever stdin is still coming is not wanted.
+          // The command is over: whatever stdin is still coming is not wanted, and the shell
+          // may stop watching the channel for its loss.
           this.#endStdin(running);
+          if (this.#alive) this.#channel.write(END_OF_COMMAND);
           this.#maybeFinished(running);
         }
         return chunk.subarray(newline + 1);

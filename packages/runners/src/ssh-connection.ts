@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError, Secret, Semaphore, untilAborted } from '@provkit/core';
 import { hostKeyAlgorithms } from './host-key-algorithms.ts';
@@ -107,22 +108,38 @@ export class SshConnection {
     this.#adopted = undefined;
   }
 
-  /** Drops the current TCP connection (the next command reconnects). */
-  drop(): void {
-    this.#client?.end();
+  /**
+   * Drops the current TCP connection (the next command reconnects): a graceful end, and the
+   * socket destroyed if the peer has not closed it within {@link GRACEFUL_END_MS} (a stopped
+   * peer never does). Resolves once the socket is closed.
+   */
+  drop(): Promise<void> {
+    const client = this.#client;
     this.#forget();
+    return client ? endWithin(client, GRACEFUL_END_MS) : Promise.resolve();
+  }
+
+  /**
+   * Gives up `client` when it is still the connection in use: its socket is destroyed at once
+   * (its channels fail) and the next command reconnects. For a peer that stopped answering,
+   * where a graceful end would wait on it.
+   */
+  giveUp(client: Client): void {
+    if (this.#client === client) this.#forget();
+    destroySocket(client);
   }
 
   /**
    * Closes for good. A connect still under way is destroyed now, not left to its timeout: a
-   * host that accepted and never sent a banner must not keep the process alive.
+   * host that accepted and never sent a banner must not keep the process alive. Resolves once
+   * the socket is closed, within {@link GRACEFUL_END_MS} whatever the peer does.
    */
-  close(): void {
+  close(): Promise<void> {
     this.#closed = true;
     this.#dropAdopted();
     this.#pending?.destroy();
     this.#pending = undefined;
-    this.drop();
+    return this.drop();
   }
 
   #forget(): void {
@@ -177,8 +194,9 @@ export class SshConnection {
           return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
         }
         ready = true;
-        // Commands are small request/response exchanges: without TCP_NODELAY, Nagle holds a
-        // command's second segment until the peer's delayed ACK (~40 ms on Linux).
+        // Commands are small request/answer exchanges (the persistent shell's end-of-command
+        // line answers the exit status): Nagle's algorithm would hold each small write until
+        // the peer's delayed ACK (~40 ms on Linux).
         client.setNoDelay(true);
         this.#client = client;
         resolve(client);
@@ -211,6 +229,39 @@ export class SshConnection {
       }
     });
   }
+}
+
+/** How long a graceful end of a connection may take before its socket is destroyed. */
+export const GRACEFUL_END_MS = 2000;
+
+/** Ends `client` gracefully; destroys its socket if it is not closed within `ms`. */
+function endWithin(client: Client, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => destroySocket(client), ms);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // A client whose socket is already gone emits nothing more.
+    if (socketOf(client)?.destroyed ?? true) {
+      clearTimeout(timer);
+      return resolve();
+    }
+    client.end();
+  });
+}
+
+/**
+ * ssh2's own `destroy()` does nothing once `end()` has run (it only destroys a writable socket),
+ * so a half-closed socket to a stopped peer is destroyed here directly.
+ */
+function destroySocket(client: Client): void {
+  client.destroy();
+  socketOf(client)?.destroy();
+}
+
+function socketOf(client: Client): Duplex | undefined {
+  return (client as unknown as { _sock?: Duplex })._sock;
 }
 
 /** Reads a key file; an unreadable one is bad input, refused before connecting. */

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { createEmitter, type ProvkitEmitter, InvalidInputError, type Secret } from '@provkit/core';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { killRemoteGroup, startExecChannel } from './exec-channel.ts';
-import { execute, type ProcessHandle } from './execution.ts';
+import { DEFAULT_KILL_GRACE_MS, execute, type ProcessHandle } from './execution.ts';
 import { ShellUnsupportedError } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 import { commandText, displayCommand } from './render-command.ts';
@@ -21,6 +21,14 @@ export interface SshPoolOptions {
   commandTimeoutMs?: number;
   /** SSH keepalive interval; a connection missing 3 is dropped and reopened (default 15 s). */
   keepaliveIntervalMs?: number;
+  /**
+   * How long a command stopped by its timeout or abort may take to confirm its end (default
+   * 5 s). Past it the caller gets its error anyway (saying the remote process was not
+   * confirmed killed) and the connection is given up as unresponsive: its socket is destroyed
+   * and the next command reconnects. A frozen peer thus holds a command at most this long past
+   * its deadline.
+   */
+  killGraceMs?: number;
   /** Where `command` events go (default: a new emitter, see {@link SshPool.events}). */
   events?: ProvkitEmitter;
   /**
@@ -67,9 +75,13 @@ export class SshPool {
       connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 600_000,
       keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
+      killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
       remoteCommands: options.remoteCommands ?? 'persistent-shell',
       shellsPerConnection: options.shellsPerConnection ?? 4,
     };
+    if (!Number.isInteger(this.#options.killGraceMs) || this.#options.killGraceMs < 1) {
+      throw new InvalidInputError('killGraceMs', `must be a positive integer of milliseconds, got ${this.#options.killGraceMs}`);
+    }
     if (!Number.isInteger(this.#options.shellsPerConnection) || this.#options.shellsPerConnection < 1) {
       throw new InvalidInputError('shellsPerConnection', `must be a positive integer, got ${this.#options.shellsPerConnection}`);
     }
@@ -101,12 +113,17 @@ export class SshPool {
               label: connection.label,
               maxShells: this.#options.shellsPerConnection,
               openTimeoutMs: this.#options.connectTimeoutMs,
+              // Within the command's grace, so a healthy connection is never given up for it.
+              stuckShellMs: Math.ceil(this.#options.killGraceMs / 2),
               onShellStarted: () => {
                 this.#shellsStarted++;
               },
             })
           : undefined;
-      entry = { connection, runner: new SshRunner({ connection, events: this.events, timeoutMs: this.#options.commandTimeoutMs, posix, shells }) };
+      entry = {
+        connection,
+        runner: new SshRunner({ connection, events: this.events, timeoutMs: this.#options.commandTimeoutMs, killGraceMs: this.#options.killGraceMs, posix, shells }),
+      };
       this.#connections.set(key, entry);
     }
     return entry.runner;
@@ -118,7 +135,7 @@ export class SshPool {
    */
   drop(target: SshTarget): void {
     const key = connectionKey(target);
-    this.#connections.get(key)?.connection.close();
+    void this.#connections.get(key)?.connection.close();
     this.#connections.delete(key);
   }
 
@@ -127,10 +144,15 @@ export class SshPool {
     return { connectionsOpened: this.#opened, hosts: this.#connections.size, shellsStarted: this.#shellsStarted };
   }
 
-  /** Closes every connection (and the persistent shells on them). */
+  /**
+   * Closes every connection (and the persistent shells on them): each ends gracefully, and its
+   * socket is destroyed if the peer has not closed it within 2 s (a stopped peer never does), so
+   * a pool never holds the process. Resolves once every socket is closed.
+   */
   async close(): Promise<void> {
-    for (const { connection } of this.#connections.values()) connection.close();
+    const closing = [...this.#connections.values()].map(({ connection }) => connection.close());
     this.#connections.clear();
+    await Promise.all(closing);
   }
 }
 
@@ -145,6 +167,8 @@ interface SshRunnerParts {
   connection: SshConnection;
   events: ProvkitEmitter;
   timeoutMs: number;
+  /** See {@link SshPoolOptions.killGraceMs}. */
+  killGraceMs: number;
   /** Whether the login shell is POSIX (so process groups can be learned and killed). */
   posix: boolean;
   /** The connection's persistent shells, when commands go through them. */
@@ -157,6 +181,7 @@ export class SshRunner implements CommandRunner {
   readonly events: ProvkitEmitter;
   readonly #connection: SshConnection;
   readonly #timeoutMs: number;
+  readonly #killGraceMs: number;
   readonly #posix: boolean;
   readonly #shells: RemoteShellPool | undefined;
   readonly #transfers: SftpTransfers;
@@ -168,6 +193,7 @@ export class SshRunner implements CommandRunner {
     this.#transfers = new SftpTransfers(() => connection.sftp(), connection.label, parts.timeoutMs);
     this.events = parts.events;
     this.#timeoutMs = parts.timeoutMs;
+    this.#killGraceMs = parts.killGraceMs;
     this.#posix = parts.posix;
     this.#shells = parts.shells;
     this.target = connection.label;
@@ -186,8 +212,10 @@ export class SshRunner implements CommandRunner {
     const text = commandText(command);
     const secrets = options.secrets ?? [];
     const display = displayCommand(text, secrets);
-    const context = { target: this.target, display, events: this.events, defaultTimeoutMs: this.#timeoutMs, secrets };
+    const base = { target: this.target, display, events: this.events, defaultTimeoutMs: this.#timeoutMs, secrets, killGraceMs: this.#killGraceMs };
     return this.#connection.withChannel(async (client) => {
+      // A command that cannot be stopped within the grace means the peer stopped answering.
+      const context = { ...base, onUnresponsive: () => this.#connection.giveUp(client) };
       const start = async (): Promise<ProcessHandle> => {
         const shells = this.#shells;
         if (shells?.supported) {
@@ -204,7 +232,7 @@ export class SshRunner implements CommandRunner {
             if (!(error instanceof ShellUnsupportedError)) throw error;
           }
         }
-        return startExecChannel({ client, label: this.target, text, posix: this.#posix });
+        return startExecChannel({ client, label: this.target, text, posix: this.#posix, withStdin: options.stdin !== undefined });
       };
       return execute(start, context, options);
     }, options.signal);
@@ -227,6 +255,6 @@ export class SshRunner implements CommandRunner {
 
   /** Drops the TCP connection under this runner; the next command reconnects. For tests and recovery. */
   disconnect(): void {
-    this.#connection.drop();
+    void this.#connection.drop();
   }
 }
