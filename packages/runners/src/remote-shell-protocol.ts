@@ -22,9 +22,10 @@ import { shellQuote } from '@provkit/core';
  *   first prints `<id> P <pid>` on stdout, then runs the text with `eval` in that fresh shell.
  *   An `n` command is a child of the persistent shell itself; an `i` command a child of a
  *   subshell on the far side of the pipe from the stdin frames.
- * - When it exits the shell prints `<id> E <status>` on stdout, and `<id> E` on stderr once it
- *   read the runner's `e`. The token is random per command, so no output can forge the end of
- *   another.
+ * - When it exits the shell prints `<id> E <status>` on stdout and `<id> E` on stderr at once
+ *   (the runner's `e` answers them, without the command waiting for a round trip; the next
+ *   command's frame follows the `e`). The token is random per command, so no output can forge
+ *   the end of another.
  * - Before the loop starts the shell prints `<ready token>` on both streams; anything a login
  *   shell printed before that is discarded.
  *
@@ -64,6 +65,7 @@ run() {
   exec 4<&-
   wait "$pg"
   printf '%s E %s\n' "$id" "$?"
+  printf '%s E\n' "$id" >&2
 }
 trap 'kill -USR1 "$job" 2>/dev/null; [ -n "$pg" ] && { kill -KILL "-$pg" 2>/dev/null; kill -KILL "$pg" 2>/dev/null; }; exit 1' USR1
 printf '%s\n' "$ready"
@@ -90,10 +92,10 @@ $line"; fi
     job=$!
     wait "$pg"
     printf '%s E %s\n' "$id" "$?"
+    printf '%s E\n' "$id" >&2
     pg=
     wait "$job"
   fi
-  printf '%s E\n' "$id" >&2
 done
 `;
 
