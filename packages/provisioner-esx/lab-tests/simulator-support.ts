@@ -1,12 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Secret, TimeoutError } from '@provkit/core';
 import { labRoot, type VcsimLabState } from '@provkit/lab';
+
+export { releaseClones, setClonePlan, type ClonePlan } from '@provkit/lab';
 import { EsxProvisioner, type EsxProvisionerOptions } from '../src/index.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
 import { decodeString } from '../src/translation/vim-responses.ts';
@@ -95,40 +96,3 @@ export async function startPrivateSimulator(mode: 'esx' | 'vpx'): Promise<Privat
   }
 }
 
-/**
- * What the lab simulator's next clones do (its `/provkit/clone-faults` endpoint, lab/vcsim/vcsim/faults.go):
- * `async`/`delayMs`/`hold` make CloneVM_Task a running task that ends later (held ones on
- * {@link releaseClones}); `fault` ends it in InsufficientResourcesFault, with nothing made
- * (`fail`) or after making the VM (`fail-after-create`); `count` clones, then plain again (0: all).
- */
-export interface ClonePlan {
-  async?: boolean;
-  delayMs?: number;
-  hold?: boolean;
-  fault?: '' | 'fail' | 'fail-after-create';
-  count?: number;
-}
-
-/** Sets the plan of the next clones on a (private) lab simulator. */
-export async function setClonePlan(state: VcsimLabState, plan: ClonePlan): Promise<void> {
-  await postToSimulator(state, '/provkit/clone-faults', JSON.stringify(plan));
-}
-
-/** Lets held clones go on; resolves once every delayed clone has ended. */
-export async function releaseClones(state: VcsimLabState): Promise<void> {
-  await postToSimulator(state, '/provkit/clone-faults/release', '');
-}
-
-async function postToSimulator(state: VcsimLabState, path: string, body: string): Promise<void> {
-  const url = new URL(path, state.url);
-  const status = await new Promise<number>((resolve, reject) => {
-    const request = httpsRequest(url, { method: 'POST', ca: readFileSync(state.caPath), headers: { 'content-type': 'application/json' }, timeout: 120_000 }, (response) => {
-      response.resume();
-      response.once('end', () => resolve(response.statusCode ?? 0));
-    });
-    request.once('timeout', () => request.destroy(new TimeoutError(`the simulator to answer ${path}`, 120_000)));
-    request.once('error', reject);
-    request.end(body);
-  });
-  if (status !== 204) throw new Error(`the simulator answered ${path} with HTTP ${status}`);
-}
