@@ -6,7 +6,7 @@ export { labCache, labDir, labRoot } from './paths.ts';
 export { ensureLabService, isLabServiceUp, labServicePackages, labServices, readLabState, stopLabService } from './services.ts';
 export type { SshdLabState } from './sshd.ts';
 export { restartLabLibvirtd, type KvmGuestLabState, type LibvirtLabState, type RestartLabLibvirtdOptions } from './libvirt.ts';
-export type { VcsimLabState } from './vcsim.ts';
+export { releaseClones, setClonePlan, type ClonePlan, type VcsimLabState } from './vcsim.ts';
 export { execInDebianRoot, resetDebianRoot, type DebianRootLabState } from './debian-root.ts';
 export type { SlapdLabState } from './slapd.ts';
 export { restartLabRedis, type RedisLabState, type RestartLabRedisOptions } from './redis.ts';

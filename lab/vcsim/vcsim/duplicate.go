@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 
 	"github.com/vmware/govmomi/simulator"
@@ -59,13 +58,7 @@ func refuseDuplicateClones(next http.Handler, body []byte) http.Handler {
 		task := simulator.CreateTask(source, "cloneVm", func(*simulator.Task) (types.AnyType, types.BaseMethodFault) {
 			return nil, &types.DuplicateName{Name: clone.Name, Object: existing}
 		})
-		ref := task.Run()
-		var name bytes.Buffer
-		_ = xml.EscapeText(&name, []byte(ref.Value))
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?>`+
-			`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">`+
-			`<soapenv:Body><CloneVM_TaskResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></CloneVM_TaskResponse></soapenv:Body></soapenv:Envelope>`, name.String())
+		answerTask(w, task.Run())
 	})
 }
 

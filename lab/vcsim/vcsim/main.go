@@ -2,11 +2,15 @@
 // loopback HTTPS port, for provkit's lab. It prints one JSON line with the URL, credentials
 // and certificate thumbprints, then serves until SIGTERM/SIGINT.
 //
-// Beyond the stock model it does three things a real host does and the simulator does not:
+// Beyond the stock model it does four things a real host does and the simulator does not:
 //   - it plays VMware Tools: shortly after a VM powers on, its guest reports Tools running and
 //     an IP address; on power off both go away (the simulator alone never reports them);
 //   - it refuses a clone onto a name its destination folder already holds with DuplicateName
 //     (duplicate.go);
+//   - it runs clones as asynchronous tasks on request, and injects clone faults, through the
+//     lab's own endpoints POST /provkit/clone-faults and /provkit/clone-faults/release
+//     (faults.go): a clone that is slow, held until released, fails, or fails after making
+//     its VM;
 //   - it prepares a library: one template (with a root snapshot, as provkit captures them) in
 //     an images folder, so tests can load from it at once.
 package main

@@ -12,9 +12,15 @@ import (
 // 0.24 panics under concurrent inventory changes (a clone registers its VM in the folder
 // before naming it, so a concurrent FindByInventoryPath on that folder dies; concurrent
 // destroys race on devices); a real vCenter serializes such changes itself.
+//
+// It also serves the lab's clone fault endpoints (faults.go) and applies their plan.
 func serialized(next http.Handler) http.Handler {
 	var mu sync.Mutex
+	faults := newCloneFaults(&mu)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && faults.control(w, r) {
+			return
+		}
 		if r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
@@ -31,6 +37,8 @@ func serialized(next http.Handler) http.Handler {
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		refuseDuplicateClones(next, body).ServeHTTP(w, r)
+		if !faults.serve(next, body, w, r) {
+			refuseDuplicateClones(next, body).ServeHTTP(w, r)
+		}
 	})
 }

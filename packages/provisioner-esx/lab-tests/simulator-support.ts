@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Secret, TimeoutError } from '@provkit/core';
 import { labRoot, type VcsimLabState } from '@provkit/lab';
+
+export { releaseClones, setClonePlan, type ClonePlan } from '@provkit/lab';
 import { EsxProvisioner, type EsxProvisionerOptions } from '../src/index.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
 import { decodeString } from '../src/translation/vim-responses.ts';
@@ -93,3 +95,4 @@ export async function startPrivateSimulator(mode: 'esx' | 'vpx'): Promise<Privat
     throw error;
   }
 }
+

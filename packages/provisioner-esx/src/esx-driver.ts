@@ -14,6 +14,36 @@ export interface EsxNodeFacts {
    * key written at load). Only such a VM is ever replaced or destroyed by provkit.
    */
   managed: boolean;
+  /**
+   * The operation that made the VM, from its ownership record (vSphere API back end; absent
+   * for a VM made before the record existed, which counts as ready). `alive`: the operation
+   * is still known to run (its lease holds, or its clone ended less than a lease ago).
+   */
+  operation?: { id?: string; owner?: string; state: 'loading' | 'ready'; alive: boolean };
+}
+
+/** The load that makes a node, as recorded on it (see `ownership-record.ts`). */
+export interface LoadOperation {
+  /** Random id: a clean-up destroys a VM only when it carries this id. */
+  id: string;
+  /** The orchestrator, `host/pid`. */
+  owner: string;
+  /** How long the record says the load is alive without a renewal. */
+  leaseMs: number;
+}
+
+/** What {@link EsxDriver.destroyOwned} did. */
+export type DestroyOwnedOutcome = 'destroyed' | 'absent' | 'not-ours';
+
+/** Something provkit left behind on the endpoint: a VM whose load died before it ended. */
+export interface EsxLeftover {
+  /** `node`: a VM of the nodes folder whose load is no longer alive. */
+  kind: 'node';
+  name: string;
+  operation: string | undefined;
+  owner: string | undefined;
+  /** Whether `leftovers({ remove: true })` destroyed it. */
+  removed: boolean;
 }
 
 /** What `createNode` makes. */
@@ -21,6 +51,8 @@ export interface CreateNodeRequest {
   node: string;
   image: string;
   diskMode: 'linked' | 'full';
+  /** The load making it: recorded on the VM (back ends that keep the record). */
+  operation?: LoadOperation;
 }
 
 /** Hardware changes of `resizeNode`. */
@@ -74,5 +106,19 @@ export interface EsxDriver {
    * made a template, then renamed. Returns the new image's sizes. ImageExistsError if taken.
    */
   captureNode(node: string, image: string, options?: DriverCallOptions): Promise<ImageSize>;
+  /**
+   * Optional (the vSphere API back end): renews the lease of the VM `operation` made, so other
+   * orchestrators keep seeing the load alive. NodeNotFoundError when that VM is gone.
+   */
+  renewLease?(node: string, operation: LoadOperation, options?: DriverCallOptions): Promise<void>;
+  /** Optional: records that the load of the VM `operation` made ended well (`ready`). */
+  markReady?(node: string, operation: LoadOperation, options?: DriverCallOptions): Promise<void>;
+  /**
+   * Optional: destroys the node only when it carries `operationId` (the VM this operation
+   * made): never a VM of that name another orchestrator made.
+   */
+  destroyOwned?(node: string, operationId: string, options?: DriverCallOptions): Promise<DestroyOwnedOutcome>;
+  /** Optional: what dead loads left on the endpoint; destroyed when `remove`. */
+  leftovers?(options: DriverCallOptions & { remove: boolean }): Promise<EsxLeftover[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { assertObject, assertOptionalOsModule, assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
 import type { VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
+import { DEFAULT_LEASE_MS } from './vsphere/ownership-record.ts';
 
 /**
  * Options of {@link EsxProvisioner}. The back end is chosen by configuration: `api` for a
@@ -27,6 +28,14 @@ export interface EsxProvisionerOptions {
    * with `providerOptions.esx.preCaptureTimeoutMs`.
    */
   preCaptureTimeoutMs?: number;
+  /**
+   * Lease of a load's ownership record (vSphere API back end; default 2 min): while a load
+   * runs it renews the lease every third of it, and another orchestrator takes a `loading` VM
+   * whose lease passed (and whose clone ended over a lease ago) for the leftover of a dead
+   * load, which it removes. Shorter: a dead load's VM is removed sooner; longer: a load
+   * survives longer stalls of its orchestrator.
+   */
+  leaseMs?: number;
   events?: ProvkitEmitter;
   /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
   onClose?: () => Promise<void> | void;
@@ -40,6 +49,7 @@ export interface EsxSettings {
   bootTimeoutMs: number;
   shutdownTimeoutMs: number;
   preCaptureTimeoutMs: number | undefined;
+  leaseMs: number;
 }
 
 /** Validates the options that need no host. */
@@ -54,6 +64,7 @@ export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
     bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
     shutdownTimeoutMs: options.shutdownTimeoutMs === undefined ? 300_000 : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs),
     preCaptureTimeoutMs: options.preCaptureTimeoutMs === undefined ? undefined : assertPositiveInteger('preCaptureTimeoutMs', options.preCaptureTimeoutMs),
+    leaseMs: options.leaseMs === undefined ? DEFAULT_LEASE_MS : assertPositiveInteger('leaseMs', options.leaseMs),
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  assertBoolean,
   assertCustomizationShape,
   assertNode,
   assertOneOf,
@@ -9,6 +10,7 @@ import {
   assertName,
   assertPositiveInteger,
   BaseProvisioner,
+  ConflictError,
   decideNodeStatus,
   ImageExistsError,
   ImageNotFoundError,
@@ -43,7 +45,10 @@ import {
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import type { EsxDriver, EsxNodeFacts } from './esx-driver.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
+import { renewWhileRunning } from './lease-renewal.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -63,6 +68,11 @@ function preCaptureBound(providerOptions: Record<string, Record<string, unknown>
 
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
   return options.signal ? { signal: options.signal } : {};
+}
+
+/** The error for a node whose load runs in another operation (retryable: it ends, or its lease passes). */
+function busy(name: string, facts: EsxNodeFacts): ConflictError {
+  return new ConflictError(`node ${name} is being loaded by another operation (${facts.operation?.id ?? 'unrecorded'} of ${facts.operation?.owner ?? 'an unknown orchestrator'}); retry once it ended`);
 }
 
 /**
@@ -134,25 +144,41 @@ export class EsxProvisioner extends BaseProvisioner {
       if (existing !== undefined) {
         if (existing.isTemplate) throw new InvalidStateError(`${node.name} is a template (an image), not a node`);
         if (!existing.managed) throw new NodeNotManagedError(node.name);
-        if (ifExists === 'refuse') throw new NodeExistsError(node.name);
+        // Another orchestrator's load of this node runs: its VM is not this load's to replace.
+        if (existing.operation?.alive) throw busy(node.name, existing);
+        // A dead load's leftover is no node: it goes whatever ifExists says.
+        if (ifExists === 'refuse' && existing.operation?.state !== 'loading') throw new NodeExistsError(node.name);
       }
+      const operation: LoadOperation = { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs: this.settings.leaseMs };
 
       const osModule = this.#osModule(options.osModule);
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
       progress.step('started', `${diskMode} clone of template ${image}`);
       let step = 'replace-node';
       let created = false;
+      let stopRenewal: (() => void) | undefined;
       try {
         if (existing !== undefined) {
           // As VCL's load: the old node goes (powered off hard, destroyed with its own files), whatever it ran.
-          await this.driver.destroyNode(node.name, call);
-          progress.step('node-replaced', `destroyed the ${existing.power} node provkit had made from ${existing.image ?? 'an unrecorded image'}`);
+          await this.#destroyFound(node.name, existing, call);
+          const leftover = existing.operation?.state === 'loading';
+          progress.step('node-replaced', leftover
+            ? `removed the leftover of a load that died (operation ${existing.operation?.id ?? 'unrecorded'}, ${existing.operation?.owner ?? 'unknown orchestrator'})`
+            : `destroyed the ${existing.power} node provkit had made from ${existing.image ?? 'an unrecorded image'}`);
         }
         step = 'clone';
         await this.#locks.run(`image:${image}`, () =>
-          this.driver.createNode({ node: node.name, image, diskMode }, call),
+          this.driver.createNode({ node: node.name, image, diskMode, operation }, call),
         options.signal);
         created = true;
+        const renewLease = this.driver.renewLease?.bind(this.driver);
+        if (renewLease) {
+          stopRenewal = renewWhileRunning({
+            leaseMs: operation.leaseMs,
+            renew: (signal) => renewLease(node.name, operation, { signal }),
+            onFailure: (error) => this.events.emit('warning', { message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); retried at the next renewal`, operation: 'load', node: node.name }),
+          });
+        }
         progress.step('disk-prepared', `${diskMode} clone`);
         if (size.cpus !== undefined || size.memoryBytes !== undefined) {
           step = 'size';
@@ -182,16 +208,27 @@ export class EsxProvisioner extends BaseProvisioner {
           // (a customization without one was refused above).
           this.events.emit('warning', { message: 'no node address: SSH wait and post-load skipped', operation: 'load', node: node.name });
         }
+        step = 'record-ready';
+        stopRenewal?.();
+        await this.driver.markReady?.(node.name, operation, call);
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
       } catch (error) {
+        stopRenewal?.();
         // Nothing was made (the back end removes what a clone it gave up on made): a name
         // taken meanwhile or a template gone meanwhile is the same error as the pre-checks'.
         if (!created && (error instanceof NodeExistsError || error instanceof ImageNotFoundError)) throw error;
         if (!created) throw new OperationFailedError('load', step, error);
         let cleanupError: unknown;
-        await this.driver.destroyNode(node.name, { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => (cleanupError = failure));
-        progress.step('load-failed', `at ${step}; ${cleanupError === undefined ? 'destroyed the node it created' : 'cleanup failed'}`);
+        const bound = { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
+        // Only the VM this load made (its operation id): a VM another orchestrator made under
+        // this name meanwhile is left alone.
+        const outcome = await (this.driver.destroyOwned ? this.driver.destroyOwned(node.name, operation.id, bound) : this.driver.destroyNode(node.name, bound).then(() => 'destroyed' as const)).catch((failure: unknown) => {
+          cleanupError = failure;
+          return undefined;
+        });
+        const undone = outcome === 'destroyed' ? 'destroyed the node it created' : outcome === 'not-ours' ? 'the VM of that name is another operation\'s: left alone' : outcome === 'absent' ? 'its node was already gone' : 'cleanup failed';
+        progress.step('load-failed', `at ${step}; ${undone}`);
         throw new OperationFailedError('load', step, error, cleanupError);
       }
     }, options.signal);
@@ -223,6 +260,8 @@ export class EsxProvisioner extends BaseProvisioner {
         const facts = await this.driver.nodeFacts(node.name, call);
         if (facts === undefined) throw new NodeNotFoundError(node.name);
         if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
+        if (facts.operation?.alive) throw busy(node.name, facts);
+        if (facts.operation?.state === 'loading') throw new InvalidStateError(`${node.name} is the leftover of a load that died (operation ${facts.operation.id ?? 'unrecorded'}): unload it or load it again`);
         if (osModule && facts.power !== 'on') throw new InvalidStateError(`node ${node.name} is ${facts.power}: it cannot be generalized (power it on, or pass skipPreCapture: true for an ungeneralized copy)`);
         // Generalizing goes over SSH: at the given address, else the one VMware Tools report (discoversAddress).
         const address = node.address ?? (facts.ipAddress ? { host: facts.ipAddress, port: 22 } : undefined);
@@ -270,16 +309,42 @@ export class EsxProvisioner extends BaseProvisioner {
       const facts = await this.driver.nodeFacts(node.name, call);
       // Someone else's VM of that name is never destroyed: only provkit's marker allows it.
       if (facts !== undefined && !facts.isTemplate && !facts.managed) throw new NodeNotManagedError(node.name);
+      // A load running in another orchestrator owns its VM until it ends (or its lease passes).
+      if (facts?.operation?.alive) throw busy(node.name, facts);
       const progress = this.progress('unload', { node: node.name });
       progress.step('started');
       if (facts === undefined) return;
       // destroyNode powers the node off itself: one call, as few requests as before the marker check.
-      if (await this.driver.destroyNode(node.name, call)) {
+      if (await this.#destroyFound(node.name, facts, call)) {
         if (facts.power !== 'off') progress.step('powered-off', `was ${facts.power}`);
         progress.step('node-removed', 'destroyed with its own files');
         progress.step('unload-done');
       }
     }, options.signal);
+  }
+
+  /**
+   * Destroys the VM `facts` describe: by its operation id when it has one (a VM another
+   * orchestrator put under that name since is not touched: ConflictError), else by name.
+   * False when there was none.
+   */
+  async #destroyFound(name: string, facts: EsxNodeFacts, call: { signal?: AbortSignal }): Promise<boolean> {
+    const id = facts.operation?.id;
+    if (id === undefined || !this.driver.destroyOwned) return this.driver.destroyNode(name, call);
+    const outcome = await this.driver.destroyOwned(name, id, call);
+    if (outcome === 'not-ours') throw new ConflictError(`node ${name} was replaced by another operation meanwhile; left alone`);
+    return outcome === 'destroyed';
+  }
+
+  /**
+   * What loads that died left on the endpoint (VMs still `loading` whose load is no longer
+   * alive), listed; destroyed too with `remove: true`. vSphere API back end only.
+   */
+  async leftovers(options: { remove?: boolean; signal?: AbortSignal } = {}): Promise<EsxLeftover[]> {
+    assertOptionalObject('options', options);
+    const remove = options.remove === undefined ? false : assertBoolean('remove', options.remove);
+    if (!this.driver.leftovers) throw new UnsupportedFunctionalityError('listing leftovers', `the ${this.driver.kind} back end`);
+    return this.driver.leftovers({ remove, ...signalOf(options) });
   }
 
   async #facts(name: string, signal: AbortSignal | undefined) {

@@ -26,6 +26,8 @@ export interface ServiceContent {
   viewManager: MoRef;
   searchIndex: MoRef;
   sessionManager: MoRef;
+  /** The task manager (its `recentTask`); every vCenter and ESXi has one. */
+  taskManager?: MoRef;
   about: { fullName: string; apiType: string; apiVersion: string };
 }
 
@@ -39,6 +41,7 @@ export function parseServiceContent(response: XmlNode): ServiceContent {
     viewManager: requireMoRef(content?.['viewManager'], 'viewManager'),
     searchIndex: requireMoRef(content?.['searchIndex'], 'searchIndex'),
     sessionManager: requireMoRef(content?.['sessionManager'], 'sessionManager'),
+    ...(parseMoRef(content?.['taskManager']) ? { taskManager: parseMoRef(content?.['taskManager'])! } : {}),
     about: { fullName: childText(about, 'fullName') ?? '', apiType: childText(about, 'apiType') ?? '', apiVersion: childText(about, 'apiVersion') ?? '' },
   };
 }
@@ -192,4 +195,19 @@ export function decodeExtraConfig(node: XmlValue | undefined): Record<string, st
     if (key !== undefined) entries[key] = childText(option, 'value') ?? '';
   }
   return entries;
+}
+
+/** Decodes an `ArrayOfManagedObjectReference` property (e.g. `recentTask`). */
+export function decodeMoRefList(node: XmlValue | undefined): MoRef[] {
+  return children(node, 'ManagedObjectReference').flatMap((value) => {
+    const ref = parseMoRef(value);
+    return ref ? [ref] : [];
+  });
+}
+
+/** Parses `CurrentTimeResponse`: the endpoint's clock, in ms since the epoch. */
+export function parseCurrentTime(response: XmlNode): number {
+  const time = Date.parse(textOf(response['returnval']) ?? '');
+  if (!Number.isFinite(time)) throw new SyntaxError('vim25 CurrentTime response lacks a time');
+  return time;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   AbortedError,
   ConnectionError,
@@ -9,6 +10,7 @@ import {
   InvalidInputError,
   InvalidStateError,
   NodeNotFoundError,
+  OperationFailedError,
   parseImageName,
   type ImageInfo,
   type ImageSize,
@@ -18,11 +20,12 @@ import {
   TimeoutError,
 } from '@provkit/core';
 import type { XmlValue } from '../translation/envelope.ts';
-import { folderChildren } from '../translation/property-spec.ts';
+import { folderChildren, propertiesOf } from '../translation/property-spec.ts';
 import * as requests from '../translation/vim-requests.ts';
-import { decodeBoolean, decodeDiskCapacities, decodeExtraConfig, decodeLayoutFiles, decodeRootSnapshots, decodeString, parseMoRef } from '../translation/vim-responses.ts';
+import { decodeBoolean, decodeDiskCapacities, decodeExtraConfig, decodeLayoutFiles, decodeMoRefList, decodeRootSnapshots, decodeString, parseMoRef } from '../translation/vim-responses.ts';
 import type { MoRef } from '../translation/xml.ts';
-import type { CreateNodeRequest, DriverCallOptions, EsxDriver, EsxNodeFacts, NodeHardware } from '../esx-driver.ts';
+import type { CreateNodeRequest, DestroyOwnedOutcome, DriverCallOptions, EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation, NodeHardware } from '../esx-driver.ts';
+import { DEFAULT_LEASE_MS, decodeOwnership, leaseRenewal, loadingRecord, operationAlive, OPERATION_KEY, readyRecord } from './ownership-record.ts';
 import type { VimTlsOptions } from '../wire/tls-verification.ts';
 import { acquireVimClient, type SharedVimClient } from '../wire/shared-vim-client.ts';
 import { AbandonedTaskError, VSphereApi } from './vsphere-api.ts';
@@ -56,8 +59,6 @@ export interface VimDriverOptions {
 /** extraConfig keys provkit records on the nodes it creates. */
 const IMAGE_KEY = 'provkit.image';
 const DISK_MODE_KEY = 'provkit.diskMode';
-/** A random id of the load that made the node: a leftover is destroyed by name only when it carries the id. */
-const LOAD_ID_KEY = 'provkit.loadId';
 /** Bound on removing what a clone given up on left behind. */
 const LEFTOVER_TIMEOUT_MS = 120_000;
 
@@ -115,6 +116,10 @@ export class VimDriver implements EsxDriver {
    */
   readonly #images = new Map<string, { ref: MoRef; snapshots: Array<{ snapshot: MoRef; name: string }> }>();
   readonly #nodes = new Map<string, MoRef>();
+  /** The VM each running load of this driver made, by operation id: its record is renewed on that VM only. */
+  readonly #owned = new Map<string, MoRef>();
+  /** The endpoint's clock less this process's (leases are in the endpoint's time), measured once. */
+  #clockOffset: Promise<number> | undefined;
 
   constructor(options: VimDriverOptions, events?: ProvkitEmitter) {
     this.#imagesSuffix = folderPath('imagesFolder', options.imagesFolder);
@@ -255,12 +260,16 @@ export class VimDriver implements EsxDriver {
     const placement = await this.#place(options);
     // Linked nodes share the template's disks through its snapshot: they must go first.
     const nodes = await this.api.retrieve([folderChildren(placement.nodesFolder, 'VirtualMachine', ['name', 'config.extraConfig'])], options);
-    const usedBy = nodes
-      .filter((object) => {
-        const extra = decodeExtraConfig(object.props['config.extraConfig']);
-        return extra[IMAGE_KEY] === image && extra[DISK_MODE_KEY] === 'linked';
-      })
-      .map((object) => decodeString(object.props['name']) ?? object.obj.value);
+    const usedBy: string[] = [];
+    for (const object of nodes) {
+      const extra = decodeExtraConfig(object.props['config.extraConfig']);
+      if (extra[IMAGE_KEY] !== image || extra[DISK_MODE_KEY] !== 'linked') continue;
+      const name = decodeString(object.props['name']) ?? object.obj.value;
+      // The leftover of a load that died holds the image by no one's will: it goes first.
+      const leftover = decodeOwnership(extra).state === 'loading' && !(await this.#loadAlive(object.obj, extra, options));
+      if (leftover && extra[OPERATION_KEY] !== undefined && (await this.destroyOwned(name, extra[OPERATION_KEY], options)) !== 'not-ours') continue;
+      usedBy.push(name);
+    }
     if (usedBy.length > 0) throw new ImageInUseError(image, usedBy);
     this.#images.delete(image);
     await this.#task(requests.destroyTask(ref), { image }, options);
@@ -269,7 +278,7 @@ export class VimDriver implements EsxDriver {
   async nodeFacts(node: string, options: DriverCallOptions = {}): Promise<EsxNodeFacts | undefined> {
     const ref = await this.#findNode(node, options);
     if (ref === undefined) return undefined;
-    return nodeFactsOf(await this.api.properties(ref, NODE_PATHS, options));
+    return this.#factsOf(ref, await this.api.properties(ref, NODE_PATHS, options), options);
   }
 
   /** Facts of every VM in the nodes folder, by name, from one property-collector retrieval. */
@@ -279,7 +288,7 @@ export class VimDriver implements EsxDriver {
     const facts = new Map<string, EsxNodeFacts>();
     for (const object of objects) {
       const name = decodeString(object.props['name']);
-      if (name !== undefined) facts.set(name, nodeFactsOf(object.props));
+      if (name !== undefined) facts.set(name, await this.#factsOf(object.obj, object.props, options));
     }
     return facts;
   }
@@ -290,8 +299,9 @@ export class VimDriver implements EsxDriver {
    * VM of that name is left alone. The template is the one the caller just looked up, if any;
    * a stale reference fails as ImageNotFoundError. A clone given up on (signal or bound) is
    * cancelled and, if it was made all the same, destroyed; when its outcome stays unknown
-   * (no task reference, or the task did not settle), a VM of the node's name carrying this
-   * load's id is destroyed.
+   * (no task reference, or the task did not settle), or the task failed (a host may fail a
+   * clone after registering its VM), a VM of the node's name carrying this load's operation
+   * id is destroyed. The VM carries its ownership record from the clone spec on.
    */
   async createNode(request: CreateNodeRequest, options: DriverCallOptions = {}): Promise<void> {
     const placement = await this.#place(options);
@@ -308,7 +318,9 @@ export class VimDriver implements EsxDriver {
       }
       snapshot = roots[0]!.snapshot;
     }
-    const loadId = randomBytes(8).toString('hex');
+    const operation: LoadOperation = request.operation ?? { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs: DEFAULT_LEASE_MS };
+    // The ownership record goes in the clone spec: the VM never exists without it.
+    const record = loadingRecord(operation, (await this.#endpointNow(options)) + operation.leaseMs);
     let clone: MoRef | undefined;
     try {
       clone = await this.api.runTask(
@@ -318,20 +330,135 @@ export class VimDriver implements EsxDriver {
           pool: placement.pool,
           ...(placement.datastore ? { datastore: placement.datastore } : {}),
           ...(snapshot ? { linkedFromSnapshot: snapshot } : {}),
-          config: { extraConfig: { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: request.diskMode, [LOAD_ID_KEY]: loadId } },
+          config: { extraConfig: { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: request.diskMode, ...record } },
         }),
         { ...options, context: { node: request.node, image: request.image, creates: 'node' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
       );
     } catch (error) {
       if (error instanceof ImageNotFoundError) this.#images.delete(request.image);
-      if (outcomeUnknown(error)) {
-        await this.#removeLeftover(`${placement.nodesPath}/${request.node}`, (extra) => extra[LOAD_ID_KEY] === loadId).catch((cleanup: unknown) => {
-          throw new AbandonedTaskError('CloneVM_Task', error, cleanup);
-        });
-      }
+      // Given up on, or failed: either way a VM may carry this load's id (a host can fail a
+      // clone after registering its VM), and only that one is removed.
+      await this.#removeLeftover(`${placement.nodesPath}/${request.node}`, (extra) => extra[OPERATION_KEY] === operation.id).catch((cleanup: unknown) => {
+        throw outcomeUnknown(error) ? new AbandonedTaskError('CloneVM_Task', error, cleanup) : new OperationFailedError('CloneVM_Task', 'remove-half-made-clone', error, cleanup);
+      });
       throw error;
     }
-    if (clone !== undefined) this.#nodes.set(request.node, clone);
+    if (clone !== undefined) {
+      this.#nodes.set(request.node, clone);
+      this.#owned.set(operation.id, clone);
+    }
+  }
+
+  /** The endpoint's time now, from the offset measured by one `CurrentTime`. */
+  async #endpointNow(options: DriverCallOptions): Promise<number> {
+    this.#clockOffset ??= (async () => {
+      const before = Date.now();
+      const endpoint = await this.api.currentTime(options.signal ? { signal: options.signal } : {});
+      return endpoint - (before + Date.now()) / 2;
+    })();
+    this.#clockOffset.catch(() => (this.#clockOffset = undefined));
+    return Date.now() + (await this.#clockOffset);
+  }
+
+  /** The VM the load `operation` of this driver made (not whatever now has the node's name). */
+  #ownedVm(node: string, operation: LoadOperation): MoRef {
+    const ref = this.#owned.get(operation.id);
+    if (ref === undefined) throw new NodeNotFoundError(node);
+    return ref;
+  }
+
+  async renewLease(node: string, operation: LoadOperation, options: DriverCallOptions = {}): Promise<void> {
+    const ref = this.#ownedVm(node, operation);
+    const extraConfig = leaseRenewal((await this.#endpointNow(options)) + operation.leaseMs);
+    await this.#task(requests.reconfigVmTask(ref, { extraConfig }), { node }, options);
+  }
+
+  async markReady(node: string, operation: LoadOperation, options: DriverCallOptions = {}): Promise<void> {
+    const ref = this.#ownedVm(node, operation);
+    await this.#task(requests.reconfigVmTask(ref, { extraConfig: readyRecord() }), { node }, options);
+    this.#owned.delete(operation.id);
+  }
+
+  async destroyOwned(node: string, operationId: string, options: DriverCallOptions = {}): Promise<DestroyOwnedOutcome> {
+    this.#owned.delete(operationId);
+    const placement = await this.#place(options);
+    const ref = await this.api.findByPath(`${placement.nodesPath}/${node}`, options);
+    if (ref?.type !== 'VirtualMachine') return 'absent';
+    const extra = await this.api.extraConfig(ref, options);
+    if (extra[OPERATION_KEY] !== operationId) return 'not-ours';
+    this.#nodes.delete(node);
+    await this.#destroyVm(ref, options);
+    return 'destroyed';
+  }
+
+  /**
+   * Whether the load that made a `loading` VM still runs: its lease holds; or a clone of its
+   * image is still running or ended less than a lease ago (the load renews its lease only once
+   * the clone gave it its VM, and a clone task names its template, not the VM it makes).
+   */
+  async #loadAlive(vm: MoRef, extra: Readonly<Record<string, string>>, options: DriverCallOptions): Promise<boolean> {
+    const record = decodeOwnership(extra);
+    if (record.state !== 'loading') return false;
+    const now = await this.#endpointNow(options);
+    if (operationAlive(record, now)) return true;
+    const image = extra[IMAGE_KEY];
+    const template = image === undefined ? undefined : await this.#findImage(image, options).catch(() => undefined);
+    for (const task of await this.#recentCloneTasks(options)) {
+      if (template !== undefined && task.entity === template.value && (task.state === 'queued' || task.state === 'running')) return true;
+      if (task.result === vm.value && operationAlive(record, now, task.completeTime)) return true;
+    }
+    return false;
+  }
+
+  /** The clone tasks among the task manager's recent tasks (empty when they cannot be read). */
+  async #recentCloneTasks(options: DriverCallOptions): Promise<Array<{ state: string | undefined; entity: string | undefined; result: string | undefined; completeTime: number | undefined }>> {
+    try {
+      const content = await this.api.serviceContent(options);
+      if (content.taskManager === undefined) return [];
+      const refs = decodeMoRefList((await this.api.properties(content.taskManager, ['recentTask'], options))['recentTask']);
+      if (refs.length === 0) return [];
+      const tasks = await this.api.retrieve(refs.map((ref) => propertiesOf(ref, ['info.descriptionId', 'info.state', 'info.entity', 'info.result', 'info.completeTime'])), options);
+      return tasks
+        .filter((task) => (decodeString(task.props['info.descriptionId']) ?? '').startsWith('VirtualMachine.clone'))
+        .map((task) => {
+          const completed = Date.parse(decodeString(task.props['info.completeTime']) ?? '');
+          return {
+            state: decodeString(task.props['info.state']),
+            entity: parseMoRef(task.props['info.entity'])?.value,
+            result: parseMoRef(task.props['info.result'])?.value,
+            completeTime: Number.isFinite(completed) ? completed : undefined,
+          };
+        });
+    } catch (error) {
+      if (error instanceof AbortedError) throw error;
+      return [];
+    }
+  }
+
+  /** The facts of a node, with whether the load that made it still runs when it is `loading`. */
+  async #factsOf(ref: MoRef, props: Readonly<Record<string, XmlValue | undefined>>, options: DriverCallOptions): Promise<EsxNodeFacts> {
+    const facts = nodeFactsOf(props);
+    const extra = decodeExtraConfig(props['config.extraConfig']);
+    const record = decodeOwnership(extra);
+    if (record.state === undefined) return facts;
+    const alive = record.state === 'loading' && (await this.#loadAlive(ref, extra, options));
+    return { ...facts, operation: { ...(record.operation ? { id: record.operation } : {}), ...(record.owner ? { owner: record.owner } : {}), state: record.state, alive } };
+  }
+
+  async leftovers(options: DriverCallOptions & { remove: boolean }): Promise<EsxLeftover[]> {
+    const placement = await this.#place(options);
+    const objects = await this.api.retrieve([folderChildren(placement.nodesFolder, 'VirtualMachine', ['name', ...NODE_PATHS])], options);
+    const found: EsxLeftover[] = [];
+    for (const object of objects) {
+      const name = decodeString(object.props['name']);
+      const facts = await this.#factsOf(object.obj, object.props, options);
+      if (name === undefined || facts.isTemplate || facts.operation?.state !== 'loading' || facts.operation.alive) continue;
+      const id = facts.operation.id;
+      // Removed by its operation id: a VM that a new load made under that name meanwhile stays.
+      const removed = options.remove && id !== undefined && (await this.destroyOwned(name, id, options)) === 'destroyed';
+      found.push({ kind: 'node', name, operation: id, owner: facts.operation.owner, removed });
+    }
+    return found.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   /** Powers a VM off if needed and destroys it. */

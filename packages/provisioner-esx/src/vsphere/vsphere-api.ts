@@ -9,6 +9,7 @@ import {
   decodeLayoutFiles,
   decodeString,
   decodeTaskOutcome,
+  parseCurrentTime,
   parseRetrieveResult,
   parseReturnedMoRef,
   parseUpdateSet,
@@ -271,6 +272,11 @@ export class VSphereApi {
     } catch (error) {
       throw new AbandonedTaskError(request.method, reason, error);
     }
+  }
+
+  /** `CurrentTime`: the endpoint's clock, in ms since the epoch. */
+  async currentTime(options: ApiCallOptions = {}): Promise<number> {
+    return parseCurrentTime(await this.#call(requests.currentTime(), options));
   }
 
   /** Calls a method that is not a task. */

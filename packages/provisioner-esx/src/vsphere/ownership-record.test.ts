@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { decodeOwnership, DEFAULT_LEASE_MS, leaseRenewal, loadingRecord, operationAlive, readyRecord } from './ownership-record.ts';
+
+describe('ownership record', () => {
+  const operation = { id: 'abc123', owner: 'host-a/42', leaseMs: 60_000 };
+  const at = Date.parse('2026-01-01T00:00:00.000Z');
+
+  it('round-trips a loading record through extraConfig strings', () => {
+    const extra = loadingRecord(operation, at + 60_000);
+    expect(extra).toEqual({ 'provkit.operation': 'abc123', 'provkit.owner': 'host-a/42', 'provkit.state': 'loading', 'provkit.leaseUntil': '2026-01-01T00:01:00.000Z', 'provkit.leaseMs': '60000' });
+    expect(decodeOwnership(extra)).toEqual({ operation: 'abc123', owner: 'host-a/42', state: 'loading', leaseUntil: at + 60_000, leaseMs: 60_000 });
+  });
+
+  it('a ready record has no lease; a renewal changes only the lease', () => {
+    expect(decodeOwnership({ ...loadingRecord(operation, at), ...readyRecord() })).toEqual({ operation: 'abc123', owner: 'host-a/42', state: 'ready', leaseMs: 60_000 });
+    expect(Object.keys(leaseRenewal(at))).toEqual(['provkit.leaseUntil']);
+  });
+
+  it('a VM without the record (made before it, or by hand) has no state and no running operation', () => {
+    expect(decodeOwnership({ 'provkit.image': 'base-v1' })).toEqual({});
+    expect(operationAlive(decodeOwnership({ 'provkit.image': 'base-v1' }), at)).toBe(false);
+  });
+
+  it('a loading operation is alive while its lease holds, or within one lease after its clone ended', () => {
+    const record = decodeOwnership(loadingRecord(operation, at));
+    expect(operationAlive(record, at - 1)).toBe(true);
+    expect(operationAlive(record, at)).toBe(false);
+    expect(operationAlive(record, at + 10_000, at)).toBe(true);
+    expect(operationAlive(record, at + 60_000, at)).toBe(false);
+    expect(operationAlive(decodeOwnership({ ...loadingRecord(operation, at), ...readyRecord() }), at - 1)).toBe(false);
+  });
+
+  it('a record without a lease length counts the default one after its clone', () => {
+    const record = decodeOwnership({ 'provkit.state': 'loading', 'provkit.leaseUntil': new Date(at).toISOString() });
+    expect(operationAlive(record, at + DEFAULT_LEASE_MS - 1, at)).toBe(true);
+    expect(operationAlive(record, at + DEFAULT_LEASE_MS, at)).toBe(false);
+  });
+});
