@@ -30,6 +30,8 @@ export const PROVKIT_ERROR_CODES = [
   'INSUFFICIENT_STORAGE',
   'UNEXPECTED_OUTPUT',
   'CHECKSUM_MISMATCH',
+  /** A host's filesystem ran out of space while provkit wrote to it (a disk, a library image); what the write made was removed. */
+  'HOST_STORAGE_FULL',
   /** `@provkit/fleet`: a job ended without a result (BullMQ failed it itself). */
   'JOB_LOST',
   /** `@provkit/fleet`: a worker's failure that was not a provkit error (a bug), carried to the client. */
