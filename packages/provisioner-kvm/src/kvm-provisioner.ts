@@ -467,7 +467,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const record = osModule ? await this.host.captureRecord(node.name, call) : undefined;
     const alreadyGeneralized = record?.phase === 'generalized' && powerStateOf(state) === 'off' && record.disk === (await this.host.fileFingerprint(disk, call));
     const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
-    const plan = !osModule || alreadyGeneralized ? '' : record?.phase === 'generalizing' ? '; an earlier capture stopped while generalizing: the node is restarted and generalized again' : powerStateOf(state) === 'off' ? '; the node is off: it is started to be generalized' : '';
+    const plan = !osModule || alreadyGeneralized ? '' : record?.phase === 'generalizing' ? '; an earlier capture stopped while generalizing: the node is restarted and generalized again' : '';
     progress.step('started', `disk ${disk}${plan}`);
     let step = 'pre-capture';
     /** True once this capture may have changed the guest (its generalization started). */
@@ -483,6 +483,11 @@ export class KvmProvisioner extends BaseProvisioner {
           step = 'restart-for-pre-capture';
           await this.#bringOff(node.name, shutdownTimeoutMs, signal);
           state = 'shut off';
+        }
+        if (powerStateOf(state) === 'off' && record?.phase !== 'generalizing') {
+          // Off, and no capture of provkit's left it generalized as it is now: what is on the
+          // disk is unknown (the contract's "a node that is off cannot be generalized").
+          throw new InvalidStateError(`node ${node.name} is off and not generalized for capture (no earlier capture left it so, or its disk changed since); power it on to generalize it, or pass skipPreCapture: true for an ungeneralized copy`);
         }
         if (powerStateOf(state) === 'off') {
           step = 'boot-for-pre-capture';
