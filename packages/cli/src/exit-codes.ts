@@ -25,6 +25,8 @@ export const EXIT = {
   unsupported: 10,
   /** The operation conflicts with the state of the node or image (in use, busy, exists). */
   conflict: 11,
+  /** A host's filesystem filled up during the operation (`HOST_STORAGE_FULL`); what it had written was removed. */
+  storageFull: 12,
   /** The configuration is wrong: the file, a setting, a module package that cannot be found. */
   configuration: 78,
   /** Interrupted (Ctrl-C). */
@@ -45,6 +47,7 @@ export const EXIT_MEANINGS: ReadonlyArray<readonly [number, string]> = [
   [EXIT.authentication, 'credentials or permission refused'],
   [EXIT.unsupported, 'not supported by the configured module'],
   [EXIT.conflict, 'conflicts with the node or image state'],
+  [EXIT.storageFull, "a host's filesystem is full"],
   [EXIT.configuration, 'configuration error'],
   [EXIT.aborted, 'interrupted'],
 ];
@@ -84,6 +87,8 @@ export function exitCodeFor(error: unknown, { configuration = false }: { configu
     case 'RESOURCE_BUSY':
     case 'INVALID_STATE':
       return EXIT.conflict;
+    case 'HOST_STORAGE_FULL':
+      return EXIT.storageFull;
     case 'ABORTED':
       return EXIT.aborted;
     default:

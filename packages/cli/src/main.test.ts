@@ -7,7 +7,7 @@ import { runCli } from '../test-support/run-cli.ts';
 import { checkConfig, nodeFromConfig } from './config.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { parseBytes, parseWholeNumber } from './units.ts';
-import { ConnectionError, InvalidInputError, ResourceBusyError, UnsupportedFunctionalityError } from '@provkit/core';
+import { ConnectionError, HostStorageFullError, InvalidInputError, OperationFailedError, ResourceBusyError, UnsupportedFunctionalityError } from '@provkit/core';
 
 /**
  * A project folder as a user has it: a provkit.yaml and, in its node_modules, a third-party
@@ -204,5 +204,7 @@ describe('provkit command line', () => {
     expect(exitCodeFor(new UnsupportedFunctionalityError('grantAccess', 'x'))).toBe(EXIT.unsupported);
     expect(exitCodeFor(new ResourceBusyError('node web-1', 600_000))).toBe(EXIT.conflict);
     expect(exitCodeFor(new Error('bug'))).toBe(EXIT.failure);
+    // A load that failed because the host's disk filled up exits with the full disk's code, not 1.
+    expect(exitCodeFor(new OperationFailedError('load', 'prepare-disk', new HostStorageFullError('root@kvm1:22', '/var/lib/provkit/nodes/web-1.qcow2')))).toBe(EXIT.storageFull);
   });
 });

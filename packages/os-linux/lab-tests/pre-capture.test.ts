@@ -39,7 +39,7 @@ describe('LinuxOsModule preCapture on a real Debian root', () => {
       expect(failure.notRun).toEqual(['tmp-files']);
       expect(failure.message).toContain('cannot remove /etc/krb5.keytab');
       expect(failure.message).toContain('not run: tmp-files');
-      expect(failure.message).toContain('left powered on (end state off not applied)');
+      expect(failure.message).toContain("end state off not applied: preCapture changed nothing about the guest's power");
       expect(sizeOf(s, '/etc/hostname')).toBe(0);
       expect(exists(s, '/tmp/left-alone')).toBe(true);
       expect(exists(s, '/etc/krb5.keytab')).toBe(true);

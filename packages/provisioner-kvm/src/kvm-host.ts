@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, sh, UnexpectedOutputError } from '@provkit/core';
+import { CommandFailedError, HostStorageFullError, ProvkitError, sh, UnexpectedOutputError } from '@provkit/core';
 import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
+import { buildCaptureRecord, CAPTURE_RECORD_KEY, CAPTURE_RECORD_NAMESPACE, diskFingerprintCommand, isNoMetadata, parseCaptureRecord, type CaptureRecord } from './translation/capture-record.ts';
 import { overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { isNoSpaceLeft, isNoSuchFile } from './translation/host-failure.ts';
 import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
 
@@ -109,23 +111,71 @@ export class KvmHost {
   /** The image and its backing chain, or undefined when the file does not exist. */
   async imageInfo(path: string, options: HostCallOptions & { backingChain?: boolean } = {}): Promise<QemuImageInfo[] | undefined> {
     if (!(await this.fileExists(path, options))) return undefined;
-    return parseQemuImgInfo((await this.runner.run(qemuImgInfo(path, { backingChain: options.backingChain ?? false }), options)).stdout);
+    const result = await this.runner.run(qemuImgInfo(path, { backingChain: options.backingChain ?? false }), { ...options, check: false });
+    // Deleted between the check and the read (another process's deleteImage): absent, as the check would have said.
+    if (result.exitCode !== 0 && isNoSuchFile(result.stderr, path)) return undefined;
+    if (result.exitCode !== 0) throw this.#failed(result);
+    return parseQemuImgInfo(result.stdout);
   }
 
   /**
    * A qcow2 overlay on `backing`, copied from the image's pristine overlay in the library's
    * hidden `.provkit/overlay-templates/<image>/` (made by qemu-img on the image's first load).
+   * A backing file that is gone (deleted since the caller checked) is `missing` for the caller
+   * to name; a full filesystem is `HostStorageFullError`.
    */
-  async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions = {}): Promise<void> {
-    await this.runner.run(overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) }), options);
+  async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions & { missing?: () => Error } = {}): Promise<void> {
+    const command = overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) });
+    await this.#writing(overlay, () => this.runner.run(command, options), backing, options.missing);
   }
 
-  async convert(source: string, target: string, compress: boolean, options: HostCallOptions = {}): Promise<void> {
-    await this.runner.run(qemuImgConvert(source, target, { compress }), options);
+  /** Like {@link createOverlay}: a `source` that is gone is `missing`, a full filesystem `HostStorageFullError`. */
+  async convert(source: string, target: string, compress: boolean, options: HostCallOptions & { missing?: () => Error } = {}): Promise<void> {
+    await this.#writing(target, () => this.runner.run(qemuImgConvert(source, target, { compress }), options), source, options.missing);
   }
 
   async resize(path: string, sizeBytes: number, options: HostCallOptions = {}): Promise<void> {
-    await this.runner.run(qemuImgResize(path, sizeBytes), options);
+    await this.#writing(path, () => this.runner.run(qemuImgResize(path, sizeBytes), options));
+  }
+
+  /**
+   * Runs a command that writes `path`, giving the two failures callers act on their own codes:
+   * the filesystem filled up (`HostStorageFullError`), and the file read from (`source`) does
+   * not exist (the caller's `missing()`, e.g. `ImageNotFoundError`).
+   */
+  async #writing<T>(path: string, write: () => Promise<T>, source?: string, missing?: () => Error): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) throw error;
+      const stderr = (error as CommandFailedError).stderrTail ?? '';
+      if (isNoSpaceLeft(stderr)) throw new HostStorageFullError(this.runner.target, path, { cause: error });
+      if (source !== undefined && missing && isNoSuchFile(stderr, source)) throw Object.assign(missing(), { cause: error });
+      throw error;
+    }
+  }
+
+  /** The capture record on a domain's persistent definition, or undefined when it has none. */
+  async captureRecord(name: string, options: HostCallOptions = {}): Promise<CaptureRecord | undefined> {
+    const result = await this.runner.run(this.#virsh.metadata(name, CAPTURE_RECORD_NAMESPACE), { ...options, check: false });
+    if (result.exitCode !== 0 && isNoMetadata(result.stderr)) return undefined;
+    if (result.exitCode !== 0) throw this.#failed(result);
+    return parseCaptureRecord(result.stdout);
+  }
+
+  /** Writes (replaces) the capture record in the domain's persistent definition. */
+  async setCaptureRecord(name: string, record: CaptureRecord, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.setMetadata(name, CAPTURE_RECORD_NAMESPACE, CAPTURE_RECORD_KEY, buildCaptureRecord(record)), options);
+  }
+
+  /** Removes the capture record; none is fine. */
+  async clearCaptureRecord(name: string, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(this.#virsh.removeMetadata(name, CAPTURE_RECORD_NAMESPACE, CAPTURE_RECORD_KEY), options);
+  }
+
+  /** Size and modification time of a file (see {@link diskFingerprintCommand}). */
+  async fileFingerprint(path: string, options: HostCallOptions = {}): Promise<string> {
+    return (await this.runner.run(diskFingerprintCommand(path), options)).stdout.trim();
   }
 
   async fileExists(path: string, options: HostCallOptions = {}): Promise<boolean> {
@@ -148,7 +198,8 @@ export class KvmHost {
    * `to` existed (and leaves `from` in place for the caller to delete).
    */
   async renameNoClobber(from: string, to: string, options: HostCallOptions = {}): Promise<boolean> {
-    await this.runner.run(sh`sync -- ${from}`, options);
+    // Writing back a file's cached pages is where a full filesystem can show up last.
+    await this.#writing(from, () => this.runner.run(sh`sync -- ${from}`, options));
     const linked = await this.runner.run(sh`ln -- ${from} ${to}`, { ...options, check: false });
     if (linked.exitCode !== 0) {
       if ((await this.runner.run(sh`test -e ${to}`, { ...options, check: false })).exitCode === 0) return false;

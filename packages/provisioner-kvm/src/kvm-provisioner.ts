@@ -8,6 +8,7 @@ import {
   assertOptionalOsModule,
   assertPositiveInteger,
   BaseProvisioner,
+  CaptureFailedError,
   decideNodeStatus,
   ImageExistsError,
   ImageInUseError,
@@ -25,6 +26,7 @@ import {
   throwIfAborted,
   TimeoutError,
   waitFor,
+  type CaptureNodeState,
   type CaptureOptions,
   type CaptureResult,
   type ImageInfo,
@@ -62,6 +64,8 @@ import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 /** Bound on the commands that undo a failed operation (they run even after an abort). */
 const CLEANUP_TIMEOUT_MS = 120_000;
 const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
+/** Bound on the ACPI shutdown of a guest whose capture failed mid-generalization, before it is forced off. */
+const CAPTURE_ABANDON_SHUTDOWN_MS = 30_000;
 
 /** A node with its validated name and address. */
 interface CheckedNode extends NodeSpec {
@@ -170,19 +174,31 @@ export class KvmProvisioner extends BaseProvisioner {
     const libraryPath = this.library.path(image);
     const diskPath = this.nodeDiskPath(node.name);
 
-    // Checks that need the host but change nothing: a failure here leaves nothing to undo.
-    const chain = await this.host.imageInfo(libraryPath, call);
-    if (!chain) throw new ImageNotFoundError(image, this.library.where);
+    const missingImage = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
+    // Checks that need the host but change nothing: a failure here leaves nothing to undo, and
+    // an abort during them still says which check it stopped (nothing was created).
+    let checking = 'check-image';
+    const checked = async <T>(check: () => Promise<T>): Promise<T> => {
+      try {
+        return await check();
+      } catch (error) {
+        if (ProvkitError.hasCode(error, 'ABORTED')) throw new OperationFailedError('load', checking, error);
+        throw error;
+      }
+    };
+    const chain = await checked(() => this.host.imageInfo(libraryPath, call));
+    if (!chain) throw missingImage();
     const imageBytes = chain[0]!.virtualBytes;
     if (size.diskBytes !== undefined && size.diskBytes < imageBytes) {
       throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${imageBytes}`);
     }
     // An existing domain is replaced only when provkit made it (its marker) and the caller allows it.
-    const existing = await this.host.domainState(node.name, call);
+    checking = 'check-node';
+    const existing = await checked(() => this.host.domainState(node.name, call));
     if (existing !== undefined) {
-      if (!(await this.host.provkitRecord(node.name, call)).managed) throw new NodeNotManagedError(node.name);
+      if (!(await checked(() => this.host.provkitRecord(node.name, call))).managed) throw new NodeNotManagedError(node.name);
       if (ifExists === 'refuse') throw new NodeExistsError(node.name);
-    } else if (await this.host.fileExists(diskPath, call)) {
+    } else if (await checked(() => this.host.fileExists(diskPath, call))) {
       throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
     }
 
@@ -211,9 +227,9 @@ export class KvmProvisioner extends BaseProvisioner {
           created = true;
           const grow = size.diskBytes !== undefined && size.diskBytes > imageBytes ? size.diskBytes : undefined;
           if (diskMode === 'linked') {
-            await this.host.createOverlay(libraryPath, diskPath, grow, call);
+            await this.host.createOverlay(libraryPath, diskPath, grow, { ...call, missing: missingImage });
           } else {
-            await this.host.convert(libraryPath, diskPath, false, call);
+            await this.host.convert(libraryPath, diskPath, false, { ...call, missing: missingImage });
             if (grow !== undefined) await this.host.resize(diskPath, grow, call);
           }
         },
@@ -591,16 +607,47 @@ export class KvmProvisioner extends BaseProvisioner {
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
-    const state = await this.#existingState(node.name, signal);
+    let state = await this.#existingState(node.name, signal);
     const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
     if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
 
+    // What an earlier capture of this node left (recorded on the domain, so any process sees
+    // it): the node's real state decides what this one still has to do, so a plain retry
+    // converges whichever step the last attempt stopped at.
+    const record = osModule ? await this.host.captureRecord(node.name, call) : undefined;
+    const alreadyGeneralized = record?.phase === 'generalized' && powerStateOf(state) === 'off' && record.disk === (await this.host.fileFingerprint(disk, call));
     const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
-    progress.step('started', `disk ${disk}`);
+    const plan = !osModule || alreadyGeneralized ? '' : record?.phase === 'generalizing' ? '; an earlier capture stopped while generalizing: the node is restarted and generalized again' : '';
+    progress.step('started', `disk ${disk}${plan}`);
     let step = 'pre-capture';
+    /** True once this capture may have changed the guest (its generalization started). */
+    let generalizing = false;
     const temp = tempPathFor(this.settings.libraryDir, `${image}.qcow2`);
     try {
-      if (osModule) {
+      if (osModule && alreadyGeneralized) {
+        progress.step('pre-capture-done', `skipped: generalized and shut down for capture of ${record!.image}, disk unchanged since`);
+      } else if (osModule) {
+        if (record?.phase === 'generalizing' && powerStateOf(state) !== 'off') {
+          // Partly generalized and running (its SSH host keys may be gone): a fresh boot runs
+          // the generalization's first-boot hook, which makes the guest reachable again.
+          step = 'restart-for-pre-capture';
+          await this.#bringOff(node.name, shutdownTimeoutMs, signal);
+          state = 'shut off';
+        }
+        if (powerStateOf(state) === 'off' && record?.phase !== 'generalizing') {
+          // Off, and no capture of provkit's left it generalized as it is now: what is on the
+          // disk is unknown (the contract's "a node that is off cannot be generalized").
+          throw new InvalidStateError(`node ${node.name} is off and not generalized for capture (no earlier capture left it so, or its disk changed since); power it on to generalize it, or pass skipPreCapture: true for an ungeneralized copy`);
+        }
+        if (powerStateOf(state) === 'off') {
+          step = 'boot-for-pre-capture';
+          await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+          await this.host.start(node.name, call);
+          await this.#waitForBoot(node, osModule, this.settings.bootTimeoutMs, signal);
+        }
+        step = 'pre-capture';
+        await this.host.setCaptureRecord(node.name, { image, phase: 'generalizing' }, call);
+        generalizing = true;
         await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
         progress.step('pre-capture-done');
       } else if (powerStateOf(state) !== 'off') {
@@ -610,6 +657,11 @@ export class KvmProvisioner extends BaseProvisioner {
       }
       step = 'wait-for-power-off';
       await this.#waitForOff(node.name, shutdownTimeoutMs, signal);
+      if (generalizing) {
+        // Generalized and off: a retry after a later failure copies this disk as it is.
+        await this.host.setCaptureRecord(node.name, { image, phase: 'generalized', disk: await this.host.fileFingerprint(disk, call) }, call);
+        generalizing = false;
+      }
       progress.step('powered-off');
 
       step = 'copy-disk';
@@ -617,22 +669,66 @@ export class KvmProvisioner extends BaseProvisioner {
       if (!(await this.host.renameNoClobber(temp, this.library.path(image), call))) throw new ImageExistsError(image, this.library.where);
       progress.step('image-stored', this.library.path(image));
     } catch (error) {
+      const cleanup = { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
       let cleanupError: unknown;
-      await this.host.remove([temp], { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch((failure: unknown) => {
+      await this.host.remove([temp], cleanup).catch((failure: unknown) => {
         cleanupError = failure;
       });
-      progress.step('capture-failed', `at ${step}; ${cleanupError === undefined ? 'the library is as it was' : 'removing the partial copy failed'}`);
-      throw new OperationFailedError('capture', step, error, cleanupError);
+      // A guest whose generalization started and did not finish (an abort, a failed
+      // operation, a shutdown that never came) is never left running half-generalized: it is
+      // shut down (ACPI, then forced) and stays recorded as partly generalized, so the next
+      // capture boots it afresh and generalizes it again.
+      if (generalizing) {
+        await this.#bringOff(node.name, Math.min(shutdownTimeoutMs, CAPTURE_ABANDON_SHUTDOWN_MS), cleanup.signal).catch((failure: unknown) => {
+          cleanupError ??= failure;
+        });
+      }
+      const nodeState = await this.#captureNodeState(node.name, disk, cleanup.signal);
+      const failure = new CaptureFailedError(node.name, step, error, nodeState, cleanupError);
+      progress.step('capture-failed', `at ${step}; ${cleanupError === undefined ? 'the library is as it was' : 'cleanup failed'}; node power ${nodeState.power}, generalized ${nodeState.generalized}`);
+      throw failure;
     }
     const size = await this.library.size(image, call);
     if (endState !== 'off') {
-      // The node now boots the generalized disk, with new host keys.
+      // The node now boots the generalized disk, with new host keys: the record no longer holds.
+      await this.host.clearCaptureRecord(node.name, call);
       await osModule?.forgetNode?.({ node, ...(signal ? { signal } : {}) });
       await this.host.start(node.name, call);
       progress.step('powered-on');
     }
     progress.step('capture-done');
     return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
+  }
+
+  /** Shuts the node down (ACPI, waited for up to `timeoutMs`), then pulls the plug if it is still on. */
+  async #bringOff(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+    const state = await this.#existingState(name, signal);
+    if (powerStateOf(state) === 'off') return;
+    if (state === 'running') {
+      await this.host.shutdown(name, { signal });
+      try {
+        await this.#waitForOff(name, timeoutMs, signal);
+        return;
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+      }
+    }
+    await this.host.destroy(name, { signal });
+  }
+
+  /** The node's state after a failed capture, read from the host (never assumed from the step). */
+  async #captureNodeState(name: string, disk: string, signal: AbortSignal): Promise<CaptureNodeState> {
+    try {
+      const state = await this.host.domainState(name, { signal });
+      if (state === undefined) return { power: 'absent', generalized: 'unknown' };
+      const power = powerStateOf(state);
+      const record = await this.host.captureRecord(name, { signal });
+      if (record === undefined) return { power, generalized: 'no' };
+      if (record.phase === 'generalizing') return { power, generalized: 'partly' };
+      return { power, generalized: power === 'off' && record.disk === (await this.host.fileFingerprint(disk, { signal })) ? 'yes' : 'no' };
+    } catch {
+      return { power: 'unknown', generalized: 'unknown' };
+    }
   }
 
   // ---- images --------------------------------------------------------------------------

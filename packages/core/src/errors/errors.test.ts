@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError, ConnectionError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
+import { AbortedError, CaptureFailedError, CommandFailedError, ConnectionError, HostStorageFullError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
 import { isProvkitErrorCode, PROVKIT_ERROR_CODES, ProvkitError } from './provkit-error.ts';
 
 describe('ProvkitError', () => {
@@ -32,6 +32,20 @@ describe('ProvkitError', () => {
     expect(failed.message).toBe(`load failed at step machine-booted: ${cause.message}`);
     const command = new CommandFailedError({ command: 'virsh start n1', target: 'local', exitCode: 1, stderrTail: 'error: no domain' });
     expect(new OperationFailedError('load', 'powered-on', command, new Error('undefine failed')).message).toContain('cleanup also failed: undefine failed');
+  });
+
+  it("says a capture's step and the node's state after it, and gives a full host filesystem its own code", () => {
+    const partly = new CaptureFailedError('web-1', 'pre-capture', new AbortedError('capture of web-1'), { power: 'off', generalized: 'partly' });
+    expect(partly).toBeInstanceOf(OperationFailedError);
+    expect(partly).toMatchObject({ code: 'OPERATION_FAILED', operation: 'capture', step: 'pre-capture', node: 'web-1', nodeState: { power: 'off', generalized: 'partly' } });
+    expect(ProvkitError.reasonCode(partly)).toBe('ABORTED');
+    expect(partly.message).toBe('capture failed at step pre-capture: Aborted: capture of web-1. Node web-1 is now powered off, partly generalized (a retry boots it and generalizes it again)');
+    const full = new HostStorageFullError('root@kvm1:22', '/lib/.web-v2.qcow2.part-1a2b', { cause: new CommandFailedError({ command: 'qemu-img convert', target: 'root@kvm1:22', exitCode: 1, stderrTail: 'No space left on device' }) });
+    expect(full).toMatchObject({ code: 'HOST_STORAGE_FULL', target: 'root@kvm1:22', path: '/lib/.web-v2.qcow2.part-1a2b', isRetryable: false });
+    const copy = new CaptureFailedError('web-1', 'copy-disk', full, { power: 'off', generalized: 'yes' });
+    expect(ProvkitError.reasonCode(copy)).toBe('HOST_STORAGE_FULL');
+    expect(copy.message).toContain('Node web-1 is now powered off, generalized and shut down for capture (a retry copies its disk without generalizing again)');
+    expect(new CaptureFailedError('web-1', 'copy-disk', full, { power: 'unknown', generalized: 'unknown' }).message).toContain('Node web-1 is now in a power state the host did not report, of unknown generalization');
   });
 
   it('marks a connection to a host name that does not resolve as not retryable, however deep the cause', () => {

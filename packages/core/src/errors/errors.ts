@@ -1,4 +1,5 @@
 import { ProvkitError, type ProvkitErrorOptions } from './provkit-error.ts';
+import type { PowerState } from '../contracts/provisioner/v1/status.ts';
 
 /** A value the caller passed is not acceptable; thrown before any side effect. */
 export class InvalidInputError extends ProvkitError {
@@ -264,6 +265,52 @@ export class OperationFailedError extends ProvkitError {
   }
 }
 
+/**
+ * What a failed capture left the node as, read from the host after the failure (not assumed
+ * from the step that failed), so the caller knows what a retry will meet.
+ */
+export interface CaptureNodeState {
+  /** The node's power state as the host reports it after the failure; `absent` when it is no longer defined, `unknown` when the host could not be asked. */
+  power: PowerState | 'absent';
+  /**
+   * `yes`: generalized and shut down for this capture, its disk untouched since (a retry copies
+   * the disk without generalizing again); `partly`: generalization started and did not finish
+   * (a retry boots the node and generalizes it again); `no`: generalization never started;
+   * `unknown`: the host could not be asked.
+   */
+  generalized: 'yes' | 'partly' | 'no' | 'unknown';
+}
+
+/**
+ * A capture failed at a named step (an {@link OperationFailedError}, code `OPERATION_FAILED`),
+ * carrying the node's real state afterwards in {@link CaptureFailedError.nodeState} and in
+ * its message. A plain retry of the same capture is meant to converge from any of these states.
+ */
+export class CaptureFailedError extends OperationFailedError {
+  /** The node that was being captured. */
+  readonly node: string;
+  /** The node's state after the failure, read from the host. */
+  readonly nodeState: CaptureNodeState;
+  constructor(node: string, step: string, cause: unknown, nodeState: CaptureNodeState, cleanupError?: unknown) {
+    super('capture', step, cause, cleanupError);
+    this.name = 'CaptureFailedError';
+    this.node = node;
+    this.nodeState = nodeState;
+    this.message += `. Node ${node} is now ${describeCaptureNodeState(nodeState)}`;
+  }
+}
+
+function describeCaptureNodeState(state: CaptureNodeState): string {
+  const power = state.power === 'absent' ? 'no longer defined' : state.power === 'unknown' ? 'in a power state the host did not report' : `powered ${state.power === 'suspended' ? 'on (suspended)' : state.power}`;
+  const generalized = {
+    yes: 'generalized and shut down for capture (a retry copies its disk without generalizing again)',
+    partly: 'partly generalized (a retry boots it and generalizes it again)',
+    no: 'not generalized',
+    unknown: 'of unknown generalization',
+  }[state.generalized];
+  return `${power}, ${generalized}`;
+}
+
 /** The remote API answered with a fault provkit has no specific class for. */
 export class RemoteFaultError extends ProvkitError {
   /** The fault's own name, e.g. a vim25 fault type or an LDAP result code. */
@@ -313,6 +360,26 @@ export class InsufficientStorageError extends ProvkitError {
     this.name = 'InsufficientStorageError';
     this.sizeBytes = sizeBytes;
     this.pools = pools;
+  }
+}
+
+/**
+ * A host's filesystem ran out of space while provkit wrote a file there (`No space left on
+ * device` from `qemu-img`, `cp`, ...). Unlike {@link InsufficientStorageError} (no pool was
+ * chosen because none had room), the write was tried and the filesystem filled up. The
+ * operation that raises it removes what the write had made; retrying helps only once space
+ * has been freed, so it is not retryable by default.
+ */
+export class HostStorageFullError extends ProvkitError {
+  /** Where the write ran, e.g. `user@host:22` or `local`. */
+  readonly target: string;
+  /** The file being written when the filesystem filled up. */
+  readonly path: string;
+  constructor(target: string, path: string, options?: ProvkitErrorOptions) {
+    super('HOST_STORAGE_FULL', `No space left on the filesystem of ${path} on ${target}`, options);
+    this.name = 'HostStorageFullError';
+    this.target = target;
+    this.path = path;
   }
 }
 

@@ -32,6 +32,8 @@ export const PROVKIT_ERROR_CODES = [
   'CHECKSUM_MISMATCH',
   /** A lock on a node or image (held by another operation, possibly in another process) was not free within its bound. */
   'RESOURCE_BUSY',
+  /** A host's filesystem ran out of space while provkit wrote to it (a disk, a library image); what the write made was removed. */
+  'HOST_STORAGE_FULL',
   /** `@provkit/fleet`: a job ended without a result (BullMQ failed it itself). */
   'JOB_LOST',
   /** `@provkit/fleet`: a worker's failure that was not a provkit error (a bug), carried to the client. */

@@ -32,6 +32,11 @@ export function virshCommands(uri: string) {
     reset: (name: string) => virsh(uri, 'reset', '--domain', name),
     undefine: (name: string) => virsh(uri, 'undefine', '--domain', name),
     domBlkList: (name: string) => virsh(uri, 'domblklist', '--domain', name, '--details'),
+    /** The `<metadata>` element of namespace `namespace` in the persistent definition. */
+    metadata: (name: string, namespace: string) => virsh(uri, 'metadata', '--domain', name, '--uri', namespace, '--config'),
+    /** Replaces that element (the persistent definition only: it outlives the running guest). */
+    setMetadata: (name: string, namespace: string, key: string, element: string) => virsh(uri, 'metadata', '--domain', name, '--uri', namespace, '--key', key, '--set', element, '--config'),
+    removeMetadata: (name: string, namespace: string, key: string) => virsh(uri, 'metadata', '--domain', name, '--uri', namespace, '--key', key, '--remove', '--config'),
   };
 }
 

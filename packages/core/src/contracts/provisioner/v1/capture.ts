@@ -25,7 +25,9 @@ export interface CaptureOptions extends NodeOperationOptions {
 
 /**
  * Progress steps of `capture`, in order. `powered-on` is reached only for end states `on`
- * and `reboot`; `capture-failed` only on failure.
+ * and `reboot`; `capture-failed` only on failure. `pre-capture-done` is also reached, with a
+ * detail saying so, when a retried capture finds the node already generalized for capture and
+ * untouched since, and skips generalizing it again.
  */
 export const CAPTURE_STEPS = ['started', 'pre-capture-done', 'powered-off', 'image-stored', 'powered-on', 'capture-done', 'capture-failed'] as const;
 

@@ -57,6 +57,13 @@ export interface ProvisionerV1 {
    * A capture that cannot generalize (no OS module, no address) is refused with
    * `InvalidInputError` unless the caller asks for an ungeneralized copy with
    * `skipPreCapture: true`.
+   *
+   * A failure throws `OperationFailedError` naming the step, with nothing left in the library
+   * (no partial image). A provisioner that can read the node's state afterwards throws its
+   * subclass `CaptureFailedError`, whose `nodeState` (power, generalized) is read from the host,
+   * never assumed from the step. Retrying the same call after a failure at any step should
+   * converge without extra flags: the provisioner decides from the node's real state (and any
+   * record it keeps of an earlier attempt) whether to boot, generalize or only copy.
    */
   capture(options: CaptureOptions): Promise<CaptureResult>;
   /**
