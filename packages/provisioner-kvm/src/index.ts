@@ -26,6 +26,7 @@ export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type Domai
 export { xml, XmlFragment, type XmlValue } from './translation/xml.ts';
 export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, parseProvkitRecord, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice, type ProvkitRecord } from './translation/virsh-output.ts';
 export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
+export type { CaptureRecord, CapturePhase } from './translation/capture-record.ts';
 export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
 export { assertMacAddress, macForNode } from './translation/mac-address.ts';
 export { HostLocks, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';

@@ -173,7 +173,7 @@ export class KvmHost {
     await this.runner.run(this.#virsh.removeMetadata(name, CAPTURE_RECORD_NAMESPACE, CAPTURE_RECORD_KEY), options);
   }
 
-  /** Size and modification time of a file (see {@link diskFingerprintCommand}). */
+  /** Size and modification time of a file (see `diskFingerprintCommand`). */
   async fileFingerprint(path: string, options: HostCallOptions = {}): Promise<string> {
     return (await this.runner.run(diskFingerprintCommand(path), options)).stdout.trim();
   }

@@ -26,7 +26,7 @@ export interface CaptureRecord {
   phase: CapturePhase;
   /**
    * The node's disk when it was recorded generalized (size and modification time, from
-   * {@link diskFingerprintCommand}): if the disk has changed since (the node ran), the record
+   * `diskFingerprintCommand`): if the disk has changed since (the node ran), the record
    * no longer holds.
    */
   disk?: string;
