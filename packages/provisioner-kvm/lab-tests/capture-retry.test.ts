@@ -33,8 +33,17 @@ async function smallFilesystem(label: string, size: string): Promise<string> {
   return directory;
 }
 
+/**
+ * Files in `directory`, with what is in provkit's own `.provkit` state directory listed as
+ * `.provkit/<name>`, except what stays there by design: lock files (never deleted, see
+ * host-lock.ts) and the library's overlay templates. An intent record left there is listed.
+ */
 async function filesIn(directory: string): Promise<string[]> {
-  return (await lab.host.run(sh`ls -A -- ${directory}`)).stdout.split('\n').filter(Boolean);
+  const listing = await lab.host.run(sh`ls -A -- ${directory} && { ls -A -- ${`${directory}/.provkit`} 2>/dev/null | sed 's|^|.provkit/|'; true; }`);
+  return listing.stdout
+    .split('\n')
+    .filter(Boolean)
+    .filter((file) => file !== '.provkit' && file !== '.provkit/overlay-templates' && !(file.startsWith('.provkit/') && file.endsWith('.lock')));
 }
 
 async function domState(node: NodeSpec): Promise<string> {

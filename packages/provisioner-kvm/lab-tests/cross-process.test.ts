@@ -101,7 +101,7 @@ describe('KvmProvisioner across orchestrator processes', () => {
     const diskPath = `${lab.nodeDiskDir}/${node.name}.qcow2`;
 
     // A load killed right after making its overlay (its record written, its locks held by a process that dies).
-    const victim = orchestrator({ operation: 'load', node, image: lab.image, pauseAfter: `^qemu-img create ` });
+    const victim = orchestrator({ operation: 'load', node, image: lab.image, pauseAfter: '/\\.provkit/overlay-templates/' });
     await victim.until('the load having made its overlay', (event) => event.type === 'paused');
     await victim.kill();
     expect(await exists(diskPath)).toBe(true);
