@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOwnership, DEFAULT_LEASE_MS, leaseRenewal, loadingRecord, operationAlive, readyRecord } from './ownership-record.ts';
+import { decodeOwnership, DEFAULT_LEASE_MS, leaseRenewal, loadingRecord, operationAlive, parseOwner, readyRecord } from './ownership-record.ts';
 
 describe('ownership record', () => {
   const operation = { id: 'abc123', owner: 'host-a/42', leaseMs: 60_000 };
@@ -34,5 +34,10 @@ describe('ownership record', () => {
     const record = decodeOwnership({ 'provkit.state': 'loading', 'provkit.leaseUntil': new Date(at).toISOString() });
     expect(operationAlive(record, at + DEFAULT_LEASE_MS - 1, at)).toBe(true);
     expect(operationAlive(record, at + DEFAULT_LEASE_MS, at)).toBe(false);
+  });
+  it('reads the owner as host and pid, and nothing else as one', () => {
+    expect(parseOwner('build-7.example.org/4242')).toEqual({ host: 'build-7.example.org', pid: 4242 });
+    expect(parseOwner('a/b/17')).toEqual({ host: 'a/b', pid: 17 });
+    for (const owner of [undefined, '', 'host', 'host/', 'host/0', 'host/12x', '/12']) expect(parseOwner(owner)).toBeUndefined();
   });
 });

@@ -83,3 +83,14 @@ export function operationAlive(record: OwnershipRecord, now: number, cloneEndedA
   if (record.leaseUntil !== undefined && record.leaseUntil > now) return true;
   return cloneEndedAt !== undefined && cloneEndedAt + (record.leaseMs ?? DEFAULT_LEASE_MS) > now;
 }
+
+/**
+ * The orchestrator process named by a record's `owner` (`host/pid`, as a load writes it), or
+ * undefined when it does not read as one.
+ */
+export function parseOwner(owner: string | undefined): { host: string; pid: number } | undefined {
+  const match = owner === undefined ? null : /^(.+)\/(\d+)$/.exec(owner);
+  if (!match) return undefined;
+  const pid = Number(match[2]);
+  return Number.isSafeInteger(pid) && pid > 0 ? { host: match[1]!, pid } : undefined;
+}

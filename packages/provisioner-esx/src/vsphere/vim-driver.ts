@@ -25,7 +25,7 @@ import * as requests from '../translation/vim-requests.ts';
 import { decodeBoolean, decodeDiskCapacities, decodeExtraConfig, decodeLayoutFiles, decodeMoRefList, decodeRootSnapshots, decodeString, parseMoRef } from '../translation/vim-responses.ts';
 import type { MoRef } from '../translation/xml.ts';
 import type { CreateNodeRequest, DestroyOwnedOutcome, DriverCallOptions, EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation, NodeHardware } from '../esx-driver.ts';
-import { DEFAULT_LEASE_MS, decodeOwnership, leaseRenewal, loadingRecord, operationAlive, OPERATION_KEY, readyRecord } from './ownership-record.ts';
+import { DEFAULT_LEASE_MS, decodeOwnership, leaseRenewal, loadingRecord, operationAlive, OPERATION_KEY, parseOwner, readyRecord } from './ownership-record.ts';
 import type { VimTlsOptions } from '../wire/tls-verification.ts';
 import { acquireVimClient, type SharedVimClient } from '../wire/shared-vim-client.ts';
 import { AbandonedTaskError, VSphereApi } from './vsphere-api.ts';
@@ -399,6 +399,9 @@ export class VimDriver implements EsxDriver {
   async #loadAlive(vm: MoRef, extra: Readonly<Record<string, string>>, options: DriverCallOptions): Promise<boolean> {
     const record = decodeOwnership(extra);
     if (record.state !== 'loading') return false;
+    // An owner on this very machine whose process is gone is dead now, whatever its lease says:
+    // a worker taking over a killed worker's job need not wait the lease out.
+    if (ownerGoneHere(record.owner)) return false;
     const now = await this.#endpointNow(options);
     if (operationAlive(record, now)) return true;
     const image = extra[IMAGE_KEY];
@@ -573,4 +576,19 @@ function nodeFactsOf(props: Readonly<Record<string, XmlValue | undefined>>): Esx
     ...(image ? { image } : {}),
     managed: image !== undefined,
   };
+}
+
+/**
+ * Whether a record's owner ran on this machine (same host name) in a process that no longer
+ * exists. Signal 0 only asks whether the pid exists (EPERM: it does, someone else's).
+ */
+function ownerGoneHere(owner: string | undefined): boolean {
+  const parsed = parseOwner(owner);
+  if (!parsed || parsed.host !== hostname() || parsed.pid === process.pid) return false;
+  try {
+    process.kill(parsed.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
