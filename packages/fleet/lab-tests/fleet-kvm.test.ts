@@ -75,11 +75,14 @@ describe('fleet on the lab KVM host', () => {
     expect(runs.filter((entry) => entry.phase === 'end').map((entry) => entry.worker)).toEqual([heir.name]);
     // Nothing orphaned: one domain, and only its own disk(s) in the node-disk directory.
     expect(domains()).toEqual([node]);
-    expect(readdirSync(run.nodeDiskDir).every((file) => file.startsWith(node))).toBe(true);
+    // `.provkit` keeps the KVM provisioner's lock files by design; an intent record left there would be an unfinished operation.
+    expect(readdirSync(run.nodeDiskDir).filter((file) => file !== '.provkit').every((file) => file.startsWith(node))).toBe(true);
+    expect(readdirSync(join(run.nodeDiskDir, '.provkit')).filter((file) => !file.endsWith('.lock'))).toEqual([]);
 
     const unload = await client.submit({ host, operation: 'unload', node: { name: node } });
     expect(await unload.result({ timeoutMs: 300_000 })).toBeNull();
     expect(domains()).toEqual([]);
-    expect(readdirSync(run.nodeDiskDir)).toEqual([]);
+    expect(readdirSync(run.nodeDiskDir).filter((file) => file !== '.provkit')).toEqual([]);
+    expect(readdirSync(join(run.nodeDiskDir, '.provkit')).filter((file) => !file.endsWith('.lock'))).toEqual([]);
   });
 });
