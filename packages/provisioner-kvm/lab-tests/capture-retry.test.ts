@@ -7,6 +7,7 @@ import { sh, CaptureFailedError, ImageNotFoundError, OperationFailedError, Provk
 import type { CommandRunner } from '@provkit/runners';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
+import { withRun } from './support/run-wrapper.ts';
 import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
 
 let lab: KvmLab;
@@ -53,17 +54,10 @@ async function domState(node: NodeSpec): Promise<string> {
 /** The lab host's runner, calling `before` with each command's text before running it (fault injection at an exact command). */
 function intercepted(before: (command: string) => Promise<void> | void): CommandRunner {
   const inner = lab.host;
-  return {
-    target: inner.target,
-    events: inner.events,
-    run: async (command, options) => {
-      await before(Array.isArray(command) ? command.join(' ') : String(command));
-      return inner.run(command, options);
-    },
-    writeFile: (path, data, options) => inner.writeFile(path, data, options),
-    uploadFile: (local, remote, options) => inner.uploadFile(local, remote, options),
-    downloadFile: (remote, local, options) => inner.downloadFile(remote, local, options),
-  };
+  return withRun(inner, async (command, options) => {
+    await before(Array.isArray(command) ? command.join(' ') : String(command));
+    return inner.run(command, options);
+  });
 }
 
 describe('KvmProvisioner capture retried as it is', () => {

@@ -9,6 +9,7 @@ import { sh, type NodeSpec } from '@provkit/core';
 import type { Command, CommandRunner, RunOptions } from '@provkit/runners';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
+import { withRun } from './support/run-wrapper.ts';
 import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
 
 const NO_DAEMON_URI = 'qemu+unix:///system?socket=/run/provkit-lab-no-such-libvirt-sock';
@@ -22,21 +23,14 @@ let faulted: string[] = [];
 
 /** The lab host's runner, with the next `faults` virsh commands aimed at a libvirt that is not there. */
 function unreliable(runner: CommandRunner, uri: string): CommandRunner {
-  return {
-    target: runner.target,
-    events: runner.events,
-    writeFile: (path, data, options) => runner.writeFile(path, data, options),
-    uploadFile: (local, remote, options) => runner.uploadFile(local, remote, options),
-    downloadFile: (remote, local, options) => runner.downloadFile(remote, local, options),
-    run: (command: Command, options?: RunOptions) => {
-      if (Array.isArray(command) && command[0] === 'virsh' && faults > 0) {
-        faults--;
-        faulted.push(command.join(' '));
-        return runner.run(command.map((word: string) => (word === uri ? NO_DAEMON_URI : word)), options);
-      }
-      return runner.run(command, options);
-    },
-  };
+  return withRun(runner, (command: Command, options?: RunOptions) => {
+    if (Array.isArray(command) && command[0] === 'virsh' && faults > 0) {
+      faults--;
+      faulted.push(command.join(' '));
+      return runner.run(command.map((word: string) => (word === uri ? NO_DAEMON_URI : word)), options);
+    }
+    return runner.run(command, options);
+  });
 }
 
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import type { NodeSpec } from '@provkit/core';
 import { commandText, SshPool, sshRunnerFactory, type Command, type CommandRunner, type RunOptions } from '@provkit/runners';
 import { LinuxOsModule } from '@provkit/os-linux';
+import { withRun } from './run-wrapper.ts';
 import { KvmProvisioner } from '../../src/index.ts';
 
 /** What the test asks of one orchestrator process. */
@@ -48,27 +49,20 @@ function watched(runner: CommandRunner): CommandRunner {
   let pausedAfter = false;
   const before = job.pauseBefore ? new RegExp(job.pauseBefore) : undefined;
   const after = job.pauseAfter ? new RegExp(job.pauseAfter) : undefined;
-  return {
-    target: runner.target,
-    events: runner.events,
-    writeFile: (path, data, options) => runner.writeFile(path, data, options),
-    uploadFile: (local, remote, options) => runner.uploadFile(local, remote, options),
-    downloadFile: (remote, local, options) => runner.downloadFile(remote, local, options),
-    run: async (command: Command, options?: RunOptions) => {
-      const text = commandText(command);
-      say({ type: 'command', command: text });
-      if (before && !pausedBefore && before.test(text)) {
-        pausedBefore = true;
-        await pause('before', text);
-      }
-      const result = await runner.run(command, options);
-      if (after && !pausedAfter && after.test(text)) {
-        pausedAfter = true;
-        await pause('after', text);
-      }
-      return result;
-    },
-  };
+  return withRun(runner, async (command: Command, options?: RunOptions) => {
+    const text = commandText(command);
+    say({ type: 'command', command: text });
+    if (before && !pausedBefore && before.test(text)) {
+      pausedBefore = true;
+      await pause('before', text);
+    }
+    const result = await runner.run(command, options);
+    if (after && !pausedAfter && after.test(text)) {
+      pausedAfter = true;
+      await pause('after', text);
+    }
+    return result;
+  });
 }
 
 const hostPool = new SshPool({ maxChannelsPerConnection: 8 });
