@@ -10,8 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLabService, type SshdLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbortedError, ConnectionError, TimeoutError, sh, waitFor, type ShellFragment } from '@provkit/core';
+import { AbortedError, ConnectionError, TimeoutError, sh, type ShellFragment } from '@provkit/core';
 import { SshPool, type CommandRunner, type SshTarget } from '@provkit/runners';
+import { pidsWrittenTo, processesGone } from './support/remote-processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modes = ['persistent-shell', 'exec'] as const;
@@ -76,34 +77,6 @@ function continueAll(): void {
   stopped.clear();
 }
 
-/** Waits for `path` on the target to hold the two PIDs a command wrote there (`$$` and `$!`). */
-function pidsWrittenTo(runner: CommandRunner, path: string): Promise<number[]> {
-  return waitFor({
-    what: `the command to write its PIDs to ${path}`,
-    timeoutMs: 30_000,
-    poll: async () => {
-      const { stdout } = await runner.run(sh`cat ${path} 2>/dev/null`, { check: false });
-      const pids = stdout.trim().split(' ').map(Number);
-      return pids.length === 2 && pids.every((pid) => Number.isInteger(pid) && pid > 1) ? { done: true, value: pids } : { done: false, state: `file holds ${JSON.stringify(stdout)}` };
-    },
-  });
-}
-
-/** Waits, bounded, until none of `pids` runs on the target (zombies count as gone). */
-function processesGone(runner: CommandRunner, pids: readonly number[]): Promise<void> {
-  return waitFor({
-    what: `processes ${pids.join(', ')} to be gone`,
-    timeoutMs: 30_000,
-    poll: async () => {
-      const { stdout } = await runner.run(
-        sh`for pid in ${pids.map(String)}; do if kill -0 "$pid" 2>/dev/null; then case "$(ps -o stat= -p "$pid")" in ''|Z*) ;; *) echo "$pid" ;; esac; fi; done`,
-      );
-      const alive = stdout.trim();
-      return alive === '' ? { done: true, value: undefined } : { done: false, state: `still running: ${alive.split('\n').join(', ')}` };
-    },
-  });
-}
-
 /** A long command that writes its shell's PID and its background child's to `pidFile`, then waits. */
 function longCommand(pidFile: string): ShellFragment {
   return sh`sleep 300 & echo "$$ $!" >${pidFile}; wait`;
@@ -146,7 +119,7 @@ describe('a peer that stops answering', () => {
       const serving = sshdProcesses(await ancestry(runner));
       const started = Date.now();
       const running = runner.run(longCommand(`${dir}/pids`), { timeoutMs }).catch((caught: unknown) => caught);
-      const pids = await pidsWrittenTo(observer, `${dir}/pids`);
+      const pids = await pidsWrittenTo(observer, `${dir}/pids`, 30_000);
       try {
         freeze(serving);
         const error = await running;
@@ -163,7 +136,7 @@ describe('a peer that stops answering', () => {
         continueAll();
       }
       // Once the peer runs again it sees the connection gone, and the command dies with it.
-      await processesGone(observer, pids);
+      await processesGone(observer, pids, 30_000);
       await observer.run(['rm', '-rf', '--', dir]);
     });
   }
@@ -176,7 +149,7 @@ describe('a peer that stops answering', () => {
     const serving = sshdProcesses(await ancestry(runner));
     const controller = new AbortController();
     const running = runner.run(longCommand(`${dir}/pids`), { signal: controller.signal }).catch((caught: unknown) => caught);
-    const pids = await pidsWrittenTo(observer, `${dir}/pids`);
+    const pids = await pidsWrittenTo(observer, `${dir}/pids`, 30_000);
     try {
       freeze(serving);
       controller.abort();
@@ -186,7 +159,7 @@ describe('a peer that stops answering', () => {
     } finally {
       continueAll();
     }
-    await processesGone(observer, pids);
+    await processesGone(observer, pids, 30_000);
     await observer.run(['rm', '-rf', '--', dir]);
   });
 
@@ -217,10 +190,10 @@ describe('remote processes die with their operation', () => {
       const { child, lines, exited } = startChild({ target, remoteCommands, mode: 'hold', pidFile: `${dir}/pids` });
       try {
         expect(await nextLine(lines)).toBe('running');
-        const pids = await pidsWrittenTo(observer, `${dir}/pids`);
+        const pids = await pidsWrittenTo(observer, `${dir}/pids`, 30_000);
         child.kill('SIGKILL');
         await exited;
-        await processesGone(observer, pids);
+        await processesGone(observer, pids, 30_000);
       } finally {
         child.kill('SIGKILL');
       }
@@ -232,10 +205,10 @@ describe('remote processes die with their operation', () => {
       const observer = newPool({ remoteCommands: 'exec' }).runner(target);
       const dir = (await observer.run(['mktemp', '-d'])).stdout.trim();
       const running = runner.run(longCommand(`${dir}/pids`)).catch((caught: unknown) => caught);
-      const pids = await pidsWrittenTo(observer, `${dir}/pids`);
+      const pids = await pidsWrittenTo(observer, `${dir}/pids`, 30_000);
       runner.disconnect();
       expect(await running).toBeInstanceOf(ConnectionError);
-      await processesGone(observer, pids);
+      await processesGone(observer, pids, 30_000);
       // The runner reconnects for the next command.
       expect((await runner.run(['echo', 'again'])).stdout).toBe('again\n');
       await observer.run(['rm', '-rf', '--', dir]);

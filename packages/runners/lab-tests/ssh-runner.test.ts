@@ -29,6 +29,7 @@ import {
   type SshTarget,
 } from '@provkit/runners';
 import { generateKey, startInetdSshd } from './support/inetd-sshd.ts';
+import { pidsWrittenTo, processesGone } from './support/remote-processes.ts';
 import { startTcpTap } from './support/tcp-tap.ts';
 
 let lab: SshdLabState;
@@ -60,41 +61,6 @@ function authenticatedFrom(port: number): number {
 /** The source port of the connection a command ran on (sshd's `SSH_CLIENT`: address, port, server port). */
 function clientPort(sshClient: string): number {
   return Number(sshClient.trim().split(' ')[1]);
-}
-
-/**
- * Waits for `path` on the target to hold the PIDs a command wrote there (`$$` and its child's
- * `$!`): proof the command runs, and the processes whose end the test then checks.
- */
-function pidsWrittenTo(runner: CommandRunner, path: string): Promise<number[]> {
-  return waitFor({
-    what: `the command to write its PIDs to ${path}`,
-    timeoutMs: 20_000,
-    poll: async () => {
-      const { stdout } = await runner.run(sh`cat ${path} 2>/dev/null`, { check: false });
-      const pids = stdout.trim().split(' ').map(Number);
-      return pids.length === 2 && pids.every((pid) => Number.isInteger(pid) && pid > 1) ? { done: true, value: pids } : { done: false, state: `file holds ${JSON.stringify(stdout)}` };
-    },
-  });
-}
-
-/**
- * Waits until none of `pids` runs on the target, checked with `kill -0` over fresh commands. A
- * SIGKILLed process leaves the process table only once reaped, so zombies count as gone; the
- * bound is far below the commands' own 600 s.
- */
-function processesGone(runner: CommandRunner, pids: readonly number[]): Promise<void> {
-  return waitFor({
-    what: `processes ${pids.join(', ')} to be gone`,
-    timeoutMs: 10_000,
-    poll: async () => {
-      const { stdout } = await runner.run(
-        sh`for pid in ${pids.map(String)}; do if kill -0 "$pid" 2>/dev/null; then case "$(ps -o stat= -p "$pid")" in ''|Z*) ;; *) echo "$pid" ;; esac; fi; done`,
-      );
-      const alive = stdout.trim();
-      return alive === '' ? { done: true, value: undefined } : { done: false, state: `still running: ${alive.split('\n').join(', ')}` };
-    },
-  });
 }
 
 /** A fresh temporary directory on the target (the lab sshd runs on this machine, but the test does not rely on it). */
@@ -179,11 +145,11 @@ describe('SSH runner against a real sshd', () => {
     const pidFile = `${dir}/pids`;
     // The shell and its child both write their PIDs; the kill must reach both.
     const running = runner.run(sh`sleep 600 & echo "$$ $!" >${pidFile}; wait`, { timeoutMs: 3000 }).catch((caught: unknown) => caught);
-    const pids = await pidsWrittenTo(runner, pidFile);
+    const pids = await pidsWrittenTo(runner, pidFile, 20_000);
     const error = await running;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).awaited).toContain('sleep 600');
-    await processesGone(runner, pids);
+    await processesGone(runner, pids, 10_000);
     // The connection survives the kill.
     expect((await runner.run(['echo', 'still here'])).stdout).toBe('still here\n');
     await runner.run(['rm', '-rf', '--', dir]);
@@ -205,11 +171,11 @@ describe('SSH runner against a real sshd', () => {
       },
     }).catch((caught: unknown) => caught);
     // Abort once this command is known to run on the server, not after a guessed delay.
-    const pids = await pidsWrittenTo(runner, pidFile);
+    const pids = await pidsWrittenTo(runner, pidFile, 20_000);
     controller.abort();
     expect(await running).toBeInstanceOf(AbortedError);
     expect(await waiting).toBeInstanceOf(AbortedError);
-    await processesGone(runner, pids);
+    await processesGone(runner, pids, 10_000);
     await runner.run(['rm', '-rf', '--', dir]);
   });
 
@@ -226,7 +192,7 @@ describe('SSH runner against a real sshd', () => {
     );
     expect((await runner.run(sh`ps -o comm= -p ${String(session)}`)).stdout.trim()).toBe('sshd');
     const running = runner.run(sh`sleep 30 & echo "$$ $!" >${`${dir}/pids`}; wait`).catch((caught: unknown) => caught);
-    await pidsWrittenTo(runner, `${dir}/pids`);
+    await pidsWrittenTo(runner, `${dir}/pids`, 20_000);
     process.kill(session, 'SIGKILL');
     expect(await running).toBeInstanceOf(ConnectionError);
     const result = await runner.run(['echo', 'back']);
@@ -485,9 +451,9 @@ describe('persistent remote shell framing against a real sshd', () => {
     const dir = await remoteTempDir(runner);
     const pidFile = `${dir}/pids`;
     const running = runner.run(sh`sleep 600 & echo "$$ $!" >${pidFile}; wait`, { timeoutMs: 2000 }).catch((caught: unknown) => caught);
-    const pids = await pidsWrittenTo(runner, pidFile);
+    const pids = await pidsWrittenTo(runner, pidFile, 20_000);
     expect(await running).toBeInstanceOf(TimeoutError);
-    await processesGone(runner, pids);
+    await processesGone(runner, pids, 10_000);
     const shells = pool.stats.shellsStarted;
     // Both shells survive: more commands, concurrently, start no new one.
     const after = await Promise.all([shellOf(runner), shellOf(runner), shellOf(runner)]);
