@@ -2,7 +2,7 @@
  * The KVM provisioner against the lab's real libvirtd (reached through the lab sshd as a
  * remote host) booting the lab's real Linux guest under TCG.
  */
-import { sh, ImageExistsError, ImageInUseError, OperationFailedError, type NodeSpec, type ProgressEvent } from '@provkit/core';
+import { sh, AbortedError, ImageExistsError, ImageInUseError, InvalidStateError, OperationFailedError, type NodeSpec, type OsModuleV1, type ProgressEvent, type WaitOptions } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
 import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
@@ -31,6 +31,17 @@ async function leftovers(node: NodeSpec): Promise<{ domain: boolean; nodeFiles: 
     // `.provkit` holds the image lock files, which stay by design (never deleted, see host-lock.ts).
     libraryTemps: (await list(lab.libraryDir)).filter((file) => file.startsWith('.') && file !== '.provkit'),
   };
+}
+
+/** `module` with its `waitForResponse` replaced (every other method still the module's own). */
+function withWaitForResponse(module: OsModuleV1, waitForResponse: (options: WaitOptions) => Promise<void>): OsModuleV1 {
+  return new Proxy(module, {
+    get: (target, key) => {
+      if (key === 'waitForResponse') return waitForResponse;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 /** What makes a booted guest this machine: its SSH host key and its machine id. */
@@ -114,6 +125,42 @@ describe('KvmProvisioner on the lab libvirtd with a real guest', () => {
     expect(error).toBeInstanceOf(OperationFailedError);
     expect(error).toMatchObject({ operation: 'load', step: 'wait-for-boot', cause: { code: 'TIMEOUT' }, cleanupError: undefined });
     expect((error as Error).message).toMatch(new RegExp(`load failed at step wait-for-boot: Timed out after 8000 ms waiting for SSH on node ${node.name}`));
+    expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
+  });
+
+  it('waits for the boot with one call of the OS module for the whole bound, so its banner probing keeps what it learned', async () => {
+    // A fresh waitForResponse every 15 s forgot that the guest greets slowly (the probe bound
+    // only grows after ten silent probes): on a loaded host the soak's guest was never heard.
+    const calls: WaitOptions[] = [];
+    const osModule = withWaitForResponse(lab.osModule, (options) => {
+      calls.push(options);
+      return lab.osModule.waitForResponse(options);
+    });
+    const node = await lab.newNode('one-wait');
+    loaded.push(node);
+    let booted = false;
+    await lab.provisioner({ osModule }).load({ node, image: lab.image, bootTimeoutMs: 90_000, onProgress: (event) => (booted ||= event.step === 'machine-booted') });
+    expect(booted).toBe(true);
+    // Post-load may wait for the guest again (after a reboot); the boot wait is the first call.
+    expect(calls[0]).toMatchObject({ node: { name: node.name }, timeoutMs: 90_000 });
+    await kvm.unload({ node });
+    expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
+  });
+
+  it('ends the boot wait at once when the domain stops running, with the node state as the cause, and leaves nothing behind', async () => {
+    const node = await lab.newNode('stops');
+    loaded.push(node);
+    // The module waits until its signal fires (a guest that never answers); the domain is
+    // destroyed under it, which only the provisioner's watch of the domain can see.
+    const osModule = withWaitForResponse(lab.osModule, async ({ signal }) => {
+      await lab.host.run(['virsh', '--connect', lab.libvirt.uri, 'destroy', node.name]);
+      await new Promise<void>((_resolve, reject) => signal!.addEventListener('abort', () => reject(new AbortedError('the guest')), { once: true }));
+    });
+    const error = await lab.provisioner({ osModule }).load({ node, image: lab.image, bootTimeoutMs: 90_000 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OperationFailedError);
+    expect(error).toMatchObject({ operation: 'load', step: 'wait-for-boot', cleanupError: undefined });
+    expect((error as OperationFailedError).cause).toBeInstanceOf(InvalidStateError);
+    expect(((error as OperationFailedError).cause as Error).message).toBe(`node ${node.name} is shut off while booting`);
     expect(await leftovers(node)).toEqual({ domain: false, nodeFiles: [], libraryTemps: [] });
   });
 
