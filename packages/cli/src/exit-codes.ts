@@ -70,6 +70,7 @@ export function exitCodeFor(error: unknown, { configuration = false }: { configu
     case 'TIMEOUT':
       return EXIT.timeout;
     case 'HOST_KEY_MISMATCH':
+    case 'TLS_VERIFICATION_FAILED':
       return EXIT.hostKey;
     case 'IMAGE_EXISTS':
       return EXIT.exists;

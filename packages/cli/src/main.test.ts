@@ -7,7 +7,7 @@ import { runCli } from '../test-support/run-cli.ts';
 import { checkConfig, nodeFromConfig } from './config.ts';
 import { EXIT, exitCodeFor } from './exit-codes.ts';
 import { parseBytes, parseWholeNumber } from './units.ts';
-import { ConnectionError, HostStorageFullError, InvalidInputError, OperationFailedError, ResourceBusyError, UnsupportedFunctionalityError } from '@provkit/core';
+import { ConnectionError, HostKeyMismatchError, HostStorageFullError, InvalidInputError, OperationFailedError, ResourceBusyError, TlsVerificationFailedError, UnsupportedFunctionalityError } from '@provkit/core';
 
 /**
  * A project folder as a user has it: a provkit.yaml and, in its node_modules, a third-party
@@ -203,6 +203,9 @@ describe('provkit command line', () => {
     expect(exitCodeFor(new ConnectionError('h', 'getaddrinfo ENOTFOUND h'))).toBe(EXIT.connection);
     expect(exitCodeFor(new UnsupportedFunctionalityError('grantAccess', 'x'))).toBe(EXIT.unsupported);
     expect(exitCodeFor(new ResourceBusyError('node web-1', 600_000))).toBe(EXIT.conflict);
+    // A refused SSH host key and a refused TLS certificate are the same exit: the peer is not the one trusted.
+    expect(exitCodeFor(new HostKeyMismatchError('root@kvm1:22', 'SHA256:expected', 'SHA256:offered'))).toBe(EXIT.hostKey);
+    expect(exitCodeFor(new TlsVerificationFailedError('vcenter.example.org:443', 'a certificate trusted by the configured CAs', 'an untrusted certificate (SELF_SIGNED_CERT_IN_CHAIN)'))).toBe(EXIT.hostKey);
     expect(exitCodeFor(new Error('bug'))).toBe(EXIT.failure);
     // A load that failed because the host's disk filled up exits with the full disk's code, not 1.
     expect(exitCodeFor(new OperationFailedError('load', 'prepare-disk', new HostStorageFullError('root@kvm1:22', '/var/lib/provkit/nodes/web-1.qcow2')))).toBe(EXIT.storageFull);

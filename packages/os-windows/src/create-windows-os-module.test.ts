@@ -41,7 +41,7 @@ describe('createWindowsOsModule', () => {
     expect(fieldOf(() => createWindowsOsModule({ privateKeyPath: KEY, knownHostsPath: KNOWN_HOSTS, unatend: {} } as never))).toBe('os.unatend');
   });
 
-  it('builds a module that reaches a guest with a pinned host key and closes its own pool (recorded transcript)', async () => {
+  it('builds a module that reaches a guest with a pinned host key and closes its own pool (transcript authored from Microsoft\'s documentation)', async () => {
     const server = new TranscriptServer(loadTranscript(new URL('./testing/transcripts/wait.json', import.meta.url)));
     const port = await server.start();
     cleanups.push(() => server.close());

@@ -43,12 +43,3 @@ export interface WindowsOsModuleOptions {
   /** Called by `close()`, e.g. to close an `SshPool` made for this module alone. */
   onClose?: () => Promise<void> | void;
 }
-
-/** How one script runs: stdin (plain; sent base64-encoded), extra secrets to redact from its output, bounds. */
-export interface RunSpec {
-  stdin?: string | Secret;
-  secrets?: readonly Secret[];
-  signal?: AbortSignal | undefined;
-  timeoutMs?: number;
-  check?: boolean;
-}

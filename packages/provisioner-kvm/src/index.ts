@@ -22,13 +22,13 @@ export { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-con
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
 export { KvmHost, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';
+// The translation layer (src/translation: commands, parsers, MAC addresses) is internal. Public
+// are the domain XML builder, which callers outside the package use, and, as types only, the
+// results of KvmHost's calls (KvmProvisioner.host is public).
 export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
-export { xml, XmlFragment, type XmlValue } from './translation/xml.ts';
-export { parseDomState, parseDomInfo, parseNameList, parseDomBlkList, parseRecordedImage, parseProvkitRecord, powerStateOf, isNoSuchDomain, type DomainState, type DomainInfo, type BlockDevice, type ProvkitRecord } from './translation/virsh-output.ts';
-export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
+export type { DomainState, BlockDevice, ProvkitRecord } from './translation/virsh-output.ts';
+export type { QemuImageInfo } from './translation/qemu-img-info.ts';
 export type { CaptureRecord, CapturePhase } from './translation/capture-record.ts';
-export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
-export { assertMacAddress, macForNode } from './translation/mac-address.ts';
 export { HostLocks, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
 export { newIntentRecord, parseIntentRecord, serializeIntentRecord, nodeStatePaths, imageLockPath, type IntentRecord } from './intent-record.ts';
 export { LeftBehindError } from './left-behind-error.ts';

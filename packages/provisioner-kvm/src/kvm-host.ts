@@ -251,10 +251,6 @@ export class KvmHost {
   #failed(result: CommandResult): CommandFailedError {
     return new CommandFailedError({ command: result.command, target: this.runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
   }
-
-  async mkdirs(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
-    await this.runner.run(sh`mkdir -p -- ${paths}`, options);
-  }
 }
 
 /** A temp file name beside `finalPath`, hidden (leading dot) so listings never show it as an image. */

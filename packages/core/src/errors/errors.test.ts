@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortedError, CaptureFailedError, CommandFailedError, ConnectionError, HostStorageFullError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError } from './errors.ts';
+import { AbortedError, CaptureFailedError, CommandFailedError, ConnectionError, HostStorageFullError, ImageExistsError, InvalidInputError, OperationFailedError, TimeoutError, TlsVerificationFailedError } from './errors.ts';
 import { isProvkitErrorCode, PROVKIT_ERROR_CODES, ProvkitError } from './provkit-error.ts';
 
 describe('ProvkitError', () => {
@@ -23,6 +23,9 @@ describe('ProvkitError', () => {
     expect(timeout.message).toContain('SSH on node web-1');
     expect(timeout.message).toContain('connection refused');
     expect(new ImageExistsError('base-v1').code).toBe('IMAGE_EXISTS');
+    const tls = new TlsVerificationFailedError('vcenter.example.org:443', 'certificate SHA256 AB:CD', 'SHA256 EF:01');
+    expect(tls).toMatchObject({ code: 'TLS_VERIFICATION_FAILED', name: 'TlsVerificationFailedError', isRetryable: false, host: 'vcenter.example.org:443', expected: 'certificate SHA256 AB:CD', actual: 'SHA256 EF:01' });
+    expect(tls.message).toBe('TLS certificate of vcenter.example.org:443 is SHA256 EF:01, expected certificate SHA256 AB:CD; refusing to connect');
   });
 
   it('says which step of an operation failed and inherits retryability from the cause', () => {
@@ -59,7 +62,8 @@ describe('ProvkitError', () => {
     for (const code of PROVKIT_ERROR_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
     expect(new Set(PROVKIT_ERROR_CODES).size).toBe(PROVKIT_ERROR_CODES.length);
     expect(isProvkitErrorCode('NODE_NOT_MANAGED')).toBe(true);
-    expect(isProvkitErrorCode('TLS_VERIFICATION_FAILED')).toBe(false);
+    expect(isProvkitErrorCode('TLS_VERIFICATION_FAILED')).toBe(true);
+    expect(isProvkitErrorCode('CERTIFICATE_REFUSED')).toBe(false);
     expect(isProvkitErrorCode(undefined)).toBe(false);
   });
 });

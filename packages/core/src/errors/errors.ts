@@ -191,6 +191,26 @@ export class HostKeyMismatchError extends ProvkitError {
   }
 }
 
+/**
+ * A TLS peer (an HTTPS endpoint such as vCenter or ESXi) presented a certificate provkit does
+ * not trust: not signed by the configured or system CAs, issued for another name, or not the
+ * pinned one. Not retryable: the same certificate would be refused again.
+ */
+export class TlsVerificationFailedError extends ProvkitError {
+  readonly host: string;
+  /** What was expected: `a certificate trusted by the configured CAs`, or the pinned fingerprint. */
+  readonly expected: string;
+  /** What the server offered: the verification failure (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`) or the certificate's fingerprint. */
+  readonly actual: string;
+  constructor(host: string, expected: string, actual: string, options?: ProvkitErrorOptions) {
+    super('TLS_VERIFICATION_FAILED', `TLS certificate of ${host} is ${actual}, expected ${expected}; refusing to connect`, options);
+    this.name = 'TlsVerificationFailedError';
+    this.host = host;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
 /** True when `error` (or a cause under it) says a host name does not exist: trying again will not help. */
 function isUnknownHostName(error: unknown): boolean {
   for (let current = error, depth = 0; current !== undefined && current !== null && depth < 4; depth++) {

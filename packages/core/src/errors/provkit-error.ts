@@ -19,6 +19,8 @@ export const PROVKIT_ERROR_CODES = [
   'CONFLICT',
   'PERMISSION_DENIED',
   'HOST_KEY_MISMATCH',
+  /** A TLS peer (an HTTPS endpoint) presented a certificate that is not trusted, not for its name, or not the pinned one. */
+  'TLS_VERIFICATION_FAILED',
   'CONNECTION_FAILED',
   'AUTHENTICATION_FAILED',
   'UNSUPPORTED_FUNCTIONALITY',

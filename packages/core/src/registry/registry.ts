@@ -2,11 +2,6 @@ import { InvalidInputError, UnsupportedSpecificationError } from '../errors/inde
 import type { OsModuleV1, ProvisionerV1 } from '../contracts/index.ts';
 import type { ModuleFactoryContext, OsModuleFactory, ProvisionerFactory } from '../config/index.ts';
 
-/** A provisioner of any contract version this core knows. */
-export type AnyProvisioner = ProvisionerV1;
-/** An OS module of any contract version this core knows. */
-export type AnyOsModule = OsModuleV1;
-
 /**
  * Where provisioner and OS-module packages are registered by name, so an orchestrator can
  * pick one from configuration (`{ provisioner: 'kvm', os: 'linux' }`). Modules of unknown
@@ -67,6 +62,3 @@ function checkVersion<T extends { specificationVersion: string }>(module: T, kin
   if (module.specificationVersion !== 'v1') throw new UnsupportedSpecificationError(kind, String(module.specificationVersion));
   return module;
 }
-
-/** The process-wide registry that provkit packages register themselves in. */
-export const defaultRegistry = new ModuleRegistry();

@@ -29,7 +29,7 @@ async function start(transcript: Transcript, commandTimeoutMs?: number): Promise
   return { server, module, node: { name: 'win-t', address: { host: '127.0.0.1', port } } };
 }
 
-// The fake must catch a module that strays from the recording, or the transcript tests prove nothing.
+// The fake must catch a module that strays from the transcript, or the transcript tests prove nothing.
 describe('TranscriptServer', () => {
   it('answers an unexpected script with exit 255 and reports where it differs', async () => {
     const { server, module, node } = await start({ description: 'probe only', steps: [{ script: lines(probeScript()), stdout: ['provkit-ready'] }] });

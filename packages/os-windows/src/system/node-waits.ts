@@ -7,11 +7,11 @@ import {
   type NodeSpec,
 } from '@provkit/core';
 import type { CommandResult } from '@provkit/runners';
-import type { PsFragment } from './powershell/quote.ts';
-import { imageStateScript, probeScript, PROBE_ANSWER } from './scripts/power-scripts.ts';
-import { outputValue, parseImageState } from './script-output.ts';
+import type { PsFragment } from '../powershell/quote.ts';
+import { imageStateScript, probeScript, PROBE_ANSWER } from '../scripts/power-scripts.ts';
+import { outputValue, parseImageState } from '../script-output.ts';
 import { abortable, isGone, isTransientProbeError, keepLastState } from './wait-helpers.ts';
-import type { RunSpec } from './windows-os-module-options.ts';
+import type { RunSpec } from '../powershell/script-transport.ts';
 
 /** `ImageState` once Sysprep generalized the image and sealed it for OOBE. */
 export const GENERALIZED_IMAGE_STATE = 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';

@@ -1,6 +1,6 @@
 import type { OperationReport, Secret } from '@provkit/core';
 import type { CommandResult } from '@provkit/runners';
-import type { PsFragment } from './powershell/quote.ts';
+import type { PsFragment } from '../powershell/quote.ts';
 import {
 appxCheckScript,
 deleteReservationUsersScript,
@@ -9,9 +9,9 @@ disableHibernationScript,
 logOffUsersScript,
 removeSshHostKeysScript,
 resetAdministratorPasswordScript,
-} from './scripts/cleanup-scripts.ts';
-import { outputValue, outputValues, parseAppxProblems } from './script-output.ts';
-import type { WindowsPreCaptureOperation } from './windows-inputs.ts';
+} from '../scripts/cleanup-scripts.ts';
+import { outputValue, outputValues, parseAppxProblems } from '../script-output.ts';
+import type { WindowsPreCaptureOperation } from '../windows-inputs.ts';
 
 /** Runs one script on the node being generalized (stdin and secrets as in the module's runner). */
 export type ScriptRun = (script: PsFragment, spec?: { stdin?: string | Secret }) => Promise<CommandResult>;
