@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectCases } from './faults/fault-cases.ts';
-import type { FaultRow } from './faults/fault-matrix.ts';
+import type { FaultRow } from '@provkit/lab';
 
 const matrix = join(import.meta.dirname, 'faults', 'fault-matrix.ts');
 const rows = new Map<string, FaultRow>();
