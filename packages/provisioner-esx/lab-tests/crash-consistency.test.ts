@@ -89,6 +89,61 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
     expect(await inventoryNames(provisioner)).toEqual(before.filter((entry) => entry !== image));
   });
 
+  /** A capture of a loaded node in its own process SIGKILLed while its CloneVM_Task (the temporary copy) runs; the endpoint then ends the clone. */
+  async function captureKilledMidClone(node: string, image: string): Promise<string> {
+    await setClonePlan(simulator.state, { hold: true, count: 1 });
+    const dead = startOrchestrator(simulator.state, { operation: 'capture', node, image });
+    await dead.waitFor((line) => line['event'] === 'clone-started');
+    await dead.kill();
+    expect(await dead.exited).toBe('SIGKILL');
+    await releaseClones(simulator.state);
+    const temporary = (await inventoryNames(provisioner)).find((entry) => entry.startsWith(`${image}~capture-`));
+    expect(temporary, 'the killed capture\'s temporary copy').toBeDefined();
+    return temporary!;
+  }
+
+  it('a capture SIGKILLed mid-clone: its temporary copy is listed as a capture leftover (not removed), then leftovers({ remove: true }) removes it', async () => {
+    const node = unique('node');
+    const image = `${unique('cap')}-v1`;
+    await provisioner.load({ node: { name: node }, image: simulator.state.image });
+    const before = await inventoryNames(provisioner);
+    const temporary = await captureKilledMidClone(node, image);
+    expect(await provisioner.leftovers()).toEqual([{ kind: 'capture', name: temporary, image, operation: expect.stringMatching(/^[0-9a-f]{16}$/), owner: expect.stringMatching(/\/\d+$/), removed: false }]);
+    expect(await inventoryNames(provisioner)).toEqual([...before, temporary].sort());
+    expect(await provisioner.leftovers({ remove: true })).toEqual([expect.objectContaining({ kind: 'capture', name: temporary, removed: true })]);
+    expect(await inventoryNames(provisioner)).toEqual(before);
+    expect(await provisioner.leftovers()).toEqual([]);
+    await provisioner.unload({ node: { name: node } });
+  });
+
+  it('the same capture retried in another process after one was SIGKILLed mid-clone: the dead capture\'s copy goes, the image is made, nothing else is left', async () => {
+    const node = unique('node');
+    const image = `${unique('cap')}-v1`;
+    await provisioner.load({ node: { name: node }, image: simulator.state.image });
+    const before = await inventoryNames(provisioner);
+    const temporary = await captureKilledMidClone(node, image);
+    const retry = startOrchestrator(simulator.state, { operation: 'capture', node, image });
+    expect(await retry.result()).toMatchObject({ result: 'ok' });
+    expect(await inventoryNames(provisioner)).toEqual([...before, image].sort());
+    expect(await inventoryNames(provisioner)).not.toContain(temporary);
+    expect(await provisioner.leftovers()).toEqual([]);
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
+    await provisioner.unload({ node: { name: node } });
+  });
+
+  it('a capture whose clone the simulator fails after making the copy: the capture fails typed and its temporary copy is destroyed', async () => {
+    const node = unique('node');
+    const image = `${unique('cap')}-v1`;
+    await provisioner.load({ node: { name: node }, image: simulator.state.image });
+    const before = await inventoryNames(provisioner);
+    await setClonePlan(simulator.state, { fault: 'fail-after-create', count: 1 });
+    const failure = await provisioner.capture({ node: { name: node }, image, skipPreCapture: true }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OperationFailedError);
+    expect((failure as OperationFailedError).step).toBe('copy-to-template');
+    expect(await inventoryNames(provisioner)).toEqual(before);
+    await provisioner.unload({ node: { name: node } });
+  });
+
   it('two orchestrators on one name: a load started while another process\'s load of it runs gets CONFLICT and leaves its VM alone; the running load succeeds with its own VM', async () => {
     const before = await inventoryNames(provisioner);
     const name = unique('node');

@@ -45,10 +45,9 @@ import {
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
 import { renewWhileRunning } from './lease-renewal.ts';
+import { newOperation } from './vsphere/ownership-record.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -149,7 +148,7 @@ export class EsxProvisioner extends BaseProvisioner {
         // A dead load's leftover is no node: it goes whatever ifExists says.
         if (ifExists === 'refuse' && existing.operation?.state !== 'loading') throw new NodeExistsError(node.name);
       }
-      const operation: LoadOperation = { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs: this.settings.leaseMs };
+      const operation: LoadOperation = newOperation(this.settings.leaseMs);
 
       const osModule = this.#osModule(options.osModule);
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
@@ -282,7 +281,8 @@ export class EsxProvisioner extends BaseProvisioner {
           await this.driver.waitForPowerOff(node.name, { ...call, timeoutMs: shutdownTimeoutMs });
           progress.step('powered-off');
           step = 'copy-to-template';
-          const size = await this.driver.captureNode(node.name, image, call);
+          const operation = newOperation(this.settings.leaseMs);
+          const size = await this.driver.captureNode(node.name, image, { ...call, operation });
           progress.step('image-stored', `template ${image}, ${size.allocatedBytes} bytes in files`);
           if (endState !== 'off') {
             step = 'power-on';
@@ -337,8 +337,9 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   /**
-   * What loads that died left on the endpoint (VMs still `loading` whose load is no longer
-   * alive), listed; destroyed too with `remove: true`. vSphere API back end only.
+   * What operations that died left on the endpoint, listed: VMs still `loading` whose load is no
+   * longer alive, and temporary copies (`<image>~capture-<hex>`) whose capture is no longer
+   * alive; destroyed too with `remove: true`. vSphere API back end only.
    */
   async leftovers(options: { remove?: boolean; signal?: AbortSignal } = {}): Promise<EsxLeftover[]> {
     assertOptionalObject('options', options);
