@@ -4,8 +4,10 @@
  * none of whose rows is picked is not started (so `--case esx-` never touches the KVM lab), and
  * the rows print as one table, or one JSON document. Sets exit code 1 when a row is red.
  */
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { printFaultTable, type FaultRow, type FaultSelection } from './fault-table.ts';
+
 
 /** One provisioner's matrix. */
 export interface FaultMatrix {
@@ -35,4 +37,26 @@ export async function runFaultMatrices(matrices: readonly FaultMatrix[], argv: r
   }
   process.exitCode = rows.every((row) => row.green) ? 0 : 1;
   return rows;
+}
+
+/**
+ * Runs one matrix file (`node --conditions=provkit-source <matrixPath> <args> --json`, as a
+ * test does) and returns its rows by id. Its exit code is not read: a red row says what is wrong.
+ */
+export async function runFaultMatrixFile(matrixPath: string, args: readonly string[]): Promise<Map<string, FaultRow>> {
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=provkit-source', matrixPath, ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('close', () => resolve(stdout));
+  });
+  return new Map((JSON.parse(output) as { rows: FaultRow[] }).rows.map((row) => [row.id, row]));
+}
+
+/** What a test says of a row that is not green: what the caller saw, what was left, the next operation, the library. */
+export function faultRowSummary(row: FaultRow): string {
+  return `${row.id}: caller saw ${row.callerSaw}; left after fault: ${row.leftAfterFault.join('; ') || 'nothing'}; next: ${row.nextOperation}; left after next: ${row.leftAfterNext.join('; ') || 'nothing'}; library: ${row.libraryDetail}`;
 }
