@@ -1,4 +1,4 @@
-import { AbortedError, OperationFailedError, RemoteFaultError, type ProgressEvent } from '@provkit/core';
+import { AbortedError, ImageInUseError, OperationFailedError, RemoteFaultError, type ProgressEvent } from '@provkit/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EsxProvisioner } from '../src/index.ts';
 import * as requests from '../src/translation/vim-requests.ts';
@@ -87,6 +87,26 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
     await killedMidClone(name, image);
     expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
     expect(await inventoryNames(provisioner)).toEqual(before.filter((entry) => entry !== image));
+  });
+
+  it('deleteImage while a load of that image in another process runs its clone (no VM yet): ImageInUseError naming the running clone; the load then succeeds on the intact image', async () => {
+    const base = unique('node');
+    const image = `${unique('img')}-v1`;
+    await provisioner.load({ node: { name: base }, image: simulator.state.image });
+    await provisioner.capture({ node: { name: base }, image, skipPreCapture: true });
+    await provisioner.unload({ node: { name: base } });
+    const name = unique('node');
+    await setClonePlan(simulator.state, { hold: true, count: 1 });
+    const load = startOrchestrator(simulator.state, { operation: 'load', node: name, image });
+    await load.waitFor((line) => line['event'] === 'clone-started');
+    const failure = await provisioner.deleteImage({ image }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ImageInUseError);
+    expect((failure as ImageInUseError).usedBy).toEqual(['1 clone task of it still running']);
+    await releaseClones(simulator.state);
+    expect(await load.result()).toMatchObject({ result: 'ok' });
+    expect(await provisioner.getCurrentImage({ node: { name } })).toBe(image);
+    await provisioner.unload({ node: { name } });
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
   });
 
   /** A capture of a loaded node in its own process SIGKILLed while its CloneVM_Task (the temporary copy) runs; the endpoint then ends the clone. */

@@ -270,6 +270,10 @@ export class VimDriver implements EsxDriver {
       if (leftover && extra[OPERATION_KEY] !== undefined && (await this.destroyOwned(name, extra[OPERATION_KEY], options)) !== 'not-ours') continue;
       usedBy.push(name);
     }
+    // A load in another orchestrator whose clone of the image still runs has no VM to list yet
+    // (a clone task names its template, not the VM it makes): its task holds the image.
+    const cloning = (await this.#recentCloneTasks(options)).filter((task) => task.entity === ref.value && (task.state === 'queued' || task.state === 'running'));
+    if (cloning.length > 0) usedBy.push(`${cloning.length} clone task${cloning.length > 1 ? 's' : ''} of it still running`);
     if (usedBy.length > 0) throw new ImageInUseError(image, usedBy);
     this.#images.delete(image);
     await this.#task(requests.destroyTask(ref), { image }, options);
