@@ -47,6 +47,7 @@ import {
 } from '@provkit/core';
 import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
 import { renewWhileRunning } from './lease-renewal.ts';
+import { isBusyFault } from './translation/faults.ts';
 import { newOperation } from './vsphere/ownership-record.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
@@ -175,7 +176,14 @@ export class EsxProvisioner extends BaseProvisioner {
           stopRenewal = renewWhileRunning({
             leaseMs: operation.leaseMs,
             renew: (signal) => renewLease(node.name, operation, { signal }),
-            onFailure: (error) => this.events.emit('warning', { message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); retried at the next renewal`, operation: 'load', node: node.name }),
+            // The load's own tasks on its VM (power-on, reconfiguration) can hold it: retried soon.
+            isBusy: isBusyFault,
+            onFailure: (error, { lapsed }) =>
+              this.events.emit('warning', {
+                message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); ${lapsed ? 'the VM stayed busy until the lease ran out (other orchestrators may take the load for dead); ' : ''}retried at the next renewal`,
+                operation: 'load',
+                node: node.name,
+              }),
           });
         }
         progress.step('disk-prepared', `${diskMode} clone`);
