@@ -213,4 +213,50 @@ describe('EsxProvisioner lease renewal while a load runs (in-memory back end)', 
       vi.useRealTimers();
     }
   });
+
+  it('a renewal due while the load\'s own power-on task runs waits for it: never two tasks on the VM at once from this process', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { provisioner, driver } = withFakeDriver({ leaseMs: 3000 });
+      driver.images.set('base-v1', { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 });
+      const log: string[] = [];
+      driver.renewLease = async () => {
+        log.push('renew');
+      };
+      let powered!: () => void;
+      let powering!: () => void;
+      const poweredOn = new Promise<void>((resolve) => (powered = resolve));
+      const poweringOn = new Promise<void>((resolve) => (powering = resolve));
+      const powerOn = driver.powerOn.bind(driver);
+      driver.powerOn = async (node) => {
+        log.push('power-on started');
+        powering();
+        await poweredOn;
+        await powerOn(node);
+        log.push('power-on ended');
+      };
+      let boot!: () => void;
+      let waiting!: () => void;
+      const booted = new Promise<void>((resolve) => (boot = resolve));
+      const held = new Promise<void>((resolve) => (waiting = resolve));
+      driver.waitForGuest = async () => {
+        waiting();
+        await booted;
+        return { ipAddress: '192.0.2.7' };
+      };
+      const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1' });
+      await poweringOn;
+      // The renewal falls due (a third of the lease) while the power-on task still runs.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(log).toEqual(['power-on started']);
+      powered();
+      await held;
+      await vi.advanceTimersByTimeAsync(0);
+      expect(log).toEqual(['power-on started', 'power-on ended', 'renew']);
+      boot();
+      await load;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

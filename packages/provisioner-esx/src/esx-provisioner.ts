@@ -88,6 +88,12 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly driver: EsxDriver;
   readonly settings: EsxSettings;
   readonly #locks = new KeyedMutex();
+  /**
+   * One task at a time on a loading node's VM from this process: the lease renewal's
+   * ReconfigVM_Task never runs beside the load's own resize, power-on or ready record (a
+   * vCenter refuses a second task on a busy VM with TaskInProgress).
+   */
+  readonly #vmTasks = new KeyedMutex();
 
   readonly #onClose: (() => Promise<void> | void) | undefined;
 
@@ -175,7 +181,7 @@ export class EsxProvisioner extends BaseProvisioner {
         if (renewLease) {
           stopRenewal = renewWhileRunning({
             leaseMs: operation.leaseMs,
-            renew: (signal) => renewLease(node.name, operation, { signal }),
+            renew: (signal) => this.#vmTasks.run(node.name, () => renewLease(node.name, operation, { signal }), signal),
             // The load's own tasks on its VM (power-on, reconfiguration) can hold it: retried soon.
             isBusy: isBusyFault,
             onFailure: (error, { lapsed }) =>
@@ -189,14 +195,14 @@ export class EsxProvisioner extends BaseProvisioner {
         progress.step('disk-prepared', `${diskMode} clone`);
         if (size.cpus !== undefined || size.memoryBytes !== undefined) {
           step = 'size';
-          await this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call);
+          await this.#vmTasks.run(node.name, () => this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call), options.signal);
         }
         progress.step('node-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
 
         step = 'power-on';
         // A new machine answers at this address: whatever was learned about the old one goes.
         if (osModule && node.address) await osModule.forgetNode?.({ node, ...call });
-        await this.driver.powerOn(node.name, call);
+        await this.#vmTasks.run(node.name, () => this.driver.powerOn(node.name, call), options.signal);
         progress.step('powered-on');
 
         step = 'wait-for-tools';
@@ -217,7 +223,7 @@ export class EsxProvisioner extends BaseProvisioner {
         }
         step = 'record-ready';
         stopRenewal?.();
-        await this.driver.markReady?.(node.name, operation, call);
+        await this.#vmTasks.run(node.name, async () => this.driver.markReady?.(node.name, operation, call), options.signal);
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
       } catch (error) {
