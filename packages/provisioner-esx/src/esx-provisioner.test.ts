@@ -178,6 +178,20 @@ describe('EsxProvisioner on an existing node, and no silent success (in-memory b
   });
 });
 
+/** Holds a load at its wait for the guest (after its clone: renewing its lease): `held` once there, `boot` lets it go on. */
+function holdAtGuestWait(driver: FakeDriver): { held: Promise<void>; boot: () => void } {
+  let boot!: () => void;
+  let waiting!: () => void;
+  const booted = new Promise<void>((resolve) => (boot = resolve));
+  const held = new Promise<void>((resolve) => (waiting = resolve));
+  driver.waitForGuest = async () => {
+    waiting();
+    await booted;
+    return { ipAddress: '192.0.2.7' };
+  };
+  return { held, boot };
+}
+
 describe('EsxProvisioner lease renewal while a load runs (in-memory back end)', () => {
   it('a renewal that meets the VM busy with another task (TaskInProgress, as the load\'s own tasks cause on a vCenter) is retried within the lease, without a warning', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
@@ -189,16 +203,7 @@ describe('EsxProvisioner lease renewal while a load runs (in-memory back end)', 
         renewals.push(renewals.length === 0 ? 'busy' : 'renewed');
         if (renewals.length === 1) throw faultToError({ type: 'TaskInProgress', message: 'Another task is already in progress.', detail: {} }, { method: 'ReconfigVM_Task', node: 'web-1' });
       };
-      let boot!: () => void;
-      let waiting!: () => void;
-      const booted = new Promise<void>((resolve) => (boot = resolve));
-      const held = new Promise<void>((resolve) => (waiting = resolve));
-      // The load is held after its clone (renewing its lease) until the test lets the guest boot.
-      driver.waitForGuest = async () => {
-        waiting();
-        await booted;
-        return { ipAddress: '192.0.2.7' };
-      };
+      const { held, boot } = holdAtGuestWait(driver);
       const warnings: string[] = [];
       provisioner.events.on('warning', (warning) => warnings.push(warning.message));
       const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1' });
@@ -235,15 +240,7 @@ describe('EsxProvisioner lease renewal while a load runs (in-memory back end)', 
         await powerOn(node);
         log.push('power-on ended');
       };
-      let boot!: () => void;
-      let waiting!: () => void;
-      const booted = new Promise<void>((resolve) => (boot = resolve));
-      const held = new Promise<void>((resolve) => (waiting = resolve));
-      driver.waitForGuest = async () => {
-        waiting();
-        await booted;
-        return { ipAddress: '192.0.2.7' };
-      };
+      const { held, boot } = holdAtGuestWait(driver);
       const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1' });
       await poweringOn;
       // The renewal falls due (a third of the lease) while the power-on task still runs.
