@@ -109,6 +109,13 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
     expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
   });
 
+  /** A node loaded to be captured, the name of its image, and the inventory with it. */
+  async function loadedForCapture(): Promise<{ node: string; image: string; before: string[] }> {
+    const node = unique('node');
+    await provisioner.load({ node: { name: node }, image: simulator.state.image });
+    return { node, image: `${unique('cap')}-v1`, before: await inventoryNames(provisioner) };
+  }
+
   /** A capture of a loaded node in its own process SIGKILLed while its CloneVM_Task (the temporary copy) runs; the endpoint then ends the clone. */
   async function captureKilledMidClone(node: string, image: string): Promise<string> {
     await setClonePlan(simulator.state, { hold: true, count: 1 });
@@ -123,10 +130,7 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
   }
 
   it('a capture SIGKILLed mid-clone: its temporary copy is listed as a capture leftover (not removed), then leftovers({ remove: true }) removes it', async () => {
-    const node = unique('node');
-    const image = `${unique('cap')}-v1`;
-    await provisioner.load({ node: { name: node }, image: simulator.state.image });
-    const before = await inventoryNames(provisioner);
+    const { node, image, before } = await loadedForCapture();
     const temporary = await captureKilledMidClone(node, image);
     expect(await provisioner.leftovers()).toEqual([{ kind: 'capture', name: temporary, image, operation: expect.stringMatching(/^[0-9a-f]{16}$/), owner: expect.stringMatching(/\/\d+$/), removed: false }]);
     expect(await inventoryNames(provisioner)).toEqual([...before, temporary].sort());
@@ -137,10 +141,7 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
   });
 
   it('the same capture retried in another process after one was SIGKILLed mid-clone: the dead capture\'s copy goes, the image is made, nothing else is left', async () => {
-    const node = unique('node');
-    const image = `${unique('cap')}-v1`;
-    await provisioner.load({ node: { name: node }, image: simulator.state.image });
-    const before = await inventoryNames(provisioner);
+    const { node, image, before } = await loadedForCapture();
     const temporary = await captureKilledMidClone(node, image);
     const retry = startOrchestrator(simulator.state, { operation: 'capture', node, image });
     expect(await retry.result()).toMatchObject({ result: 'ok' });
@@ -152,10 +153,7 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
   });
 
   it('a capture whose clone the simulator fails after making the copy: the capture fails typed and its temporary copy is destroyed', async () => {
-    const node = unique('node');
-    const image = `${unique('cap')}-v1`;
-    await provisioner.load({ node: { name: node }, image: simulator.state.image });
-    const before = await inventoryNames(provisioner);
+    const { node, image, before } = await loadedForCapture();
     await setClonePlan(simulator.state, { fault: 'fail-after-create', count: 1 });
     const failure = await provisioner.capture({ node: { name: node }, image, skipPreCapture: true }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OperationFailedError);

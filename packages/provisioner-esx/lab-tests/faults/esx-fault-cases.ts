@@ -114,14 +114,20 @@ const killMidClone: EsxFaultCase = {
   inject: (context, node) => killedMidClone(context, { operation: 'load', node }),
 };
 
+/** A load in an orchestrator process, held at its SSH wait with its VM made and powered on. */
+async function heldAtSshWait(context: EsxFaultContext, node: string): Promise<Orchestrator> {
+  const load = context.start({ operation: 'load', node, gate: true });
+  await load.waitFor(isEvent('waiting-for-go'));
+  return load;
+}
+
 /** A load SIGKILLed with its VM made and powered on (held at its SSH wait). */
 const killAtSshWait: EsxFaultCase = {
   id: 'load-sigkill-at-ssh-wait',
   title: 'the orchestrator SIGKILLed after the clone, with its VM powered on (held at its SSH wait)',
   kind: 'load',
   async inject(context, node) {
-    const load = context.start({ operation: 'load', node, gate: true });
-    await load.waitFor(isEvent('waiting-for-go'));
+    const load = await heldAtSshWait(context, node);
     await load.kill();
     return { callerSaw: `killed (${String(await load.exited)}) at wait-for-ssh`, survived: false };
   },
@@ -141,8 +147,7 @@ const twoLoadsHeld: EsxFaultCase = {
   title: 'a second orchestrator loads, then unloads, a name while the first one\'s load of it runs (held at its SSH wait)',
   kind: 'load',
   async inject(context, node) {
-    const first = context.start({ operation: 'load', node, gate: true });
-    await first.waitFor(isEvent('waiting-for-go'));
+    const first = await heldAtSshWait(context, node);
     const second = await context.start({ operation: 'load', node }).result();
     const unload = await context.start({ operation: 'unload', node }).result();
     first.tell('go');
