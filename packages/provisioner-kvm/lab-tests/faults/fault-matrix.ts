@@ -1,13 +1,13 @@
 /**
- * The KVM rows of `npm run faults`: the fault matrix on the real lab. For every row of {@link faultCases}: the
- * node is loaded first when the row faults an unload or a capture; the fault is injected into
- * an orchestrator process; the host is inspected ("left after fault"); the NEXT operations run
- * from fresh processes (a load over the node then its unload; an unload; a capture retried as
- * it is, then the image deleted and the node unloaded) — recovering an interrupted operation is
- * their job; the host is inspected again ("left after next"); the library image is checked
- * (sha256 and `qemu-img check`). A row is green when the next operations all succeed, nothing
- * is left after them, the library is intact, nothing hung, and — when no process was killed —
- * the faulted operation's own clean-up left nothing.
+ * The KVM rows of `npm run faults`: the fault matrix on the real lab. For every row of
+ * {@link faultCases}: the node is loaded first when the row faults an unload or a capture; the
+ * fault is injected into an orchestrator process; the host is inspected ("left after fault");
+ * the NEXT operations run from fresh processes (a load over the node then its unload; an
+ * unload; a capture retried as it is, then the image deleted and the node unloaded) —
+ * recovering an interrupted operation is their job; the host is inspected again ("left after
+ * next"); the library image is checked (sha256 and `qemu-img check`). A row is green when the
+ * next operations all succeed, nothing is left after them, the library is intact, nothing hung,
+ * and — when no process was killed — the faulted operation's own clean-up left nothing.
  *
  * Options (see `@provkit/lab`'s `runFaultMatrices`, which also runs the ESX rows after these):
  * `--subset ci` (the fast representative rows), `--case <pattern>` (rows whose id contains it),
@@ -105,7 +105,6 @@ async function runRow(fault: FaultCase, base: FaultContext, newNode: (label: str
     started,
   );
 }
-
 
 /** The KVM provisioner's matrix (see the top of this file); `npm run faults` runs it first. */
 export const kvmFaultMatrix: FaultMatrix = {
