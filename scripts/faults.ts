@@ -1,13 +1,14 @@
 /**
- * `npm run faults [-- --subset ci | --case <pattern> | --json]`: the KVM provisioner's fault
- * matrix on the real lab (see packages/provisioner-kvm/lab-tests/faults/fault-matrix.ts).
- * It restarts libvirtd, stops sshd processes and mounts a small filesystem, so run it holding
- * the lab lock: `flock /tmp/provkit-labtests.lock npm run faults`. Exits 1 when a row is red.
+ * `npm run faults [-- --subset ci | --case <pattern> | --json]`: the fault matrix on the real
+ * lab, one table: the KVM provisioner's rows (packages/provisioner-kvm/lab-tests/faults), then
+ * the ESX provisioner's (`esx-…`, packages/provisioner-esx/lab-tests/faults). The KVM rows
+ * restart libvirtd, stop sshd processes and mount a small filesystem, so run them holding the
+ * lab lock: `flock /tmp/provkit-labtests.lock npm run faults`. The ESX rows run on private
+ * vSphere simulators only: `npm run faults -- --case esx-` starts no KVM lab service.
+ * Exits 1 when a row is red.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { runFaultMatrices } from '@provkit/lab';
+import { kvmFaultMatrix } from '../packages/provisioner-kvm/lab-tests/faults/fault-matrix.ts';
+import { esxFaultMatrix } from '../packages/provisioner-esx/lab-tests/faults/esx-fault-matrix.ts';
 
-const root = join(import.meta.dirname, '..');
-const matrix = join(root, 'packages', 'provisioner-kvm', 'lab-tests', 'faults', 'fault-matrix.ts');
-const result = spawnSync(process.execPath, ['--conditions=provkit-source', matrix, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+await runFaultMatrices([kvmFaultMatrix, esxFaultMatrix], process.argv.slice(2));

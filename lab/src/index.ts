@@ -13,3 +13,6 @@ export { restartLabRedis, type RedisLabState, type RestartLabRedisOptions } from
 export type { ChromiumLabState } from './chromium.ts';
 export { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
 export { median, printTable, type BenchRow } from './bench-table.ts';
+export { faultRow, faultRowLine, printFaultTable, runFaultRows, selectFaultCases, type FaultRow, type FaultSelection } from './fault-table.ts';
+export { faultRowSummary, runFaultMatrices, runFaultMatrixFile, type FaultMatrix } from './fault-matrices.ts';
+export { faultMatrixSuite, type FaultSuiteTest } from './fault-matrix-suite.ts';

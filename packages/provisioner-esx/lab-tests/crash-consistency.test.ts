@@ -1,4 +1,4 @@
-import { AbortedError, OperationFailedError, RemoteFaultError, type ProgressEvent } from '@provkit/core';
+import { AbortedError, ImageInUseError, OperationFailedError, RemoteFaultError, type ProgressEvent } from '@provkit/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EsxProvisioner } from '../src/index.ts';
 import * as requests from '../src/translation/vim-requests.ts';
@@ -87,6 +87,79 @@ describe.each(['vpx', 'esx'] as const)('crash consistency across orchestrator pr
     await killedMidClone(name, image);
     expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
     expect(await inventoryNames(provisioner)).toEqual(before.filter((entry) => entry !== image));
+  });
+
+  it('deleteImage while a load of that image in another process runs its clone (no VM yet): ImageInUseError naming the running clone; the load then succeeds on the intact image', async () => {
+    const base = unique('node');
+    const image = `${unique('img')}-v1`;
+    await provisioner.load({ node: { name: base }, image: simulator.state.image });
+    await provisioner.capture({ node: { name: base }, image, skipPreCapture: true });
+    await provisioner.unload({ node: { name: base } });
+    const name = unique('node');
+    await setClonePlan(simulator.state, { hold: true, count: 1 });
+    const load = startOrchestrator(simulator.state, { operation: 'load', node: name, image });
+    await load.waitFor((line) => line['event'] === 'clone-started');
+    const failure = await provisioner.deleteImage({ image }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ImageInUseError);
+    expect((failure as ImageInUseError).usedBy).toEqual(['1 clone task of it still running']);
+    await releaseClones(simulator.state);
+    expect(await load.result()).toMatchObject({ result: 'ok' });
+    expect(await provisioner.getCurrentImage({ node: { name } })).toBe(image);
+    await provisioner.unload({ node: { name } });
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
+  });
+
+  /** A node loaded to be captured, the name of its image, and the inventory with it. */
+  async function loadedForCapture(): Promise<{ node: string; image: string; before: string[] }> {
+    const node = unique('node');
+    await provisioner.load({ node: { name: node }, image: simulator.state.image });
+    return { node, image: `${unique('cap')}-v1`, before: await inventoryNames(provisioner) };
+  }
+
+  /** A capture of a loaded node in its own process SIGKILLed while its CloneVM_Task (the temporary copy) runs; the endpoint then ends the clone. */
+  async function captureKilledMidClone(node: string, image: string): Promise<string> {
+    await setClonePlan(simulator.state, { hold: true, count: 1 });
+    const dead = startOrchestrator(simulator.state, { operation: 'capture', node, image });
+    await dead.waitFor((line) => line['event'] === 'clone-started');
+    await dead.kill();
+    expect(await dead.exited).toBe('SIGKILL');
+    await releaseClones(simulator.state);
+    const temporary = (await inventoryNames(provisioner)).find((entry) => entry.startsWith(`${image}~capture-`));
+    expect(temporary, 'the killed capture\'s temporary copy').toBeDefined();
+    return temporary!;
+  }
+
+  it('a capture SIGKILLed mid-clone: its temporary copy is listed as a capture leftover (not removed), then leftovers({ remove: true }) removes it', async () => {
+    const { node, image, before } = await loadedForCapture();
+    const temporary = await captureKilledMidClone(node, image);
+    expect(await provisioner.leftovers()).toEqual([{ kind: 'capture', name: temporary, image, operation: expect.stringMatching(/^[0-9a-f]{16}$/), owner: expect.stringMatching(/\/\d+$/), removed: false }]);
+    expect(await inventoryNames(provisioner)).toEqual([...before, temporary].sort());
+    expect(await provisioner.leftovers({ remove: true })).toEqual([expect.objectContaining({ kind: 'capture', name: temporary, removed: true })]);
+    expect(await inventoryNames(provisioner)).toEqual(before);
+    expect(await provisioner.leftovers()).toEqual([]);
+    await provisioner.unload({ node: { name: node } });
+  });
+
+  it('the same capture retried in another process after one was SIGKILLed mid-clone: the dead capture\'s copy goes, the image is made, nothing else is left', async () => {
+    const { node, image, before } = await loadedForCapture();
+    const temporary = await captureKilledMidClone(node, image);
+    const retry = startOrchestrator(simulator.state, { operation: 'capture', node, image });
+    expect(await retry.result()).toMatchObject({ result: 'ok' });
+    expect(await inventoryNames(provisioner)).toEqual([...before, image].sort());
+    expect(await inventoryNames(provisioner)).not.toContain(temporary);
+    expect(await provisioner.leftovers()).toEqual([]);
+    expect(await provisioner.deleteImage({ image })).toEqual({ deleted: true });
+    await provisioner.unload({ node: { name: node } });
+  });
+
+  it('a capture whose clone the simulator fails after making the copy: the capture fails typed and its temporary copy is destroyed', async () => {
+    const { node, image, before } = await loadedForCapture();
+    await setClonePlan(simulator.state, { fault: 'fail-after-create', count: 1 });
+    const failure = await provisioner.capture({ node: { name: node }, image, skipPreCapture: true }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OperationFailedError);
+    expect((failure as OperationFailedError).step).toBe('copy-to-template');
+    expect(await inventoryNames(provisioner)).toEqual(before);
+    await provisioner.unload({ node: { name: node } });
   });
 
   it('two orchestrators on one name: a load started while another process\'s load of it runs gets CONFLICT and leaves its VM alone; the running load succeeds with its own VM', async () => {

@@ -4,6 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { TimeoutError } from '@provkit/core';
 import type { VcsimLabState } from '@provkit/lab';
 
+/** What one orchestrator process does (see `orchestrator-process.ts`). */
+export interface OrchestratorInput {
+  operation: 'load' | 'unload' | 'capture' | 'deleteImage';
+  /** The node loaded, unloaded or captured (not read by `deleteImage`). */
+  node: string;
+  /** The image loaded, captured into (an ungeneralized copy: no guest here) or deleted. */
+  image?: string;
+  leaseMs?: number;
+  /** Hold the load at its SSH wait until told `go` or `fail` (see `orchestrator-process.ts`). */
+  gate?: boolean;
+  /** Abort the operation's signal once its CloneVM_Task was answered (the task then runs on the endpoint). */
+  abortOn?: 'clone-started';
+}
+
 /** A line an orchestrator process printed (see `orchestrator-process.ts`). */
 export type OrchestratorLine = Record<string, unknown>;
 
@@ -26,7 +40,7 @@ export interface Orchestrator {
 const script = join(dirname(fileURLToPath(import.meta.url)), 'orchestrator-process.ts');
 
 /** Starts one orchestrator process running `operation` on the simulator. */
-export function startOrchestrator(lab: VcsimLabState, input: { operation: 'load' | 'unload'; node: string; image?: string; leaseMs?: number; gate?: boolean }): Orchestrator {
+export function startOrchestrator(lab: VcsimLabState, input: OrchestratorInput): Orchestrator {
   const child = spawn(process.execPath, ['--conditions=provkit-source', script], {
     env: { ...process.env, PROVKIT_ESX_ORCHESTRATOR: JSON.stringify({ lab, ...input }) },
     stdio: ['pipe', 'pipe', 'pipe'],

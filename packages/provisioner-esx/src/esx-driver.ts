@@ -22,7 +22,7 @@ export interface EsxNodeFacts {
   operation?: { id?: string; owner?: string; state: 'loading' | 'ready'; alive: boolean };
 }
 
-/** The load that makes a node, as recorded on it (see `ownership-record.ts`). */
+/** The load that makes a node (or the capture that makes a temporary copy), as recorded on it (see `ownership-record.ts`). */
 export interface LoadOperation {
   /** Random id: a clean-up destroys a VM only when it carries this id. */
   id: string;
@@ -35,11 +35,20 @@ export interface LoadOperation {
 /** What {@link EsxDriver.destroyOwned} did. */
 export type DestroyOwnedOutcome = 'destroyed' | 'absent' | 'not-ours';
 
-/** Something provkit left behind on the endpoint: a VM whose load died before it ended. */
+/**
+ * Something provkit left behind on the endpoint: a VM whose load died before it ended, or the
+ * temporary copy of a capture that died before it renamed the copy to its image.
+ */
 export interface EsxLeftover {
-  /** `node`: a VM of the nodes folder whose load is no longer alive. */
-  kind: 'node';
+  /**
+   * `node`: a VM of the nodes folder whose load is no longer alive. `capture`: a temporary copy
+   * (`<image>~capture-<hex>`, VM or already a template) in the images folder whose capture is no
+   * longer alive.
+   */
+  kind: 'node' | 'capture';
   name: string;
+  /** For a `capture` leftover: the image it was to become. */
+  image?: string;
   operation: string | undefined;
   owner: string | undefined;
   /** Whether `leftovers({ remove: true })` destroyed it. */
@@ -64,6 +73,12 @@ export interface NodeHardware {
 /** Call options of the back ends. */
 export interface DriverCallOptions {
   signal?: AbortSignal;
+}
+
+/** Options of {@link EsxDriver.captureNode}. */
+export interface CaptureNodeOptions extends DriverCallOptions {
+  /** The capture, recorded on its temporary copy (back ends that keep the record). */
+  operation?: LoadOperation;
 }
 
 /**
@@ -105,7 +120,7 @@ export interface EsxDriver {
    * Copies the (off) node into the library as `image`, atomically: under a temporary name,
    * made a template, then renamed. Returns the new image's sizes. ImageExistsError if taken.
    */
-  captureNode(node: string, image: string, options?: DriverCallOptions): Promise<ImageSize>;
+  captureNode(node: string, image: string, options?: CaptureNodeOptions): Promise<ImageSize>;
   /**
    * Optional (the vSphere API back end): renews the lease of the VM `operation` made, so other
    * orchestrators keep seeing the load alive. NodeNotFoundError when that VM is gone.

@@ -1,5 +1,6 @@
 import { ImageExistsError, InvalidInputError, NodeExistsError, NodeNotManagedError, type ImageInfo, type ImageSize, type ProgressEvent } from '@provkit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { faultToError } from './translation/faults.ts';
 import type { CreateNodeRequest, EsxDriver, EsxNodeFacts } from './esx-driver.ts';
 import type { EsxProvisionerOptions } from './esx-options.ts';
 import { EsxProvisioner } from './esx-provisioner.ts';
@@ -56,6 +57,8 @@ class FakeDriver implements EsxDriver {
   async waitForPowerOff(): Promise<void> {
     await tick();
   }
+  /** Absent unless a test gives one (the vSphere API back end's lease renewal). */
+  renewLease?: EsxDriver['renewLease'];
   async captureNode(_node: string, image: string): Promise<ImageSize> {
     await tick();
     const info: ImageInfo = { name: image, base: image.replace(/-v\d+$/, ''), revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 };
@@ -172,5 +175,85 @@ describe('EsxProvisioner on an existing node, and no silent success (in-memory b
     expect(JSON.stringify([...driver.nodes, ...driver.images])).toBe(before);
     // Asked for explicitly, the ungeneralized copy is made.
     expect(await provisioner.capture({ node: { name: 'web-1' }, image: 'base-v2', skipPreCapture: true })).toMatchObject({ image: 'base-v2' });
+  });
+});
+
+/** Holds a load at its wait for the guest (after its clone: renewing its lease): `held` once there, `boot` lets it go on. */
+function holdAtGuestWait(driver: FakeDriver): { held: Promise<void>; boot: () => void } {
+  let boot!: () => void;
+  let waiting!: () => void;
+  const booted = new Promise<void>((resolve) => (boot = resolve));
+  const held = new Promise<void>((resolve) => (waiting = resolve));
+  driver.waitForGuest = async () => {
+    waiting();
+    await booted;
+    return { ipAddress: '192.0.2.7' };
+  };
+  return { held, boot };
+}
+
+describe('EsxProvisioner lease renewal while a load runs (in-memory back end)', () => {
+  it('a renewal that meets the VM busy with another task (TaskInProgress, as the load\'s own tasks cause on a vCenter) is retried within the lease, without a warning', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { provisioner, driver } = withFakeDriver({ leaseMs: 3000 });
+      driver.images.set('base-v1', { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 });
+      const renewals: string[] = [];
+      driver.renewLease = async () => {
+        renewals.push(renewals.length === 0 ? 'busy' : 'renewed');
+        if (renewals.length === 1) throw faultToError({ type: 'TaskInProgress', message: 'Another task is already in progress.', detail: {} }, { method: 'ReconfigVM_Task', node: 'web-1' });
+      };
+      const { held, boot } = holdAtGuestWait(driver);
+      const warnings: string[] = [];
+      provisioner.events.on('warning', (warning) => warnings.push(warning.message));
+      const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1' });
+      await held;
+      // A third of the lease, then the busy retry half a second later.
+      await vi.advanceTimersByTimeAsync(1000 + 500);
+      expect(renewals).toEqual(['busy', 'renewed']);
+      boot();
+      await load;
+      expect(warnings).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a renewal due while the load\'s own power-on task runs waits for it: never two tasks on the VM at once from this process', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { provisioner, driver } = withFakeDriver({ leaseMs: 3000 });
+      driver.images.set('base-v1', { name: 'base-v1', base: 'base', revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 });
+      const log: string[] = [];
+      driver.renewLease = async () => {
+        log.push('renew');
+      };
+      let powered!: () => void;
+      let powering!: () => void;
+      const poweredOn = new Promise<void>((resolve) => (powered = resolve));
+      const poweringOn = new Promise<void>((resolve) => (powering = resolve));
+      const powerOn = driver.powerOn.bind(driver);
+      driver.powerOn = async (node) => {
+        log.push('power-on started');
+        powering();
+        await poweredOn;
+        await powerOn(node);
+        log.push('power-on ended');
+      };
+      const { held, boot } = holdAtGuestWait(driver);
+      const load = provisioner.load({ node: { name: 'web-1' }, image: 'base-v1' });
+      await poweringOn;
+      // The renewal falls due (a third of the lease) while the power-on task still runs.
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(log).toEqual(['power-on started']);
+      powered();
+      await held;
+      await vi.advanceTimersByTimeAsync(0);
+      expect(log).toEqual(['power-on started', 'power-on ended', 'renew']);
+      boot();
+      await load;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -45,10 +45,10 @@ import {
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
 import { renewWhileRunning } from './lease-renewal.ts';
+import { isBusyFault } from './translation/faults.ts';
+import { newOperation } from './vsphere/ownership-record.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
@@ -88,6 +88,12 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly driver: EsxDriver;
   readonly settings: EsxSettings;
   readonly #locks = new KeyedMutex();
+  /**
+   * One task at a time on a loading node's VM from this process: the lease renewal's
+   * ReconfigVM_Task never runs beside the load's own resize, power-on or ready record (a
+   * vCenter refuses a second task on a busy VM with TaskInProgress).
+   */
+  readonly #vmTasks = new KeyedMutex();
 
   readonly #onClose: (() => Promise<void> | void) | undefined;
 
@@ -149,7 +155,7 @@ export class EsxProvisioner extends BaseProvisioner {
         // A dead load's leftover is no node: it goes whatever ifExists says.
         if (ifExists === 'refuse' && existing.operation?.state !== 'loading') throw new NodeExistsError(node.name);
       }
-      const operation: LoadOperation = { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs: this.settings.leaseMs };
+      const operation: LoadOperation = newOperation(this.settings.leaseMs);
 
       const osModule = this.#osModule(options.osModule);
       const progress = this.progress('load', { node: node.name, image }, options.onProgress);
@@ -175,21 +181,28 @@ export class EsxProvisioner extends BaseProvisioner {
         if (renewLease) {
           stopRenewal = renewWhileRunning({
             leaseMs: operation.leaseMs,
-            renew: (signal) => renewLease(node.name, operation, { signal }),
-            onFailure: (error) => this.events.emit('warning', { message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); retried at the next renewal`, operation: 'load', node: node.name }),
+            renew: (signal) => this.#vmTasks.run(node.name, () => renewLease(node.name, operation, { signal }), signal),
+            // The load's own tasks on its VM (power-on, reconfiguration) can hold it: retried soon.
+            isBusy: isBusyFault,
+            onFailure: (error, { lapsed }) =>
+              this.events.emit('warning', {
+                message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); ${lapsed ? 'the VM stayed busy until the lease ran out (other orchestrators may take the load for dead); ' : ''}retried at the next renewal`,
+                operation: 'load',
+                node: node.name,
+              }),
           });
         }
         progress.step('disk-prepared', `${diskMode} clone`);
         if (size.cpus !== undefined || size.memoryBytes !== undefined) {
           step = 'size';
-          await this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call);
+          await this.#vmTasks.run(node.name, () => this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call), options.signal);
         }
         progress.step('node-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
 
         step = 'power-on';
         // A new machine answers at this address: whatever was learned about the old one goes.
         if (osModule && node.address) await osModule.forgetNode?.({ node, ...call });
-        await this.driver.powerOn(node.name, call);
+        await this.#vmTasks.run(node.name, () => this.driver.powerOn(node.name, call), options.signal);
         progress.step('powered-on');
 
         step = 'wait-for-tools';
@@ -210,7 +223,7 @@ export class EsxProvisioner extends BaseProvisioner {
         }
         step = 'record-ready';
         stopRenewal?.();
-        await this.driver.markReady?.(node.name, operation, call);
+        await this.#vmTasks.run(node.name, async () => this.driver.markReady?.(node.name, operation, call), options.signal);
         progress.step('load-done');
         return { node: node.name, image, address, durationMs: Date.now() - started };
       } catch (error) {
@@ -282,7 +295,8 @@ export class EsxProvisioner extends BaseProvisioner {
           await this.driver.waitForPowerOff(node.name, { ...call, timeoutMs: shutdownTimeoutMs });
           progress.step('powered-off');
           step = 'copy-to-template';
-          const size = await this.driver.captureNode(node.name, image, call);
+          const operation = newOperation(this.settings.leaseMs);
+          const size = await this.driver.captureNode(node.name, image, { ...call, operation });
           progress.step('image-stored', `template ${image}, ${size.allocatedBytes} bytes in files`);
           if (endState !== 'off') {
             step = 'power-on';
@@ -337,8 +351,9 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   /**
-   * What loads that died left on the endpoint (VMs still `loading` whose load is no longer
-   * alive), listed; destroyed too with `remove: true`. vSphere API back end only.
+   * What operations that died left on the endpoint, listed: VMs still `loading` whose load is no
+   * longer alive, and temporary copies (`<image>~capture-<hex>`) whose capture is no longer
+   * alive; destroyed too with `remove: true`. vSphere API back end only.
    */
   async leftovers(options: { remove?: boolean; signal?: AbortSignal } = {}): Promise<EsxLeftover[]> {
     assertOptionalObject('options', options);

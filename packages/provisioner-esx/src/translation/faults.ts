@@ -6,7 +6,7 @@ import {
   NodeExistsError,
   NodeNotFoundError,
   PermissionDeniedError,
-  type ProvkitError,
+  ProvkitError,
   RemoteFaultError,
   UnsupportedFunctionalityError,
 } from '@provkit/core';
@@ -27,6 +27,18 @@ const DUPLICATE = new Set(['DuplicateName', 'AlreadyExists', 'FileAlreadyExists'
 const INVALID_STATE = new Set(['InvalidState', 'InvalidPowerState', 'TaskInProgress', 'InvalidDatastoreState', 'ToolsUnavailable', 'VmConfigIncompatibleForPowerOff', 'ConcurrentAccess']);
 const PERMISSION = new Set(['NoPermission', 'RestrictedVersion', 'NotAuthenticated', 'SecurityError']);
 const UNSUPPORTED = new Set(['NotSupported', 'NotImplemented']);
+/** Faults of an object busy with another task, or changed by another operation meanwhile. */
+const BUSY = new Set(['TaskInProgress', 'VAppTaskInProgress', 'ConcurrentAccess']);
+
+/**
+ * Whether `error` (a typed error from {@link faultToError}, or its RemoteFaultError) is a vim25
+ * fault saying the object was busy with another task (`TaskInProgress`) or changed by another
+ * operation meanwhile (`ConcurrentAccess`): the same request may succeed a moment later.
+ */
+export function isBusyFault(error: unknown): boolean {
+  const remote = ProvkitError.isInstance(error) && error.code !== 'REMOTE_FAULT' ? error.cause : error;
+  return ProvkitError.isInstance(remote) && remote.code === 'REMOTE_FAULT' && BUSY.has((remote as RemoteFaultError).fault);
+}
 
 /**
  * Maps a vim25 fault to provkit's typed errors: missing objects to Node/ImageNotFoundError,

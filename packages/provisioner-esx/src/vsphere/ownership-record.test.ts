@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeOwnership, DEFAULT_LEASE_MS, leaseRenewal, loadingRecord, operationAlive, parseOwner, readyRecord } from './ownership-record.ts';
+import { captureTemporaryName, capturingRecord, decodeOwnership, DEFAULT_LEASE_MS, imageOfCaptureTemporary, leaseAlive, leaseRenewal, loadingRecord, operationAlive, parseOwner, readyRecord } from './ownership-record.ts';
 
 describe('ownership record', () => {
   const operation = { id: 'abc123', owner: 'host-a/42', leaseMs: 60_000 };
@@ -35,6 +35,23 @@ describe('ownership record', () => {
     expect(operationAlive(record, at + DEFAULT_LEASE_MS - 1, at)).toBe(true);
     expect(operationAlive(record, at + DEFAULT_LEASE_MS, at)).toBe(false);
   });
+  it('a capture\'s temporary copy: its record names the copied VM, is no load\'s, and its lease is read alike', () => {
+    const extra = capturingRecord(operation, at, 'vm-42');
+    expect(extra).toMatchObject({ 'provkit.state': 'capturing', 'provkit.captureOf': 'vm-42', 'provkit.operation': 'abc123' });
+    const record = decodeOwnership(extra);
+    expect(record).toEqual({ operation: 'abc123', owner: 'host-a/42', leaseUntil: at, leaseMs: 60_000 });
+    expect(operationAlive(record, at - 1)).toBe(false);
+    expect(leaseAlive(record, at - 1)).toBe(true);
+    expect(leaseAlive(record, at + 59_999, at)).toBe(true);
+    expect(leaseAlive(record, at + 60_000, at)).toBe(false);
+  });
+
+  it('names a capture\'s temporary copy after its image, and reads no valid name as one', () => {
+    expect(captureTemporaryName('web-v3', '0a1b')).toBe('web-v3~capture-0a1b');
+    expect(imageOfCaptureTemporary('web-v3~capture-0a1b')).toBe('web-v3');
+    for (const name of ['web-v3', 'capture-1', '~capture-1']) expect(imageOfCaptureTemporary(name)).toBeUndefined();
+  });
+
   it('reads the owner as host and pid, and nothing else as one', () => {
     expect(parseOwner('build-7.example.org/4242')).toEqual({ host: 'build-7.example.org', pid: 4242 });
     expect(parseOwner('a/b/17')).toEqual({ host: 'a/b', pid: 17 });

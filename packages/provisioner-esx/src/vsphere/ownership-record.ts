@@ -13,7 +13,13 @@
  * A `loading` VM whose lease passed, and whose clone task did not end within one lease either
  * (a clone can outlast a lease, and the load renews only once it has its VM), was left by a
  * dead orchestrator: a leftover that the next load, unload or deleteImage removes.
+ *
+ * A capture's temporary copy (`<image>~capture-<hex>`) carries the same record, with state
+ * `capturing` and the VM it copies (`provkit.captureOf`): a copy whose capture died is a
+ * leftover that the next capture of that image removes.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 /** Key of the operation id. */
 export const OPERATION_KEY = 'provkit.operation';
@@ -26,6 +32,15 @@ export const LEASE_KEY = 'provkit.leaseUntil';
 
 /** Key of the length of the lease, in ms. */
 export const LEASE_MS_KEY = 'provkit.leaseMs';
+
+/** Key, on a capture's temporary copy, of the VM it copies (its managed object id): the clone task's entity. */
+export const CAPTURE_OF_KEY = 'provkit.captureOf';
+
+/**
+ * What sets a capture's temporary copy apart: its name is `<image>~capture-<hex>` (`~` is
+ * outside every valid node and image name, so no node or image can carry it).
+ */
+const CAPTURE_MARK = '~capture-';
 
 /** What a VM's extraConfig says about the operation that made it. */
 export interface OwnershipRecord {
@@ -56,9 +71,33 @@ export function decodeOwnership(extra: Readonly<Record<string, string>>): Owners
   };
 }
 
+/** A new operation of this process (a random id, this host and pid as its owner) with a lease of `leaseMs`. */
+export function newOperation(leaseMs: number): { id: string; owner: string; leaseMs: number } {
+  return { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs };
+}
+
 /** extraConfig entries of a VM being made by `operation`, alive until `leaseUntil`. */
 export function loadingRecord(operation: { id: string; owner: string; leaseMs: number }, leaseUntil: number): Record<string, string> {
   return { [OPERATION_KEY]: operation.id, [OWNER_KEY]: operation.owner, [STATE_KEY]: 'loading', [LEASE_KEY]: new Date(leaseUntil).toISOString(), [LEASE_MS_KEY]: String(operation.leaseMs) };
+}
+
+/**
+ * extraConfig entries of a capture's temporary copy of the VM `source`, made by `operation`,
+ * alive until `leaseUntil`. `provkit.state` is `capturing`, which no load state reads as its own.
+ */
+export function capturingRecord(operation: { id: string; owner: string; leaseMs: number }, leaseUntil: number, source: string): Record<string, string> {
+  return { [OPERATION_KEY]: operation.id, [OWNER_KEY]: operation.owner, [STATE_KEY]: 'capturing', [LEASE_KEY]: new Date(leaseUntil).toISOString(), [LEASE_MS_KEY]: String(operation.leaseMs), [CAPTURE_OF_KEY]: source };
+}
+
+/** The name of a capture's temporary copy of `image` (random, so each capture has its own). */
+export function captureTemporaryName(image: string, random: string): string {
+  return `${image}${CAPTURE_MARK}${random}`;
+}
+
+/** The image a capture's temporary copy was to become, or undefined when `name` is no such copy's. */
+export function imageOfCaptureTemporary(name: string): string | undefined {
+  const at = name.indexOf(CAPTURE_MARK);
+  return at > 0 ? name.slice(0, at) : undefined;
 }
 
 /** extraConfig entries renewing a lease. */
@@ -79,7 +118,14 @@ export function readyRecord(): Record<string, string> {
  * length counts one of {@link DEFAULT_LEASE_MS}.
  */
 export function operationAlive(record: OwnershipRecord, now: number, cloneEndedAt?: number): boolean {
-  if (record.state !== 'loading') return false;
+  return record.state === 'loading' && leaseAlive(record, now, cloneEndedAt);
+}
+
+/**
+ * Whether a record's lease says its operation (a load or a capture) is alive at endpoint time
+ * `now`: the lease holds, or the clone that made its VM ended less than one lease ago.
+ */
+export function leaseAlive(record: OwnershipRecord, now: number, cloneEndedAt?: number): boolean {
   if (record.leaseUntil !== undefined && record.leaseUntil > now) return true;
   return cloneEndedAt !== undefined && cloneEndedAt + (record.leaseMs ?? DEFAULT_LEASE_MS) > now;
 }

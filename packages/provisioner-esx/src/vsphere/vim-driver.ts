@@ -24,8 +24,8 @@ import { folderChildren, propertiesOf } from '../translation/property-spec.ts';
 import * as requests from '../translation/vim-requests.ts';
 import { decodeBoolean, decodeDiskCapacities, decodeExtraConfig, decodeLayoutFiles, decodeMoRefList, decodeRootSnapshots, decodeString, parseMoRef } from '../translation/vim-responses.ts';
 import type { MoRef } from '../translation/xml.ts';
-import type { CreateNodeRequest, DestroyOwnedOutcome, DriverCallOptions, EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation, NodeHardware } from '../esx-driver.ts';
-import { DEFAULT_LEASE_MS, decodeOwnership, leaseRenewal, loadingRecord, operationAlive, OPERATION_KEY, parseOwner, readyRecord } from './ownership-record.ts';
+import type { CaptureNodeOptions, CreateNodeRequest, DestroyOwnedOutcome, DriverCallOptions, EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation, NodeHardware } from '../esx-driver.ts';
+import { CAPTURE_OF_KEY, captureTemporaryName, capturingRecord, DEFAULT_LEASE_MS, decodeOwnership, imageOfCaptureTemporary, leaseAlive, leaseRenewal, loadingRecord, newOperation, OPERATION_KEY, parseOwner, readyRecord, type OwnershipRecord } from './ownership-record.ts';
 import type { VimTlsOptions } from '../wire/tls-verification.ts';
 import { acquireVimClient, type SharedVimClient } from '../wire/shared-vim-client.ts';
 import { AbandonedTaskError, VSphereApi } from './vsphere-api.ts';
@@ -270,6 +270,10 @@ export class VimDriver implements EsxDriver {
       if (leftover && extra[OPERATION_KEY] !== undefined && (await this.destroyOwned(name, extra[OPERATION_KEY], options)) !== 'not-ours') continue;
       usedBy.push(name);
     }
+    // A load in another orchestrator whose clone of the image still runs has no VM to list yet
+    // (a clone task names its template, not the VM it makes): its task holds the image.
+    const cloning = (await this.#recentCloneTasks(options)).filter((task) => task.entity === ref.value && (task.state === 'queued' || task.state === 'running'));
+    if (cloning.length > 0) usedBy.push(`${cloning.length} clone task${cloning.length > 1 ? 's' : ''} of it still running`);
     if (usedBy.length > 0) throw new ImageInUseError(image, usedBy);
     this.#images.delete(image);
     await this.#task(requests.destroyTask(ref), { image }, options);
@@ -318,7 +322,7 @@ export class VimDriver implements EsxDriver {
       }
       snapshot = roots[0]!.snapshot;
     }
-    const operation: LoadOperation = request.operation ?? { id: randomBytes(8).toString('hex'), owner: `${hostname()}/${process.pid}`, leaseMs: DEFAULT_LEASE_MS };
+    const operation: LoadOperation = request.operation ?? newOperation(DEFAULT_LEASE_MS);
     // The ownership record goes in the clone spec: the VM never exists without it.
     const record = loadingRecord(operation, (await this.#endpointNow(options)) + operation.leaseMs);
     let clone: MoRef | undefined;
@@ -382,11 +386,16 @@ export class VimDriver implements EsxDriver {
   async destroyOwned(node: string, operationId: string, options: DriverCallOptions = {}): Promise<DestroyOwnedOutcome> {
     this.#owned.delete(operationId);
     const placement = await this.#place(options);
-    const ref = await this.api.findByPath(`${placement.nodesPath}/${node}`, options);
+    this.#nodes.delete(node);
+    return this.#destroyCarrying(`${placement.nodesPath}/${node}`, operationId, options);
+  }
+
+  /** Destroys the VM at `path` only when it carries `operationId` (undefined: carries none). */
+  async #destroyCarrying(path: string, operationId: string | undefined, options: DriverCallOptions): Promise<DestroyOwnedOutcome> {
+    const ref = await this.api.findByPath(path, options);
     if (ref?.type !== 'VirtualMachine') return 'absent';
     const extra = await this.api.extraConfig(ref, options);
     if (extra[OPERATION_KEY] !== operationId) return 'not-ours';
-    this.#nodes.delete(node);
     await this.#destroyVm(ref, options);
     return 'destroyed';
   }
@@ -399,16 +408,34 @@ export class VimDriver implements EsxDriver {
   async #loadAlive(vm: MoRef, extra: Readonly<Record<string, string>>, options: DriverCallOptions): Promise<boolean> {
     const record = decodeOwnership(extra);
     if (record.state !== 'loading') return false;
-    // An owner on this very machine whose process is gone is dead now, whatever its lease says:
-    // a worker taking over a killed worker's job need not wait the lease out.
+    const image = extra[IMAGE_KEY];
+    return this.#ownerAlive(vm, record, async () => (image === undefined ? undefined : (await this.#findImage(image, options).catch(() => undefined))?.value), options);
+  }
+
+  /**
+   * Whether the capture that made a temporary copy still runs: its lease holds (set at the
+   * clone's start; a capture's steps after its clone take seconds); or a clone of the VM it
+   * copies is still running, or its own clone ended less than a lease ago.
+   */
+  async #captureAlive(vm: MoRef, extra: Readonly<Record<string, string>>, options: DriverCallOptions): Promise<boolean> {
+    return this.#ownerAlive(vm, decodeOwnership(extra), () => Promise.resolve(extra[CAPTURE_OF_KEY]), options);
+  }
+
+  /**
+   * Whether the operation that recorded `record` on `vm` still runs: not when its owner ran on
+   * this very machine in a process that is gone (a worker taking over a killed worker's job
+   * need not wait the lease out); else while its lease holds, while a clone of `cloneSource`
+   * (the template or VM its clone copies; a clone task names its source, not the VM it makes)
+   * runs, or within one lease after the clone that made `vm` ended.
+   */
+  async #ownerAlive(vm: MoRef, record: OwnershipRecord, cloneSource: () => Promise<string | undefined>, options: DriverCallOptions): Promise<boolean> {
     if (ownerGoneHere(record.owner)) return false;
     const now = await this.#endpointNow(options);
-    if (operationAlive(record, now)) return true;
-    const image = extra[IMAGE_KEY];
-    const template = image === undefined ? undefined : await this.#findImage(image, options).catch(() => undefined);
+    if (leaseAlive(record, now)) return true;
+    const source = await cloneSource();
     for (const task of await this.#recentCloneTasks(options)) {
-      if (template !== undefined && task.entity === template.value && (task.state === 'queued' || task.state === 'running')) return true;
-      if (task.result === vm.value && operationAlive(record, now, task.completeTime)) return true;
+      if (source !== undefined && task.entity === source && (task.state === 'queued' || task.state === 'running')) return true;
+      if (task.result === vm.value && leaseAlive(record, now, task.completeTime)) return true;
     }
     return false;
   }
@@ -461,7 +488,28 @@ export class VimDriver implements EsxDriver {
       const removed = options.remove && id !== undefined && (await this.destroyOwned(name, id, options)) === 'destroyed';
       found.push({ kind: 'node', name, operation: id, owner: facts.operation.owner, removed });
     }
+    found.push(...(await this.#captureLeftovers(placement, { remove: options.remove }, options)));
     return found.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /**
+   * The temporary copies in the images folder (of `image`, or of any) whose capture is no
+   * longer alive; destroyed when `remove` (by their operation id, as they were read).
+   */
+  async #captureLeftovers(placement: Placement, which: { remove: boolean; image?: string }, options: DriverCallOptions): Promise<EsxLeftover[]> {
+    const objects = await this.api.retrieve([folderChildren(placement.imagesFolder, 'VirtualMachine', ['name', 'config.extraConfig'])], options);
+    const found: EsxLeftover[] = [];
+    for (const object of objects) {
+      const name = decodeString(object.props['name']) ?? '';
+      const image = imageOfCaptureTemporary(name);
+      if (image === undefined || (which.image !== undefined && image !== which.image)) continue;
+      const extra = decodeExtraConfig(object.props['config.extraConfig']);
+      if (await this.#captureAlive(object.obj, extra, options)) continue;
+      const record = decodeOwnership(extra);
+      const removed = which.remove && (await this.#destroyCarrying(`${placement.imagesPath}/${name}`, extra[OPERATION_KEY], options)) === 'destroyed';
+      found.push({ kind: 'capture', name, image, operation: record.operation, owner: record.owner, removed });
+    }
+    return found;
   }
 
   /** Powers a VM off if needed and destroys it. */
@@ -520,39 +568,44 @@ export class VimDriver implements EsxDriver {
     await this.#withNode(node, options, (ref) => this.api.waitForPowerState(ref, 'poweredOff', { ...options, what: `node ${node} to power off`, context: { node } }));
   }
 
-  async captureNode(node: string, image: string, options: DriverCallOptions = {}): Promise<ImageSize> {
-    const placement = await this.#place(options);
-    const source = await this.#findNode(node, options);
+  async captureNode(node: string, image: string, options: CaptureNodeOptions = {}): Promise<ImageSize> {
+    const { operation: given, ...call } = options;
+    const placement = await this.#place(call);
+    const source = await this.#findNode(node, call);
     if (source === undefined) throw new NodeNotFoundError(node);
     // Any object of that name in the images folder blocks the name, template or not.
-    if ((await this.api.findByPath(`${placement.imagesPath}/${image}`, options)) !== undefined) throw new ImageExistsError(image, placement.imagesPath);
+    if ((await this.api.findByPath(`${placement.imagesPath}/${image}`, call)) !== undefined) throw new ImageExistsError(image, placement.imagesPath);
+    // Copies of this image that captures which died left (the retry of a killed capture) go first.
+    await this.#captureLeftovers(placement, { remove: true, image }, call);
+    const operation: LoadOperation = given ?? newOperation(DEFAULT_LEASE_MS);
     // "~" is outside every valid node and image name: the temporary copy can never be taken for one.
-    const temporary = `${image}~capture-${randomBytes(4).toString('hex')}`;
+    const temporary = captureTemporaryName(image, randomBytes(4).toString('hex'));
+    // The record goes in the clone spec: a copy whose capture dies is known as a leftover.
+    const record = capturingRecord(operation, (await this.#endpointNow(call)) + operation.leaseMs, source.value);
     let copy: MoRef | undefined;
     try {
       copy = await this.api.runTask(
-        requests.cloneVmTask(source, { folder: placement.imagesFolder, name: temporary, pool: placement.pool, ...(placement.datastore ? { datastore: placement.datastore } : {}) }),
-        { ...options, context: { node, image, creates: 'image' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
+        requests.cloneVmTask(source, { folder: placement.imagesFolder, name: temporary, pool: placement.pool, ...(placement.datastore ? { datastore: placement.datastore } : {}), config: { extraConfig: record } }),
+        { ...call, context: { node, image, creates: 'image' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
       );
     } catch (error) {
-      // The temporary name is random and outside every valid name: whatever carries it is this capture's.
-      if (outcomeUnknown(error)) {
-        await this.#removeLeftover(`${placement.imagesPath}/${temporary}`, () => true).catch((cleanup: unknown) => {
-          throw new AbandonedTaskError('CloneVM_Task', error, cleanup);
-        });
-      }
+      // Given up on, or failed (a host can fail a clone after registering its copy): the
+      // temporary name is random and outside every valid name, so whatever carries it is this capture's.
+      await this.#removeLeftover(`${placement.imagesPath}/${temporary}`, () => true).catch((cleanup: unknown) => {
+        throw outcomeUnknown(error) ? new AbandonedTaskError('CloneVM_Task', error, cleanup) : new OperationFailedError('CloneVM_Task', 'remove-half-made-copy', error, cleanup);
+      });
       throw error;
     }
     if (copy === undefined) throw new InvalidStateError(`cloning ${node} returned no VM`);
     try {
-      await this.#task(requests.createSnapshotTask(copy, BASE_SNAPSHOT_NAME, `base of linked clones of ${image}`), { image }, options);
-      await this.api.invoke(requests.markAsTemplate(copy), { ...options, context: { image } });
-      await this.#task(requests.renameTask(copy, image), { image, creates: 'image' }, options);
+      await this.#task(requests.createSnapshotTask(copy, BASE_SNAPSHOT_NAME, `base of linked clones of ${image}`), { image }, call);
+      await this.api.invoke(requests.markAsTemplate(copy), { ...call, context: { image } });
+      await this.#task(requests.renameTask(copy, image), { image, creates: 'image' }, call);
     } catch (error) {
       await this.#destroyVm(copy, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }).catch(() => undefined);
       throw error;
     }
-    const props = await this.api.properties(copy, IMAGE_PATHS, options);
+    const props = await this.api.properties(copy, IMAGE_PATHS, call);
     this.#images.set(image, { ref: copy, snapshots: decodeRootSnapshots(props['snapshot']) });
     const info = VimDriver.#imageInfo(image, props);
     return { virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes };

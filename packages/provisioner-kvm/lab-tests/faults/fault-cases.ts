@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeSpec } from '@provkit/core';
-import { restartLabLibvirtd } from '@provkit/lab';
+import { restartLabLibvirtd, selectFaultCases, type FaultSelection } from '@provkit/lab';
 import { local, runDomains, type FaultRunLayout } from './fault-host.ts';
 import { convertsInto, fillGuestDisk, killGuestSshd, mountSmallFs, qemuPidOf, signalAll, sshdServing, unmountSmallFs } from './fault-injectors.ts';
 import type { OrchestratorJob, OrchestratorLine } from './fault-orchestrator.ts';
@@ -380,10 +380,6 @@ export async function removeSmallLibrary(layout: FaultRunLayout): Promise<void> 
  * lost host connection, two orchestrators, a delete during a load, a killed unload, a killed
  * copy), narrowed to ids containing `pattern`.
  */
-export function selectCases(options: { subset?: string; pattern?: string } = {}): FaultCase[] {
-  let selected = cases;
-  if (options.subset === 'ci') selected = selected.filter((fault) => fault.ci);
-  else if (options.subset !== undefined && options.subset !== 'full') throw new Error(`--subset must be ci or full, not ${options.subset}`);
-  if (options.pattern) selected = selected.filter((fault) => fault.id.includes(options.pattern!));
-  return selected;
+export function selectCases(selection: FaultSelection = {}): FaultCase[] {
+  return selectFaultCases(cases, selection);
 }

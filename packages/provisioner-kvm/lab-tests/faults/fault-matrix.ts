@@ -1,47 +1,29 @@
 /**
- * `npm run faults`: the fault matrix on the real lab. For every row of {@link faultCases}: the
- * node is loaded first when the row faults an unload or a capture; the fault is injected into
- * an orchestrator process; the host is inspected ("left after fault"); the NEXT operations run
- * from fresh processes (a load over the node then its unload; an unload; a capture retried as
- * it is, then the image deleted and the node unloaded) — recovering an interrupted operation is
- * their job; the host is inspected again ("left after next"); the library image is checked
- * (sha256 and `qemu-img check`). A row is green when the next operations all succeed, nothing
- * is left after them, the library is intact, nothing hung, and — when no process was killed —
- * the faulted operation's own clean-up left nothing.
+ * The KVM rows of `npm run faults`: the fault matrix on the real lab. For every row of
+ * {@link faultCases}: the node is loaded first when the row faults an unload or a capture; the
+ * fault is injected into an orchestrator process; the host is inspected ("left after fault");
+ * the NEXT operations run from fresh processes (a load over the node then its unload; an
+ * unload; a capture retried as it is, then the image deleted and the node unloaded) —
+ * recovering an interrupted operation is their job; the host is inspected again ("left after
+ * next"); the library image is checked (sha256 and `qemu-img check`). A row is green when the
+ * next operations all succeed, nothing is left after them, the library is intact, nothing hung,
+ * and — when no process was killed — the faulted operation's own clean-up left nothing.
  *
- * Options: `--subset ci` (the fast representative rows), `--case <pattern>` (rows whose id
- * contains it), `--json` (rows as JSON on stdout). Exits 1 when any row is red.
+ * Options (see `@provkit/lab`'s `runFaultMatrices`, which also runs the ESX rows after these):
+ * `--subset ci` (the fast representative rows), `--case <pattern>` (rows whose id contains it),
+ * `--json` (rows as JSON on stdout). Exits 1 when any row is red.
  *
  * It restarts libvirtd, stops sshd processes and mounts a small filesystem: run it only while
  * holding the lab lock: `flock /tmp/provkit-labtests.lock npm run faults`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { NodeSpec } from '@provkit/core';
-import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, faultRow, freeLoopbackPort, runFaultMatrices, runFaultRows, type FaultMatrix, type FaultRow, type FaultSelection, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { prepareSmallLibrary, removeSmallLibrary, selectCases, smallLibraryDir, type FaultCase, type FaultContext } from './fault-cases.ts';
 import { leftOnHost, libraryChecksum, libraryIntact, local, sweep, type FaultRunLayout } from './fault-host.ts';
 import type { OrchestratorJob } from './fault-orchestrator.ts';
 import { callerSaw, runOrchestrator } from './orchestrator-process.ts';
-
-/** One row of the table. */
-export interface FaultRow {
-  id: string;
-  title: string;
-  callerSaw: string;
-  leftAfterFault: string[];
-  nextOperation: string;
-  nextOk: boolean;
-  leftAfterNext: string[];
-  libraryIntact: boolean;
-  libraryDetail: string;
-  green: boolean;
-  /** Why the row is red, one reason each. */
-  reasons: string[];
-  notes: string[];
-  durationMs: number;
-}
 
 const NEXT_DEADLINE_MS = 300_000;
 
@@ -118,39 +100,21 @@ async function runRow(fault: FaultCase, base: FaultContext, newNode: (label: str
     // The base library too: a row that deleted the image breaks the next rows otherwise.
     if (!(await libraryIntact(base.layout, base.image, checksum)).intact) await local('cp', ['--', `${base.layout.runDir}/pristine.qcow2`, `${base.layout.libraryDir}/${base.image}.qcow2`]);
   }
-  return {
-    id: fault.id,
-    title: fault.title,
-    callerSaw: saw,
-    leftAfterFault,
-    nextOperation,
-    nextOk,
-    leftAfterNext,
-    libraryIntact: intact.intact,
-    libraryDetail: intact.detail,
-    green: reasons.length === 0,
-    reasons,
-    notes,
-    durationMs: Math.round(performance.now() - started),
-  };
+  return faultRow(
+    { provisioner: 'kvm', id: fault.id, title: fault.title, callerSaw: saw, leftAfterFault, nextOperation, nextOk, leftAfterNext, libraryIntact: intact.intact, libraryDetail: intact.detail, reasons, notes },
+    started,
+  );
 }
 
-function printTable(rows: readonly FaultRow[]): void {
-  const cell = (items: readonly string[]): string => (items.length === 0 ? 'nothing' : items.join('; '));
-  const lines = rows.map((row) => [row.green ? 'GREEN' : 'RED', row.id, row.callerSaw, cell(row.leftAfterFault), row.nextOperation, cell(row.leftAfterNext), row.libraryIntact ? 'yes' : `NO: ${row.libraryDetail}`, `${Math.round(row.durationMs / 1000)}s`]);
-  const header = ['', 'case', 'what the caller saw', 'left on host after fault', 'next operation (fresh process)', 'left after next', 'library intact', 'time'];
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const line of lines) console.log(`| ${line.map((text) => text.replaceAll('|', '/').replaceAll('\n', ' ')).join(' | ')} |`);
-  const red = rows.filter((row) => !row.green);
-  for (const row of red) console.log(`RED ${row.id}: ${row.reasons.join('; ')}${row.notes.length ? ` (notes: ${row.notes.join('; ')})` : ''}`);
-  for (const row of rows.filter((candidate) => candidate.green && candidate.notes.length)) console.log(`note ${row.id}: ${row.notes.join('; ')}`);
-}
+/** The KVM provisioner's matrix (see the top of this file); `npm run faults` runs it first. */
+export const kvmFaultMatrix: FaultMatrix = {
+  provisioner: 'kvm',
+  select: selectCases,
+  run: runKvmRows,
+};
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { subset: { type: 'string' }, case: { type: 'string' }, json: { type: 'boolean' } } });
-  const cases = selectCases({ ...(values.subset !== undefined ? { subset: values.subset } : {}), ...(values.case !== undefined ? { pattern: values.case } : {}) });
-  if (cases.length === 0) throw new Error('no fault case matches');
+async function runKvmRows(selection: FaultSelection, options: { log: (line: string) => void }): Promise<FaultRow[]> {
+  const cases = selectCases(selection);
   const sshd = await ensureLabService<SshdLabState>('sshd');
   const libvirt = await ensureLabService<LibvirtLabState>('libvirt');
   const guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
@@ -171,15 +135,8 @@ async function main(): Promise<void> {
     job: (operation, node, extra) => ({ operation, ...(node ? { node } : {}), image: guest.imageName, libraryDir: layout.libraryDir, nodeDiskDir: layout.nodeDiskDir, ...extra }),
   };
   const newNode = async (label: string): Promise<NodeSpec> => ({ name: `${prefix}-${++counter}-${label}`, address: { host: '127.0.0.1', port: await freeLoopbackPort() } });
-  const rows: FaultRow[] = [];
-  const started = performance.now();
   try {
-    for (const fault of cases) {
-      if (!values.json) console.error(`[faults] ${fault.id} ...`);
-      const row = await runRow(fault, context, newNode);
-      rows.push(row);
-      if (!values.json) console.error(`[faults] ${row.green ? 'GREEN' : 'RED'} ${row.id} (${Math.round(row.durationMs / 1000)} s)${row.green ? '' : `: ${row.reasons.join('; ')}`}`);
-    }
+    return await runFaultRows(cases, (fault) => runRow(fault, context, newNode), options.log);
   } finally {
     await sweep(layout);
     await rm(runDir, { recursive: true, force: true });
@@ -187,13 +144,7 @@ async function main(): Promise<void> {
     await ensureLabService('libvirt');
     await ensureLabService('sshd');
   }
-  const totalMs = Math.round(performance.now() - started);
-  if (values.json) console.log(JSON.stringify({ rows, totalMs }, null, 2));
-  else {
-    printTable(rows);
-    console.log(`\n${rows.filter((row) => row.green).length}/${rows.length} rows green in ${Math.round(totalMs / 1000)} s`);
-  }
-  process.exitCode = rows.every((row) => row.green) ? 0 : 1;
 }
 
-await main();
+// Run alone (the CI subset's test does): `node --conditions=provkit-source fault-matrix.ts [--subset ci] [--json]`.
+if (import.meta.main) await runFaultMatrices([kvmFaultMatrix], process.argv.slice(2));
