@@ -75,7 +75,7 @@ function transcriptRunner(steps: TranscriptStep[]): CommandRunner & { written: M
   const written = new Map<string, string>();
   const events = createEmitter();
   return {
-    target: 'root@esxi.example.org:22 (recorded transcript)',
+    target: 'root@esxi.example.org:22 (transcript authored from VMware\'s documentation)',
     events,
     written,
     remaining: () => queue.length,
@@ -104,8 +104,8 @@ const MARK = '@@provkit@@';
 const images = '/vmfs/volumes/datastore1/provkit-images';
 const getallvmsWithNode = `${fixture('getallvms.txt')}14     web-2              [datastore1] web-2/web-2.vmx                 debian11_64Guest        vmx-19\n`;
 
-describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
-  it('loads a full copy: vmkfstools copy, vmx for the node, register, resize, power on, Tools and IP (recorded transcript)', async () => {
+describe('EsxProvisioner over vim-cmd (transcript authored from VMware\'s documentation)', () => {
+  it('loads a full copy: vmkfstools copy, vmx for the node, register, resize, power on, Tools and IP (transcript authored from VMware\'s documentation)', async () => {
     const runner = transcriptRunner([
       // imageInfo
       { command: /test -f .*base-v1\/base-v1\.vmx.*cat .*base-v1\.vmdk.*du -sk/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
@@ -143,7 +143,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(provisioner.capabilities.linkedClones).toBe(false);
   });
 
-  it('refuses an image whose .vmx points a disk outside its directory, before creating anything (recorded transcript)', async () => {
+  it('refuses an image whose .vmx points a disk outside its directory, before creating anything (transcript authored from VMware\'s documentation)', async () => {
     const runner = transcriptRunner([
       { command: /test -f .*base-v1\/base-v1\.vmx.*cat .*base-v1\.vmdk.*du -sk/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
       { command: /^'?vim-cmd'? '?vmsvc\/getallvms'?$/, stdout: fixture('getallvms.txt') },
@@ -184,7 +184,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     await expect(provisioner.load({ node: { name: 'web-2' }, image: 'base-v1', diskMode: 'linked' })).rejects.toBeInstanceOf(UnsupportedFunctionalityError);
   });
 
-  it('refuses to capture onto an existing image name, and unloads a missing node as a no-op (recorded transcript)', async () => {
+  it('refuses to capture onto an existing image name, and unloads a missing node as a no-op (transcript authored from VMware\'s documentation)', async () => {
     const runner = transcriptRunner([
       { command: /test -f .*base-v1\/base-v1\.vmx/, stdout: `${fixture('base-v1.vmdk')}${MARK}\n${fixture('du-sk.txt')}` },
       { command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') },
@@ -195,7 +195,7 @@ describe('EsxProvisioner over vim-cmd (recorded transcript)', () => {
     expect(runner.remaining()).toBe(0);
   });
 
-  it('captures a node: copy to a hidden directory, vmx, then test-and-rename (recorded transcript)', async () => {
+  it('captures a node: copy to a hidden directory, vmx, then test-and-rename (transcript authored from VMware\'s documentation)', async () => {
     const runner = transcriptRunner([
       // capture: imageInfo(new name) → absent; nodeFacts; waitForPowerOff; captureNode; imageInfo
       { command: /test -f .*base-v2\/base-v2\.vmx/, exitCode: 3 },

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
-import { HostKeyMismatchError, InvalidInputError } from '@provkit/core';
+import { TlsVerificationFailedError, InvalidInputError } from '@provkit/core';
 
 /**
  * How the vSphere endpoint's certificate is checked. Default: the system's CAs and the host
@@ -57,7 +57,7 @@ export function tlsVerifier(options: VimTlsOptions = {}): TlsVerifier {
   const chosen = [options.caFile !== undefined || options.ca !== undefined, options.thumbprint !== undefined, options.insecureSkipTlsVerify === true].filter(Boolean).length;
   if (chosen > 1) throw new InvalidInputError('tls', 'choose one of a CA (caFile/ca), a pinned thumbprint, or insecureSkipTlsVerify');
   const mapError = (error: Error & { code?: string }, host: string): Error =>
-    error.code && CERTIFICATE_ERRORS.test(error.code) ? new HostKeyMismatchError(host, 'a certificate trusted by the configured CAs', `an untrusted certificate (${error.code})`, { cause: error }) : error;
+    error.code && CERTIFICATE_ERRORS.test(error.code) ? new TlsVerificationFailedError(host, 'a certificate trusted by the configured CAs', `an untrusted certificate (${error.code})`, { cause: error }) : error;
   if (options.insecureSkipTlsVerify === true) {
     return { connectOptions: { rejectUnauthorized: false }, check: () => undefined, mapError, insecure: true };
   }
@@ -70,7 +70,7 @@ export function tlsVerifier(options: VimTlsOptions = {}): TlsVerifier {
         const certificate = socket.getPeerCertificate();
         const actual = (pin.algorithm === 'sha1' ? certificate.fingerprint : certificate.fingerprint256) ?? '';
         if (actual.replace(/:/g, '').toUpperCase() === pin.hex) return undefined;
-        return new HostKeyMismatchError(host, `certificate ${pin.algorithm.toUpperCase()} ${options.thumbprint}`, `${pin.algorithm.toUpperCase()} ${actual || 'none'}`);
+        return new TlsVerificationFailedError(host, `certificate ${pin.algorithm.toUpperCase()} ${options.thumbprint}`, `${pin.algorithm.toUpperCase()} ${actual || 'none'}`);
       },
       mapError,
       insecure: false,
