@@ -1,7 +1,8 @@
 /**
  * `npm run soak [-- --cycles N]`: N (default 200) load/unload cycles on the lab with resources
  * measured at start and end (see packages/provisioner-kvm/lab-tests/soak/load-unload-soak.ts).
- * Run it holding the lab lock: `flock /tmp/provkit-labtests.lock npm run soak`. Exits 1 when
+ * It restarts no service: it may run beside other lab tests, but not beside `npm run faults`
+ * (which restarts libvirtd and stops sshd; hold the lab lock for that). Exits 1 when
  * a resource grew beyond its stated tolerance.
  */
 import { spawnSync } from 'node:child_process';

@@ -3,9 +3,11 @@
  * with one KVM provisioner in this process, as a long-lived orchestrator runs. Resources are
  * measured after the first cycle (connections and pools are open by then) and after the last:
  * this process's file descriptors, its established TCP connections (SSH to the host and to
- * guests), its child processes, the processes under the lab sshd (the remote side: sessions,
- * shells, virsh), `qemu-img`/`virsh` processes of the run, files in the node-disk directory, and
- * RSS after a garbage collection. Exits 1 when any grows beyond {@link TOLERANCE}.
+ * guests), its child processes, the lab sshd's processes serving this process's connections and
+ * what runs under them (the remote side: sessions, shells, virsh; other tests' sessions on the
+ * same sshd are not counted, so the soak needs no lab lock unless something restarts services),
+ * `qemu-img`/`virsh` processes of the run, files in the node-disk directory, and RSS after a
+ * garbage collection. Exits 1 when any grows beyond {@link TOLERANCE}.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
@@ -59,15 +61,36 @@ async function descendants(pid: number): Promise<number[]> {
   return found;
 }
 
-async function measure(facts: { sshdPid: number; runDir: string; nodeDiskDir: string }): Promise<Record<Measure, number>> {
+/**
+ * The lab sshd's processes serving this process's own connections (matched by the TCP port
+ * pair in `ss`) and whatever runs under them. Other tests may use the same sshd meanwhile;
+ * their sessions are not ours to count.
+ */
+async function ownRemoteProcesses(established: string[], sshPort: number): Promise<number> {
+  const ends = (line: string): [string, string] => {
+    const [local = '', peer = ''] = line.trim().split(/\s+/).slice(2, 4);
+    return [local, peer];
+  };
+  const ours = new Set(established.filter((line) => line.includes(`pid=${process.pid},`)).map((line) => ends(line)[0]));
+  const serving = new Set<number>();
+  for (const line of established) {
+    const [local, peer] = ends(line);
+    if (!local.endsWith(`:${sshPort}`) || !ours.has(peer)) continue;
+    for (const match of line.matchAll(/pid=(\d+)/g)) serving.add(Number(match[1]));
+  }
+  const all = new Set<number>(serving);
+  for (const pid of serving) for (const child of await descendants(pid)) all.add(child);
+  return all.size;
+}
+
+async function measure(facts: { sshPort: number; runDir: string; nodeDiskDir: string }): Promise<Record<Measure, number>> {
   (globalThis as { gc?: () => void }).gc?.();
   const established = await lines('ss', ['-tnpH', 'state', 'established']);
   return {
     fileDescriptors: (await readdir('/proc/self/fd')).length,
     tcpConnections: established.filter((line) => line.includes(`pid=${process.pid},`)).length,
     localProcesses: (await descendants(process.pid)).length,
-    // The lab sshd's per-connection processes and whatever runs under them.
-    remoteProcesses: (await descendants(facts.sshdPid)).length,
+    remoteProcesses: await ownRemoteProcesses(established, facts.sshPort),
     runProcesses: (await lines('pgrep', ['-af', 'qemu-img|virsh'])).filter((line) => line.includes(facts.runDir)).length,
     nodeDirFiles: (await readdir(facts.nodeDiskDir)).length,
     rssBytes: process.memoryUsage().rss,
@@ -81,8 +104,7 @@ async function main(): Promise<void> {
   const lab = await startKvmLab();
   const kvm = lab.provisioner();
   const node = await lab.newNode('soak');
-  const sshdPid = Number((await readFile(lab.sshd.pidPath, 'utf8')).trim());
-  const facts = { sshdPid, runDir: lab.runDir, nodeDiskDir: lab.nodeDiskDir };
+  const facts = { sshPort: lab.sshd.port, runDir: lab.runDir, nodeDiskDir: lab.nodeDiskDir };
   let first: Record<Measure, number> | undefined;
   const started = performance.now();
   try {
