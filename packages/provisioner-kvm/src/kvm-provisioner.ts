@@ -254,7 +254,10 @@ export class KvmProvisioner extends BaseProvisioner {
       await this.host.start(node.name, call);
       progress.step('powered-on');
       // The block pull runs in QEMU while the guest boots and post-load runs; awaited at the end.
-      if (independent && diskMode === 'linked') await this.#detacher.startPulls(node.name, independent, signal);
+      if (independent && diskMode === 'linked') {
+        step = 'start-block-pull';
+        await this.#detacher.startPulls(node.name, independent, signal);
+      }
 
       step = 'wait-for-boot';
       await this.#waitForBoot(node, osModule, bootTimeoutMs, signal);
