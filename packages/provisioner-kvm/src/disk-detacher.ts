@@ -1,5 +1,5 @@
 import { CommandFailedError, HostStorageFullError, InvalidStateError, NodeNotFoundError, NodeNotManagedError, OperationFailedError, ProvkitError, waitFor, type ProgressReporter } from '@provkit/core';
-import type { CommandRunner } from '@provkit/runners';
+import { tail, type CommandRunner } from '@provkit/runners';
 import { tempPathFor, type KvmHost } from './kvm-host.ts';
 import type { IndependentDisk, IndependentSettings, MakeIndependentResult } from './make-independent-options.ts';
 import { isTransientHostFault } from './transient-fault.ts';
@@ -150,7 +150,7 @@ export class DiskDetacher {
     if (result.exitCode === 0) return;
     if (isDomainNotRunning(result.stderr)) throw new InvalidStateError(`node ${node} stopped running before the block pull of ${target} started; call makeIndependent again to rebase it while off`);
     if (isBlockJobBusy(result.stderr)) throw new InvalidStateError(`disk ${target} of node ${node} is already in a block job`);
-    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: result.stderr.slice(-2000) });
+    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
   }
 
   /**
@@ -196,7 +196,7 @@ export class DiskDetacher {
   async #cancel(node: string, target: string): Promise<void> {
     const result = await this.#runner.run(this.#jobs.abort(node, target), { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS), check: false });
     if (result.exitCode === 0 || isNoActiveBlockJob(result.stderr) || isDomainNotRunning(result.stderr)) return;
-    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: result.stderr.slice(-2000) });
+    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
   }
 
   /**
