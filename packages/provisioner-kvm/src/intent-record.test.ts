@@ -31,6 +31,8 @@ describe('lockPathsNamedIn', () => {
     const where = { libraryDir: '/lib', nodeDiskDir: DIR };
     expect(lockPathsNamedIn(`qemu-img convert -c -O qcow2 ${DIR}/web-1.qcow2 /lib/.centos-v3.qcow2.part-0a1b2c3d`, where)).toEqual([`${DIR}/.provkit/web-1.lock`, '/lib/.provkit/centos-v3.lock']);
     expect(lockPathsNamedIn('qemu-img convert /elsewhere/a.qcow2 /tmp/b.qcow2', where)).toEqual([]);
+    // makeIndependent's offline rebase works on a hidden temp copy of the node's disk: the node's lock.
+    expect(lockPathsNamedIn(`qemu-img rebase -q -f qcow2 -b  ${DIR}/.web-1.qcow2.part-0a1b2c3d`, where)).toEqual([`${DIR}/.provkit/web-1.lock`]);
   });
 });
 

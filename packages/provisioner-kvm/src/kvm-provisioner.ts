@@ -57,6 +57,8 @@ import { LeftBehindError } from './left-behind-error.ts';
 import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
 import { isTransientHostFault } from './transient-fault.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
+import { DiskDetacher } from './disk-detacher.ts';
+import { checkIndependentOptions, checkKvmLoadOptions, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
 import { assertMacAddress, macForNode } from './translation/mac-address.ts';
@@ -96,6 +98,8 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly #locks = new KeyedMutex();
   readonly #onClose: (() => Promise<void> | void) | undefined;
   readonly #commands: CommandEventForwarder;
+  /** Makes nodes' disks independent of their library images (block pull, offline rebase). */
+  readonly #detacher: DiskDetacher;
 
   constructor(options: KvmProvisionerOptions) {
     const settings = resolveSettings(options);
@@ -108,6 +112,7 @@ export class KvmProvisioner extends BaseProvisioner {
     // Host commands are this provisioner's command events too.
     this.#commands = new CommandEventForwarder(this.events);
     this.#commands.add(settings.runner);
+    this.#detacher = new DiskDetacher({ host: this.host, uri: settings.uri, commandTimeoutMs: settings.commandTimeoutMs, warn: (message, node) => this.events.emit('warning', { message, node }) });
   }
 
   /** Stops forwarding host command events and calls the `onClose` option (e.g. closes its SSH pool). */
@@ -160,6 +165,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const osModule = this.#osModule(options.osModule);
     assertOptionalObject('customization', options.customization);
     assertOptionalObject('providerOptions', options.providerOptions);
+    checkKvmLoadOptions(options.providerOptions);
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
@@ -176,6 +182,8 @@ export class KvmProvisioner extends BaseProvisioner {
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     const libraryPath = this.library.path(image);
     const diskPath = this.nodeDiskPath(node.name);
+    // providerOptions.kvm.independent (validated by load): the node ends without a backing file.
+    const independent = checkKvmLoadOptions(options.providerOptions);
 
     const missingImage = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
     // Checks that need the host but change nothing: a failure here leaves nothing to undo, and
@@ -248,6 +256,11 @@ export class KvmProvisioner extends BaseProvisioner {
       await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
       await this.host.start(node.name, call);
       progress.step('powered-on');
+      // The block pull runs in QEMU while the guest boots and post-load runs; awaited at the end.
+      if (independent && diskMode === 'linked') {
+        step = 'start-block-pull';
+        await this.#detacher.startPulls(node.name, independent, signal);
+      }
 
       step = 'wait-for-boot';
       await this.#waitForBoot(node, osModule, bootTimeoutMs, signal);
@@ -256,6 +269,10 @@ export class KvmProvisioner extends BaseProvisioner {
       step = 'post-load';
       await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
       progress.step('post-load-done');
+      if (independent) {
+        step = 'make-independent';
+        await this.#detacher.run(node.name, independent, this.progress('makeIndependent', { node: node.name, image }, options.onProgress), signal);
+      }
       // An abort that arrived with the last step still undoes the load: the caller gave up on it.
       throwIfAborted(signal, `load of ${node.name}`);
     } catch (error) {
@@ -750,6 +767,34 @@ export class KvmProvisioner extends BaseProvisioner {
     } catch {
       return { power: 'unknown', generalized: 'unknown' };
     }
+  }
+
+  // ---- independent disks ---------------------------------------------------------------
+
+  /**
+   * Makes the node's disks stand alone, so its library image can be deleted or replaced while
+   * the node lives (`deleteImage` no longer counts it as a user). A running node is block-pulled
+   * by QEMU and keeps running; a shut-off node's disks are rebased onto nothing (data copied in)
+   * through a temp copy renamed into place. A disk already without a backing file is left as it
+   * is. Every wait is bounded by `timeoutMs`; an abort or the bound cancels a running pull. Any
+   * interruption leaves every disk valid and bootable, linked or independent, never half of
+   * either; calling again finishes the work (a pull QEMU kept running is adopted). Serialized
+   * with the node's other operations by its host lock.
+   *
+   * @throws NodeNotFoundError, NodeNotManagedError (a domain provkit did not define),
+   *   InvalidInputError (bad options, before any command), InvalidStateError (a node neither
+   *   running nor shut off, or a disk busy in another block job), OperationFailedError (the
+   *   step that failed, with the cause: a TimeoutError, an AbortedError, a command failure).
+   */
+  async makeIndependent(options: MakeIndependentOptions): Promise<MakeIndependentResult> {
+    assertOperationOptions(options);
+    const { name } = checkNode(options.node);
+    const settings = checkIndependentOptions(options);
+    throwIfAborted(options.signal, `makeIndependent of ${name}`);
+    return this.#underNodeLock(name, options.signal, async () => {
+      await this.#recoverNode(name, options.signal);
+      return this.#detacher.run(name, settings, this.progress('makeIndependent', { node: name }, options.onProgress), options.signal);
+    });
   }
 
   // ---- images --------------------------------------------------------------------------

@@ -16,7 +16,11 @@ export interface LeftoversReport {
   removed: boolean;
   /** Operations that died (record present, node lock free): their domain and files are undone. */
   interrupted: Array<{ node: string; record: IntentRecord; domainDefined: boolean }>;
-  /** Files in nodeDiskDir (disks, console logs) of nodes with no domain, no record and no live lock. */
+  /**
+   * Files in nodeDiskDir (disks, console logs) of nodes with no domain, no record and no live
+   * lock; and hidden temp copies (`.<node>.qcow2.part-*`) an interrupted `makeIndependent` left,
+   * whose node lock is free.
+   */
   orphanFiles: string[];
   /** Hidden partial copies in the library whose image lock is free. */
   partials: Array<{ image: string; path: string }>;
@@ -44,6 +48,8 @@ export interface LeftoversLocking {
 
 const NODE_FILE = /^(.+?)(\.qcow2|\.console\.log)$/;
 const PARTIAL = /^\.(.+)\.qcow2\.part-[0-9a-f]+$/;
+/** A node disk's temp copy being rebased by makeIndependent (written only under the node's lock). */
+const NODE_PARTIAL = PARTIAL;
 
 /** Lists what provkit left on the host; changes nothing. */
 export async function findLeftovers(context: LeftoversContext): Promise<LeftoversReport> {
@@ -75,7 +81,10 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
     report.interrupted.push({ node, record, domainDefined: domains.has(record.domain) });
   }
   for (const [kind, name] of lines) {
-    if (kind === 'node-file') {
+    if (kind === 'node-file' && NODE_PARTIAL.test(name)) {
+      // Whatever the domain: only a live makeIndependent of the node, holding its lock, writes one.
+      if (await context.locks.isFree(nodeStatePaths(nodeDiskDir, NODE_PARTIAL.exec(name)![1]!).lock, call)) report.orphanFiles.push(`${nodeDiskDir}/${name}`);
+    } else if (kind === 'node-file') {
       const node = NODE_FILE.exec(name)?.[1];
       if (node === undefined || domains.has(node) || recorded.has(node)) continue;
       if (await context.locks.isFree(nodeStatePaths(nodeDiskDir, node).lock, call)) report.orphanFiles.push(`${nodeDiskDir}/${name}`);
@@ -113,7 +122,8 @@ export function lockPathsNamedIn(commandLine: string, where: { libraryDir: strin
   const locks = new Set<string>();
   for (const word of commandLine.split(/\s+/)) {
     if (word.startsWith(`${where.nodeDiskDir}/`)) {
-      const node = NODE_FILE.exec(word.slice(where.nodeDiskDir.length + 1))?.[1];
+      const file = word.slice(where.nodeDiskDir.length + 1);
+      const node = NODE_PARTIAL.exec(file)?.[1] ?? NODE_FILE.exec(file)?.[1];
       if (node !== undefined && !node.includes('/')) locks.add(nodeStatePaths(where.nodeDiskDir, node).lock);
     } else if (word.startsWith(`${where.libraryDir}/`)) {
       const file = word.slice(where.libraryDir.length + 1);
@@ -137,7 +147,13 @@ export async function removeLeftovers(context: LeftoversContext, report: Leftove
   }
   for (const item of report.interrupted) await locking.node(item.node, () => locking.recover(item.node));
   for (const path of report.orphanFiles) {
-    const node = NODE_FILE.exec(path.slice(context.nodeDiskDir.length + 1))![1]!;
+    const file = path.slice(context.nodeDiskDir.length + 1);
+    const partial = NODE_PARTIAL.exec(file)?.[1];
+    if (partial !== undefined) {
+      await locking.node(partial, () => host.remove([path], call));
+      continue;
+    }
+    const node = NODE_FILE.exec(file)![1]!;
     await locking.node(node, async () => {
       if ((await host.domainState(node, call)) === undefined) await host.remove([path], call);
     });
