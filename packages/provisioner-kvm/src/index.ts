@@ -20,7 +20,7 @@ export { KvmProvisioner } from './kvm-provisioner.ts';
 export { createKvmProvisioner } from './create-kvm-provisioner.ts';
 export { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-config-schema.ts';
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
-export { KvmHost, type HostCallOptions } from './kvm-host.ts';
+export { KvmHost, type DiskWriteOptions, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';
 export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
 export { xml, XmlFragment, type XmlValue } from './translation/xml.ts';
@@ -29,7 +29,7 @@ export { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-inf
 export type { CaptureRecord, CapturePhase } from './translation/capture-record.ts';
 export { virsh, virshCommands, qemuImgInfo, qemuImgCreateOverlay, qemuImgConvert, qemuImgResize } from './translation/commands.ts';
 export { assertMacAddress, macForNode } from './translation/mac-address.ts';
-export { HostLocks, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
+export { HostLocks, type CommandLockOptions, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
 export { newIntentRecord, parseIntentRecord, serializeIntentRecord, nodeStatePaths, imageLockPath, type IntentRecord } from './intent-record.ts';
 export { LeftBehindError } from './left-behind-error.ts';
 export { findLeftovers, removeLeftovers, lockPathsNamedIn, type LeftoversOptions, type LeftoversReport, type LeftoversContext, type LeftoversLocking } from './leftovers.ts';
