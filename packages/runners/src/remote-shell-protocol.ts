@@ -12,7 +12,9 @@ import { shellQuote } from '@provkit/core';
  *   a fresh random token per command; `i` says stdin frames follow, `n` that stdin is empty.
  * - Stdin frame: a line with a byte count, then that many bytes; a count of `0` ends the input.
  *   The shell reads each frame whole even when the command stopped reading (an exited command
- *   cannot desynchronize the stream). Once the runner saw an `i` command's exit status it ends
+ *   cannot desynchronize the stream). A frame is taken with GNU `head -c`, else `dd` with
+ *   `iflag=fullblock` (busybox `head` reads ahead of its count), else `dd bs=1`; which one is
+ *   chosen at the first command with stdin, so a shell that never gets stdin never pays for it. Once the runner saw an `i` command's exit status it ends
  *   its input with `0` if it had not yet; the next command's frame follows.
  * - One reader, started once with the shell, owns the channel for the shell's whole life: a
  *   `dd` copying the channel into a FIFO that the shell loop reads (the FIFO is unlinked as
@@ -49,13 +51,19 @@ exec 3<&0
 { dd bs=65536; kill -USR1 $$; } <&3 >"$pipe" 2>/dev/null &
 exec <"$pipe" 3<&0
 rm -f "$pipe"
-if head --version 2>/dev/null | grep GNU >/dev/null 2>&1; then
-  take() { head -c "$1"; }
-elif dd if=/dev/null count=0 iflag=fullblock 2>/dev/null; then
-  take() { dd bs="$1" count=1 iflag=fullblock 2>/dev/null; }
-else
-  take() { dd bs=1 count="$1" 2>/dev/null; }
-fi
+taker=
+choose_taker() {
+  if head --version 2>/dev/null | grep GNU >/dev/null 2>&1; then taker=head
+  elif dd if=/dev/null count=0 iflag=fullblock 2>/dev/null; then taker=fullblock
+  else taker=bytes; fi
+}
+take() {
+  case $taker in
+    head) head -c "$1" ;;
+    fullblock) dd bs="$1" count=1 iflag=fullblock 2>/dev/null ;;
+    *) dd bs=1 count="$1" 2>/dev/null ;;
+  esac
+}
 feed() {
   trap '' PIPE
   while IFS= read -r size; do
@@ -87,6 +95,7 @@ $line"; fi
     i=$((i + 1))
   done
   if [ "$mode" = i ]; then
+    [ -n "$taker" ] || choose_taker
     feed <&3 | run &
     job=$!
     wait "$job"
