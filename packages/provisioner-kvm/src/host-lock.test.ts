@@ -80,8 +80,9 @@ describe('HostLocks', () => {
     await held.release();
     // Another command failing with the same exit status is not a busy lock.
     expect(locks.busyError(await runner.run(sh`exit 75`).catch((error: unknown) => error), 'image c', 1000)).toBeUndefined();
-    const shared = await runner.run(sh`${locks.commandLock(path, { mode: 'shared', waitMs: 1000 })}flock -n -s 9 true && echo shared-held; flock -n -x ${path} true || echo exclusive-refused`);
-    expect(shared.stdout).toBe('shared-held\nexclusive-refused\n');
+    // While the command runs it holds the lock shared: an exclusive take is refused, a shared one is not.
+    const shared = await runner.run(sh`${locks.commandLock(path, { mode: 'shared', waitMs: 1000 })}flock -n -x ${path} true || echo exclusive-refused; flock -n -s ${path} true && echo shared-granted`);
+    expect(shared.stdout).toBe('exclusive-refused\nshared-granted\n');
     expect(await locks.isFree(path)).toBe(true);
   });
 });
