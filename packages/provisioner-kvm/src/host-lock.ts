@@ -83,7 +83,8 @@ export class HostLocks {
     // Names the holder in its environment, so a take that was stopped midway can find it.
     const token = randomBytes(8).toString('hex');
     const result = await this.runner.run(
-      sh`mkdir -p -- ${directory} && exec 9>>${path} || exit 1
+      // The directory is there but for the first lock: test(1) is a builtin, mkdir a fork and exec.
+      sh`{ [ -d ${directory} ] || mkdir -p -- ${directory}; } && exec 9>>${path} || exit 1
 flock ${flag} -w ${seconds} 9 || exit ${String(BUSY_EXIT)}
 owner=$PPID; p=$$; walk=${walk}
 while [ "$walk" = yes ] && [ "$p" -gt 1 ]; do
@@ -135,7 +136,7 @@ echo "$!"`,
     const directory = path.slice(0, path.lastIndexOf('/'));
     const seconds = String(Math.max(1, Math.ceil(options.waitMs / 1000)));
     const flag = options.mode === 'shared' ? '-s' : '-x';
-    return sh`{ mkdir -p -- ${directory} && exec 9>>${path}; } || exit 1
+    return sh`{ { [ -d ${directory} ] || mkdir -p -- ${directory}; } && exec 9>>${path}; } || exit 1
 flock ${flag} -w ${seconds} 9 || { echo ${BUSY_MARKER} >&2; exit ${String(BUSY_EXIT)}; }
 `;
   }
