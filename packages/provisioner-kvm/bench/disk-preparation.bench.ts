@@ -7,6 +7,7 @@
  * later overlays copy it. The first is reported on its own row, the median is of the later ones.
  */
 import { sh } from '@provkit/core';
+import { overlayTemplateDir } from '../src/kvm-host.ts';
 import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
 import { median, printTable, type BenchRow } from '@provkit/lab';
 
@@ -41,6 +42,25 @@ try {
       await kvm.host.remove([target]);
     }
     overlayMedians.push(median(overlay));
+    // What one overlay is made of: the command's round trip on the pooled connection, then the
+    // stat that keys the template and the copy of it, each timed as a command of its own.
+    const template = (await lab.host.run(sh`ls -d -- ${overlayTemplateDir(path)}/*.qcow2`)).stdout.trim().split('\n')[0]!;
+    const parts: Record<string, number[]> = { 'true (round trip)': [], 'stat of the image': [], 'cp of the template': [], 'both in one command': [] };
+    for (let round = 0; round < ROUNDS * 4; round++) {
+      const target = `${lab.nodeDiskDir}/bench-parts.qcow2`;
+      for (const [part, command] of [
+        ['true (round trip)', sh`true`],
+        ['stat of the image', sh`k=$(stat -c %i.%s.%.9Y.%.9Z -- ${path})`],
+        ['cp of the template', sh`cp -- ${template} ${target}`],
+        ['both in one command', sh`k=$(stat -c %i.%s.%.9Y.%.9Z -- ${path}) && cp -- ${template} ${target}`],
+      ] as const) {
+        started = performance.now();
+        await lab.host.run(command);
+        parts[part]!.push(performance.now() - started);
+      }
+      await kvm.host.remove([target]);
+    }
+    console.log(`${virtualGiB} GiB image, overlay parts (median ms of ${ROUNDS * 4}): ${Object.entries(parts).map(([part, times]) => `${part} ${median(times).toFixed(1)}`).join(', ')}`);
     rows.push({ measure: `${virtualGiB} GiB virtual, ${(allocated / 2 ** 30).toFixed(2)} GiB allocated: median ms of ${ROUNDS}`, provkit: median(overlay), baseline: median(full) });
     rows.push({ measure: `${virtualGiB} GiB virtual: the image's first overlay (qemu-img, makes the template), ms`, provkit: firstOverlay, baseline: median(full) });
     await kvm.deleteImage({ image });

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ResourceBusyError } from '@provkit/core';
+import { ResourceBusyError, sh } from '@provkit/core';
 import { LocalRunner } from '@provkit/runners';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostLocks } from './host-lock.ts';
@@ -54,5 +54,35 @@ describe('HostLocks', () => {
     // A bounded wait on the lock itself: it is free once the dead process's holder has gone.
     const after = await locks.acquire(path, { mode: 'exclusive', waitMs: 10_000, what: 'node k' });
     expect(await after.release()).toBe(true);
+  });
+
+  it('releaseAfter runs a command under the lock and lets go in the same command; a failed one keeps the lock', async () => {
+    const path = join(dir, 'after.lock');
+    const record = join(dir, 'after.record');
+    writeFileSync(record, 'x');
+    const lock = await locks.acquire(path, { mode: 'exclusive', waitMs: 5000, what: 'node a' });
+    const failed = await lock.releaseAfter(sh`echo nope >&2; false`);
+    expect(failed).toEqual({ ran: false, held: true, stderr: 'nope\n' });
+    expect(await locks.isFree(path)).toBe(false);
+    expect(await lock.releaseAfter(sh`rm -f -- ${record}`)).toEqual({ ran: true, held: true, stderr: '' });
+    expect(existsSync(record)).toBe(false);
+    expect(await locks.isFree(path)).toBe(true);
+    // Already let go of: release() says so without another command.
+    expect(await lock.release()).toBe(true);
+  });
+
+  it('commandLock makes the lock part of one command: busy is recognised, and the lock is free once the command ended', async () => {
+    const runner = new LocalRunner();
+    const path = join(dir, 'cmd', 'image.lock');
+    const held = await locks.acquire(path, { mode: 'exclusive', waitMs: 5000, what: 'image c' });
+    const busy = await runner.run(sh`${locks.commandLock(path, { mode: 'shared', waitMs: 1000 })}echo ran`).catch((error: unknown) => error);
+    expect(locks.busyError(busy, 'image c', 1000)).toBeInstanceOf(ResourceBusyError);
+    await held.release();
+    // Another command failing with the same exit status is not a busy lock.
+    expect(locks.busyError(await runner.run(sh`exit 75`).catch((error: unknown) => error), 'image c', 1000)).toBeUndefined();
+    // While the command runs it holds the lock shared: an exclusive take is refused, a shared one is not.
+    const shared = await runner.run(sh`${locks.commandLock(path, { mode: 'shared', waitMs: 1000 })}flock -n -x ${path} true || echo exclusive-refused; flock -n -s ${path} true && echo shared-granted`);
+    expect(shared.stdout).toBe('exclusive-refused\nshared-granted\n');
+    expect(await locks.isFree(path)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError } from '@provkit/core';
+import { CommandFailedError, ProvkitError, ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError, type ShellFragment } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 
 /** How a lock is taken: many shared holders at once, or one exclusive holder. */
@@ -25,12 +25,28 @@ export interface HostLock {
    * lost meanwhile, and with it the lock: another operation may have taken it).
    */
   release(): Promise<boolean>;
+  /**
+   * Runs `command` on the host while the lock is still held and, only when it succeeds, lets go
+   * of the lock in the same command: one round trip where `release()` after a command of its
+   * own takes two. `ran` is whether `command` succeeded; when it did not, the lock is still
+   * held (call `release()` when done with it) and `stderr` says why.
+   */
+  releaseAfter(command: ShellFragment): Promise<{ ran: boolean; held: boolean; stderr: string }>;
+}
+
+/** Options of {@link HostLocks.commandLock}. */
+export interface CommandLockOptions {
+  mode: HostLockMode;
+  /** Bound on the wait for the lock; past it the command exits, and {@link HostLocks.busyError} says so. */
+  waitMs: number;
 }
 
 /** Slack past the flock bound for the acquiring command (connection set-up, a slow host). */
 const COMMAND_SLACK_MS = 30_000;
 /** The acquiring command's exit code when flock gave up. */
 const BUSY_EXIT = 75;
+/** What a command that started with {@link HostLocks.commandLock} prints on stderr when flock gave up. */
+const BUSY_MARKER = 'provkit: host lock busy';
 /** Bound on the release command (it also runs after an abort). */
 const RELEASE_TIMEOUT_MS = 30_000;
 
@@ -67,7 +83,8 @@ export class HostLocks {
     // Names the holder in its environment, so a take that was stopped midway can find it.
     const token = randomBytes(8).toString('hex');
     const result = await this.runner.run(
-      sh`mkdir -p -- ${directory} && exec 9>>${path} || exit 1
+      // The directory is there but for the first lock: test(1) is a builtin, mkdir a fork and exec.
+      sh`{ [ -d ${directory} ] || mkdir -p -- ${directory}; } && exec 9>>${path} || exit 1
 flock ${flag} -w ${seconds} 9 || exit ${String(BUSY_EXIT)}
 owner=$PPID; p=$$; walk=${walk}
 while [ "$walk" = yes ] && [ "$p" -gt 1 ]; do
@@ -94,14 +111,53 @@ echo "$!"`,
         released ??= this.#release(path, holderPid);
         return released;
       },
+      releaseAfter: async (command) => {
+        if (released) return { ran: (await this.runner.run(command, { check: false, timeoutMs: RELEASE_TIMEOUT_MS })).exitCode === 0, held: await released, stderr: '' };
+        const result = await this.runner.run(sh`if { ${command}
+} </dev/null >/dev/null; then ${this.#releaseText(path, holderPid)}; else echo kept; fi`, { check: false, timeoutMs: RELEASE_TIMEOUT_MS });
+        const said = result.stdout.trim();
+        if (said === 'kept') return { ran: false, held: true, stderr: result.stderr };
+        if (said !== 'released' && said !== 'gone') throw new UnexpectedOutputError('release of a host lock', `${result.stdout}${result.stderr}`, `releasing the lock on ${path} (exit ${result.exitCode})`);
+        released = Promise.resolve(said === 'released');
+        return { ran: true, held: said === 'released', stderr: result.stderr };
+      },
     };
   }
 
+  /**
+   * Shell text that takes the lock at `path` (its directory is created) on descriptor 9 for the
+   * rest of the command it starts: the lock is the command's own, let go when the command exits
+   * or is killed with its process group (a timeout, an abort, the connection or orchestrator
+   * lost). For a step that needs a lock only while one command runs, this saves the two round
+   * trips of {@link acquire} and release. A command that could not take the lock in time fails
+   * with what {@link busyError} recognises.
+   */
+  commandLock(path: string, options: CommandLockOptions): ShellFragment {
+    const directory = path.slice(0, path.lastIndexOf('/'));
+    const seconds = String(Math.max(1, Math.ceil(options.waitMs / 1000)));
+    const flag = options.mode === 'shared' ? '-s' : '-x';
+    return sh`{ { [ -d ${directory} ] || mkdir -p -- ${directory}; } && exec 9>>${path}; } || exit 1
+flock ${flag} -w ${seconds} 9 || { echo ${BUSY_MARKER} >&2; exit ${String(BUSY_EXIT)}; }
+`;
+  }
+
+  /** The `ResourceBusyError` for `what` when `error` is a command that started with {@link commandLock} and met a busy lock. */
+  busyError(error: unknown, what: string, waitMs: number): ResourceBusyError | undefined {
+    if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return undefined;
+    const failed = error as CommandFailedError;
+    return failed.exitCode === BUSY_EXIT && failed.stderrTail.includes(BUSY_MARKER) ? new ResourceBusyError(what, waitMs) : undefined;
+  }
+
   async #release(path: string, pid: number): Promise<boolean> {
+    const result = await this.runner.run(this.#releaseText(path, pid), { timeoutMs: RELEASE_TIMEOUT_MS });
+    return result.stdout.trim() === 'released';
+  }
+
+  /** Kills the holder and prints `released`, or prints `gone` when `pid` no longer holds `path`. */
+  #releaseText(path: string, pid: number): ShellFragment {
     // The same file (device and inode) on the pid's descriptor 9: the pid was not reused since.
     const fd = `/proc/${pid}/fd/9`;
-    const result = await this.runner.run(sh`if [ "$(stat -L -c %d:%i -- ${fd} 2>/dev/null)" = "$(stat -c %d:%i -- ${path})" ]; then kill ${String(pid)} && echo released; else echo gone; fi`, { timeoutMs: RELEASE_TIMEOUT_MS });
-    return result.stdout.trim() === 'released';
+    return sh`if [ "$(stat -L -c %d:%i -- ${fd} 2>/dev/null)" = "$(stat -c %d:%i -- ${path})" ]; then kill ${String(pid)} && echo released; else echo gone; fi`;
   }
 
   /**

@@ -20,7 +20,7 @@ export { KvmProvisioner } from './kvm-provisioner.ts';
 export { createKvmProvisioner } from './create-kvm-provisioner.ts';
 export { kvmProvisionerConfigSchema, type KvmProvisionerConfig } from './kvm-config-schema.ts';
 export type { KvmProvisionerOptions, KvmNetwork, KvmDirectKernelBoot, KvmSettings } from './kvm-options.ts';
-export { KvmHost, type HostCallOptions } from './kvm-host.ts';
+export { KvmHost, type DiskWriteOptions, type HostCallOptions } from './kvm-host.ts';
 export { ImageLibrary } from './image-library.ts';
 // The translation layer (src/translation: commands, parsers, MAC addresses) is internal. Public
 // are the domain XML builder, which callers outside the package use, and, as types only, the
@@ -29,7 +29,7 @@ export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type Domai
 export type { DomainState, BlockDevice, ProvkitRecord } from './translation/virsh-output.ts';
 export type { QemuImageInfo } from './translation/qemu-img-info.ts';
 export type { CaptureRecord, CapturePhase } from './translation/capture-record.ts';
-export { HostLocks, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
+export { HostLocks, type CommandLockOptions, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
 export { newIntentRecord, parseIntentRecord, serializeIntentRecord, nodeStatePaths, imageLockPath, type IntentRecord } from './intent-record.ts';
 export { LeftBehindError } from './left-behind-error.ts';
 export { findLeftovers, removeLeftovers, lockPathsNamedIn, type LeftoversOptions, type LeftoversReport, type LeftoversContext, type LeftoversLocking } from './leftovers.ts';

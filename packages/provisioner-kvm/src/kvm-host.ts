@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, HostStorageFullError, ProvkitError, sh, UnexpectedOutputError } from '@provkit/core';
+import { CommandFailedError, HostStorageFullError, ProvkitError, sh, UnexpectedOutputError, type ShellFragment } from '@provkit/core';
 import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
 import { buildCaptureRecord, CAPTURE_RECORD_KEY, CAPTURE_RECORD_NAMESPACE, diskFingerprintCommand, isNoMetadata, parseCaptureRecord, type CaptureRecord } from './translation/capture-record.ts';
 import { overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
@@ -21,6 +21,18 @@ export function overlayTemplateDir(imagePath: string): string {
 export interface HostCallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+/** Options of {@link KvmHost.createOverlay} and {@link KvmHost.convert}. */
+export interface DiskWriteOptions extends HostCallOptions {
+  /** Names the caller's error for a source file that is gone. */
+  missing?: () => Error;
+  /**
+   * Shell text run first in the same command (ending in a newline or `;`), e.g. a lock the
+   * write needs and a check that must hold under it: one round trip for the whole step. Its
+   * own failures are the caller's to recognise.
+   */
+  before?: ShellFragment;
 }
 
 /**
@@ -124,14 +136,15 @@ export class KvmHost {
    * A backing file that is gone (deleted since the caller checked) is `missing` for the caller
    * to name; a full filesystem is `HostStorageFullError`.
    */
-  async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: HostCallOptions & { missing?: () => Error } = {}): Promise<void> {
+  async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: DiskWriteOptions = {}): Promise<void> {
     const command = overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) });
-    await this.#writing(overlay, () => this.runner.run(command, options), backing, options.missing);
+    await this.#writing(overlay, () => this.runner.run(options.before ? sh`${options.before}${command}` : command, options), backing, options.missing);
   }
 
   /** Like {@link createOverlay}: a `source` that is gone is `missing`, a full filesystem `HostStorageFullError`. */
-  async convert(source: string, target: string, compress: boolean, options: HostCallOptions & { missing?: () => Error } = {}): Promise<void> {
-    await this.#writing(target, () => this.runner.run(qemuImgConvert(source, target, { compress }), options), source, options.missing);
+  async convert(source: string, target: string, compress: boolean, options: DiskWriteOptions = {}): Promise<void> {
+    const command = sh`${qemuImgConvert(source, target, { compress })}`;
+    await this.#writing(target, () => this.runner.run(options.before ? sh`${options.before}${command}` : command, options), source, options.missing);
   }
 
   async resize(path: string, sizeBytes: number, options: HostCallOptions = {}): Promise<void> {

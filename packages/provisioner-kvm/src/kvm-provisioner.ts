@@ -10,6 +10,7 @@ import {
   assertPositiveInteger,
   BaseProvisioner,
   CaptureFailedError,
+  CommandFailedError,
   decideNodeStatus,
   ImageExistsError,
   ImageInUseError,
@@ -50,7 +51,7 @@ import {
   type SizeSpec,
 } from '@provkit/core';
 import { CommandEventForwarder } from '@provkit/runners';
-import { HostLocks, type HostLockMode } from './host-lock.ts';
+import { HostLocks, type HostLock, type HostLockMode } from './host-lock.ts';
 import { ImageLibrary } from './image-library.ts';
 import { imageLockPath, newIntentRecord, nodeStatePaths, parseIntentRecord, serializeIntentRecord, type IntentRecord } from './intent-record.ts';
 import { LeftBehindError } from './left-behind-error.ts';
@@ -170,13 +171,51 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
-    return this.#underNodeLock(node.name, options.signal, async () => {
-      await this.#recoverNode(node.name, options.signal);
-      return this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
-    });
+    const what = `node ${node.name}`;
+    const lockPath = nodeStatePaths(this.settings.nodeDiskDir, node.name).lock;
+    // The node's lock as #underNodeLock takes it, but let go of in the same command that removes
+    // the finished load's record (see #finishLoad).
+    return this.#locks.run(
+      `node:${node.name}`,
+      async () => {
+        const lock = await this.hostLocks.acquire(lockPath, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what, signal: options.signal });
+        let loaded: { intent: IntentRecord; done: () => LoadResult };
+        try {
+          await this.#recoverNode(node.name, options.signal);
+          loaded = await this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
+        } catch (error) {
+          const held = await lock.release().catch(() => true);
+          if (!held) this.#lockLost(what);
+          throw error;
+        }
+        await this.#finishLoad(lock, loaded.intent);
+        return loaded.done();
+      },
+      options.signal,
+    );
   }
 
-  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<LoadResult> {
+  /**
+   * After a successful load: removes its intent record and lets go of the node's lock in one
+   * host command (the record goes first, while the lock is held, so no other operation can
+   * take the node and find this load's record). When that command cannot run or the removal
+   * fails, the record is removed as before, retried through transient faults, then the lock
+   * let go of.
+   */
+  async #finishLoad(lock: HostLock, intent: IntentRecord): Promise<void> {
+    const what = `node ${intent.node}`;
+    const path = nodeStatePaths(this.settings.nodeDiskDir, intent.node).intent;
+    const together = await lock.releaseAfter(sh`rm -f -- ${path}`).catch(() => undefined);
+    if (together?.ran) {
+      if (!together.held) this.#lockLost(what);
+      return;
+    }
+    await this.#clearIntent(intent);
+    const held = await lock.release().catch(() => true);
+    if (!held) this.#lockLost(what);
+  }
+
+  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
@@ -229,22 +268,16 @@ export class KvmProvisioner extends BaseProvisioner {
         progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
       }
       step = 'prepare-disk';
-      await this.#underImageLock(
-        image,
-        'shared',
-        signal,
-        async () => {
-          if (!(await this.host.fileExists(libraryPath, call))) throw new ImageNotFoundError(image, this.library.where);
-          created = true;
-          const grow = size.diskBytes !== undefined && size.diskBytes > imageBytes ? size.diskBytes : undefined;
-          if (diskMode === 'linked') {
-            await this.host.createOverlay(libraryPath, diskPath, grow, { ...call, missing: missingImage });
-          } else {
-            await this.host.convert(libraryPath, diskPath, false, { ...call, missing: missingImage });
-            if (grow !== undefined) await this.host.resize(diskPath, grow, call);
-          }
-        },
-      );
+      const createdBefore = created;
+      created = true;
+      await this.#prepareDisk({ image, libraryPath, diskPath, diskMode, imageBytes, size, call }).catch((error: unknown) => {
+        // The lock was busy or the image gone: the command stopped before it wrote anything.
+        if (error instanceof DiskNotStarted) {
+          created = createdBefore;
+          throw error.cause;
+        }
+        throw error;
+      });
       progress.step('disk-prepared', diskPath);
 
       step = 'define-domain';
@@ -290,9 +323,52 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
       throw new OperationFailedError('load', step, error, cleanupError);
     }
-    await this.#clearIntent(intent);
-    progress.step('load-done');
-    return { node: node.name, image, address: { host: node.address!.host, port: node.address!.port ?? 22 }, durationMs: Date.now() - started };
+    // The record goes with the node's lock, in one command (#finishLoad); then the load is done.
+    return {
+      intent,
+      done: () => {
+        progress.step('load-done');
+        return { node: node.name, image, address: { host: node.address!.host, port: node.address!.port ?? 22 }, durationMs: Date.now() - started };
+      },
+    };
+  }
+
+  /**
+   * Makes the node's disk from the library image in one host command: the image's shared host
+   * lock (the command's own, let go when it exits or is killed), the check that the image is
+   * still there under it, then the overlay or the full copy. Four round trips before (take the
+   * lock, check, write, let go); each failure keeps its own type: a busy lock is
+   * `ResourceBusyError` and a missing image `ImageNotFoundError`, both thrown as the cause of a
+   * {@link DiskNotStarted} (nothing was written).
+   */
+  async #prepareDisk(options: { image: string; libraryPath: string; diskPath: string; diskMode: 'linked' | 'full'; imageBytes: number; size: SizeSpec; call: { signal: AbortSignal | undefined; timeoutMs: number } }): Promise<void> {
+    const { image, libraryPath, diskPath, size, imageBytes } = options;
+    const what = `image ${image}`;
+    const waitMs = this.settings.lockTimeoutMs;
+    const lock = this.hostLocks.commandLock(imageLockPath(this.settings.libraryDir, image), { mode: 'shared', waitMs });
+    const before = sh`${lock}test -f ${libraryPath} || { echo ${NO_IMAGE_MARKER} >&2; exit ${String(NO_IMAGE_EXIT)}; }
+`;
+    const missing = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
+    // The lock's wait is part of this command's time.
+    const call = { ...options.call, timeoutMs: options.call.timeoutMs + waitMs, before, missing };
+    const grow = size.diskBytes !== undefined && size.diskBytes > imageBytes ? size.diskBytes : undefined;
+    return this.#locks.run(
+      `image:${image}`,
+      async () => {
+        try {
+          if (options.diskMode === 'linked') await this.host.createOverlay(libraryPath, diskPath, grow, call);
+          else await this.host.convert(libraryPath, diskPath, false, call);
+        } catch (error) {
+          const busy = this.hostLocks.busyError(error, what, waitMs);
+          if (busy) throw new DiskNotStarted(busy);
+          if (isCommandFailure(error, NO_IMAGE_EXIT, NO_IMAGE_MARKER)) throw new DiskNotStarted(missing());
+          throw error;
+        }
+        // Growing the node's own copy needs no lock on the image.
+        if (options.diskMode === 'full' && grow !== undefined) await this.host.resize(diskPath, grow, options.call);
+      },
+      options.call.signal,
+    );
   }
 
   #domainSpec(node: CheckedNode, image: string, size: SizeSpec, diskPath: string): DomainSpec {
@@ -903,4 +979,24 @@ function retryThroughFaults(what: string, task: (signal: AbortSignal) => Promise
 
 function callOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal ? { signal } : {};
+}
+
+/** Exit status and stderr marker of the disk command when the library image is not there (checked under its lock). */
+const NO_IMAGE_EXIT = 76;
+const NO_IMAGE_MARKER = 'provkit: no library image';
+
+/** The disk command stopped before writing anything; `cause` is the typed reason. Internal to load. */
+class DiskNotStarted extends Error {
+  override readonly cause: Error;
+  constructor(cause: Error) {
+    super(cause.message);
+    this.cause = cause;
+  }
+}
+
+/** Whether `error` is a failed command that exited `code` saying `marker` on stderr. */
+function isCommandFailure(error: unknown, code: number, marker: string): boolean {
+  if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return false;
+  const failed = error as CommandFailedError;
+  return failed.exitCode === code && failed.stderrTail.includes(marker);
 }

@@ -5,7 +5,6 @@ import type { ProcessHandle } from './execution.ts';
 import { MarkerScanner } from './marker-scanner.ts';
 import {
   commandFrame,
-  END_OF_COMMAND,
   END_OF_STDIN,
   NO_SHELL_STATUS,
   randomToken,
@@ -121,7 +120,7 @@ export class RemoteShell {
       };
       const onClose = (): void => {
         const status = exitStatusOf(channel);
-        if (status?.exitCode === NO_SHELL_STATUS) fail(new ShellUnsupportedError(options.label, 'the host has no setsid for the persistent shell', { isRetryable: false }));
+        if (status?.exitCode === NO_SHELL_STATUS) fail(new ShellUnsupportedError(options.label, 'the host has no setsid, or no FIFO can be made in its temp directory, for the persistent shell', { isRetryable: false }));
         else fail(new ConnectionError(options.label, `the persistent shell ended before it was ready (exit ${status?.exitCode ?? 'unknown'})`));
       };
       const timer = setTimeout(() => {
@@ -272,10 +271,9 @@ export class RemoteShell {
           running.statusCode = value;
           running.phase = 'done';
           running.stdout.end();
-          // The command is over: whatever stdin is still coming is not wanted, and the shell
-          // may stop watching the channel for its loss.
+          // The command is over: whatever stdin is still coming is not wanted (the shell reads
+          // frames up to the end-of-input one before it takes the next command).
           this.#endStdin(running);
-          if (this.#alive) this.#channel.write(END_OF_COMMAND);
           this.#maybeFinished(running);
         }
         return chunk.subarray(newline + 1);

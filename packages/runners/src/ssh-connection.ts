@@ -194,9 +194,9 @@ export class SshConnection {
           return reject(new ConnectionError(this.label, 'the pool was closed', { isRetryable: false }));
         }
         ready = true;
-        // Commands are small request/answer exchanges (the persistent shell's end-of-command
-        // line answers the exit status): Nagle's algorithm would hold each small write until
-        // the peer's delayed ACK (~40 ms on Linux).
+        // Commands are small request/answer exchanges (a command frame, then its markers and
+        // exit status): Nagle's algorithm would hold each small write until the peer's delayed
+        // ACK (~40 ms on Linux).
         client.setNoDelay(true);
         this.#client = client;
         resolve(client);

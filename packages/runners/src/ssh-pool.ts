@@ -36,7 +36,7 @@ export interface SshPoolOptions {
    * running `sh` processes, one per channel, and frames commands through them, so the account's
    * login shell (its profile, `.bashrc`, banners) runs once per shell instead of once per
    * command. `exec`: one exec channel per command, the login shell every time. Targets with
-   * `remoteShell: 'other'`, and hosts without `setsid`, always use `exec`.
+   * `remoteShell: 'other'`, and hosts without `setsid` or a FIFO in their temp directory, always use `exec`.
    */
   remoteCommands?: 'persistent-shell' | 'exec';
   /**
