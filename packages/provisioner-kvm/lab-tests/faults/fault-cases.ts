@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { NodeSpec } from '@provkit/core';
 import { restartLabLibvirtd, selectFaultCases, type FaultSelection } from '@provkit/lab';
 import { local, runDomains, type FaultRunLayout } from './fault-host.ts';
-import { convertsInto, fillGuestDisk, killGuestSshd, mountSmallFs, qemuPidOf, signalAll, sshdServing, unmountSmallFs } from './fault-injectors.ts';
+import { convertsInto, fillGuestDisk, growSmallFs, killGuestSshd, mountSmallFs, qemuPidOf, signalAll, sshdServing, unmountSmallFs } from './fault-injectors.ts';
 import type { OrchestratorJob, OrchestratorLine } from './fault-orchestrator.ts';
 import { callerSaw, runOrchestrator, startOrchestrator, type OrchestratorOutcome } from './orchestrator-process.ts';
 
@@ -352,6 +352,9 @@ const cases: FaultCase[] = [
       const outcome = await runOrchestrator(context.job('capture', node, { image: `${node.name}-v1` }), FAULT_DEADLINE_MS);
       return survived(outcome, []);
     },
+    // The fault cleared: the filesystem is given room, so the retried capture can fit (on the
+    // 24 MiB it failed on, it would fail the same way again).
+    restore: async (context) => growSmallFs(context.layout.libraryDir, 512),
   },
 ];
 

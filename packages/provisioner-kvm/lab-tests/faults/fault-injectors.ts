@@ -69,6 +69,12 @@ export async function mountSmallFs(dir: string, megabytes: number): Promise<void
   if (result.code !== 0) throw new Error(`mounting a ${megabytes} MiB tmpfs at ${dir} failed: ${result.stderr.trim()}`);
 }
 
+/** Gives the tmpfs at `dir` more room, as an administrator clearing a full filesystem would. */
+export async function growSmallFs(dir: string, megabytes: number): Promise<void> {
+  const result = await local('mount', ['-o', `remount,size=${megabytes}m`, dir]);
+  if (result.code !== 0) throw new Error(`growing the tmpfs at ${dir} to ${megabytes} MiB failed: ${result.stderr.trim()}`);
+}
+
 /** Unmounts what {@link mountSmallFs} mounted (lazily, should something still hold it). */
 export async function unmountSmallFs(dir: string): Promise<void> {
   await local('umount', ['-l', dir]);
