@@ -10,7 +10,7 @@ export { EsxProvisioner } from './esx-provisioner.ts';
 export { createEsxProvisioner } from './create-esx-provisioner.ts';
 export { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 export type { EsxProvisionerOptions } from './esx-options.ts';
-export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware, LoadOperation, EsxLeftover, DestroyOwnedOutcome } from './esx-driver.ts';
+export type { EsxDriver, EsxNodeFacts, CreateNodeRequest, DriverCallOptions, NodeHardware, LoadOperation, EsxLeftover, DestroyOwnedOutcome, CaptureNodeOptions } from './esx-driver.ts';
 export { VimDriver, BASE_SNAPSHOT_NAME, type VimDriverOptions } from './vsphere/vim-driver.ts';
 export { AbandonedTaskError, VSphereApi, type VSphereApiOptions, type GuestFacts, type VimPowerState, type ApiCallOptions, type ApiTaskOptions, type ApiWaitOptions } from './vsphere/vsphere-api.ts';
 export { VimClient, VimFault, SessionLostError, type CollectorLease, type VimClientOptions, type VimRequestEvent, type VimCallOptions } from './wire/vim-client.ts';
