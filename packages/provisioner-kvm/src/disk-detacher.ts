@@ -1,9 +1,8 @@
-import { CommandFailedError, HostStorageFullError, InvalidStateError, NodeNotFoundError, NodeNotManagedError, OperationFailedError, ProvkitError, waitFor, type ProgressReporter } from '@provkit/core';
-import { tail, type CommandRunner } from '@provkit/runners';
+import { InvalidStateError, NodeNotFoundError, NodeNotManagedError, OperationFailedError, waitFor, type ProgressReporter } from '@provkit/core';
+import type { CommandRunner } from '@provkit/runners';
 import { tempPathFor, type KvmHost } from './kvm-host.ts';
 import type { IndependentDisk, IndependentSettings, MakeIndependentResult } from './make-independent-options.ts';
 import { isTransientHostFault } from './transient-fault.ts';
-import { isNoSpaceLeft } from './translation/host-failure.ts';
 import { BLOCK_PULL_JOB, blockJobCommands, blockJobPercent, copyForRebase, isBlockJobBusy, isDomainNotRunning, isNoActiveBlockJob, parseBlockJobInfo, qemuImgRebaseStandalone, removeRebasePartials, replaceDisk, type BlockJobInfo } from './translation/independent-disk.ts';
 import type { DomainState } from './translation/virsh-output.ts';
 
@@ -150,7 +149,7 @@ export class DiskDetacher {
     if (result.exitCode === 0) return;
     if (isDomainNotRunning(result.stderr)) throw new InvalidStateError(`node ${node} stopped running before the block pull of ${target} started; call makeIndependent again to rebase it while off`);
     if (isBlockJobBusy(result.stderr)) throw new InvalidStateError(`disk ${target} of node ${node} is already in a block job`);
-    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
+    throw this.#context.host.failed(result);
   }
 
   /**
@@ -196,7 +195,7 @@ export class DiskDetacher {
   async #cancel(node: string, target: string): Promise<void> {
     const result = await this.#runner.run(this.#jobs.abort(node, target), { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS), check: false });
     if (result.exitCode === 0 || isNoActiveBlockJob(result.stderr) || isDomainNotRunning(result.stderr)) return;
-    throw new CommandFailedError({ command: result.command, target: this.#runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
+    throw this.#context.host.failed(result);
   }
 
   /**
@@ -209,25 +208,15 @@ export class DiskDetacher {
     const temp = tempPathFor(disk.slice(0, slash) || '/', disk.slice(slash + 1));
     const remaining = (): { signal?: AbortSignal; timeoutMs: number } => ({ ...(signal ? { signal } : {}), timeoutMs: Math.max(1, deadline - Date.now()) });
     try {
-      await this.#writing(temp, () => this.#runner.run(copyForRebase(disk, temp), remaining()));
-      await this.#writing(temp, () => this.#runner.run(qemuImgRebaseStandalone(temp), remaining()));
+      await this.#context.host.writing(temp, () => this.#runner.run(copyForRebase(disk, temp), remaining()));
+      await this.#context.host.writing(temp, () => this.#runner.run(qemuImgRebaseStandalone(temp), remaining()));
       // Started meanwhile by someone outside provkit (we hold its lock): a running QEMU would
       // keep writing the old file, so the copy must not take its place.
       const state = await this.#context.host.domainState(node, this.#call(signal));
       if (state !== 'shut off') throw new InvalidStateError(`node ${node} was started (${state ?? 'undefined'}) while its disk was rebased; the disk is unchanged and still linked`);
-      await this.#writing(disk, () => this.#runner.run(replaceDisk(temp, disk), remaining()));
+      await this.#context.host.writing(disk, () => this.#runner.run(replaceDisk(temp, disk), remaining()));
     } catch (error) {
       await this.#context.host.remove([temp], { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) }).catch(() => undefined);
-      throw error;
-    }
-  }
-
-  /** A full filesystem is `HostStorageFullError`; other failures pass unchanged. */
-  async #writing<T>(path: string, write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (error) {
-      if (ProvkitError.hasCode(error, 'COMMAND_FAILED') && isNoSpaceLeft((error as CommandFailedError).stderrTail ?? '')) throw new HostStorageFullError(this.#runner.target, path, { cause: error });
       throw error;
     }
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, ProvkitError, ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError, type ShellFragment } from '@provkit/core';
+import { ResourceBusyError, sh, throwIfAborted, UnexpectedOutputError, type ShellFragment } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
+import { isCommandFailure } from './translation/host-failure.ts';
 
 /** How a lock is taken: many shared holders at once, or one exclusive holder. */
 export type HostLockMode = 'shared' | 'exclusive';
@@ -143,9 +144,7 @@ flock ${flag} -w ${seconds} 9 || { echo ${BUSY_MARKER} >&2; exit ${String(BUSY_E
 
   /** The `ResourceBusyError` for `what` when `error` is a command that started with {@link commandLock} and met a busy lock. */
   busyError(error: unknown, what: string, waitMs: number): ResourceBusyError | undefined {
-    if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return undefined;
-    const failed = error as CommandFailedError;
-    return failed.exitCode === BUSY_EXIT && failed.stderrTail.includes(BUSY_MARKER) ? new ResourceBusyError(what, waitMs) : undefined;
+    return isCommandFailure(error, BUSY_EXIT, BUSY_MARKER) ? new ResourceBusyError(what, waitMs) : undefined;
   }
 
   async #release(path: string, pid: number): Promise<boolean> {
@@ -173,10 +172,10 @@ flock ${flag} -w ${seconds} 9 || { echo ${BUSY_MARKER} >&2; exit ${String(BUSY_E
    * Runs `task` with the lock at `path` held, releasing it however `task` ends; `onLost` is
    * told when the lock turns out to have been lost on the way (connection lost meanwhile).
    */
-  async run<T>(path: string, options: HostLockOptions & { onLost?: (what: string) => void }, task: () => Promise<T>): Promise<T> {
+  async run<T>(path: string, options: HostLockOptions & { onLost?: (what: string) => void }, task: (lock: HostLock) => Promise<T>): Promise<T> {
     const lock = await this.acquire(path, options);
     try {
-      return await task();
+      return await task(lock);
     } finally {
       const held = await lock.release().catch(() => true);
       if (!held) options.onLost?.(options.what);

@@ -55,7 +55,7 @@ export class KvmHost {
   async domainState(name: string, options: HostCallOptions = {}): Promise<DomainState | undefined> {
     const result = await this.runner.run(this.#virsh.domState(name), { ...options, check: false });
     if (result.exitCode !== 0 && isNoSuchDomain(result.stderr)) return undefined;
-    if (result.exitCode !== 0) throw this.#failed(result);
+    if (result.exitCode !== 0) throw this.failed(result);
     return parseDomState(result.stdout).state;
   }
 
@@ -92,7 +92,7 @@ export class KvmHost {
   async destroy(name: string, options: HostCallOptions = {}): Promise<void> {
     const result = await this.runner.run(this.#virsh.destroy(name), { ...options, check: false });
     if (result.exitCode === 0 || isNoSuchDomain(result.stderr) || /domain is not running/i.test(result.stderr)) return;
-    throw this.#failed(result);
+    throw this.failed(result);
   }
 
   async reset(name: string, options: HostCallOptions = {}): Promise<void> {
@@ -103,7 +103,7 @@ export class KvmHost {
   async undefine(name: string, options: HostCallOptions = {}): Promise<void> {
     const result = await this.runner.run(this.#virsh.undefine(name), { ...options, check: false });
     if (result.exitCode === 0 || isNoSuchDomain(result.stderr)) return;
-    throw this.#failed(result);
+    throw this.failed(result);
   }
 
   async blockDevices(name: string, options: HostCallOptions = {}): Promise<BlockDevice[]> {
@@ -126,7 +126,7 @@ export class KvmHost {
     const result = await this.runner.run(qemuImgInfo(path, { backingChain: options.backingChain ?? false }), { ...options, check: false });
     // Deleted between the check and the read (another process's deleteImage): absent, as the check would have said.
     if (result.exitCode !== 0 && isNoSuchFile(result.stderr, path)) return undefined;
-    if (result.exitCode !== 0) throw this.#failed(result);
+    if (result.exitCode !== 0) throw this.failed(result);
     return parseQemuImgInfo(result.stdout);
   }
 
@@ -138,17 +138,17 @@ export class KvmHost {
    */
   async createOverlay(backing: string, overlay: string, sizeBytes: number | undefined, options: DiskWriteOptions = {}): Promise<void> {
     const command = overlayFromTemplate({ backing, overlay, sizeBytes, templateDir: overlayTemplateDir(backing) });
-    await this.#writing(overlay, () => this.runner.run(options.before ? sh`${options.before}${command}` : command, options), backing, options.missing);
+    await this.writing(overlay, () => this.runner.run(withBefore(command, options.before), options), { source: backing, missing: options.missing });
   }
 
   /** Like {@link createOverlay}: a `source` that is gone is `missing`, a full filesystem `HostStorageFullError`. */
   async convert(source: string, target: string, compress: boolean, options: DiskWriteOptions = {}): Promise<void> {
     const command = sh`${qemuImgConvert(source, target, { compress })}`;
-    await this.#writing(target, () => this.runner.run(options.before ? sh`${options.before}${command}` : command, options), source, options.missing);
+    await this.writing(target, () => this.runner.run(withBefore(command, options.before), options), { source, missing: options.missing });
   }
 
   async resize(path: string, sizeBytes: number, options: HostCallOptions = {}): Promise<void> {
-    await this.#writing(path, () => this.runner.run(qemuImgResize(path, sizeBytes), options));
+    await this.writing(path, () => this.runner.run(qemuImgResize(path, sizeBytes), options));
   }
 
   /**
@@ -156,7 +156,7 @@ export class KvmHost {
    * the filesystem filled up (`HostStorageFullError`), and the file read from (`source`) does
    * not exist (the caller's `missing()`, e.g. `ImageNotFoundError`).
    */
-  async #writing<T>(path: string, write: () => Promise<T>, source?: string, missing?: () => Error): Promise<T> {
+  async writing<T>(path: string, write: () => Promise<T>, { source, missing }: { source?: string | undefined; missing?: (() => Error) | undefined } = {}): Promise<T> {
     try {
       return await write();
     } catch (error) {
@@ -172,7 +172,7 @@ export class KvmHost {
   async captureRecord(name: string, options: HostCallOptions = {}): Promise<CaptureRecord | undefined> {
     const result = await this.runner.run(this.#virsh.metadata(name, CAPTURE_RECORD_NAMESPACE), { ...options, check: false });
     if (result.exitCode !== 0 && isNoMetadata(result.stderr)) return undefined;
-    if (result.exitCode !== 0) throw this.#failed(result);
+    if (result.exitCode !== 0) throw this.failed(result);
     return parseCaptureRecord(result.stdout);
   }
 
@@ -212,7 +212,7 @@ export class KvmHost {
    */
   async renameNoClobber(from: string, to: string, options: HostCallOptions = {}): Promise<boolean> {
     // Writing back a file's cached pages is where a full filesystem can show up last.
-    await this.#writing(from, () => this.runner.run(sh`sync -- ${from}`, options));
+    await this.writing(from, () => this.runner.run(sh`sync -- ${from}`, options));
     const linked = await this.runner.run(sh`ln -- ${from} ${to}`, { ...options, check: false });
     if (linked.exitCode !== 0) {
       if ((await this.runner.run(sh`test -e ${to}`, { ...options, check: false })).exitCode === 0) return false;
@@ -261,9 +261,15 @@ export class KvmHost {
     return digest;
   }
 
-  #failed(result: CommandResult): CommandFailedError {
+  /** The error of a command run with `check: false` whose exit the caller did not expect. */
+  failed(result: CommandResult): CommandFailedError {
     return new CommandFailedError({ command: result.command, target: this.runner.target, exitCode: result.exitCode, stderrTail: tail(result.stderr) });
   }
+}
+
+/** `command` with the caller's shell text (a lock, a check) run first in the same round trip. */
+function withBefore(command: ShellFragment, before: ShellFragment | undefined): ShellFragment {
+  return before ? sh`${before}${command}` : command;
 }
 
 /** A temp file name beside `finalPath`, hidden (leading dot) so listings never show it as an image. */

@@ -10,7 +10,6 @@ import {
   assertPositiveInteger,
   BaseProvisioner,
   CaptureFailedError,
-  CommandFailedError,
   decideNodeStatus,
   ImageExistsError,
   ImageInUseError,
@@ -57,6 +56,7 @@ import { imageLockPath, newIntentRecord, nodeStatePaths, parseIntentRecord, seri
 import { LeftBehindError } from './left-behind-error.ts';
 import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
 import { isTransientHostFault } from './transient-fault.ts';
+import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
@@ -127,7 +127,7 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   /** This process's mutex on the node, then the node's exclusive host lock. */
-  #underNodeLock<T>(name: string, signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+  #underNodeLock<T>(name: string, signal: AbortSignal | undefined, task: (lock: HostLock) => Promise<T>): Promise<T> {
     const lock = nodeStatePaths(this.settings.nodeDiskDir, name).lock;
     return this.#locks.run(`node:${name}`, () => this.hostLocks.run(lock, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what: `node ${name}`, signal, onLost: this.#lockLost }, task), signal);
   }
@@ -171,48 +171,26 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
-    const what = `node ${node.name}`;
-    const lockPath = nodeStatePaths(this.settings.nodeDiskDir, node.name).lock;
-    // The node's lock as #underNodeLock takes it, but let go of in the same command that removes
-    // the finished load's record (see #finishLoad).
-    return this.#locks.run(
-      `node:${node.name}`,
-      async () => {
-        const lock = await this.hostLocks.acquire(lockPath, { mode: 'exclusive', waitMs: this.settings.lockTimeoutMs, what, signal: options.signal });
-        let loaded: { intent: IntentRecord; done: () => LoadResult };
-        try {
-          await this.#recoverNode(node.name, options.signal);
-          loaded = await this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
-        } catch (error) {
-          const held = await lock.release().catch(() => true);
-          if (!held) this.#lockLost(what);
-          throw error;
-        }
-        await this.#finishLoad(lock, loaded.intent);
-        return loaded.done();
-      },
-      options.signal,
-    );
+    // The node's lock is let go of in the command that removes the finished load's record (#finishLoad).
+    return this.#underNodeLock(node.name, options.signal, async (lock) => {
+      await this.#recoverNode(node.name, options.signal);
+      const loaded = await this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
+      await this.#finishLoad(lock, loaded.intent);
+      return loaded.done();
+    });
   }
 
   /**
    * After a successful load: removes its intent record and lets go of the node's lock in one
    * host command (the record goes first, while the lock is held, so no other operation can
    * take the node and find this load's record). When that command cannot run or the removal
-   * fails, the record is removed as before, retried through transient faults, then the lock
-   * let go of.
+   * fails, the record is removed as before, retried through transient faults, and the lock is
+   * let go of when the load's lock scope ends (which also tells a lock lost on the way).
    */
   async #finishLoad(lock: HostLock, intent: IntentRecord): Promise<void> {
-    const what = `node ${intent.node}`;
     const path = nodeStatePaths(this.settings.nodeDiskDir, intent.node).intent;
     const together = await lock.releaseAfter(sh`rm -f -- ${path}`).catch(() => undefined);
-    if (together?.ran) {
-      if (!together.held) this.#lockLost(what);
-      return;
-    }
-    await this.#clearIntent(intent);
-    const held = await lock.release().catch(() => true);
-    if (!held) this.#lockLost(what);
+    if (!together?.ran) await this.#clearIntent(intent);
   }
 
   async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
@@ -992,11 +970,4 @@ class DiskNotStarted extends Error {
     super(cause.message);
     this.cause = cause;
   }
-}
-
-/** Whether `error` is a failed command that exited `code` saying `marker` on stderr. */
-function isCommandFailure(error: unknown, code: number, marker: string): boolean {
-  if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return false;
-  const failed = error as CommandFailedError;
-  return failed.exitCode === code && failed.stderrTail.includes(marker);
 }

@@ -86,7 +86,7 @@ export function loadingRecord(operation: { id: string; owner: string; leaseMs: n
  * alive until `leaseUntil`. `provkit.state` is `capturing`, which no load state reads as its own.
  */
 export function capturingRecord(operation: { id: string; owner: string; leaseMs: number }, leaseUntil: number, source: string): Record<string, string> {
-  return { [OPERATION_KEY]: operation.id, [OWNER_KEY]: operation.owner, [STATE_KEY]: 'capturing', [LEASE_KEY]: new Date(leaseUntil).toISOString(), [LEASE_MS_KEY]: String(operation.leaseMs), [CAPTURE_OF_KEY]: source };
+  return { ...loadingRecord(operation, leaseUntil), [STATE_KEY]: 'capturing', [CAPTURE_OF_KEY]: source };
 }
 
 /** The name of a capture's temporary copy of `image` (random, so each capture has its own). */

@@ -1,3 +1,5 @@
+import { CommandFailedError, ProvkitError } from '@provkit/core';
+
 /**
  * What a failed host command's error output means, for the failures provkit gives codes of
  * their own (pure: unit-tested against the tools' real messages).
@@ -15,4 +17,14 @@ export function isNoSpaceLeft(stderr: string): boolean {
  */
 export function isNoSuchFile(stderr: string, path: string): boolean {
   return stderr.split('\n').some((line) => line.includes(path) && /No such file or directory|\bENOENT\b/.test(line) && line.lastIndexOf(path) < line.search(/No such file or directory|\bENOENT\b/));
+}
+
+/**
+ * Whether `error` is a failed command that exited `code` saying `marker` on stderr: how a
+ * command provkit wrote reports a refusal of its own (a busy lock, a missing image).
+ */
+export function isCommandFailure(error: unknown, code: number, marker: string): boolean {
+  if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return false;
+  const failed = error as CommandFailedError;
+  return failed.exitCode === code && failed.stderrTail.includes(marker);
 }
