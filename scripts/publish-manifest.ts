@@ -1,7 +1,9 @@
 /**
  * The package.json a package is published with: without the development-only
  * `provkit-source` export condition, which points at `src/` (not in the tarball) and exists
- * only so the repository's tests, type-check and scripts run on sources without a build.
+ * only so the repository's tests, type-check and scripts run on sources without a build, and
+ * without `devDependencies`: a consumer never installs them, and they name the repository's
+ * private workspaces (`@provkit/lab`), which are not published.
  *
  * Run from a package folder by its npm lifecycle scripts:
  * - `prepack`: `strip` keeps the manifest as written in `package.json.dev` and writes the
@@ -32,9 +34,10 @@ function strip(): void {
   // Already stripped (a pack that died before postpack): the kept file is the written one.
   if (existsSync(keptFile)) return;
   const text = readFileSync(manifestFile, 'utf8');
-  const manifest = JSON.parse(text) as { exports?: Exports };
+  const manifest = JSON.parse(text) as { exports?: Exports; devDependencies?: unknown };
   writeFileSync(keptFile, text);
   if (manifest.exports !== undefined) manifest.exports = withoutDevCondition(manifest.exports);
+  delete manifest.devDependencies;
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
