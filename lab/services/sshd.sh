@@ -50,9 +50,8 @@ up() {
     return
   fi
   lab_need_packages $(packages)
-  ensure_accounts
   mkdir -p "$dir" /run/sshd
-  chmod 711 "$dir"
+  ensure_accounts
   [ -f "$dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C provkit-lab-host -f "$dir/host_ed25519"
   [ -f "$dir/client_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C provkit-lab-client -f "$dir/client_ed25519"
   cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
