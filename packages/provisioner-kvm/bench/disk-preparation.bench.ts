@@ -37,7 +37,7 @@ try {
       overlay.push(performance.now() - started);
       await kvm.host.remove([target]);
       started = performance.now();
-      await kvm.host.convert(path, target, false);
+      await kvm.host.convert(path, target);
       full.push(performance.now() - started);
       await kvm.host.remove([target]);
     }

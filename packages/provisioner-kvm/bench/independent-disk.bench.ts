@@ -47,7 +47,7 @@ try {
       }
       const target = `${lab.nodeDiskDir}/bench-copy.qcow2`;
       const started = performance.now();
-      await kvm.host.convert(kvm.library.path(image), target, false);
+      await kvm.host.convert(kvm.library.path(image), target);
       copies.push(performance.now() - started);
       await kvm.host.remove([target]);
     }

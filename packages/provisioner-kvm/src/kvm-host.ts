@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CommandFailedError, HostStorageFullError, ProvkitError, sh, UnexpectedOutputError, type ShellFragment } from '@provkit/core';
+import { CommandFailedError, HostStorageFullError, ProvkitError, sh, type ShellFragment } from '@provkit/core';
 import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
 import { buildCaptureRecord, CAPTURE_RECORD_KEY, CAPTURE_RECORD_NAMESPACE, diskFingerprintCommand, isNoMetadata, parseCaptureRecord, type CaptureRecord } from './translation/capture-record.ts';
-import { overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { fileCommands, overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { parseSha256sum } from './translation/coreutils-output.ts';
 import { isNoSpaceLeft, isNoSuchFile } from './translation/host-failure.ts';
-import { parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
+import { parseImageInfoLines, parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
 
 /**
@@ -68,10 +69,6 @@ export class KvmHost {
   async recordedImages(names: readonly string[], options: HostCallOptions = {}): Promise<Map<string, string | undefined>> {
     if (names.length === 0) return new Map();
     return parseRecordedImages((await this.runner.run(this.#virsh.dumpXmlOfEach(names), options)).stdout);
-  }
-
-  async listDomains(options: HostCallOptions = {}): Promise<string[]> {
-    return parseNameList((await this.runner.run(this.#virsh.listAllNames(), options)).stdout);
   }
 
   /** Defines a domain from XML passed on standard input. */
@@ -141,9 +138,9 @@ export class KvmHost {
     await this.writing(overlay, () => this.runner.run(withBefore(command, options.before), options), { source: backing, missing: options.missing });
   }
 
-  /** Like {@link createOverlay}: a `source` that is gone is `missing`, a full filesystem `HostStorageFullError`. */
-  async convert(source: string, target: string, compress: boolean, options: DiskWriteOptions = {}): Promise<void> {
-    const command = sh`${qemuImgConvert(source, target, { compress })}`;
+  /** Flattens `source` into a standalone qcow2 at `target` (`compress`: compressed clusters). Like {@link createOverlay}: a `source` that is gone is `missing`, a full filesystem `HostStorageFullError`. */
+  async convert(source: string, target: string, options: DiskWriteOptions & { compress?: boolean } = {}): Promise<void> {
+    const command = sh`${qemuImgConvert(source, target, { compress: options.compress ?? false })}`;
     await this.writing(target, () => this.runner.run(withBefore(command, options.before), options), { source, missing: options.missing });
   }
 
@@ -191,18 +188,35 @@ export class KvmHost {
     return (await this.runner.run(diskFingerprintCommand(path), options)).stdout.trim();
   }
 
+  /** Whether `path` is a regular file. */
   async fileExists(path: string, options: HostCallOptions = {}): Promise<boolean> {
-    return (await this.runner.run(sh`test -f ${path}`, { ...options, check: false })).exitCode === 0;
+    return (await this.runner.run(fileCommands.isFile(path), { ...options, check: false })).exitCode === 0;
   }
 
   /** Deletes files; missing ones are fine. */
   async remove(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
-    if (paths.length > 0) await this.runner.run(sh`rm -f -- ${paths}`, options);
+    if (paths.length > 0) await this.runner.run(fileCommands.remove(paths), options);
   }
 
   /** Deletes directories and everything in them; missing ones are fine. */
   async removeTrees(paths: readonly string[], options: HostCallOptions = {}): Promise<void> {
-    if (paths.length > 0) await this.runner.run(sh`rm -rf -- ${paths}`, options);
+    if (paths.length > 0) await this.runner.run(fileCommands.removeTrees(paths), options);
+  }
+
+  /** Deletes the files directly in `directory` whose names match the glob `pattern`; returns their paths. */
+  async removeMatching(directory: string, pattern: string, options: HostCallOptions = {}): Promise<string[]> {
+    return parseNameList((await this.runner.run(fileCommands.removeMatching(directory, pattern), options)).stdout);
+  }
+
+  /** Writes `text` to `path` (its directory made first), replacing what was there. */
+  async writeText(path: string, text: string, options: HostCallOptions = {}): Promise<void> {
+    await this.writing(path, () => this.runner.run(fileCommands.write(path), { ...options, stdin: text }));
+  }
+
+  /** The text of the file at `path`, or undefined when there is none (or it is empty). */
+  async readText(path: string, options: HostCallOptions = {}): Promise<string | undefined> {
+    const { stdout } = await this.runner.run(fileCommands.readIfAny(path), options);
+    return stdout === '' ? undefined : stdout;
   }
 
   /**
@@ -212,20 +226,19 @@ export class KvmHost {
    */
   async renameNoClobber(from: string, to: string, options: HostCallOptions = {}): Promise<boolean> {
     // Writing back a file's cached pages is where a full filesystem can show up last.
-    await this.writing(from, () => this.runner.run(sh`sync -- ${from}`, options));
-    const linked = await this.runner.run(sh`ln -- ${from} ${to}`, { ...options, check: false });
+    await this.writing(from, () => this.runner.run(fileCommands.sync(from), options));
+    const linked = await this.runner.run(fileCommands.link(from, to), { ...options, check: false });
     if (linked.exitCode !== 0) {
-      if ((await this.runner.run(sh`test -e ${to}`, { ...options, check: false })).exitCode === 0) return false;
-      await this.runner.run(sh`ln -- ${from} ${to}`, options);
+      if ((await this.runner.run(fileCommands.exists(to), { ...options, check: false })).exitCode === 0) return false;
+      await this.runner.run(fileCommands.link(from, to), options);
     }
-    await this.runner.run(sh`rm -f -- ${from} && sync -- ${to}`, options);
+    await this.runner.run(fileCommands.unlinkAndSync(from, to), options);
     return true;
   }
 
   /** Names (not paths) of the regular files in `directory` ending in `suffix`. */
   async listFiles(directory: string, suffix: string, options: HostCallOptions = {}): Promise<string[]> {
-    const result = await this.runner.run(sh`find ${directory} -maxdepth 1 -type f -name ${`*${suffix}`} -printf '%f\n'`, options);
-    return parseNameList(result.stdout).sort();
+    return parseNameList((await this.runner.run(fileCommands.listFiles(directory, `*${suffix}`), options)).stdout).sort();
   }
 
   /**
@@ -235,30 +248,13 @@ export class KvmHost {
    * to guess.
    */
   async imageInfos(paths: readonly string[], options: HostCallOptions = {}): Promise<{ infos: Map<string, QemuImageInfo>; unreadable: string[] }> {
-    const infos = new Map<string, QemuImageInfo>();
-    const unreadable: string[] = [];
-    if (paths.length === 0) return { infos, unreadable };
-    // One JSON document a line; a line `!<path>` for a file qemu-img failed on (a pipe would hide that).
-    const result = await this.runner.run(
-      sh`for f in ${paths}; do if out=$(qemu-img info --force-share --output=json -- "$f" 2>/dev/null); then printf '%s' "$out" | tr -d '\n'; echo; else printf '!%s\n' "$f"; fi; done`,
-      options,
-    );
-    for (const line of result.stdout.split('\n').filter(Boolean)) {
-      if (line.startsWith('!')) {
-        unreadable.push(line.slice(1));
-        continue;
-      }
-      const [info] = parseQemuImgInfo(line);
-      infos.set(info!.filename, info!);
-    }
-    return { infos, unreadable };
+    if (paths.length === 0) return { infos: new Map(), unreadable: [] };
+    return parseImageInfoLines((await this.runner.run(fileCommands.imageInfoLines(paths), options)).stdout);
   }
 
+  /** The file's SHA-256, hex. */
   async sha256(path: string, options: HostCallOptions = {}): Promise<string> {
-    const { stdout } = await this.runner.run(sh`sha256sum -- ${path}`, options);
-    const digest = /^([0-9a-f]{64})\s/.exec(stdout)?.[1];
-    if (!digest) throw new UnexpectedOutputError('sha256sum', stdout, `no digest for ${path}`);
-    return digest;
+    return parseSha256sum((await this.runner.run(fileCommands.sha256(path), options)).stdout, path);
   }
 
   /** The error of a command run with `check: false` whose exit the caller did not expect. */

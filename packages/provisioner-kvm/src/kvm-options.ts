@@ -1,5 +1,6 @@
 import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
+import type { KvmHost } from './kvm-host.ts';
 
 /**
  * How a node's NIC reaches the network:
@@ -27,6 +28,12 @@ export interface KvmProvisionerOptions {
   nodeDiskDir: string;
   /** libvirt URI on the host (default `qemu:///system`). */
   uri?: string;
+  /**
+   * The host's calls, when not a {@link KvmHost} over `runner` and `uri`: a stand-in, such as
+   * this package's unit tests' host whose libvirt and qemu-img are simulated. Its `runner` must
+   * be `runner` (host locks and command events go through it).
+   */
+  host?: KvmHost;
   /** `kvm` (default) or `qemu` (TCG, for hosts without usable hardware virtualization). */
   domainType?: 'kvm' | 'qemu';
   /** Machine type (default `pc`). */
@@ -60,7 +67,7 @@ export interface KvmProvisionerOptions {
 }
 
 /** {@link KvmProvisionerOptions} validated, with defaults filled in. */
-export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events' | 'onClose'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
+export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events' | 'onClose' | 'host'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
 
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
@@ -79,6 +86,7 @@ export function assertSize(field: string, size: Partial<SizeSpec>): void {
 export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   assertObject('options', options);
   if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
+  if (options.host !== undefined && options.host.runner !== options.runner) throw new InvalidInputError('host', 'must run its commands through the same runner as the provisioner');
   const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : assertObject<KvmNetwork>('network', options.network);
   if (network.kind === 'bridge') assertName('network.bridge', network.bridge);
   else if (network.kind === 'network') assertName('network.network', network.network);

@@ -106,7 +106,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const settings = resolveSettings(options);
     super({ linkedClones: true, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: true, discoversAddress: false }, options.events);
     this.settings = settings;
-    this.host = new KvmHost(settings.runner, settings.uri);
+    this.host = options.host ?? new KvmHost(settings.runner, settings.uri);
     this.library = new ImageLibrary(this.host, settings.libraryDir, settings.nodeDiskDir);
     this.hostLocks = new HostLocks(settings.runner);
     this.#onClose = options.onClose;
@@ -335,7 +335,7 @@ export class KvmProvisioner extends BaseProvisioner {
       async () => {
         try {
           if (options.diskMode === 'linked') await this.host.createOverlay(libraryPath, diskPath, grow, call);
-          else await this.host.convert(libraryPath, diskPath, false, call);
+          else await this.host.convert(libraryPath, diskPath, call);
         } catch (error) {
           const busy = this.hostLocks.busyError(error, what, waitMs);
           if (busy) throw new DiskNotStarted(busy);
@@ -438,17 +438,16 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- intent records and recovery -----------------------------------------------------
 
   async #writeIntent(record: IntentRecord, call: { signal?: AbortSignal | undefined; timeoutMs?: number }): Promise<void> {
-    const path = nodeStatePaths(this.settings.nodeDiskDir, record.node).intent;
-    await this.host.runner.run(sh`mkdir -p -- ${path.slice(0, path.lastIndexOf('/'))} && cat >${path}`, { ...callOf(call.signal), stdin: serializeIntentRecord(record) });
+    await this.host.writeText(nodeStatePaths(this.settings.nodeDiskDir, record.node).intent, serializeIntentRecord(record), call);
   }
 
   /** The node's intent record, if any; a damaged one is reported and set aside as `undefined`. */
   async #readIntent(node: string, signal: AbortSignal | undefined): Promise<IntentRecord | undefined> {
     const path = nodeStatePaths(this.settings.nodeDiskDir, node).intent;
-    const result = await this.host.runner.run(sh`cat -- ${path} 2>/dev/null || true`, callOf(signal));
-    if (result.stdout.trim() === '') return undefined;
+    const text = await this.host.readText(path, callOf(signal));
+    if (text === undefined || text.trim() === '') return undefined;
     try {
-      return parseIntentRecord(result.stdout, this.settings.nodeDiskDir);
+      return parseIntentRecord(text, this.settings.nodeDiskDir);
     } catch (error) {
       this.events.emit('warning', { message: `ignoring the unreadable intent record ${path}: ${error instanceof Error ? error.message : String(error)}`, node });
       return undefined;
@@ -507,9 +506,7 @@ export class KvmProvisioner extends BaseProvisioner {
    * died. Called with the image's exclusive host lock held, so none of them is being written.
    */
   async #collectPartials(image: string, signal: AbortSignal | undefined): Promise<void> {
-    const pattern = `.${image}.qcow2.part-*`;
-    const { stdout } = await this.host.runner.run(sh`find ${this.settings.libraryDir} -maxdepth 1 -type f -name ${pattern} -print -delete`, callOf(signal));
-    const removed = stdout.split('\n').filter(Boolean);
+    const removed = await this.host.removeMatching(this.settings.libraryDir, `.${image}.qcow2.part-*`, callOf(signal));
     if (removed.length > 0) this.events.emit('warning', { message: `removed partial copies of image ${image} left by interrupted operations: ${removed.join(', ')}` });
   }
 
@@ -757,7 +754,7 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('powered-off');
 
       step = 'copy-disk';
-      await this.host.convert(disk, temp, true, call);
+      await this.host.convert(disk, temp, { ...call, compress: true });
       if (!(await this.host.renameNoClobber(temp, this.library.path(image), call))) throw new ImageExistsError(image, this.library.where);
       progress.step('image-stored', this.library.path(image));
     } catch (error) {

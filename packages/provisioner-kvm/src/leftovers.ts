@@ -61,7 +61,7 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
     call,
   );
   const lines = listing.stdout.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const);
-  const domains = new Set(await host.listDomains(call));
+  const domains = new Set((await host.domainStates(call)).keys());
   const report: LeftoversReport = { removed: false, interrupted: [], orphanFiles: [], partials: [], unreadableRecords: [], processes: [] };
   const recorded = new Set<string>();
 
@@ -69,7 +69,7 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
     if (kind !== 'intent') continue;
     const node = path.slice(stateDir.length + 1, -'.intent.json'.length);
     if (!(await context.locks.isFree(nodeStatePaths(nodeDiskDir, node).lock, call))) continue;
-    const text = (await host.runner.run(sh`cat -- ${path}`, call)).stdout;
+    const text = (await host.readText(path, call)) ?? '';
     let record: IntentRecord;
     try {
       record = parseIntentRecord(text, nodeDiskDir);

@@ -1,6 +1,6 @@
 import { shellJoin } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
-import { overlayFromTemplate, qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
+import { fileCommands, overlayFromTemplate, qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
 
 describe('virsh commands', () => {
   const virsh = virshCommands('qemu:///system');
@@ -9,10 +9,10 @@ describe('virsh commands', () => {
     expect(virsh.defineFromStdin()).toEqual(['virsh', '--quiet', '--connect', 'qemu:///system', 'define', '--file', '/dev/stdin']);
     expect(virsh.shutdown('web-1').slice(4)).toEqual(['shutdown', '--domain', 'web-1', '--mode', 'acpi']);
     expect(virsh.domBlkList('web-1').slice(4)).toEqual(['domblklist', '--domain', 'web-1', '--details']);
-    expect(virsh.listAllNames().slice(4)).toEqual(['list', '--all', '--name']);
+    expect(virsh.listAll().slice(4)).toEqual(['list', '--all']);
   });
   it('quotes hostile values as single shell words when rendered', () => {
-    expect(shellJoin(virsh.domInfo("x'; reboot #"))).toBe(`virsh --quiet --connect qemu:///system dominfo --domain 'x'\\''; reboot #'`);
+    expect(shellJoin(virsh.domState("x'; reboot #"))).toBe(`virsh --quiet --connect qemu:///system domstate --reason --domain 'x'\\''; reboot #'`);
   });
 });
 
@@ -43,5 +43,19 @@ describe('qemu-img commands', () => {
   });
   it('resizes to a byte count', () => {
     expect(qemuImgResize('/n.qcow2', 1024)).toEqual(['qemu-img', 'resize', '-q', '-f', 'qcow2', '/n.qcow2', '1024']);
+  });
+});
+
+describe('file commands', () => {
+  it('quote every path as one shell word', () => {
+    expect(fileCommands.remove(['/a b', "/c'd"]).text).toBe(`rm -f -- '/a b' '/c'\\''d'`);
+    expect(fileCommands.isFile('/x y').text).toBe(`test -f '/x y'`);
+    expect(fileCommands.write('/state/n 1/intent.json').text).toBe(`mkdir -p -- '/state/n 1' && cat >'/state/n 1/intent.json'`);
+    expect(fileCommands.readIfAny('/s/i.json').text).toBe(`cat -- /s/i.json 2>/dev/null || true`);
+    expect(fileCommands.listFiles('/lib', '*.qcow2').text).toBe(`find /lib -maxdepth 1 -type f -name '*.qcow2' -printf '%f\\n'`);
+    expect(fileCommands.removeMatching('/lib', '.base.qcow2.part-*').text).toBe(`find /lib -maxdepth 1 -type f -name '.base.qcow2.part-*' -print -delete`);
+  });
+  it('reads each image in one loop, marking the ones qemu-img failed on', () => {
+    expect(fileCommands.imageInfoLines(['/lib/a.qcow2', '/n/b c.qcow2']).text).toMatch(/^for f in \/lib\/a\.qcow2 '\/n\/b c\.qcow2'; do .*printf '!%s\\n' "\$f"; fi; done$/);
   });
 });

@@ -14,9 +14,7 @@ export function virsh(uri: string, ...args: string[]): string[] {
 export function virshCommands(uri: string) {
   return {
     domState: (name: string) => virsh(uri, 'domstate', '--reason', '--domain', name),
-    domInfo: (name: string) => virsh(uri, 'dominfo', '--domain', name),
     dumpXml: (name: string) => virsh(uri, 'dumpxml', '--domain', name),
-    listAllNames: () => virsh(uri, 'list', '--all', '--name'),
     /** Every defined domain with its state, in one call. */
     listAll: () => virsh(uri, 'list', '--all'),
     /**
@@ -78,3 +76,40 @@ export function qemuImgConvert(source: string, target: string, options: { compre
 export function qemuImgResize(path: string, sizeBytes: number): string[] {
   return ['qemu-img', 'resize', '-q', '-f', 'qcow2', path, String(sizeBytes)];
 }
+
+/**
+ * Lines on the host's files (coreutils and findutils), each a fragment whose paths `sh`
+ * quotes. Each does one step in one round trip.
+ */
+export const fileCommands = {
+  /** Exit 0 when `path` is a regular file. */
+  isFile: (path: string) => sh`test -f ${path}`,
+  /** Exit 0 when anything exists at `path`. */
+  exists: (path: string) => sh`test -e ${path}`,
+  /** Deletes files; missing ones are fine. */
+  remove: (paths: readonly string[]) => sh`rm -f -- ${paths}`,
+  /** Deletes directories and everything in them; missing ones are fine. */
+  removeTrees: (paths: readonly string[]) => sh`rm -rf -- ${paths}`,
+  /** Writes the file's cached pages back (where a full filesystem can show up last). */
+  sync: (path: string) => sh`sync -- ${path}`,
+  /** A hard link: fails on an existing `to`, so it never overwrites. */
+  link: (from: string, to: string) => sh`ln -- ${from} ${to}`,
+  /** Drops the old name of a linked file and makes the new one durable. */
+  unlinkAndSync: (from: string, to: string) => sh`rm -f -- ${from} && sync -- ${to}`,
+  /** Names (`%f`) of the regular files directly in `directory` matching the glob `pattern`, one a line. */
+  listFiles: (directory: string, pattern: string) => sh`find ${directory} -maxdepth 1 -type f -name ${pattern} -printf '%f\\n'`,
+  /** Deletes the regular files directly in `directory` matching `pattern`; prints each path removed. */
+  removeMatching: (directory: string, pattern: string) => sh`find ${directory} -maxdepth 1 -type f -name ${pattern} -print -delete`,
+  /** Writes standard input to `path`, making its directory first. */
+  write: (path: string) => sh`mkdir -p -- ${path.slice(0, path.lastIndexOf('/')) || '/'} && cat >${path}`,
+  /** The file's text; nothing (and exit 0) when it does not exist. */
+  readIfAny: (path: string) => sh`cat -- ${path} 2>/dev/null || true`,
+  sha256: (path: string) => sh`sha256sum -- ${path}`,
+  /**
+   * `qemu-img info` of each path in one command, one JSON document a line, and a line
+   * `!<path>` for a file qemu-img failed on (a pipe would hide the failure); read with
+   * `parseImageInfoLines`.
+   */
+  imageInfoLines: (paths: readonly string[]) =>
+    sh`for f in ${paths}; do if out=$(qemu-img info --force-share --output=json -- "$f" 2>/dev/null); then printf '%s' "$out" | tr -d '\\n'; echo; else printf '!%s\\n' "$f"; fi; done`,
+};

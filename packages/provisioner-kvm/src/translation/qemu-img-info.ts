@@ -45,3 +45,23 @@ export function parseQemuImgInfo(output: string): QemuImageInfo[] {
   if (chain.length === 0) throw new UnexpectedOutputError('qemu-img info', output, 'an empty backing chain');
   return chain;
 }
+
+/**
+ * Parses the output of `fileCommands.imageInfoLines`: one `qemu-img info` JSON document a
+ * line, or `!<path>` for a file qemu-img could not read (vanished, corrupt, unreadable), kept
+ * apart so a caller deciding "is anything using this image?" can refuse to guess.
+ */
+export function parseImageInfoLines(output: string): { infos: Map<string, QemuImageInfo>; unreadable: string[] } {
+  const infos = new Map<string, QemuImageInfo>();
+  const unreadable: string[] = [];
+  for (const line of output.split('\n').filter(Boolean)) {
+    if (line.startsWith('!')) {
+      unreadable.push(line.slice(1));
+      continue;
+    }
+    const chain = parseQemuImgInfo(line);
+    if (chain.length !== 1) throw new UnexpectedOutputError('qemu-img info', line, 'a backing chain where one image was asked for');
+    infos.set(chain[0]!.filename, chain[0]!);
+  }
+  return { infos, unreadable };
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomInfo, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImage, parseRecordedImages, powerStateOf } from './virsh-output.ts';
+import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImage, parseRecordedImages, powerStateOf } from './virsh-output.ts';
 
 // Fixtures are real output of virsh 9.0 on the lab's libvirtd.
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -15,16 +15,6 @@ describe('virsh output parsers', () => {
     expect(powerStateOf('paused')).toBe('suspended');
     expect(powerStateOf('no state')).toBe('unknown');
     expect(() => parseDomState('error: something\n')).toThrow(expect.objectContaining({ code: 'UNEXPECTED_OUTPUT', tool: 'virsh domstate' }));
-  });
-
-  it('parses dominfo of a running domain, keeping continuation lines', () => {
-    const info = parseDomInfo(fixture('dominfo-running.txt'));
-    expect(info).toMatchObject({ name: 'pklab-manual', uuid: '1dc1230e-bbaf-4d2e-8ca3-65892cbde148', state: 'running', cpus: 1, maxMemoryBytes: 196608 * 1024, persistent: true });
-    expect(info.fields.Messages).toContain('\ntainted: running with undesirable elevated privileges');
-  });
-
-  it('parses dominfo of a stopped domain', () => {
-    expect(parseDomInfo(fixture('dominfo-shut-off.txt'))).toMatchObject({ state: 'shut off', cpus: 1 });
   });
 
   it('parses list --all --name, dropping the trailing blank line', () => {

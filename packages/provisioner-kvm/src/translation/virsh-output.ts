@@ -33,46 +33,7 @@ export function powerStateOf(state: DomainState): PowerState {
   }
 }
 
-/** The facts of `virsh dominfo` provkit uses. */
-export interface DomainInfo {
-  name: string;
-  uuid: string;
-  state: DomainState;
-  cpus: number;
-  maxMemoryBytes: number;
-  persistent: boolean;
-  /** Every `Key: value` line, continuation lines joined with `\n`. */
-  fields: Record<string, string>;
-}
-
-/** Parses `virsh dominfo`. */
-export function parseDomInfo(output: string): DomainInfo {
-  const fields: Record<string, string> = {};
-  let last: string | undefined;
-  for (const line of output.split('\n')) {
-    if (line.trim() === '') continue;
-    const match = /^([A-Za-z][^:]*):\s*(.*)$/.exec(line);
-    if (match) {
-      last = match[1]!;
-      fields[last] = match[2]!.trim();
-    } else if (last && /^\s/.test(line)) {
-      fields[last] += `\n${line.trim()}`;
-    }
-  }
-  const memory = /^(\d+) KiB$/.exec(fields['Max memory'] ?? '');
-  if (!fields.Name || !fields.State || !memory) throw new UnexpectedOutputError('virsh dominfo', output);
-  return {
-    name: fields.Name,
-    uuid: fields.UUID ?? '',
-    state: parseDomState(fields.State).state,
-    cpus: Number(fields['CPU(s)']),
-    maxMemoryBytes: Number(memory[1]) * 1024,
-    persistent: fields.Persistent === 'yes',
-    fields,
-  };
-}
-
-/** Parses `virsh list --all --name`: one name a line, blank lines dropped. */
+/** One name a line (`virsh list --name`, `find -printf '%f\\n'`), blank lines dropped. */
 export function parseNameList(output: string): string[] {
   return output
     .split('\n')

@@ -1,0 +1,226 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { CommandFailedError, ConnectionError, OperationFailedError, ProvkitError, type NodeSpec, type OsModuleV1 } from '@provkit/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeKvmHost } from '../test-support/fake-kvm-host.ts';
+import { HostLocks } from './host-lock.ts';
+import { imageLockPath, newIntentRecord, nodeStatePaths, serializeIntentRecord } from './intent-record.ts';
+import { KvmProvisioner } from './kvm-provisioner.ts';
+import { buildDomainXml } from './translation/domain-xml.ts';
+
+// The provisioner's locking and clean-up decisions over a host whose virsh and qemu-img are
+// simulated (test-support/fake-kvm-host.ts) while its files, intent records and flock locks
+// are real, in a temporary directory. Two KvmProvisioner instances on one FakeKvmHost are two
+// orchestrators meeting on one host. The same behaviour on the real host, with killed
+// processes and restarted daemons, is the fault matrix's (lab-tests/faults/).
+
+const IMAGE = 'base-v1';
+const NODE: NodeSpec = { name: 'web-1', address: { host: '127.0.0.1', port: 2222 } };
+
+/** An OS module whose guest answers as soon as the simulated domain runs. */
+function guestOs(host: FakeKvmHost): OsModuleV1 {
+  const module = {
+    specificationVersion: 'v1',
+    waitForResponse: async ({ node }: { node: NodeSpec }) => {
+      if (host.domains.get(node.name)?.state !== 'running') throw new ConnectionError(node.name, 'the domain is not running');
+    },
+    postLoad: async () => undefined,
+    preCapture: async () => ({}),
+  };
+  return module as unknown as OsModuleV1;
+}
+
+const hosts: FakeKvmHost[] = [];
+afterEach(() => {
+  for (const host of hosts.splice(0)) host.dispose();
+});
+
+function fakeHost(): FakeKvmHost {
+  const host = new FakeKvmHost();
+  hosts.push(host);
+  host.addImage(IMAGE);
+  return host;
+}
+
+/** An orchestrator on `host`: its own process-local mutexes, the host's locks. */
+function orchestrator(host: FakeKvmHost, options: { lockTimeoutMs?: number } = {}): { kvm: KvmProvisioner; warnings: string[] } {
+  const kvm = new KvmProvisioner({ runner: host.runner, host, libraryDir: host.libraryDir, nodeDiskDir: host.nodeDiskDir, uri: host.uri, osModule: guestOs(host), bootTimeoutMs: 5000, lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
+  const warnings: string[] = [];
+  kvm.events.on('warning', (event) => warnings.push(event.message));
+  return { kvm, warnings };
+}
+
+/** What is in the node disk directory (the node's disks and console log), hidden state apart. */
+function nodeFiles(host: FakeKvmHost): string[] {
+  return readdirSync(host.nodeDiskDir).filter((name) => !name.startsWith('.')).sort();
+}
+
+function intentOf(host: FakeKvmHost, node = NODE.name): string {
+  return nodeStatePaths(host.nodeDiskDir, node).intent;
+}
+
+/** A promise and the function that settles it: holds a simulated step until the test lets it go. */
+function gate(): { opened: Promise<void>; open: () => void; reached: Promise<void>; arrive: () => void } {
+  let open!: () => void;
+  let arrive!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  return { opened, open, reached, arrive };
+}
+
+describe('KvmProvisioner over a fake host: load and unload', () => {
+  it('a load leaves a running managed domain on an overlay and no intent record; unload removes both', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    const result = await kvm.load({ node: NODE, image: IMAGE });
+    expect(result).toMatchObject({ node: NODE.name, image: IMAGE, address: { host: '127.0.0.1', port: 2222 } });
+    expect(host.domains.get(NODE.name)?.state).toBe('running');
+    expect(await kvm.host.provkitRecord(NODE.name)).toMatchObject({ managed: true, image: IMAGE });
+    expect((await kvm.host.imageInfo(kvm.nodeDiskPath(NODE.name)))?.[0]?.fullBackingFilename).toBe(kvm.library.path(IMAGE));
+    expect(existsSync(intentOf(host))).toBe(false);
+
+    await kvm.unload({ node: NODE });
+    expect(host.domains.has(NODE.name)).toBe(false);
+    expect(nodeFiles(host)).toEqual([]);
+  });
+
+  it('a load that fails after making its disk removes the disk, the domain and its record, and names the step', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    host.intercept('start', () => {
+      throw new CommandFailedError({ command: 'virsh start', target: 'local', exitCode: 1, stderrTail: 'error: internal error: qemu unexpectedly closed the monitor' });
+    });
+    const failure = await kvm.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OperationFailedError);
+    expect(failure).toMatchObject({ step: 'power-on', cleanupError: undefined });
+    expect(host.domains.has(NODE.name)).toBe(false);
+    expect(nodeFiles(host)).toEqual([]);
+    expect(existsSync(intentOf(host))).toBe(false);
+  });
+
+  it('a clean-up that meets a transient host fault is retried until it finishes', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    host.intercept('start', () => {
+      throw new CommandFailedError({ command: 'virsh start', target: 'local', exitCode: 1, stderrTail: 'boom' });
+    });
+    let faults = 2;
+    host.intercept('undefine', () => {
+      if (faults-- > 0) throw new CommandFailedError({ command: 'virsh undefine', target: 'local', exitCode: 1, stderrTail: 'error: failed to connect to the hypervisor' });
+    });
+    const failure = await kvm.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ step: 'power-on', cleanupError: undefined });
+    expect(host.calls.filter((call) => call === `undefine ${NODE.name}`)).toHaveLength(3);
+    expect(host.domains.has(NODE.name)).toBe(false);
+    expect(nodeFiles(host)).toEqual([]);
+  });
+
+  it("a clean-up leaves alone what another operation's record names, and says so", async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    // While this load runs, the node's record becomes another operation's (as if it had been
+    // taken over): this load's clean-up must not remove the disk the record now names.
+    host.intercept('define', () => {
+      writeFileSync(intentOf(host), serializeIntentRecord(newIntentRecord({ operation: 'load', node: NODE.name, domain: NODE.name, paths: [kvm.nodeDiskPath(NODE.name)] })));
+      throw new CommandFailedError({ command: 'virsh define', target: 'local', exitCode: 1, stderrTail: 'error: XML error' });
+    });
+    const failure = await kvm.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ step: 'define-domain' });
+    expect(ProvkitError.hasCode((failure as OperationFailedError).cleanupError, 'INVALID_STATE')).toBe(true);
+    expect(String((failure as OperationFailedError).cleanupError)).toMatch(/another operation's record/);
+    expect(nodeFiles(host)).toEqual([`${NODE.name}.qcow2`]);
+  });
+
+  it('the next call, in any orchestrator, undoes what an interrupted load left: its record, domain and disk', async () => {
+    const host = fakeHost();
+    const { kvm: first } = orchestrator(host);
+    // What a load that died after defining its domain leaves: the record, the disk, the domain.
+    const disk = first.nodeDiskPath(NODE.name);
+    await first.host.writeText(intentOf(host), serializeIntentRecord(newIntentRecord({ operation: 'load', node: NODE.name, domain: NODE.name, paths: [disk, first.consoleLogPath(NODE.name)], image: IMAGE })));
+    await first.host.createOverlay(first.library.path(IMAGE), disk, undefined);
+    await first.host.define(buildDomainXml({ name: NODE.name, type: 'qemu', cpus: 1, memoryBytes: 256 * 1024 ** 2, clock: 'utc', disks: [{ path: disk, format: 'qcow2', target: 'vda' }], nics: [], metadata: { image: IMAGE } }));
+    await first.host.start(NODE.name);
+
+    const { kvm: second, warnings } = orchestrator(host);
+    await second.unload({ node: NODE });
+    expect(warnings.some((message) => /undoing an interrupted load of node web-1/.test(message))).toBe(true);
+    expect(host.domains.has(NODE.name)).toBe(false);
+    expect(nodeFiles(host)).toEqual([]);
+    expect(existsSync(intentOf(host))).toBe(false);
+  });
+});
+
+describe('KvmProvisioner over a fake host: two orchestrators', () => {
+  it('a second load of a node waits on the host lock and, past its bound, fails busy without touching the first load', async () => {
+    const host = fakeHost();
+    const { kvm: winner } = orchestrator(host);
+    const { kvm: loser } = orchestrator(host, { lockTimeoutMs: 300 });
+    const held = gate();
+    const release = host.intercept('start', async () => {
+      held.arrive();
+      await held.opened;
+    });
+    const first = winner.load({ node: NODE, image: IMAGE });
+    await held.reached;
+    const callsBefore = host.calls.length;
+    const busy = await loser.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+    expect(ProvkitError.hasCode(busy, 'RESOURCE_BUSY')).toBe(true);
+    // The loser ran nothing on the node: no state read, no removal, no definition.
+    expect(host.calls.slice(callsBefore)).toEqual([]);
+    release();
+    held.open();
+    await expect(first).resolves.toMatchObject({ node: NODE.name });
+    expect(host.domains.get(NODE.name)?.state).toBe('running');
+    expect(nodeFiles(host)).toEqual([`${NODE.name}.qcow2`]);
+  });
+
+  it('a load whose image another orchestrator holds exclusively (a delete or capture) fails busy at prepare-disk, with nothing made', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host, { lockTimeoutMs: 300 });
+    const other = await new HostLocks(host.runner).acquire(imageLockPath(host.libraryDir, IMAGE), { mode: 'exclusive', waitMs: 1000, what: `image ${IMAGE}` });
+    try {
+      const failure = await kvm.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ step: 'prepare-disk' });
+      expect(ProvkitError.hasCode((failure as OperationFailedError).cause, 'RESOURCE_BUSY')).toBe(true);
+      expect(host.calls.some((call) => call.startsWith('define'))).toBe(false);
+      expect(nodeFiles(host)).toEqual([]);
+      expect(existsSync(intentOf(host))).toBe(false);
+    } finally {
+      await other.release();
+    }
+  });
+
+  it('an image deleted by another orchestrator before the disk is made is IMAGE_NOT_FOUND, with nothing left', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    const { kvm: other } = orchestrator(host);
+    // After load's checks and before its disk command, the other orchestrator deletes the image.
+    const stop = host.intercept('createOverlay', async () => {
+      stop();
+      await expect(other.deleteImage({ image: IMAGE })).resolves.toEqual({ deleted: true });
+    });
+    const failure = await kvm.load({ node: NODE, image: IMAGE }).catch((error: unknown) => error);
+    expect(ProvkitError.hasCode(failure, 'IMAGE_NOT_FOUND')).toBe(true);
+    expect(nodeFiles(host)).toEqual([]);
+    expect(existsSync(intentOf(host))).toBe(false);
+  });
+
+  it('deleteImage refuses an image a node is backed by, in any orchestrator, and deletes it once the node is gone', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    const { kvm: other } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    await expect(other.deleteImage({ image: IMAGE })).rejects.toSatisfy((error: unknown) => ProvkitError.hasCode(error, 'IMAGE_IN_USE'));
+    await kvm.unload({ node: NODE });
+    await expect(other.deleteImage({ image: IMAGE })).resolves.toEqual({ deleted: true });
+  });
+
+  it('partial library copies left by dead captures are collected under the image lock before a delete', async () => {
+    const host = fakeHost();
+    const { kvm, warnings } = orchestrator(host);
+    const partial = `${host.libraryDir}/.${IMAGE}.qcow2.part-0badf00d`;
+    writeFileSync(partial, 'half an image');
+    await expect(kvm.deleteImage({ image: IMAGE })).resolves.toEqual({ deleted: true });
+    expect(existsSync(partial)).toBe(false);
+    expect(warnings.some((message) => message.includes(partial))).toBe(true);
+  });
+});
