@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { CommandFailedError, ConnectionError, OperationFailedError, ProvkitError, type NodeSpec, type OsModuleV1 } from '@provkit/core';
+import { CaptureFailedError, CommandFailedError, ConnectionError, OperationFailedError, ProvkitError, type NodeSpec, type OsModuleV1 } from '@provkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeKvmHost } from '../test-support/fake-kvm-host.ts';
 import { HostLocks } from './host-lock.ts';
@@ -16,17 +16,26 @@ import { buildDomainXml } from './translation/domain-xml.ts';
 const IMAGE = 'base-v1';
 const NODE: NodeSpec = { name: 'web-1', address: { host: '127.0.0.1', port: 2222 } };
 
-/** An OS module whose guest answers as soon as the simulated domain runs. */
-function guestOs(host: FakeKvmHost): OsModuleV1 {
+/**
+ * An OS module whose guest answers as soon as the simulated domain runs, and whose pre-capture
+ * generalizes (counted in `generalized`) and powers the guest off, as a real guest's does.
+ */
+function guestOs(host: FakeKvmHost): OsModuleV1 & { generalized: string[] } {
+  const generalized: string[] = [];
   const module = {
     specificationVersion: 'v1',
+    generalized,
     waitForResponse: async ({ node }: { node: NodeSpec }) => {
       if (host.domains.get(node.name)?.state !== 'running') throw new ConnectionError(node.name, 'the domain is not running');
     },
     postLoad: async () => undefined,
-    preCapture: async () => ({}),
+    preCapture: async ({ node }: { node: NodeSpec }) => {
+      generalized.push(node.name);
+      host.domains.get(node.name)!.state = 'shut off';
+      return {};
+    },
   };
-  return module as unknown as OsModuleV1;
+  return module as unknown as OsModuleV1 & { generalized: string[] };
 }
 
 const hosts: FakeKvmHost[] = [];
@@ -42,11 +51,17 @@ function fakeHost(): FakeKvmHost {
 }
 
 /** An orchestrator on `host`: its own process-local mutexes, the host's locks. */
-function orchestrator(host: FakeKvmHost, options: { lockTimeoutMs?: number } = {}): { kvm: KvmProvisioner; warnings: string[] } {
-  const kvm = new KvmProvisioner({ runner: host.runner, host, libraryDir: host.libraryDir, nodeDiskDir: host.nodeDiskDir, uri: host.uri, osModule: guestOs(host), bootTimeoutMs: 5000, lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
+function orchestrator(host: FakeKvmHost, options: { lockTimeoutMs?: number } = {}): { kvm: KvmProvisioner; warnings: string[]; os: ReturnType<typeof guestOs> } {
+  const os = guestOs(host);
+  const kvm = new KvmProvisioner({ runner: host.runner, host, libraryDir: host.libraryDir, nodeDiskDir: host.nodeDiskDir, uri: host.uri, osModule: os, bootTimeoutMs: 5000, shutdownTimeoutMs: 5000, lockTimeoutMs: options.lockTimeoutMs ?? 5000 });
   const warnings: string[] = [];
   kvm.events.on('warning', (event) => warnings.push(event.message));
-  return { kvm, warnings };
+  return { kvm, warnings, os };
+}
+
+/** The library's files, hidden ones (partial copies, locks' directory) included. */
+function libraryFiles(host: FakeKvmHost): string[] {
+  return readdirSync(host.libraryDir).filter((name) => name !== '.provkit').sort();
 }
 
 /** What is in the node disk directory (the node's disks and console log), hidden state apart. */
@@ -222,5 +237,59 @@ describe('KvmProvisioner over a fake host: two orchestrators', () => {
     await expect(kvm.deleteImage({ image: IMAGE })).resolves.toEqual({ deleted: true });
     expect(existsSync(partial)).toBe(false);
     expect(warnings.some((message) => message.includes(partial))).toBe(true);
+  });
+});
+
+describe('KvmProvisioner over a fake host: capture', () => {
+  it('a capture generalizes the node, stores the image and leaves the node off, recorded as generalized', async () => {
+    const host = fakeHost();
+    const { kvm, os } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    await expect(kvm.capture({ node: NODE, image: 'web-v1' })).resolves.toMatchObject({ image: 'web-v1' });
+    expect(os.generalized).toEqual([NODE.name]);
+    expect(libraryFiles(host)).toEqual([`${IMAGE}.qcow2`, 'web-v1.qcow2']);
+    expect(host.domains.get(NODE.name)).toMatchObject({ state: 'shut off', captureRecord: { image: 'web-v1', phase: 'generalized' } });
+  });
+
+  it('a capture that fails copying leaves the library as it was; a plain retry copies the generalized disk without generalizing again', async () => {
+    const host = fakeHost();
+    const { kvm, os } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    // qemu-img fails after writing part of the copy (its hidden temp file in the library).
+    const stop = host.intercept('convert', (temp) => {
+      writeFileSync(temp, 'half a copy');
+      throw new CommandFailedError({ command: 'qemu-img convert', target: 'local', exitCode: 1, stderrTail: 'qemu-img: error while writing at byte 0: Input/output error' });
+    });
+    const failure = await kvm.capture({ node: NODE, image: 'web-v1' }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(CaptureFailedError);
+    expect(failure).toMatchObject({ step: 'copy-disk', nodeState: { power: 'off', generalized: 'yes' } });
+    expect(libraryFiles(host)).toEqual([`${IMAGE}.qcow2`]);
+    stop();
+    await expect(kvm.capture({ node: NODE, image: 'web-v1' })).resolves.toMatchObject({ image: 'web-v1' });
+    expect(os.generalized).toEqual([NODE.name]);
+    expect(libraryFiles(host)).toEqual([`${IMAGE}.qcow2`, 'web-v1.qcow2']);
+  });
+
+  it('a capture and a load of the same node from two orchestrators both finish, the load after the capture', async () => {
+    const host = fakeHost();
+    const { kvm: capturer } = orchestrator(host);
+    const { kvm: loader } = orchestrator(host);
+    await capturer.load({ node: NODE, image: IMAGE });
+    const held = gate();
+    const release = host.intercept('convert', async () => {
+      held.arrive();
+      await held.opened;
+    });
+    const capture = capturer.capture({ node: NODE, image: 'web-v1' });
+    await held.reached;
+    // The load waits for the node's lock the capture holds; the capture needs nothing the load holds.
+    const load = loader.load({ node: NODE, image: IMAGE });
+    release();
+    held.open();
+    await expect(capture).resolves.toMatchObject({ image: 'web-v1' });
+    await expect(load).resolves.toMatchObject({ node: NODE.name });
+    // The load came second: it replaced the captured node with a fresh one, running.
+    expect(host.domains.get(NODE.name)).toMatchObject({ state: 'running' });
+    expect(host.domains.get(NODE.name)?.captureRecord).toBeUndefined();
   });
 });

@@ -59,7 +59,7 @@ import { isTransientHostFault } from './transient-fault.ts';
 import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
-import { checkIndependentOptions, checkKvmLoadOptions, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
+import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
 import { assertMacAddress, macForNode } from './translation/mac-address.ts';
@@ -76,6 +76,20 @@ const BOOT_STATE_INTERVAL_MS = 2000;
 /** A node with its validated name and address. */
 interface CheckedNode extends NodeSpec {
   mac: string;
+}
+
+/** A load's options, validated and with defaults filled in, before any command runs. */
+interface LoadRequest {
+  options: LoadOptions;
+  node: CheckedNode;
+  image: string;
+  size: SizeSpec;
+  diskMode: 'linked' | 'full';
+  ifExists: 'replace' | 'refuse';
+  osModule: OsModuleV1;
+  bootTimeoutMs: number;
+  /** Set when the node is to end independent of its image (`providerOptions.kvm.independent`). */
+  independent: IndependentSettings | undefined;
 }
 
 /**
@@ -166,15 +180,17 @@ export class KvmProvisioner extends BaseProvisioner {
     const osModule = this.#osModule(options.osModule);
     assertOptionalObject('customization', options.customization);
     assertOptionalObject('providerOptions', options.providerOptions);
-    checkKvmLoadOptions(options.providerOptions);
+    // providerOptions.kvm.independent: the node ends without a backing file.
+    const independent = checkKvmLoadOptions(options.providerOptions);
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
     const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
+    const request: LoadRequest = { options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs, independent };
     // The node's lock is let go of in the command that removes the finished load's record (#finishLoad).
     return this.#underNodeLock(node.name, options.signal, async (lock) => {
       await this.#recoverNode(node.name, options.signal);
-      const loaded = await this.#load(options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs);
+      const loaded = await this.#load(request);
       await this.#finishLoad(lock, loaded.intent);
       return loaded.done();
     });
@@ -193,14 +209,13 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!together?.ran) await this.#clearIntent(intent);
   }
 
-  async #load(options: LoadOptions, node: CheckedNode, image: string, size: SizeSpec, diskMode: 'linked' | 'full', ifExists: 'replace' | 'refuse', osModule: OsModuleV1, bootTimeoutMs: number): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
+  async #load(request: LoadRequest): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
+    const { options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs, independent } = request;
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     const libraryPath = this.library.path(image);
     const diskPath = this.nodeDiskPath(node.name);
-    // providerOptions.kvm.independent (validated by load): the node ends without a backing file.
-    const independent = checkKvmLoadOptions(options.providerOptions);
 
     const missingImage = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
     // Checks that need the host but change nothing: a failure here leaves nothing to undo, and
@@ -686,12 +701,13 @@ export class KvmProvisioner extends BaseProvisioner {
       this.#underImageLock(image, 'exclusive', options.signal, async () => {
         await this.#recoverNode(node.name, options.signal);
         await this.#collectPartials(image, options.signal);
-        return this.#capture(options, node, image, endState, shutdownTimeoutMs, osModule);
+        return this.#capture({ options, node, image, endState, shutdownTimeoutMs, osModule });
       }),
     );
   }
 
-  async #capture(options: CaptureOptions, node: CheckedNode, image: string, endState: 'on' | 'off' | 'reboot', shutdownTimeoutMs: number, osModule: OsModuleV1 | undefined): Promise<CaptureResult> {
+  async #capture(request: CaptureRequest): Promise<CaptureResult> {
+    const { options, node, image, endState, shutdownTimeoutMs, osModule } = request;
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
@@ -907,6 +923,17 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
+}
+
+/** A capture's options, validated and with defaults filled in, before any command runs. */
+interface CaptureRequest {
+  options: CaptureOptions;
+  node: CheckedNode;
+  image: string;
+  endState: 'on' | 'off' | 'reboot';
+  shutdownTimeoutMs: number;
+  /** Undefined for an ungeneralized copy (`skipPreCapture`). */
+  osModule: OsModuleV1 | undefined;
 }
 
 /** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */
