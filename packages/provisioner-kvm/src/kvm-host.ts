@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CommandFailedError, HostStorageFullError, ProvkitError, sh, type ShellFragment } from '@provkit/core';
 import { tail, type CommandResult, type CommandRunner } from '@provkit/runners';
 import { buildCaptureRecord, CAPTURE_RECORD_KEY, CAPTURE_RECORD_NAMESPACE, diskFingerprintCommand, isNoMetadata, parseCaptureRecord, type CaptureRecord } from './translation/capture-record.ts';
-import { fileCommands, overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
-import { parseSha256sum } from './translation/coreutils-output.ts';
+import { fileCommands, leftoverCommands, overlayFromTemplate, qemuImgConvert, qemuImgInfo, qemuImgResize, virshCommands } from './translation/commands.ts';
+import { parseLeftoverListing, parseProcessList, parseSha256sum, type LeftoverListingKind } from './translation/base-tools-output.ts';
 import { isNoSpaceLeft, isNoSuchFile } from './translation/host-failure.ts';
 import { parseImageInfoLines, parseQemuImgInfo, type QemuImageInfo } from './translation/qemu-img-info.ts';
 import { isNoSuchDomain, parseDomainList, parseDomBlkList, parseDomState, parseNameList, parseProvkitRecord, parseRecordedImages, type BlockDevice, type ProvkitRecord, type DomainState } from './translation/virsh-output.ts';
@@ -255,6 +255,21 @@ export class KvmHost {
   /** The file's SHA-256, hex. */
   async sha256(path: string, options: HostCallOptions = {}): Promise<string> {
     return parseSha256sum((await this.runner.run(fileCommands.sha256(path), options)).stdout, path);
+  }
+
+  /** The node directory's files, the intent records and the library's hidden partial copies, in one command. */
+  async leftoverListing(dirs: { nodeDiskDir: string; stateDir: string; libraryDir: string }, options: HostCallOptions = {}): Promise<Array<{ kind: LeftoverListingKind; name: string }>> {
+    return parseLeftoverListing((await this.runner.run(leftoverCommands.listing(dirs), options)).stdout);
+  }
+
+  /** Running `qemu-img` processes whose command line names a file in one of `directories`. */
+  async qemuImgProcesses(directories: readonly string[], options: HostCallOptions = {}): Promise<Array<{ pid: number; command: string }>> {
+    return parseProcessList((await this.runner.run(leftoverCommands.qemuImgProcesses(directories), options)).stdout);
+  }
+
+  /** SIGKILLs a process; one already gone is fine. */
+  async kill(pid: number, options: HostCallOptions = {}): Promise<void> {
+    await this.runner.run(leftoverCommands.kill(pid), options);
   }
 
   /** The error of a command run with `check: false` whose exit the caller did not expect. */

@@ -293,3 +293,39 @@ describe('KvmProvisioner over a fake host: capture', () => {
     expect(host.domains.get(NODE.name)?.captureRecord).toBeUndefined();
   });
 });
+
+describe('KvmProvisioner over a fake host: leftovers', () => {
+  it('lists what dead operations left (dry run first), never what a live one holds, and removes it under the locks', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    // A node whose load died after making its disk and domain (its record stays, its lock is free).
+    const dead = 'web-2';
+    const deadDisk = kvm.nodeDiskPath(dead);
+    await kvm.host.writeText(intentOf(host, dead), serializeIntentRecord(newIntentRecord({ operation: 'load', node: dead, domain: dead, paths: [deadDisk], image: IMAGE })));
+    await kvm.host.createOverlay(kvm.library.path(IMAGE), deadDisk, undefined);
+    await kvm.host.define(buildDomainXml({ name: dead, type: 'qemu', cpus: 1, memoryBytes: 256 * 1024 ** 2, clock: 'utc', disks: [{ path: deadDisk, format: 'qcow2', target: 'vda' }], nics: [], metadata: { image: IMAGE } }));
+    // A disk with no domain and no record; a partial capture in the library.
+    const orphan = kvm.nodeDiskPath('web-3');
+    writeFileSync(orphan, '{}');
+    const partial = `${host.libraryDir}/.${IMAGE}.qcow2.part-0a1b2c3d`;
+    writeFileSync(partial, 'half');
+    // A node another orchestrator holds right now: its disk is not a leftover.
+    const busyDisk = kvm.nodeDiskPath('web-4');
+    writeFileSync(busyDisk, '{}');
+    const held = await new HostLocks(host.runner).acquire(nodeStatePaths(host.nodeDiskDir, 'web-4').lock, { mode: 'exclusive', waitMs: 1000, what: 'node web-4' });
+    try {
+      const report = await kvm.leftovers();
+      expect(report).toMatchObject({ removed: false, orphanFiles: [orphan], partials: [{ image: IMAGE, path: partial }], unreadableRecords: [], processes: [] });
+      expect(report.interrupted.map((item) => [item.node, item.domainDefined])).toEqual([[dead, true]]);
+      expect(nodeFiles(host)).toEqual(['web-2.qcow2', 'web-3.qcow2', 'web-4.qcow2']);
+
+      await expect(kvm.leftovers({ remove: true })).resolves.toMatchObject({ removed: true });
+      expect(host.domains.has(dead)).toBe(false);
+      expect(nodeFiles(host)).toEqual(['web-4.qcow2']);
+      expect(existsSync(partial)).toBe(false);
+      expect(existsSync(intentOf(host, dead))).toBe(false);
+    } finally {
+      await held.release();
+    }
+  });
+});

@@ -1,4 +1,3 @@
-import { sh } from '@provkit/core';
 import type { HostLocks } from './host-lock.ts';
 import { imageLockPath, nodeStatePaths, parseIntentRecord, type IntentRecord } from './intent-record.ts';
 import type { KvmHost } from './kvm-host.ts';
@@ -56,11 +55,7 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
   const { host, nodeDiskDir, libraryDir } = context;
   const call = context.signal ? { signal: context.signal } : {};
   const stateDir = `${nodeDiskDir}/.provkit`;
-  const listing = await host.runner.run(
-    sh`find ${nodeDiskDir} -maxdepth 1 -type f -printf 'node-file %f\n'; find ${stateDir} -maxdepth 1 -type f -name '*.intent.json' -printf 'intent %p\n' 2>/dev/null; find ${libraryDir} -maxdepth 1 -type f -name '.*.part-*' -printf 'partial %f\n'; true`,
-    call,
-  );
-  const lines = listing.stdout.split('\n').filter(Boolean).map((line) => [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] as const);
+  const lines = (await host.leftoverListing({ nodeDiskDir, stateDir, libraryDir }, call)).map(({ kind, name }) => [kind, name] as const);
   const domains = new Set((await host.domainStates(call)).keys());
   const report: LeftoversReport = { removed: false, interrupted: [], orphanFiles: [], partials: [], unreadableRecords: [], processes: [] };
   const recorded = new Set<string>();
@@ -103,16 +98,14 @@ export async function findLeftovers(context: LeftoversContext): Promise<Leftover
  * holds the lock of that node or image (a live load or capture holds it while its qemu-img runs).
  */
 async function strayQemuImg(context: LeftoversContext, call: { signal?: AbortSignal }): Promise<Array<{ pid: number; command: string }>> {
-  const { stdout } = await context.host.runner.run(sh`ps -eo pid=,args= | grep -F -e ${`${context.libraryDir}/`} -e ${`${context.nodeDiskDir}/`} | grep -F qemu-img | grep -v -F grep || true`, call);
   const strays: Array<{ pid: number; command: string }> = [];
-  for (const line of stdout.split('\n').filter(Boolean)) {
-    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
-    if (!match || !/(^|\/)qemu-img\s/.test(match[2]!)) continue;
-    const locks = lockPathsNamedIn(match[2]!, context);
+  for (const process of await context.host.qemuImgProcesses([context.libraryDir, context.nodeDiskDir], call)) {
+    if (!/(^|\/)qemu-img\s/.test(process.command)) continue;
+    const locks = lockPathsNamedIn(process.command, context);
     if (locks.length === 0) continue;
     let free = true;
     for (const lock of locks) free &&= await context.locks.isFree(lock, call);
-    if (free) strays.push({ pid: Number(match[1]), command: match[2]! });
+    if (free) strays.push(process);
   }
   return strays;
 }
@@ -141,7 +134,7 @@ export async function removeLeftovers(context: LeftoversContext, report: Leftove
   for (const process of report.processes) {
     // Only while the lock its files belong to is still free (taken here, so nobody starts meanwhile).
     const [lock] = lockPathsNamedIn(process.command, context);
-    const kill = (): Promise<unknown> => host.runner.run(sh`kill -KILL ${String(process.pid)} 2>/dev/null || true`, call);
+    const kill = (): Promise<void> => host.kill(process.pid, call);
     if (lock?.startsWith(`${context.nodeDiskDir}/`)) await locking.node(lock.slice(lock.lastIndexOf('/') + 1, -'.lock'.length), kill);
     else if (lock) await locking.image(lock.slice(lock.lastIndexOf('/') + 1, -'.lock'.length), kill);
   }

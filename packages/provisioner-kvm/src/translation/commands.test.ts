@@ -1,6 +1,6 @@
 import { shellJoin } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
-import { fileCommands, overlayFromTemplate, qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
+import { fileCommands, leftoverCommands, overlayFromTemplate, qemuImgConvert, qemuImgCreateOverlay, qemuImgInfo, qemuImgResize, virshCommands } from './commands.ts';
 
 describe('virsh commands', () => {
   const virsh = virshCommands('qemu:///system');
@@ -57,5 +57,18 @@ describe('file commands', () => {
   });
   it('reads each image in one loop, marking the ones qemu-img failed on', () => {
     expect(fileCommands.imageInfoLines(['/lib/a.qcow2', '/n/b c.qcow2']).text).toMatch(/^for f in \/lib\/a\.qcow2 '\/n\/b c\.qcow2'; do .*printf '!%s\\n' "\$f"; fi; done$/);
+  });
+});
+
+describe('leftover commands', () => {
+  it('lists the three kinds of leftovers in one command, quoting each directory', () => {
+    const text = leftoverCommands.listing({ nodeDiskDir: '/srv/my nodes', stateDir: '/srv/my nodes/.provkit', libraryDir: '/lib' }).text;
+    expect(text).toContain(`find '/srv/my nodes' -maxdepth 1 -type f -printf 'node-file %f\\n'`);
+    expect(text).toContain(`find '/srv/my nodes/.provkit' -maxdepth 1 -type f -name '*.intent.json' -printf 'intent %p\\n' 2>/dev/null`);
+    expect(text).toMatch(/; true$/);
+  });
+  it('looks for qemu-img naming a file under any of the directories, and kills by pid', () => {
+    expect(leftoverCommands.qemuImgProcesses(['/lib', '/n']).text).toBe(`ps -eo pid=,args= | grep -F -e /lib/ -e /n/ | grep -F qemu-img | grep -v -F grep || true`);
+    expect(leftoverCommands.kill(4242).text).toBe('kill -KILL 4242 2>/dev/null || true');
   });
 });

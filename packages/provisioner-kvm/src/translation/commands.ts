@@ -113,3 +113,18 @@ export const fileCommands = {
   imageInfoLines: (paths: readonly string[]) =>
     sh`for f in ${paths}; do if out=$(qemu-img info --force-share --output=json -- "$f" 2>/dev/null); then printf '%s' "$out" | tr -d '\\n'; echo; else printf '!%s\\n' "$f"; fi; done`,
 };
+
+/** Lines of the leftovers sweep (`KvmProvisioner.leftovers`). */
+export const leftoverCommands = {
+  /**
+   * In one command: the node directory's files (`node-file <name>`), the intent records
+   * (`intent <path>`) and the library's hidden partial copies (`partial <name>`); read with
+   * `parseLeftoverListing`. A state directory not made yet lists nothing.
+   */
+  listing: (dirs: { nodeDiskDir: string; stateDir: string; libraryDir: string }) =>
+    sh`find ${dirs.nodeDiskDir} -maxdepth 1 -type f -printf 'node-file %f\\n'; find ${dirs.stateDir} -maxdepth 1 -type f -name '*.intent.json' -printf 'intent %p\\n' 2>/dev/null; find ${dirs.libraryDir} -maxdepth 1 -type f -name '.*.part-*' -printf 'partial %f\\n'; true`,
+  /** `qemu-img` processes whose command line names a file under one of `directories` (`pid args` a line). */
+  qemuImgProcesses: (directories: readonly string[]) => sh`ps -eo pid=,args= | grep -F ${directories.flatMap((directory) => ['-e', `${directory}/`])} | grep -F qemu-img | grep -v -F grep || true`,
+  /** SIGKILL; a process already gone is fine. */
+  kill: (pid: number) => sh`kill -KILL ${String(pid)} 2>/dev/null || true`,
+};
