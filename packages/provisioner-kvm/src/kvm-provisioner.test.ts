@@ -329,3 +329,29 @@ describe('KvmProvisioner over a fake host: leftovers', () => {
     }
   });
 });
+
+describe('KvmProvisioner over a fake host: power', () => {
+  it('a graceful power-off of a guest that went off by itself just before the request succeeds', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    // Between powerOff's state read and its shutdown request, the guest halts (virsh then
+    // answers "domain is not running", as the fake does).
+    host.intercept('shutdown', (name) => {
+      host.domains.get(name)!.state = 'shut off';
+    });
+    await expect(kvm.powerOff({ node: NODE })).resolves.toBeUndefined();
+    expect(await kvm.powerStatus({ node: NODE })).toBe('off');
+  });
+
+  it('a shutdown request that fails while the guest stays on is the error', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    host.intercept('shutdown', () => {
+      throw new CommandFailedError({ command: 'virsh shutdown', target: 'local', exitCode: 1, stderrTail: 'error: Failed to shutdown domain' });
+    });
+    await expect(kvm.powerOff({ node: NODE })).rejects.toBeInstanceOf(CommandFailedError);
+    expect(await kvm.powerStatus({ node: NODE })).toBe('on');
+  });
+});

@@ -619,7 +619,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const state = await this.#existingState(name, signal);
     if (powerStateOf(state) === 'off') return;
     if (mode === 'graceful' && state !== 'paused') {
-      await this.host.shutdown(name, { signal });
+      await this.#askShutdown(name, signal);
       try {
         await this.#waitForOff(name, timeoutMs, signal);
         return;
@@ -805,12 +805,25 @@ export class KvmProvisioner extends BaseProvisioner {
     return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
   }
 
+  /**
+   * Presses the guest's power button. A guest that went off by itself between the caller's
+   * state read and the request (virsh: "domain is not running") is what was asked for, not a
+   * failure: the state is read again and only a domain still on makes the error stand.
+   */
+  async #askShutdown(name: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.host.shutdown(name, { signal });
+    } catch (error) {
+      if (powerStateOf(await this.#existingState(name, signal)) !== 'off') throw error;
+    }
+  }
+
   /** Shuts the node down (ACPI, waited for up to `timeoutMs`), then pulls the plug if it is still on. */
   async #bringOff(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     const state = await this.#existingState(name, signal);
     if (powerStateOf(state) === 'off') return;
     if (state === 'running') {
-      await this.host.shutdown(name, { signal });
+      await this.#askShutdown(name, signal);
       try {
         await this.#waitForOff(name, timeoutMs, signal);
         return;
