@@ -28,6 +28,7 @@ export { ImageLibrary } from './image-library.ts';
 export { buildDomainXml, PROVKIT_METADATA_NAMESPACE, type DomainSpec, type DomainDisk, type DomainNic, type NicSource, type UserNetForward, type DirectKernelBoot } from './translation/domain-xml.ts';
 export type { DomainState, BlockDevice, ProvkitRecord } from './translation/virsh-output.ts';
 export type { QemuImageInfo } from './translation/qemu-img-info.ts';
+export type { LeftoverListingKind } from './translation/base-tools-output.ts';
 export type { CaptureRecord, CapturePhase } from './translation/capture-record.ts';
 export { HostLocks, type CommandLockOptions, type HostLock, type HostLockMode, type HostLockOptions } from './host-lock.ts';
 export { newIntentRecord, parseIntentRecord, serializeIntentRecord, nodeStatePaths, imageLockPath, type IntentRecord } from './intent-record.ts';
