@@ -50,7 +50,7 @@ import { renewWhileRunning } from './lease-renewal.ts';
 import { isBusyFault } from './translation/faults.ts';
 import { newOperation } from './vsphere/ownership-record.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
-import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
+import { VimCmdDriver } from './vim-cmd/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
 
 /** Bound on the calls that undo a failed operation (they run even after an abort). */
