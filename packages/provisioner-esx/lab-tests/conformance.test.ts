@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { provisionerConformance } from '@provkit/conformance';
 import { ensureLabService, type VcsimLabState } from '@provkit/lab';
 import { beforeAll, describe, it } from 'vitest';
-import { provisionerFor } from './simulator-support.ts';
+import { provisionerFor } from './test-support/simulator.ts';
 
 // The lifecycle group needs a guest that answers SSH; the simulator has none, so the suites
 // that need no guest run here. guest-lifecycle.test.ts runs the lifecycle group with the lab's

@@ -4,7 +4,7 @@
  */
 import { provisionerConformance } from '@provkit/conformance';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 
