@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           globalSetup: ['lab/src/test-scratch.ts'],
-          include: ['packages/*/src/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test-support/**/*.test.ts', 'examples/**/*.test.ts', 'docs/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'examples/**/*.lab.test.ts'],
         },
       },

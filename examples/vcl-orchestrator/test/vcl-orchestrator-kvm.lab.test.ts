@@ -12,7 +12,7 @@ import { VclOrchestrator, type RequestOutcome, type Reservation, type Reservatio
 // The KVM provisioner's own lab wiring: the lab libvirtd through the lab sshd, a run directory
 // with the lab guest as library image, and @provkit/os-linux's module for the busybox guest
 // (users and firewall declared off: it has neither useradd nor nft).
-import { startKvmLab, type KvmLab } from '../../../packages/provisioner-kvm/lab-tests/support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from '../../../packages/provisioner-kvm/lab-tests/test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let provisioner: KvmProvisioner;

@@ -15,7 +15,7 @@ import { printTable, type RedisLabState } from '@provkit/lab';
 import { EsxProvisioner } from '@provkit/provisioner-esx';
 import { Redis } from 'ioredis';
 import { FleetClient } from '../src/index.ts';
-import { labRedis, startPrivateSimulator, startWorker, stopWorker, writeFleetConfig, type PrivateSimulator, type SimulatedHost } from '../lab-tests/fleet-lab.ts';
+import { labRedis, startPrivateSimulator, startWorker, stopWorker, writeFleetConfig, type PrivateSimulator, type SimulatedHost } from '../lab-tests/test-support/fleet-lab.ts';
 
 const CYCLES = Number(process.env['CYCLES'] ?? 100);
 const HOSTS = Number(process.env['HOSTS'] ?? 2);

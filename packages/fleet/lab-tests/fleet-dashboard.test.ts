@@ -9,7 +9,7 @@ import { ensureLabService, labRoot, type ChromiumLabState, type RedisLabState, t
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient } from '../src/index.ts';
-import { labRedis, startWorker, stopWorker, unique, writeFleetConfig, type FleetLabConfig, type WorkerProcess } from './fleet-lab.ts';
+import { labRedis, startWorker, stopWorker, unique, writeFleetConfig, type FleetLabConfig, type WorkerProcess } from './test-support/fleet-lab.ts';
 
 let redis: RedisLabState;
 let sim: VcsimLabState;

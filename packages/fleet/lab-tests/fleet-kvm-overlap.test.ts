@@ -13,7 +13,7 @@ import { ProvkitError } from '@provkit/core';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun, type RedisLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, FleetRemoteError, type FleetJobHandle, type FleetOperation } from '../src/index.ts';
-import { type FleetLabConfig, labRedis, overlaps, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './fleet-lab.ts';
+import { type FleetLabConfig, labRedis, overlaps, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './test-support/fleet-lab.ts';
 
 let redis: RedisLabState;
 let run: KvmRun;

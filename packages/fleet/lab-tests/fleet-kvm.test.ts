@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun, type RedisLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, type FleetJobHandle } from '../src/index.ts';
-import { type FleetLabConfig, labRedis, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './fleet-lab.ts';
+import { type FleetLabConfig, labRedis, readOperationsLog, runDomains, startWorker, stopWorker, unique, type WorkerProcess } from './test-support/fleet-lab.ts';
 
 let redis: RedisLabState;
 let run: KvmRun;

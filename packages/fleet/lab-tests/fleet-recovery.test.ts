@@ -23,7 +23,7 @@ import {
   type PrivateSimulator,
   type StartWorkerOptions,
   type WorkerProcess,
-} from './fleet-lab.ts';
+} from './test-support/fleet-lab.ts';
 
 let redis: RedisLabState;
 let simulator: PrivateSimulator;

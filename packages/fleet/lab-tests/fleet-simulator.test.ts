@@ -6,7 +6,7 @@ import { ConflictError, NodeNotFoundError, ProvkitError } from '@provkit/core';
 import { ensureLabService, type RedisLabState, type VcsimLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetClient, FleetRemoteError, type FleetJobHandle, type FleetOperation } from '../src/index.ts';
-import { inspector, labRedis, overlaps, readOperationsLog, startWorker, stopWorker, unique, writeFleetConfig, type FleetLabConfig, type WorkerProcess } from './fleet-lab.ts';
+import { inspector, labRedis, overlaps, readOperationsLog, startWorker, stopWorker, unique, writeFleetConfig, type FleetLabConfig, type WorkerProcess } from './test-support/fleet-lab.ts';
 
 let redis: RedisLabState;
 let sim: VcsimLabState;

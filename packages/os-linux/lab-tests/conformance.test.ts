@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { osModuleConformance } from '@provkit/conformance';
 import { SshPool, sshRunnerFactory, type RunnerFactory } from '@provkit/runners';
 import { LinuxOsModule } from '@provkit/os-linux';
-import { startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 let pool: SshPool;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshPool } from '@provkit/runners';
 import type { DebianRootLabState } from '@provkit/lab';
 import type { LinuxOsModule } from '@provkit/os-linux';
-import { addRemoteAddresses, connectFrom, exists, inGuest, read, seed, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { addRemoteAddresses, connectFrom, exists, inGuest, read, seed, startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 import { execFileSync } from 'node:child_process';
 
 let lab: DebianRootFixture;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostKeyMismatchError, type ProgressEvent } from '@provkit/core';
 import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { HOST_KEYS_MARKER, LinuxOsModule } from '@provkit/os-linux';
-import { exists, fingerprintOf, inGuest, inRoot, read, seed, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, fingerprintOf, inGuest, inRoot, read, seed, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 let scratch: string;

@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinuxOperationReport, LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, inRoot, read, seed, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, inGuest, inRoot, read, seed, sizeOf, startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 let module: LinuxOsModule;

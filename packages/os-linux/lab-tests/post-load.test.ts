@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, Secret } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import type { LinuxOsModule } from '@provkit/os-linux';
-import { exists, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 import { sshRunnerFactory } from '@provkit/runners';
 
 let lab: DebianRootFixture;

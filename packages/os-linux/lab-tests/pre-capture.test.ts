@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret, TimeoutError } from '@provkit/core';
 import { HOST_KEYS_MARKER, LINUX_OPERATION_NAMES, PreCaptureFailedError, type LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, inRoot, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, inGuest, inRoot, passwordMatches, read, seed, shadowHash, sizeOf, startDebianRoot, trustCurrentHostKey, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 const rootPassword = Secret.of(`VCL-root-${Math.random().toString(36).slice(2)}`);

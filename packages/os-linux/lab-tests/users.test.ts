@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, Secret } from '@provkit/core';
 import { SshPool, type CommandRunner } from '@provkit/runners';
 import { SystemAccountError, type LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, passwordMatches, read, seed, shadowHash, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, inGuest, passwordMatches, read, seed, shadowHash, startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 let module: LinuxOsModule;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinuxOperationReport, LinuxOsModule } from '@provkit/os-linux';
-import { exists, inGuest, read, seed, sizeOf, startDebianRoot, type DebianRootFixture } from './debian-root-fixture.ts';
+import { exists, inGuest, read, seed, sizeOf, startDebianRoot, type DebianRootFixture } from './test-support/debian-root-fixture.ts';
 
 let lab: DebianRootFixture;
 let module: LinuxOsModule;

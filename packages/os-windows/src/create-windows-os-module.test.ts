@@ -11,7 +11,7 @@ const KEY = join(files, 'id');
 const KNOWN_HOSTS = join(files, 'known_hosts');
 writeFileSync(KEY, '');
 writeFileSync(KNOWN_HOSTS, '');
-import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';
+import { loadTranscript, TranscriptServer } from '../test-support/transcript-server.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -42,7 +42,7 @@ describe('createWindowsOsModule', () => {
   });
 
   it('builds a module that reaches a guest with a pinned host key and closes its own pool (transcript authored from Microsoft\'s documentation)', async () => {
-    const server = new TranscriptServer(loadTranscript(new URL('./testing/transcripts/wait.json', import.meta.url)));
+    const server = new TranscriptServer(loadTranscript(new URL('../test-support/transcripts/wait.json', import.meta.url)));
     const port = await server.start();
     cleanups.push(() => server.close());
     const dir = mkdtempSync(join(tmpdir(), 'provkit-win-'));

@@ -12,7 +12,7 @@ import {
 import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCommand } from './powershell/encode-command.ts';
-import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';
+import { loadTranscript, TranscriptServer } from '../test-support/transcript-server.ts';
 import { encodeUnattendPassword } from './unattend/unattend-password.ts';
 import { WindowsOsModule, type WindowsOsModuleOptions } from './windows-os-module.ts';
 
@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 async function harness(transcript: string, options: Partial<WindowsOsModuleOptions> = {}): Promise<Harness> {
-  const server = new TranscriptServer(loadTranscript(new URL(`./testing/transcripts/${transcript}`, import.meta.url)));
+  const server = new TranscriptServer(loadTranscript(new URL(`../test-support/transcripts/${transcript}`, import.meta.url)));
   const port = await server.start();
   const pool = new SshPool({ connectTimeoutMs: 5000, commandTimeoutMs: 10_000 });
   open.push(async () => {

@@ -7,7 +7,7 @@ import { decodeExtraConfig, parseMoRef } from '../src/translation/vim-responses.
 import type { MoRef } from '../src/translation/xml.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
 import type { VimClient } from '../src/wire/vim-client.ts';
-import { inventoryNames, provisionerFor, SIMULATORS, startPrivateSimulator, unique, type PrivateSimulator } from './simulator-support.ts';
+import { inventoryNames, provisionerFor, SIMULATORS, startPrivateSimulator, unique, type PrivateSimulator } from './test-support/simulator.ts';
 
 /** Replaces `client.startTask` for CloneVM_Task while `run` runs (the client is shared: restored after). */
 async function withCloneStart<T>(client: VimClient, replacement: (original: VimClient['startTask'], ...args: Parameters<VimClient['startTask']>) => ReturnType<VimClient['startTask']>, run: () => Promise<T>): Promise<T> {

@@ -4,8 +4,8 @@ import type { EsxProvisioner } from '../src/index.ts';
 import * as requests from '../src/translation/vim-requests.ts';
 import { parseMoRef } from '../src/translation/vim-responses.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
-import { startOrchestrator } from './orchestrators.ts';
-import { inventoryNames, provisionerFor, releaseClones, setClonePlan, startPrivateSimulator, unique, type PrivateSimulator } from './simulator-support.ts';
+import { startOrchestrator } from './test-support/orchestrators.ts';
+import { inventoryNames, provisionerFor, releaseClones, setClonePlan, startPrivateSimulator, unique, type PrivateSimulator } from './test-support/simulator.ts';
 
 // Each mode gets a simulator of its own: the tests set its clone faults (lab/vcsim/vcsim/faults.go),
 // which must not reach other users of the shared service.

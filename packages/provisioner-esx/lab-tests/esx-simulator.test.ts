@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EsxProvisioner, VimClient } from '../src/index.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
 import { decodeExtraConfig, decodeString } from '../src/translation/vim-responses.ts';
-import { inventoryNames, provisionerFor, SIMULATORS, unique } from './simulator-support.ts';
+import { inventoryNames, provisionerFor, SIMULATORS, unique } from './test-support/simulator.ts';
 
 describe.each(SIMULATORS)('EsxProvisioner (vSphere API) against the simulator %s', (service) => {
   let lab: VcsimLabState;

@@ -12,7 +12,7 @@ import { ensureLabService, resetDebianRoot, type DebianRootLabState, type VcsimL
 import { LinuxOsModule } from '@provkit/os-linux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EsxProvisioner } from '../src/index.ts';
-import { inventoryNames, provisionerFor, unique } from './simulator-support.ts';
+import { inventoryNames, provisionerFor, unique } from './test-support/simulator.ts';
 
 let lab: VcsimLabState;
 let guest: DebianRootLabState;

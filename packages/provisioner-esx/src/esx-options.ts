@@ -1,6 +1,6 @@
 import { assertObject, assertOptionalOsModule, assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
-import type { VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
+import type { VimCmdDriverOptions } from './vim-cmd/vim-cmd-driver.ts';
 import { DEFAULT_LEASE_MS } from './vsphere/ownership-record.ts';
 
 /**

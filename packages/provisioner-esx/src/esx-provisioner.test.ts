@@ -1,4 +1,4 @@
-import { ImageExistsError, InvalidInputError, NodeExistsError, NodeNotManagedError, type ImageInfo, type ImageSize, type ProgressEvent } from '@provkit/core';
+import { createEmitter, ImageExistsError, InvalidInputError, NodeExistsError, NodeNotManagedError, type ImageInfo, type ImageSize, type ProgressEvent } from '@provkit/core';
 import { describe, expect, it, vi } from 'vitest';
 import { faultToError } from './translation/faults.ts';
 import type { CreateNodeRequest, EsxDriver, EsxNodeFacts } from './esx-driver.ts';
@@ -69,8 +69,9 @@ class FakeDriver implements EsxDriver {
 }
 
 function withFakeDriver(options: Partial<EsxProvisionerOptions> = {}): { provisioner: EsxProvisioner; driver: FakeDriver } {
-  // Built on the ssh back end, whose constructor touches nothing, then given the in-memory one.
-  const provisioner = new EsxProvisioner({ ...options, ssh: { runner: {} as never, datastore: 'datastore1' } });
+  // Built on the ssh back end, whose constructor only listens to its runner's command events,
+  // then given the in-memory one.
+  const provisioner = new EsxProvisioner({ ...options, ssh: { runner: { target: 'in-memory', events: createEmitter() } as never, datastore: 'datastore1' } });
   const driver = new FakeDriver();
   (provisioner as unknown as { driver: EsxDriver }).driver = driver;
   return { provisioner, driver };

@@ -45,12 +45,13 @@ import {
   type PowerOffOptions,
   type PowerState,
 } from '@provkit/core';
+import { CommandEventForwarder } from '@provkit/runners';
 import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
 import { renewWhileRunning } from './lease-renewal.ts';
 import { isBusyFault } from './translation/faults.ts';
 import { newOperation } from './vsphere/ownership-record.ts';
 import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
-import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
+import { VimCmdDriver } from './vim-cmd/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
 
 /** Bound on the calls that undo a failed operation (they run even after an abort). */
@@ -96,6 +97,8 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly #vmTasks = new KeyedMutex();
 
   readonly #onClose: (() => Promise<void> | void) | undefined;
+  /** Re-emits the SSH back end's runner commands on {@link events} (the API back end emits its requests itself). */
+  readonly #commands: CommandEventForwarder;
 
   constructor(options: EsxProvisionerOptions) {
     const settings = resolveSettings(options);
@@ -104,6 +107,10 @@ export class EsxProvisioner extends BaseProvisioner {
     this.settings = settings;
     this.driver = options.api !== undefined ? new VimDriver(options.api, this.events) : new VimCmdDriver(options.ssh!);
     this.#onClose = options.onClose;
+    // The host's vim-cmd and vmkfstools commands are this provisioner's command events too, as
+    // KVM's virsh commands are; the runner has already redacted any secret from them.
+    this.#commands = new CommandEventForwarder(this.events);
+    if (options.ssh !== undefined) this.#commands.add(options.ssh.runner);
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
@@ -504,7 +511,9 @@ export class EsxProvisioner extends BaseProvisioner {
     }, options.signal);
   }
 
+  /** Stops forwarding the SSH back end's command events, closes the back end and calls the `onClose` option. */
   override async close(): Promise<void> {
+    this.#commands.stop();
     await this.driver.close();
     await this.#onClose?.();
   }

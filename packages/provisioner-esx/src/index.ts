@@ -18,7 +18,7 @@ export type { VimTlsOptions } from './wire/tls-verification.ts';
 export * as vim25 from './translation/vim-requests.ts';
 export type { MoRef } from './translation/xml.ts';
 export { faultToError, type FaultContext } from './translation/faults.ts';
-export { VimCmdDriver, type VimCmdDriverOptions } from './esxcli/vim-cmd-driver.ts';
+export { VimCmdDriver, type VimCmdDriverOptions } from './vim-cmd/vim-cmd-driver.ts';
 export { acquireVimClient, type SharedVimClient } from './wire/shared-vim-client.ts';
 export type { EsxSettings } from './esx-options.ts';
 export type { SoapFault, VimRequest, XmlNode, XmlValue } from './translation/envelope.ts';

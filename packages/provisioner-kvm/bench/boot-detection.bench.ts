@@ -5,7 +5,7 @@
  * boot time, the baseline. Five loads of the lab guest (TCG) through the lab sshd.
  */
 import { connect } from 'node:net';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { median, printTable } from '@provkit/lab';
 
 const LOADS = 5;

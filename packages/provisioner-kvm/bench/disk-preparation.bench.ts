@@ -8,7 +8,7 @@
  */
 import { sh } from '@provkit/core';
 import { overlayTemplateDir } from '../src/kvm-host.ts';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { median, printTable, type BenchRow } from '@provkit/lab';
 
 const ROUNDS = 5;

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Client, type ConnectConfig } from 'ssh2';
 import { median, printTable } from '@provkit/lab';
 import { randomToken, shellBootstrap } from '../../runners/src/remote-shell-protocol.ts';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 
 const LOGINS = 7;
 

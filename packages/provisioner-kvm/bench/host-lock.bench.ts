@@ -5,7 +5,7 @@
  * takes two such locks (node, image) and writes and removes its intent record (two commands).
  */
 import { sh } from '@provkit/core';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { median, printTable } from '@provkit/lab';
 import { nodeStatePaths } from '../src/index.ts';
 

@@ -9,7 +9,7 @@
 import { sh } from '@provkit/core';
 import { median, printTable, type BenchRow } from '@provkit/lab';
 import { buildDomainXml } from '../src/index.ts';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 
 const ROUNDS = 3;
 const lab = await startKvmLab();

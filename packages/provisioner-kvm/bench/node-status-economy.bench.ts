@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { shellJoin, type NodeSpec } from '@provkit/core';
 import { buildDomainXml, virshCommands } from '../src/index.ts';
-import { startKvmLab } from '../lab-tests/support/lab-kvm.ts';
+import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { printTable } from '@provkit/lab';
 
 const SIZES = [30, 100];

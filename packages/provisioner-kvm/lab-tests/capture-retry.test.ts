@@ -7,8 +7,8 @@ import { sh, CaptureFailedError, ImageNotFoundError, OperationFailedError, Provk
 import type { CommandRunner } from '@provkit/runners';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
-import { withRun } from './support/run-wrapper.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { withRun } from './test-support/run-wrapper.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;

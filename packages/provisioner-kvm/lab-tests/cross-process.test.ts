@@ -8,8 +8,8 @@
 import { sh, type NodeSpec } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageLockPath, nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
-import { startOrchestrator, type Orchestrator, type OrchestratorEvent } from './support/orchestrators.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
+import { startOrchestrator, type Orchestrator, type OrchestratorEvent } from './test-support/orchestrators.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;

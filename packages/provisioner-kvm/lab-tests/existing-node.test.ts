@@ -6,7 +6,7 @@
 import { sh, NodeExistsError, NodeNotManagedError, type CommandEvent, type NodeSpec, type ProgressEvent } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDomainXml, type KvmProvisioner } from '../src/index.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;

@@ -5,7 +5,7 @@
 import { sh, AbortedError, ImageExistsError, ImageInUseError, InvalidStateError, OperationFailedError, type NodeSpec, type OsModuleV1, type ProgressEvent, type WaitOptions } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;

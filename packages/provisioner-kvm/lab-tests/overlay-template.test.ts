@@ -8,7 +8,7 @@ import { sh } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
 import { overlayTemplateDir } from '../src/kvm-host.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;

@@ -1,12 +1,12 @@
 /**
  * Power operations, full-copy disks, serialization, the image library (sizes, listing,
  * retrieval between libraries, deletion) and input validation, on the lab's real libvirtd.
+ * The conformance kit's run is in conformance.test.ts.
  */
 import { sh, ImageExistsError, ImageNotFoundError, NodeExistsError, NodeNotFoundError, type CommandEvent, type NodeSpec } from '@provkit/core';
-import { provisionerConformance } from '@provkit/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvmProvisioner } from '../src/index.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 let lab: KvmLab;
 let kvm: KvmProvisioner;
@@ -189,27 +189,4 @@ describe('KvmProvisioner image library', () => {
     expect(await other.deleteImage({ image: lab.image })).toEqual({ deleted: false });
     await expect(kvm.getImageSize({ image: 'absent-v1' })).rejects.toBeInstanceOf(ImageNotFoundError);
   });
-});
-
-// The published conformance suites, by package name as a third party runs them: the whole
-// kit, lifecycle, capture, reload and abort at every load step included, on the lab guest
-// (the user-password check skips itself by name: the lab guest's OS module declares no user
-// management). retrieveImage is declared, so the kit retrieves into a second library.
-let retrieveLibraries = 0;
-provisionerConformance({
-  describe,
-  it,
-  createProvisioner: () => lab.provisioner(),
-  get osModule() {
-    return lab.osModule;
-  },
-  image: 'labguest-v1',
-  newNode: () => lab.newNode('conf'),
-  newImageName: () => `pklab-conf-${Date.now()}-${Math.random().toString(36).slice(2, 6)}-v1`,
-  retrieveTarget: async () => {
-    const libraryDir = `${lab.runDir}/library-conf-${++retrieveLibraries}`;
-    await lab.host.run(['mkdir', '-p', libraryDir]);
-    return lab.provisioner({ libraryDir });
-  },
-  loadTimeoutMs: 300_000,
 });

@@ -9,8 +9,8 @@ import { sh, type NodeSpec } from '@provkit/core';
 import type { Command, CommandRunner, RunOptions } from '@provkit/runners';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
-import { withRun } from './support/run-wrapper.ts';
-import { startKvmLab, type KvmLab } from './support/lab-kvm.ts';
+import { withRun } from './test-support/run-wrapper.ts';
+import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 
 const NO_DAEMON_URI = 'qemu+unix:///system?socket=/run/provkit-lab-no-such-libvirt-sock';
 

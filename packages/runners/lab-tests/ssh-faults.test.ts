@@ -12,7 +12,7 @@ import { ensureLabService, type SshdLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError, ConnectionError, TimeoutError, sh, type ShellFragment } from '@provkit/core';
 import { SshPool, type CommandRunner, type SshTarget } from '@provkit/runners';
-import { pidsWrittenTo, processesGone } from './support/remote-processes.ts';
+import { pidsWrittenTo, processesGone } from './test-support/remote-processes.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modes = ['persistent-shell', 'exec'] as const;
@@ -82,9 +82,9 @@ function longCommand(pidFile: string): ShellFragment {
   return sh`sleep 300 & echo "$$ $!" >${pidFile}; wait`;
 }
 
-/** Starts the fault-test orchestrator process (support/pool-child.ts) with `orders`. */
+/** Starts the fault-test orchestrator process (test-support/pool-child.ts) with `orders`. */
 function startChild(orders: Record<string, unknown>): { child: ChildProcess; lines: AsyncIterator<string>; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--conditions=provkit-source', join(here, 'support', 'pool-child.ts'), JSON.stringify(orders)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--conditions=provkit-source', join(here, 'test-support', 'pool-child.ts'), JSON.stringify(orders)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   async function* read(): AsyncGenerator<string> {
     let buffered = '';

@@ -28,9 +28,9 @@ import {
   type HostKeyPolicy,
   type SshTarget,
 } from '@provkit/runners';
-import { generateKey, startInetdSshd } from './support/inetd-sshd.ts';
-import { pidsWrittenTo, processesGone } from './support/remote-processes.ts';
-import { startTcpTap } from './support/tcp-tap.ts';
+import { generateKey, startInetdSshd } from './test-support/inetd-sshd.ts';
+import { pidsWrittenTo, processesGone } from './test-support/remote-processes.ts';
+import { startTcpTap } from './test-support/tcp-tap.ts';
 
 let lab: SshdLabState;
 let target: SshTarget;

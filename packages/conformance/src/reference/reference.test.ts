@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'vitest';
 import { osModuleConformance, provisionerConformance } from '../index.ts';
-import { referenceOsModuleOptions, referenceProvisionerOptions } from './reference-fixture.ts';
+import { referenceOsModuleOptions, referenceProvisionerOptions } from '../../test-support/reference-fixture.ts';
 
 describe('MemoryProvisioner passes the provisioner kit', () => {
   provisionerConformance({ describe, it, ...referenceProvisionerOptions() });

@@ -1,6 +1,6 @@
 /**
  * The ESX rows of the fault matrix: each injects one real fault into an ESX provisioner
- * operation run by a separate orchestrator process (`../orchestrator-process.ts`) on a private
+ * operation run by a separate orchestrator process (`../test-support/orchestrator-process.ts`) on a private
  * vSphere simulator — a clone task the simulator fails or holds (its `/provkit/clone-faults`
  * endpoint), a SIGKILL while the clone task runs on the endpoint, an abort, two orchestrators
  * on one VM name, a deleteImage during a load — and says what the caller saw. The matrix does
@@ -8,8 +8,8 @@
  */
 import type { VcsimLabState } from '@provkit/lab';
 import type { EsxProvisioner } from '../../src/index.ts';
-import type { Orchestrator, OrchestratorInput, OrchestratorLine } from '../orchestrators.ts';
-import { releaseClones, setClonePlan } from '../simulator-support.ts';
+import type { Orchestrator, OrchestratorInput, OrchestratorLine } from '../test-support/orchestrators.ts';
+import { releaseClones, setClonePlan } from '../test-support/simulator.ts';
 
 /** What every row can use. */
 export interface EsxFaultContext {

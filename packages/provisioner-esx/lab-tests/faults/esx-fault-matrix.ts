@@ -18,8 +18,8 @@
 import type { FaultMatrix, FaultRow, FaultSelection } from '@provkit/lab';
 import { faultRow, runFaultMatrices, runFaultRows, selectFaultCases } from '@provkit/lab';
 import type { EsxProvisioner } from '../../src/index.ts';
-import { startOrchestrator } from '../orchestrators.ts';
-import { provisionerFor, releaseClones, setClonePlan, startPrivateSimulator, unique } from '../simulator-support.ts';
+import { startOrchestrator } from '../test-support/orchestrators.ts';
+import { provisionerFor, releaseClones, setClonePlan, startPrivateSimulator, unique } from '../test-support/simulator.ts';
 import { describeResult, esxFaultCases, type EsxFaultCase, type EsxFaultContext } from './esx-fault-cases.ts';
 import { endpointInventory, inventoryChange, sweepEndpoint, templateFingerprint } from './esx-fault-endpoint.ts';
 

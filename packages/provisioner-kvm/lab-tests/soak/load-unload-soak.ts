@@ -13,7 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { startKvmLab } from '../support/lab-kvm.ts';
+import { startKvmLab } from '../test-support/lab-kvm.ts';
 
 const exec = promisify(execFile);
 

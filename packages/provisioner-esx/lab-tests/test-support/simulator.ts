@@ -8,9 +8,9 @@ import { Secret, TimeoutError } from '@provkit/core';
 import { labRoot, type VcsimLabState } from '@provkit/lab';
 
 export { releaseClones, setClonePlan, type ClonePlan } from '@provkit/lab';
-import { EsxProvisioner, type EsxProvisionerOptions } from '../src/index.ts';
-import type { VimDriver } from '../src/vsphere/vim-driver.ts';
-import { decodeString } from '../src/translation/vim-responses.ts';
+import { EsxProvisioner, type EsxProvisionerOptions } from '../../src/index.ts';
+import type { VimDriver } from '../../src/vsphere/vim-driver.ts';
+import { decodeString } from '../../src/translation/vim-responses.ts';
 
 /** The lab's two simulator services: a standalone ESXi and a vCenter. */
 export const SIMULATORS = ['vcsim-esx', 'vcsim-vpx'] as const;

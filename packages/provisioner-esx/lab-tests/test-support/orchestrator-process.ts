@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { OperationFailedError, ProvkitError, type OsModuleV1 } from '@provkit/core';
 import type { VcsimLabState } from '@provkit/lab';
 import type { OrchestratorInput } from './orchestrators.ts';
-import { provisionerFor } from './simulator-support.ts';
+import { provisionerFor } from './simulator.ts';
 
 type Input = OrchestratorInput & { lab: VcsimLabState };
 

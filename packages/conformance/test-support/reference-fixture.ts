@@ -1,9 +1,9 @@
 import type { NodeAddress, NodeSpec } from '@provkit/core';
-import type { OsModuleKitOptions } from '../os-module/options.ts';
-import type { ProvisionerKitOptions } from '../provisioner/options.ts';
-import { emptyDisk, MemoryHost } from './memory-host.ts';
-import { MemoryOsModule } from './memory-os-module.ts';
-import { MemoryProvisioner } from './memory-provisioner.ts';
+import type { OsModuleKitOptions } from '../src/os-module/options.ts';
+import type { ProvisionerKitOptions } from '../src/provisioner/options.ts';
+import { emptyDisk, MemoryHost } from '../src/reference/memory-host.ts';
+import { MemoryOsModule } from '../src/reference/memory-os-module.ts';
+import { MemoryProvisioner } from '../src/reference/memory-provisioner.ts';
 
 let serial = 0;
 

@@ -23,7 +23,7 @@ import {
   type PowerState,
   type ProgressEvent,
 } from '@provkit/core';
-import { MemoryProvisioner } from '../reference/memory-provisioner.ts';
+import { MemoryProvisioner } from '../src/reference/memory-provisioner.ts';
 
 /** Says it captured, stores nothing. */
 export class NoOpCaptureProvisioner extends MemoryProvisioner {

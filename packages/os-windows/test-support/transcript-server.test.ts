@@ -1,10 +1,10 @@
 import { CommandFailedError, TimeoutError, type NodeSpec } from '@provkit/core';
 import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileScript } from '../scripts/file-scripts.ts';
-import { probeScript } from '../scripts/power-scripts.ts';
-import { deleteUserScript, setPasswordsScript } from '../scripts/user-scripts.ts';
-import { WindowsOsModule } from '../windows-os-module.ts';
+import { readFileScript } from '../src/scripts/file-scripts.ts';
+import { probeScript } from '../src/scripts/power-scripts.ts';
+import { deleteUserScript, setPasswordsScript } from '../src/scripts/user-scripts.ts';
+import { WindowsOsModule } from '../src/windows-os-module.ts';
 import { Secret } from '@provkit/core';
 import { TranscriptServer, type Transcript } from './transcript-server.ts';
 

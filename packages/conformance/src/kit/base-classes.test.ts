@@ -21,7 +21,7 @@ import {
   type WriteCurrentImageOptions,
 } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
-import { runChecks } from '../kit/run-checks.ts';
+import { runChecks } from './run-checks.ts';
 import { osModuleChecks } from '../os-module/suites.ts';
 import { provisionerImagesChecks } from '../provisioner/images-checks.ts';
 import { provisionerInputChecks } from '../provisioner/input-checks.ts';
@@ -29,7 +29,7 @@ import { provisionerShapeChecks } from '../provisioner/shape-checks.ts';
 import type { MemoryHost } from '../reference/memory-host.ts';
 import { MemoryOsModule } from '../reference/memory-os-module.ts';
 import { MemoryProvisioner } from '../reference/memory-provisioner.ts';
-import { referenceOsModuleOptions, referenceProvisionerOptions } from '../reference/reference-fixture.ts';
+import { referenceOsModuleOptions, referenceProvisionerOptions } from '../../test-support/reference-fixture.ts';
 
 /** Only the abstract members, each delegated to the reference; every default inherited. */
 class MinimalProvisioner extends BaseProvisioner {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fingerprintSha256 } from '@provkit/runners';
 import { Server, utils, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import { decodeCommand } from '../powershell/encode-command.ts';
+import { decodeCommand } from '../src/powershell/encode-command.ts';
 
 /**
  * One exchange with a Windows OpenSSH host, authored from Microsoft's documentation (no

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEmitter, ImageExistsError, InvalidEntryError, NodeNotManagedError, OperationFailedError, shellJoin, UnsupportedFunctionalityError } from '@provkit/core';
-import type { Command, CommandResult, CommandRunner, RunOptions } from '@provkit/runners';
+import { createEmitter, ImageExistsError, InvalidEntryError, NodeNotManagedError, OperationFailedError, Secret, shellJoin, UnsupportedFunctionalityError, type CommandEvent } from '@provkit/core';
+import { displayCommand, type Command, type CommandResult, type CommandRunner, type RunOptions } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import { EsxProvisioner } from '../esx-provisioner.ts';
 import { parseDuKilobytes, parseGetAllVms, parseGuestInfo, parsePowerState, parseRegisteredVmid, parseVmdkDescriptor } from './vim-cmd-output.ts';
@@ -69,13 +69,17 @@ interface TranscriptStep {
   exitCode?: number;
 }
 
-/** A CommandRunner that replays an authored transcript, failing on any command out of order. */
+/**
+ * A CommandRunner that replays an authored transcript, failing on any command out of order.
+ * Like every runner it emits a `command` event per command on its own emitter, secrets redacted.
+ */
 function transcriptRunner(steps: TranscriptStep[]): CommandRunner & { written: Map<string, string>; remaining: () => number } {
   const queue = [...steps];
   const written = new Map<string, string>();
   const events = createEmitter();
+  const target = 'root@esxi.example.org:22 (transcript authored from VMware\'s documentation)';
   return {
-    target: 'root@esxi.example.org:22 (transcript authored from VMware\'s documentation)',
+    target,
     events,
     written,
     remaining: () => queue.length,
@@ -84,6 +88,7 @@ function transcriptRunner(steps: TranscriptStep[]): CommandRunner & { written: M
       const step = queue.shift();
       if (!step || !step.command.test(text)) throw new Error(`transcript expected ${step?.command ?? 'nothing'}, got: ${text}`);
       const exitCode = step.exitCode ?? 0;
+      events.emit('command', { target, command: displayCommand(text, options.secrets), exitCode, durationMs: 1 });
       if (exitCode !== 0 && options.check !== false) throw new Error(`command failed in transcript: ${text}`);
       const stdout = typeof step.stdout === 'function' ? step.stdout(written) : (step.stdout ?? '');
       return { command: text, exitCode, stdout, stderr: '', stdoutBytes: Buffer.from(stdout), durationMs: 1 };
@@ -193,6 +198,26 @@ describe('EsxProvisioner over vim-cmd (transcript authored from VMware\'s docume
     await expect(provisioner.capture({ node: { name: 'web-1' }, image: 'base-v1', skipPreCapture: true })).rejects.toBeInstanceOf(ImageExistsError);
     await provisioner.unload({ node: { name: 'ghost' } });
     expect(runner.remaining()).toBe(0);
+  });
+
+  it("emits the back end's commands as the provisioner's command events (through CommandEventForwarder, as KVM's), with no secret in them, until close (transcript authored from VMware's documentation)", async () => {
+    // The back end puts no secret on a command line; the password its SSH login used must not reach an event either.
+    const password = Secret.of('esxi-root-password');
+    const runner = transcriptRunner([{ command: /vmsvc\/getallvms/, stdout: fixture('getallvms.txt') }]);
+    const provisioner = new EsxProvisioner({ ssh: { runner, datastore: 'datastore1' } });
+    const emitted: CommandEvent[] = [];
+    const seen: CommandEvent[] = [];
+    runner.events.on('command', (event) => emitted.push(event));
+    provisioner.events.on('command', (event) => seen.push(event));
+    await provisioner.unload({ node: { name: 'ghost' } });
+    expect(runner.remaining()).toBe(0);
+    expect(seen).toEqual([{ target: runner.target, command: expect.stringMatching(/^'?vim-cmd'? '?vmsvc\/getallvms'?$/), exitCode: 0, durationMs: 1 }]);
+    // Forwarded as the runner redacted it, not rendered again.
+    expect(seen[0]).toBe(emitted[0]);
+    expect(JSON.stringify(seen)).not.toContain(password.reveal());
+    await provisioner.close();
+    runner.events.emit('command', { target: runner.target, command: 'true', exitCode: 0, durationMs: 1 });
+    expect(seen).toHaveLength(1);
   });
 
   it('captures a node: copy to a hidden directory, vmx, then test-and-rename (transcript authored from VMware\'s documentation)', async () => {

@@ -1,5 +1,5 @@
 /**
- * Separate orchestrator OS processes (support/orchestrator-process.ts) on the lab's KVM host,
+ * Separate orchestrator OS processes (test-support/orchestrator-process.ts) on the lab's KVM host,
  * for the tests of what happens when several orchestrators meet there or one of them dies.
  * Tests synchronise on the processes' own output (host commands, progress steps, pauses),
  * never on time; every wait is bounded and names what it waited for.

@@ -3,7 +3,7 @@ import { Secret, type NodeSpec } from '@provkit/core';
 import { SshPool, sshRunnerFactory } from '@provkit/runners';
 import { osModuleConformance, type OsModuleSuiteOptions } from '@provkit/conformance';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { loadTranscript, TranscriptServer } from './testing/transcript-server.ts';
+import { loadTranscript, TranscriptServer } from '../test-support/transcript-server.ts';
 import { WindowsOsModule } from './windows-os-module.ts';
 
 // The published suites, imported by package name as a third party would, against a Windows
@@ -15,7 +15,7 @@ let port: number;
 let closedPort: number;
 
 beforeAll(async () => {
-  server = new TranscriptServer(loadTranscript(new URL('./testing/transcripts/conformance.json', import.meta.url)));
+  server = new TranscriptServer(loadTranscript(new URL('../test-support/transcripts/conformance.json', import.meta.url)));
   port = await server.start();
   pool = new SshPool({ connectTimeoutMs: 5000 });
   // A port nobody listens on: bound, then released.

@@ -3,15 +3,15 @@
  * here, while the reference modules pass the same checks run the same way.
  */
 import { describe, expect, it } from 'vitest';
-import { runChecks, type CheckOutcome } from '../kit/run-checks.ts';
+import { runChecks, type CheckOutcome } from './run-checks.ts';
 import { osModuleChecks } from '../os-module/suites.ts';
 import { provisionerChecks } from '../provisioner/suites.ts';
 import type { MemoryHost } from '../reference/memory-host.ts';
 import { MemoryOsModule } from '../reference/memory-os-module.ts';
 import { MemoryProvisioner } from '../reference/memory-provisioner.ts';
-import { referenceOsModuleOptions, referenceProvisionerOptions } from '../reference/reference-fixture.ts';
-import * as brokenOsModules from './broken-os-modules.ts';
-import * as brokenProvisioners from './broken-provisioners.ts';
+import { referenceOsModuleOptions, referenceProvisionerOptions } from '../../test-support/reference-fixture.ts';
+import * as brokenOsModules from '../../test-support/broken-os-modules.ts';
+import * as brokenProvisioners from '../../test-support/broken-provisioners.ts';
 
 const failed = (outcomes: CheckOutcome[]): string[] => outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.name);
 

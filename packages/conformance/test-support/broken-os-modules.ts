@@ -3,7 +3,7 @@
  * fail every one of them (broken.test.ts).
  */
 import { assertIpAddress, TimeoutError, type AccessOptions, type CreateUserOptions, type CurrentImageInfo, type NodeOperationOptions, type PostLoadOptions, type PreCaptureOptions, type PreCaptureResult, type SetPasswordOptions, type WaitOptions } from '@provkit/core';
-import { MemoryOsModule } from '../reference/memory-os-module.ts';
+import { MemoryOsModule } from '../src/reference/memory-os-module.ts';
 
 /** Always powers off, whatever end state was asked, and says it did what was asked. */
 export class PreCaptureIgnoresEndStateOsModule extends MemoryOsModule {
