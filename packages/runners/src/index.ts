@@ -17,7 +17,7 @@ export { fingerprintSha256, forgetHostKey, parseKnownHosts, knownHostsName, type
 export { assertHostKeyPolicy, assertSshCredentials, assertSshTarget } from './ssh-target-input.ts';
 export { waitForSshBanner, waitForSshGreeting, type SshGreeting, type WaitForSshBannerOptions } from './ssh-banner.ts';
 export {
-  checkSshCredentials,
+  refineSshCredentials,
   DEFAULT_CONNECT_TIMEOUT_MS,
   hostKeyPolicyFromConfig,
   sshCredentialsFromConfig,
