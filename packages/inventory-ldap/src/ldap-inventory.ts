@@ -1,6 +1,6 @@
 import {
-  assertObject,
-  assertOperationOptions,
+  checkObject,
+  checkOperationOptions,
   describeValue,
   ConflictError,
   InvalidInputError,
@@ -64,7 +64,7 @@ export class LdapInventory implements Inventory {
 
   /** Creates the inventory; refuses bad options (`InvalidInputError`) before connecting. */
   constructor(options: LdapInventoryOptions) {
-    assertObject('options', options);
+    checkObject('options', options);
     // Plain attribute values only: no control characters (a NUL cuts the DN short in C
     // directory servers), no DN specials that would need escaping (+ " \ ; < > =).
     if (typeof options.baseDN !== 'string' || options.baseDN.length > 1024 || !/^[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+(,[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+)*$/.test(options.baseDN)) {
@@ -83,7 +83,7 @@ export class LdapInventory implements Inventory {
   }
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     validateNewPool(pool);
     const record: PoolRecord = { id: generateId(), displayName: pool.displayName, type: pool.type };
     await this.#session.add(this.#layout.pool(record.id), poolEntry(record), options.signal);
@@ -91,7 +91,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getPool(id: string, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('pool', id);
     const entry = await this.#base(this.#layout.pool(id), ldapFilter`(objectClass=sstVirtualMachines)`, options.signal);
     if (!entry) throw new NotFoundError('pool', id);
@@ -99,13 +99,13 @@ export class LdapInventory implements Inventory {
   }
 
   async listPools(options: InventoryCallOptions = {}): Promise<PoolRecord[]> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const entries = await this.#session.search(this.#layout.pools, { scope: 'one', filter: ldapFilter`(objectClass=sstVirtualMachines)` }, options.signal);
     return entries.map(parsePool);
   }
 
   async createTemplate(template: NewTemplate, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     validateNewTemplate(template);
     throwIfAborted(options.signal, 'createTemplate');
     await this.getPool(template.pool, options);
@@ -117,7 +117,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getTemplate(id: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('template', id);
     const machine = await this.#readMachine(id, MachineType.Template, options.signal);
     if (!machine) throw new NotFoundError('template', id);
@@ -125,7 +125,7 @@ export class LdapInventory implements Inventory {
   }
 
   async listTemplates(options: ListTemplatesOptions = {}): Promise<TemplateRecord[]> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     if (options.mode !== undefined) assertTemplateMode('mode', options.mode);
     // Filtering by mode happens after healing, so a template without a mode is listed as `do not use`.
     const machines = await this.#listMachines(MachineType.Template, undefined, options.signal);
@@ -135,7 +135,7 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateMode(id: string, change: ModeChange): Promise<TemplateRecord> {
-    assertOperationOptions(change, 'change');
+    checkOperationOptions(change, 'change');
     assertId('template', id);
     assertTemplateMode('change.from', change.from);
     assertTemplateMode('change.to', change.to);
@@ -148,7 +148,7 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('template', id);
     validateImage('image', image);
     const template = await this.getTemplate(id, options);
@@ -157,7 +157,7 @@ export class LdapInventory implements Inventory {
   }
 
   async deleteTemplate(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('template', id);
     const users = await this.listVms({ ...options, template: id });
     if (users.length > 0) throw new InvalidStateError(`Template ${id} still has VMs: ${users.map((vm) => vm.id).join(', ')}`);
@@ -165,7 +165,7 @@ export class LdapInventory implements Inventory {
   }
 
   async createVm(vm: NewVm, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     validateNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
@@ -188,7 +188,7 @@ export class LdapInventory implements Inventory {
   }
 
   async getVm(id: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('vm', id);
     const machine = await this.#readMachine(id, MachineType.Persistent, options.signal);
     if (!machine) throw new NotFoundError('vm', id);
@@ -196,14 +196,14 @@ export class LdapInventory implements Inventory {
   }
 
   async listVms(options: ListVmsOptions = {}): Promise<VmRecord[]> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     if (options.template !== undefined) assertId('template', options.template);
     const machines = await this.#listMachines(MachineType.Persistent, options.template, options.signal);
     return machines.map(({ entry, disk }) => parseVm(entry, disk));
   }
 
   async setVmImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('vm', id);
     validateImage('image', image);
     const vm = await this.getVm(id, options);
@@ -212,7 +212,7 @@ export class LdapInventory implements Inventory {
   }
 
   async deleteVm(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     assertId('vm', id);
     await this.#deleteMachine(id, options.signal);
   }

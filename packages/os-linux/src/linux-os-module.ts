@@ -1,10 +1,10 @@
 import {
-  assertIpAddress,
-  assertObject,
-  assertOperationOptions,
-  assertOptionalObject,
-  assertOptionalTimeoutMs,
-  assertStringArray,
+  checkIpAddress,
+  checkObject,
+  checkOperationOptions,
+  checkOptionalObject,
+  checkOptionalTimeoutMs,
+  checkStringArray,
   BaseOsModule,
   InvalidInputError,
   KeyedMutex,
@@ -58,14 +58,14 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
-    assertObject('options', options);
-    super({ firewall: true, generalize: true, users: true, ...assertOptionalObject('capabilities', options.capabilities) }, options.events);
-    const timeouts = assertOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
-    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) assertOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
+    checkObject('options', options);
+    super({ firewall: true, generalize: true, users: true, ...checkOptionalObject('capabilities', options.capabilities) }, options.events);
+    const timeouts = checkOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
+    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) checkOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
     if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
-    for (const [index, address] of (options.managementAddresses ?? []).entries()) assertIpAddress(`managementAddresses[${index}]`, address);
+    for (const [index, address] of (options.managementAddresses ?? []).entries()) checkIpAddress(`managementAddresses[${index}]`, address);
     this.#options = options;
     this.#context = {
       os: this.os,
@@ -122,7 +122,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
     checkInput(options, { timeout: true });
     // Only an absent list means "the module's selection": null or a string is a caller's mistake.
-    if (options.operations !== undefined) assertStringArray('operations', options.operations);
+    if (options.operations !== undefined) checkStringArray('operations', options.operations);
     return preCapture(this.#context, options);
   }
 
@@ -139,7 +139,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     checkInput(options);
-    assertOptionalObject('customization', options.customization);
+    checkOptionalObject('customization', options.customization);
     return postLoad(this.#context, options);
   }
 
@@ -249,7 +249,7 @@ export class LinuxOsModule extends BaseOsModule {
  * otherwise send the power-off first and fail after).
  */
 function checkInput(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): void {
-  assertOperationOptions(options);
+  checkOperationOptions(options);
   validNode(options.node);
-  if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
+  if (what.timeout) checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
 }

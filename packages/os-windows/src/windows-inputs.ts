@@ -1,9 +1,9 @@
 import {
-  assertCustomizationShape,
-  assertStringArray,
-  assertIpAddress,
-  assertPort,
-  assertSshPublicKey,
+  checkCustomizationShape,
+  checkStringArray,
+  checkIpAddress,
+  checkPort,
+  checkSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
@@ -29,7 +29,7 @@ export type WindowsPreCaptureOperation = (typeof WINDOWS_PRE_CAPTURE_OPERATIONS)
 /** The requested generalization steps in run order; unknown names are refused. */
 export function selectOperations(requested: readonly string[] | undefined): WindowsPreCaptureOperation[] {
   if (requested === undefined) return [...WINDOWS_PRE_CAPTURE_OPERATIONS];
-  for (const name of assertStringArray('operations', requested)) {
+  for (const name of checkStringArray('operations', requested)) {
     if (!(WINDOWS_PRE_CAPTURE_OPERATIONS as readonly string[]).includes(name)) {
       throw new InvalidInputError('operations', `${describeValue(name)} is not one of ${WINDOWS_PRE_CAPTURE_OPERATIONS.join(', ')}`);
     }
@@ -44,7 +44,7 @@ export function validateUser(prefix: string, user: { username: string; password?
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
     assertWindowsPassword(`${prefix}password`, user.password.reveal());
   }
-  if (user.sshPublicKeys !== undefined) assertStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
+  if (user.sshPublicKeys !== undefined) checkStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => checkSshPublicKey(field, key));
   if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${prefix}admin`, 'expected true or false');
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
@@ -57,10 +57,10 @@ export function validateUser(prefix: string, user: { username: string; password?
 export function validateCustomization(customization: Customization | undefined): Customization {
   if (customization === undefined) return {};
   // The shape every OS module checks (types, Secrets, lists), then Windows' own rules.
-  assertCustomizationShape(customization);
+  checkCustomizationShape(customization);
   if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
   customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
-  customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  customization.sshAuthorizedKeys?.forEach((key, index) => checkSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
 }

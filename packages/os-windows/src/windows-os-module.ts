@@ -1,10 +1,10 @@
 import {
-  assertAccess,
-  assertImageName,
-  assertNode,
-  assertObject,
-  assertOperationOptions,
-  assertOptionalTimeoutMs,
+  checkAccess,
+  checkImageName,
+  checkNode,
+  checkObject,
+  checkOperationOptions,
+  checkOptionalTimeoutMs,
   BaseOsModule,
   createEmitter,
   InvalidInputError,
@@ -62,7 +62,7 @@ export class WindowsOsModule extends BaseOsModule {
 
   /** Validates the options (password, paths, bounds, answer-file settings) at once. */
   constructor(options: WindowsOsModuleOptions) {
-    assertObject('options', options);
+    checkObject('options', options);
     super({ firewall: true, generalize: true, users: true }, options.events ?? createEmitter());
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'must be a function returning a command runner');
     this.#runnerFor = options.runnerFor;
@@ -101,7 +101,7 @@ export class WindowsOsModule extends BaseOsModule {
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = this.#input(options);
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     const customization = validateCustomization(options.customization);
     await postLoad(this.#context, node, { image, customization, signal: options.signal, onProgress: options.onProgress });
   }
@@ -144,14 +144,14 @@ export class WindowsOsModule extends BaseOsModule {
   /** Opens `ports` to `remoteIp` with provkit-named Windows Firewall rules. */
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = assertAccess(options);
+    const { remoteIp, ports } = checkAccess(options);
     await grantAccess(this.#context, node, { remoteIp, ports, signal: options.signal });
   }
 
   /** Removes what `grantAccess` opened for `remoteIp` on `ports`. */
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = assertAccess(options);
+    const { remoteIp, ports } = checkAccess(options);
     await revokeAccess(this.#context, node, { remoteIp, ports, signal: options.signal });
   }
 
@@ -198,9 +198,9 @@ export class WindowsOsModule extends BaseOsModule {
    * NaN one would otherwise send the shutdown first and fail after).
    */
   #input(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): NodeSpec {
-    assertOperationOptions(options);
-    const node = assertNode('node', options.node);
-    if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
+    checkOperationOptions(options);
+    const node = checkNode('node', options.node);
+    if (what.timeout) checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
     return node;
   }
 }

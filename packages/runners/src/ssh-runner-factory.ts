@@ -1,4 +1,4 @@
-import { InvalidInputError, assertNode, type NodeSpec } from '@provkit/core';
+import { InvalidInputError, checkNode, type NodeSpec } from '@provkit/core';
 import { assertSshCredentials } from './ssh-target-input.ts';
 import type { CommandRunner } from './command-runner.ts';
 import type { SshPool } from './ssh-pool.ts';
@@ -24,7 +24,7 @@ export function sshRunnerFactory(pool: SshPool, credentials: Omit<SshTarget, 'ho
   // Refused now, as a typed error, not when the first node's host key is checked.
   assertSshCredentials('credentials', credentials);
   const targetOf = (node: NodeSpec): SshTarget => {
-    assertNode('node', node);
+    checkNode('node', node);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} has no address to reach over SSH`);
     return { ...credentials, host: node.address.host, port: node.address.port ?? credentials.port ?? 22 };
   };

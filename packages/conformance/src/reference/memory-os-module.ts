@@ -1,8 +1,8 @@
 import {
-  assertImageName,
-  assertIpAddress,
-  assertPort,
-  assertUsername,
+  checkImageName,
+  checkIpAddress,
+  checkPort,
+  checkUsername,
   BaseOsModule,
   ConnectionError,
   formatCurrentImageText,
@@ -38,7 +38,7 @@ export interface MemoryOsModuleOptions {
 }
 
 function validUser(options: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): string {
-  const username = assertUsername('username', options.username);
+  const username = checkUsername('username', options.username);
   if (options.password !== undefined && !Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret, so it never prints');
   if (options.sshPublicKeys !== undefined && !Array.isArray(options.sshPublicKeys)) throw new InvalidInputError('sshPublicKeys', 'expected a list of public keys');
   if (options.admin !== undefined && typeof options.admin !== 'boolean') throw new InvalidInputError('admin', 'expected true or false');
@@ -46,9 +46,9 @@ function validUser(options: { username: unknown; password?: unknown; sshPublicKe
 }
 
 function validAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
-  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
+  const remoteIp = checkIpAddress('remoteIp', options.remoteIp);
   if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  return { remoteIp, ports: options.ports.map((port, index) => assertPort(`ports[${index}]`, port)) };
+  return { remoteIp, ports: options.ports.map((port, index) => checkPort(`ports[${index}]`, port)) };
 }
 
 /**
@@ -94,7 +94,7 @@ export class MemoryOsModule extends BaseOsModule {
 
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `post-load of ${node.name}`);
     const progress = this.progress('postLoad', node.name, options.onProgress);
     for (const user of options.customization?.users ?? []) await this.createUser({ node, ...user, ...signalOf(options) });
@@ -129,7 +129,7 @@ export class MemoryOsModule extends BaseOsModule {
 
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
     const node = validNode(options.node);
-    const username = assertUsername('username', options.username);
+    const username = checkUsername('username', options.username);
     await this.#run(node, `userdel ${username}`, options.signal, (disk) => void disk.users.delete(username));
   }
 

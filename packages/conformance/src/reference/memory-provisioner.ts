@@ -1,8 +1,8 @@
 import {
-  assertCustomizationShape,
-  assertImageName,
-  assertName,
-  assertPositiveInteger,
+  checkCustomizationShape,
+  checkImageName,
+  checkName,
+  checkPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
   ImageExistsError,
@@ -78,8 +78,8 @@ export class MemoryProvisioner extends BaseProvisioner {
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
     const node = validNode(options.node);
-    const wanted = options.image === undefined ? {} : { wantedImage: assertImageName('image', options.image) };
-    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const wanted = options.image === undefined ? {} : { wantedImage: checkImageName('image', options.image) };
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     throwIfAborted(options.signal, `status of ${node.name}`);
     const found = this.host.nodes.get(node.name);
     const osModule = options.osModule ?? this.#osModule;
@@ -97,17 +97,17 @@ export class MemoryProvisioner extends BaseProvisioner {
 
   async load(options: LoadOptions): Promise<LoadResult> {
     const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     if (options.size !== undefined) {
-      assertPositiveInteger('size.cpus', options.size.cpus);
-      assertPositiveInteger('size.memoryBytes', options.size.memoryBytes);
+      checkPositiveInteger('size.cpus', options.size.cpus);
+      checkPositiveInteger('size.memoryBytes', options.size.memoryBytes);
     }
     const ifExists = validChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load waits for the guest and runs post-load through an OS module');
     if (options.customization !== undefined) {
       if (osModule.checkCustomization) osModule.checkCustomization(options.customization);
-      else assertCustomizationShape(options.customization);
+      else checkCustomizationShape(options.customization);
     }
     const bootTimeoutMs = validTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
     const { signal } = options;
@@ -177,7 +177,7 @@ export class MemoryProvisioner extends BaseProvisioner {
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
     const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     const endState = validChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
     const osModule = options.osModule ?? this.#osModule;
     if (!options.skipPreCapture && !osModule) throw new InvalidInputError('osModule', 'capture generalizes through an OS module; pass skipPreCapture for an ungeneralized copy');
@@ -267,7 +267,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `size of ${image}`);
     const found = this.host.images.get(image);
     if (!found) throw new ImageNotFoundError(image);
@@ -275,7 +275,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
-    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    const base = options.base === undefined ? undefined : checkName('base', options.base);
     throwIfAborted(options.signal, 'image list');
     return [...this.host.images]
       .map(([name, image]) => ({ ...parseImageName('image', name), format: 'memory', virtualBytes: image.virtualBytes, allocatedBytes: image.virtualBytes }))
@@ -283,7 +283,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `delete of ${image}`);
     return this.#imageLocks.run(image, async () => {
       if (!this.host.images.has(image)) return { deleted: false };
@@ -295,7 +295,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     if (!(options.from instanceof MemoryProvisioner)) throw new InvalidInputError('from', 'expected another MemoryProvisioner');
     if (options.from.host === this.host) throw new InvalidInputError('from', 'is this same library');
     const source = options.from.host;

@@ -1,7 +1,7 @@
-import { assertNodeSpec, InvalidInputError } from '@provkit/core';
+import { checkNodeSpec, InvalidInputError } from '@provkit/core';
 
 /** The node after checking its name and address (core's check), or `InvalidInputError` naming the field. */
-export const validNode = assertNodeSpec;
+export const validNode = checkNodeSpec;
 
 /** The operation's signal as an option to pass on, or nothing. */
 export function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError, assertImageName, assertName, assertPositiveInteger, describeValue } from '@provkit/core';
+import { InvalidInputError, checkImageName, checkName, checkPositiveInteger, describeValue } from '@provkit/core';
 import type { MachineHardware, NewPool, NewTemplate, NewVm } from './records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,29 +35,29 @@ export function assertText(field: string, value: unknown): string {
 
 function hardware(field: string, value: MachineHardware | undefined): void {
   if (typeof value !== 'object' || value === null) throw new InvalidInputError(field, 'is required');
-  assertPositiveInteger(`${field}.cpus`, value.cpus, 512);
-  assertPositiveInteger(`${field}.memoryBytes`, value.memoryBytes);
-  assertPositiveInteger(`${field}.diskBytes`, value.diskBytes);
+  checkPositiveInteger(`${field}.cpus`, value.cpus, 512);
+  checkPositiveInteger(`${field}.memoryBytes`, value.memoryBytes);
+  checkPositiveInteger(`${field}.diskBytes`, value.diskBytes);
 }
 
 function machine(field: string, input: NewTemplate | NewVm): void {
   if (input.displayName !== undefined) assertText(`${field}.displayName`, input.displayName);
   assertId(`${field}.pool`, input.pool);
-  assertName(`${field}.node`, input.node);
+  checkName(`${field}.node`, input.node);
 }
 
 /** Validates a new pool before any write. */
 export function validateNewPool(input: NewPool): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('pool', 'is required');
   assertText('pool.displayName', input.displayName);
-  assertName('pool.type', input.type);
+  checkName('pool.type', input.type);
 }
 
 /** Validates a new template before any write. */
 export function validateNewTemplate(input: NewTemplate): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('template', 'is required');
   machine('template', input);
-  assertName('template.profile', input.profile);
+  checkName('template.profile', input.profile);
   hardware('template.hardware', input.hardware);
   assertText('template.os.operatingSystem', input.os?.operatingSystem);
   assertText('template.os.type', input.os.type);
@@ -70,7 +70,7 @@ export function validateNewVm(input: NewVm): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('vm', 'is required');
   machine('vm', input);
   assertId('vm.template', input.template);
-  assertName('vm.type', input.type);
+  checkName('vm.type', input.type);
   assertText('vm.reseller', input.reseller);
   assertText('vm.customer', input.customer);
   if (input.softwareStack !== undefined) assertText('vm.softwareStack', input.softwareStack);
@@ -79,5 +79,5 @@ export function validateNewVm(input: NewVm): void {
 
 /** Validates an image name to record. */
 export function validateImage(field: string, image: unknown): string {
-  return assertImageName(field, image);
+  return checkImageName(field, image);
 }

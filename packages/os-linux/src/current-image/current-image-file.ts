@@ -1,4 +1,4 @@
-import { assertAbsolutePath, formatCurrentImageText, parseCurrentImageText, sh, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
+import { checkAbsolutePath, formatCurrentImageText, parseCurrentImageText, sh, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { validNode } from '../module/node-input.ts';
@@ -32,7 +32,7 @@ export async function writeCurrentImage(context: ModuleContext, options: WriteCu
 
 /** Replaces a file atomically (temporary file, then rename), so a reader never sees half of it. */
 async function writeText(context: ModuleContext, runner: CommandRunner, path: string, text: string, signal: AbortSignal | undefined): Promise<void> {
-  assertAbsolutePath('path', path);
+  checkAbsolutePath('path', path);
   const temporary = `${path}.provkit-tmp`;
   await runner.run(guestScript(sh`printf '%s' ${text} >${temporary} && mv -f ${temporary} ${path} || pk_fail ${`cannot write ${path}`}\n`), {
     signal,

@@ -1,19 +1,19 @@
-import { assertHost, assertNode, assertPort, InvalidInputError, type NodeSpec } from '@provkit/core';
+import { checkHost, checkNode, checkPort, InvalidInputError, type NodeSpec } from '@provkit/core';
 
 /** The node after core's one node check, or {@link InvalidInputError} naming the field. */
 export function validNode(node: NodeSpec): NodeSpec {
-  return assertNode('node', node);
+  return checkNode('node', node);
 }
 
 /** At least one valid TCP port, each checked as `ports[<index>]`. */
 export function validPorts(ports: readonly number[]): number[] {
   if (!Array.isArray(ports) || ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  return ports.map((port, index) => assertPort(`ports[${index}]`, port));
+  return ports.map((port, index) => checkPort(`ports[${index}]`, port));
 }
 
 /** A host name (not an IP address) for `field`. */
 export function validHostname(field: string, hostname: unknown): string {
-  const name = assertHost(field, hostname);
+  const name = checkHost(field, hostname);
   if (/^[0-9.]+$/.test(name) || name.includes(':')) throw new InvalidInputError(field, 'an IP address is not a hostname');
   return name;
 }

@@ -1,4 +1,4 @@
-import { assertImageName, assertSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
+import { checkImageName, checkSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
@@ -26,14 +26,14 @@ export function validCustomization(context: ModuleContext, customization: Custom
   if ((customization.users?.length ?? 0) > 0 && !context.capabilities.users) throw new UnsupportedFunctionalityError('customization.users', `this ${context.os} OS module (users capability off)`);
   const hostname = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
   const users = (customization.users ?? []).map((user, index) => validUser(user, `customization.users[${index}]`));
-  const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => checkSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   return { hostname, users, rootKeys, command: customization.firstBootCommand };
 }
 
 /** `LinuxOsModule.postLoad`: read-only checks first, then host keys, hostname, users, keys, command, post-load record. */
 export async function postLoad(context: ModuleContext, options: PostLoadOptions): Promise<void> {
   const node = validNode(options.node);
-  const image = assertImageName('image', options.image);
+  const image = checkImageName('image', options.image);
   const { hostname: requested, users, rootKeys, command } = validCustomization(context, options.customization ?? {});
   const runner = context.runner(node);
   const progress = context.progress('postLoad', node.name, options.onProgress);

@@ -1,5 +1,5 @@
 import {
-  assertUsername,
+  checkUsername,
   InvalidInputError,
   randomPassword,
   Secret,
@@ -58,7 +58,7 @@ export async function createUser(context: ModuleContext, options: CreateUserOpti
 /** `LinuxOsModule.deleteUser`: refuses root and system accounts, then deletes the account. */
 export async function deleteUser(context: ModuleContext, options: DeleteUserOptions): Promise<void> {
   const node = validNode(options.node);
-  const username = assertUsername('username', options.username);
+  const username = checkUsername('username', options.username);
   context.require('users', 'deleteUser');
   if (username === 'root') throw new InvalidInputError('username', 'root cannot be deleted');
   const runner = context.runner(node);
@@ -73,7 +73,7 @@ export async function deleteUser(context: ModuleContext, options: DeleteUserOpti
 /** `LinuxOsModule.setPassword`: one password through chpasswd's standard input. */
 export async function setPassword(context: ModuleContext, options: SetPasswordOptions): Promise<void> {
   const node = validNode(options.node);
-  const username = assertUsername('username', options.username);
+  const username = checkUsername('username', options.username);
   context.require('users', 'setPassword');
   if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'expected a Secret');
   assertChpasswdPassword('password', options.password);

@@ -1,4 +1,4 @@
-import { assertOptionalObject, assertOptionalTimeoutMs, InvalidInputError, Secret } from '@provkit/core';
+import { checkOptionalObject, checkOptionalTimeoutMs, InvalidInputError, Secret } from '@provkit/core';
 import { answerFileOptions } from '../unattend/answer-file.ts';
 import { validateUnattendOptions, type UnattendOptions } from '../unattend/unattend-xml.ts';
 import type { WindowsOsModuleOptions } from '../windows-os-module-options.ts';
@@ -29,7 +29,7 @@ export function windowsSettings(options: WindowsOsModuleOptions): WindowsSetting
   const currentImagePath = assertWindowsPath('currentImagePath', options.currentImagePath ?? 'C:\\ProgramData\\provkit\\currentimage.txt');
   // It goes into the answer file's cmd.exe clean-up step too.
   const unattendPath = assertCmdSafeWindowsPath('unattendPath', options.unattendPath ?? 'C:\\Windows\\Temp\\provkit-unattend.xml');
-  const unattend = assertOptionalObject('unattend', options.unattend) ?? {};
+  const unattend = checkOptionalObject('unattend', options.unattend) ?? {};
   // Checked as given, before this module adds its own steps to the list.
   validateUnattendOptions(unattend);
   const settings: WindowsSettings = {
@@ -38,9 +38,9 @@ export function windowsSettings(options: WindowsOsModuleOptions): WindowsSetting
     sysprepVmMode: options.sysprepVmMode ?? false,
     currentImagePath,
     unattendPath,
-    commandTimeoutMs: assertOptionalTimeoutMs('commandTimeoutMs', options.commandTimeoutMs, { min: 1 }) ?? 120_000,
-    sysprepTimeoutMs: assertOptionalTimeoutMs('sysprepTimeoutMs', options.sysprepTimeoutMs, { min: 1 }) ?? 30 * 60_000,
-    waitTimeoutMs: assertOptionalTimeoutMs('waitTimeoutMs', options.waitTimeoutMs, { min: 1 }) ?? 10 * 60_000,
+    commandTimeoutMs: checkOptionalTimeoutMs('commandTimeoutMs', options.commandTimeoutMs, { min: 1 }) ?? 120_000,
+    sysprepTimeoutMs: checkOptionalTimeoutMs('sysprepTimeoutMs', options.sysprepTimeoutMs, { min: 1 }) ?? 30 * 60_000,
+    waitTimeoutMs: checkOptionalTimeoutMs('waitTimeoutMs', options.waitTimeoutMs, { min: 1 }) ?? 10 * 60_000,
     shutdownDelaySeconds: options.shutdownDelaySeconds ?? 3,
     pollDelay: options.pollDelayMs ?? {},
   };

@@ -1,4 +1,4 @@
-import { assertObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
+import { checkObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
 import { encodeUnattendPassword } from './unattend-password.ts';
 import { el, renderXml, textEl, type XmlElement } from './xml-escape.ts';
 
@@ -105,7 +105,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
   if (options.runSynchronous !== undefined && !Array.isArray(options.runSynchronous)) throw new InvalidInputError('unattend.runSynchronous', 'expected an array of { path, description? } commands');
   if (options.driverPaths !== undefined && !Array.isArray(options.driverPaths)) throw new InvalidInputError('unattend.driverPaths', 'expected an array of paths');
   options.runSynchronous?.forEach((command, index) => {
-    assertObject(`unattend.runSynchronous[${index}]`, command);
+    checkObject(`unattend.runSynchronous[${index}]`, command);
     if (typeof command.path !== 'string') throw new InvalidInputError(`unattend.runSynchronous[${index}].path`, 'expected a command line');
     check(`unattend.runSynchronous[${index}].path`, command.path, /^[^\r\n\0]{1,259}$/, 'a command line of 1-259 characters on one line');
     if (command.description !== undefined) check(`unattend.runSynchronous[${index}].description`, command.description, /^[^\r\n\0]{0,256}$/, 'a one-line description');
