@@ -39,7 +39,7 @@ import {
   type SizeSpec,
 } from '@provkit/core';
 import { convertArgv, createOverlayArgv, imageNameOfFile, imagePath, nodeFiles, partialImagePath, startScript, type MachineSpec, type NodeFiles } from './qemu-commands.ts';
-import { resolveConfig, sshAddress, validSize, type QemuProvisionerConfig, type ResolvedConfig } from './qemu-config.ts';
+import { checkConfig, sshAddress, checkSize, type QemuProvisionerConfig, type ResolvedConfig } from './qemu-config.ts';
 import { QemuHost } from './qemu-host.ts';
 
 
@@ -61,7 +61,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   constructor(config: QemuProvisionerConfig) {
     super({ linkedClones: true, fullClones: false });
-    this.#config = resolveConfig(config);
+    this.#config = checkConfig(config);
     this.#osModule = config.osModule;
     this.#host = new QemuHost(config.host);
     this.#host.runner.events.on('command', this.#forwardCommand);
@@ -71,7 +71,7 @@ export class QemuProvisioner extends BaseProvisioner {
     const name = checkNode('node', options.node).name;
     const address = sshAddress(options.node);
     const { name: image } = parseImageName('image', options.image);
-    const size = validSize('size', options.size ?? this.#config.defaultSize);
+    const size = checkSize('size', options.size ?? this.#config.defaultSize);
     if (options.diskMode === 'full') throw new UnsupportedFunctionalityError("diskMode 'full'", 'the qemu example provisioner');
     const ifExists = options.ifExists ?? 'replace';
     if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');

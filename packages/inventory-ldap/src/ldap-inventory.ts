@@ -1,4 +1,5 @@
 import {
+  checkImageName,
   checkObject,
   checkOperationOptions,
   describeValue,
@@ -12,17 +13,16 @@ import {
 } from '@provkit/core';
 import {
   TemplateMode,
-  assertId,
-  assertModeChange,
-  assertTemplateMode,
+  checkId,
+  checkModeChange,
+  checkTemplateMode,
   effectiveTemplateMode,
   generateDisplayName,
   generateId,
   newVmRecord,
-  validateImage,
-  validateNewPool,
-  validateNewTemplate,
-  validateNewVm,
+  checkNewPool,
+  checkNewTemplate,
+  checkNewVm,
   type Inventory,
   type InventoryCallOptions,
   type ListTemplatesOptions,
@@ -84,7 +84,7 @@ export class LdapInventory implements Inventory {
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
     checkOperationOptions(options);
-    validateNewPool(pool);
+    checkNewPool(pool);
     const record: PoolRecord = { id: generateId(), displayName: pool.displayName, type: pool.type };
     await this.#session.add(this.#layout.pool(record.id), poolEntry(record), options.signal);
     return record;
@@ -92,7 +92,7 @@ export class LdapInventory implements Inventory {
 
   async getPool(id: string, options: InventoryCallOptions = {}): Promise<PoolRecord> {
     checkOperationOptions(options);
-    assertId('pool', id);
+    checkId('pool', id);
     const entry = await this.#base(this.#layout.pool(id), ldapFilter`(objectClass=sstVirtualMachines)`, options.signal);
     if (!entry) throw new NotFoundError('pool', id);
     return parsePool(entry);
@@ -106,7 +106,7 @@ export class LdapInventory implements Inventory {
 
   async createTemplate(template: NewTemplate, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    validateNewTemplate(template);
+    checkNewTemplate(template);
     throwIfAborted(options.signal, 'createTemplate');
     await this.getPool(template.pool, options);
     const id = generateId();
@@ -118,7 +118,7 @@ export class LdapInventory implements Inventory {
 
   async getTemplate(id: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    assertId('template', id);
+    checkId('template', id);
     const machine = await this.#readMachine(id, MachineType.Template, options.signal);
     if (!machine) throw new NotFoundError('template', id);
     return this.#healed(machine.entry, machine.disk, options.signal);
@@ -126,7 +126,7 @@ export class LdapInventory implements Inventory {
 
   async listTemplates(options: ListTemplatesOptions = {}): Promise<TemplateRecord[]> {
     checkOperationOptions(options);
-    if (options.mode !== undefined) assertTemplateMode('mode', options.mode);
+    if (options.mode !== undefined) checkTemplateMode('mode', options.mode);
     // Filtering by mode happens after healing, so a template without a mode is listed as `do not use`.
     const machines = await this.#listMachines(MachineType.Template, undefined, options.signal);
     const templates: TemplateRecord[] = [];
@@ -136,10 +136,10 @@ export class LdapInventory implements Inventory {
 
   async setTemplateMode(id: string, change: ModeChange): Promise<TemplateRecord> {
     checkOperationOptions(change, 'change');
-    assertId('template', id);
-    assertTemplateMode('change.from', change.from);
-    assertTemplateMode('change.to', change.to);
-    assertModeChange(change.from, change.to, `template ${id}`);
+    checkId('template', id);
+    checkTemplateMode('change.from', change.from);
+    checkTemplateMode('change.to', change.to);
+    checkModeChange(change.from, change.to, `template ${id}`);
     // Heals first, so a template stored without a mode can change from `do not use`.
     const current = await this.getTemplate(id, change);
     if (current.mode !== change.from) throw new ConflictError(`Template ${id} is in mode "${current.mode}", not "${change.from}"; re-read and retry`);
@@ -149,8 +149,8 @@ export class LdapInventory implements Inventory {
 
   async setTemplateImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    assertId('template', id);
-    validateImage('image', image);
+    checkId('template', id);
+    checkImageName('image', image);
     const template = await this.getTemplate(id, options);
     await this.#session.modify(this.#layout.disk(id), [{ operation: 'replace', type: 'sstSourceName', values: [image] }], options.signal);
     return { ...template, image };
@@ -158,7 +158,7 @@ export class LdapInventory implements Inventory {
 
   async deleteTemplate(id: string, options: InventoryCallOptions = {}): Promise<void> {
     checkOperationOptions(options);
-    assertId('template', id);
+    checkId('template', id);
     const users = await this.listVms({ ...options, template: id });
     if (users.length > 0) throw new InvalidStateError(`Template ${id} still has VMs: ${users.map((vm) => vm.id).join(', ')}`);
     await this.#deleteMachine(id, options.signal);
@@ -166,7 +166,7 @@ export class LdapInventory implements Inventory {
 
   async createVm(vm: NewVm, options: InventoryCallOptions = {}): Promise<VmRecord> {
     checkOperationOptions(options);
-    validateNewVm(vm);
+    checkNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
     const record = newVmRecord(vm, await this.getTemplate(vm.template, options));
@@ -189,7 +189,7 @@ export class LdapInventory implements Inventory {
 
   async getVm(id: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
     checkOperationOptions(options);
-    assertId('vm', id);
+    checkId('vm', id);
     const machine = await this.#readMachine(id, MachineType.Persistent, options.signal);
     if (!machine) throw new NotFoundError('vm', id);
     return parseVm(machine.entry, machine.disk);
@@ -197,15 +197,15 @@ export class LdapInventory implements Inventory {
 
   async listVms(options: ListVmsOptions = {}): Promise<VmRecord[]> {
     checkOperationOptions(options);
-    if (options.template !== undefined) assertId('template', options.template);
+    if (options.template !== undefined) checkId('template', options.template);
     const machines = await this.#listMachines(MachineType.Persistent, options.template, options.signal);
     return machines.map(({ entry, disk }) => parseVm(entry, disk));
   }
 
   async setVmImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
     checkOperationOptions(options);
-    assertId('vm', id);
-    validateImage('image', image);
+    checkId('vm', id);
+    checkImageName('image', image);
     const vm = await this.getVm(id, options);
     await this.#session.modify(this.#layout.disk(id), [{ operation: 'replace', type: 'sstSourceName', values: [image] }], options.signal);
     return { ...vm, image };
@@ -213,7 +213,7 @@ export class LdapInventory implements Inventory {
 
   async deleteVm(id: string, options: InventoryCallOptions = {}): Promise<void> {
     checkOperationOptions(options);
-    assertId('vm', id);
+    checkId('vm', id);
     await this.#deleteMachine(id, options.signal);
   }
 

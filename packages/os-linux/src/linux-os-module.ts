@@ -1,5 +1,6 @@
 import {
   checkIpAddress,
+  checkNodeSpec,
   checkObject,
   checkOperationOptions,
   checkOptionalObject,
@@ -29,12 +30,11 @@ import { readCurrentImage, writeCurrentImage } from './current-image/current-ima
 import { grantAccess, revokeAccess } from './firewall/access-operations.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
 import { operationContextOf, type ModuleContext } from './module/module-context.ts';
-import { validNode } from './module/node-input.ts';
 import { selectOperations } from './operations/operation-catalog.ts';
 import { preCapture, type LinuxPreCaptureResult } from './operations/pre-capture.ts';
 import type { PreCaptureFailedError } from './pre-capture-failed-error.ts';
-import { assertChpasswdPassword } from './operations/vcl-operations.ts';
-import { postLoad, validCustomization } from './post-load/post-load.ts';
+import { checkChpasswdPassword } from './operations/vcl-operations.ts';
+import { checkLinuxCustomization, postLoad } from './post-load/post-load.ts';
 import { reboot, shutdown, waitForResponse } from './system/power.ts';
 import { createUser, deleteUser, randomizeAdminPasswords, setPassword } from './users/user-operations.ts';
 
@@ -63,7 +63,7 @@ export class LinuxOsModule extends BaseOsModule {
     const timeouts = checkOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
     for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) checkOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
-    if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
+    if (options.rootPassword !== undefined) checkChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
     for (const [index, address] of (options.managementAddresses ?? []).entries()) checkIpAddress(`managementAddresses[${index}]`, address);
     this.#options = options;
@@ -94,7 +94,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   async forgetNode(options: NodeOperationOptions): Promise<void> {
     checkInput(options);
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     await this.#options.runnerFor.forget?.(node);
   }
 
@@ -149,7 +149,7 @@ export class LinuxOsModule extends BaseOsModule {
    * when the module declares no user management), without touching a guest.
    */
   override checkCustomization(customization: Customization): void {
-    validCustomization(this.#context, customization);
+    checkLinuxCustomization(this.#context, customization);
   }
 
   /**
@@ -250,6 +250,6 @@ export class LinuxOsModule extends BaseOsModule {
  */
 function checkInput(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): void {
   checkOperationOptions(options);
-  validNode(options.node);
+  checkNodeSpec(options.node);
   if (what.timeout) checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
 }

@@ -37,8 +37,8 @@ import { preCapture } from './pre-capture/pre-capture.ts';
 import { reboot, shutdown, waitForResponse } from './system/power.ts';
 import { createUser, deleteUser, randomizeAdminPasswords, setPassword } from './users/user-operations.ts';
 import type { WindowsOsModuleOptions } from './windows-os-module-options.ts';
-import { validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
-import { assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { checkWindowsCustomization, checkWindowsUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { checkWindowsPassword, checkWindowsUsername } from './windows-validators.ts';
 
 export { GENERALIZED_IMAGE_STATE };
 
@@ -92,7 +92,7 @@ export class WindowsOsModule extends BaseOsModule {
   /** Refuses, naming the field, what `postLoad` would refuse (computer name, users, keys, argv), without a guest. */
   override checkCustomization(customization: Customization): void {
     super.checkCustomization(customization);
-    validateCustomization(customization);
+    checkWindowsCustomization(customization);
   }
 
   /**
@@ -102,7 +102,7 @@ export class WindowsOsModule extends BaseOsModule {
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = this.#input(options);
     const image = checkImageName('image', options.image);
-    const customization = validateCustomization(options.customization);
+    const customization = checkWindowsCustomization(options.customization);
     await postLoad(this.#context, node, { image, customization, signal: options.signal, onProgress: options.onProgress });
   }
 
@@ -115,23 +115,23 @@ export class WindowsOsModule extends BaseOsModule {
   /** Creates (or brings to this spec) a local account; keys only for administrators. */
   override async createUser(options: CreateUserOptions): Promise<void> {
     const node = this.#input(options);
-    const user = validateUser('', options);
+    const user = checkWindowsUser('', options);
     await createUser(this.#context, node, user, options.signal);
   }
 
   /** Deletes a local account and (by default) its profile. */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
     const node = this.#input(options);
-    const username = assertWindowsUsername('username', options.username);
+    const username = checkWindowsUsername('username', options.username);
     await deleteUser(this.#context, node, { username, removeHome: options.removeHome ?? true, signal: options.signal });
   }
 
   /** Sets a password; it travels on stdin, never on the command line. */
   override async setPassword(options: SetPasswordOptions): Promise<void> {
     const node = this.#input(options);
-    const username = assertWindowsUsername('username', options.username);
+    const username = checkWindowsUsername('username', options.username);
     if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret');
-    assertWindowsPassword('password', options.password.reveal());
+    checkWindowsPassword('password', options.password.reveal());
     await setPassword(this.#context, node, { username, password: options.password, signal: options.signal });
   }
 

@@ -53,10 +53,10 @@ export interface EsxSettings {
 }
 
 /** Validates the options that need no host. */
-export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
+export function checkSettings(options: EsxProvisionerOptions): EsxSettings {
   checkObject('options', options);
   if ((options.api === undefined) === (options.ssh === undefined)) throw new InvalidInputError('backend', 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
-  if (options.defaultSize !== undefined) assertPartialSize('defaultSize', options.defaultSize);
+  if (options.defaultSize !== undefined) checkPartialSize('defaultSize', options.defaultSize);
   return {
     osModule: checkOptionalOsModule<OsModuleV1>('osModule', options.osModule),
     defaultSize: options.defaultSize ?? {},
@@ -71,7 +71,7 @@ export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
 const MIB = 1024 * 1024;
 
 /** Checks a (partial) size: positive integer cpus, memory a positive whole number of 4 MiB. */
-export function assertPartialSize(field: string, size: Partial<SizeSpec>): void {
+export function checkPartialSize(field: string, size: Partial<SizeSpec>): void {
   checkObject(field, size);
   // vSphere 8 allows at most 768 virtual CPUs per machine.
   if (size.cpus !== undefined) checkPositiveInteger(`${field}.cpus`, size.cpus, 768);

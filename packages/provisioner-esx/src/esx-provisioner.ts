@@ -49,7 +49,7 @@ import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-
 import { renewWhileRunning } from './lease-renewal.ts';
 import { isBusyFault } from './translation/faults.ts';
 import { newOperation } from './vsphere/ownership-record.ts';
-import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
+import { checkPartialSize, memoryMB, checkSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './esxcli/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
 
@@ -94,7 +94,7 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly #onClose: (() => Promise<void> | void) | undefined;
 
   constructor(options: EsxProvisionerOptions) {
-    const settings = resolveSettings(options);
+    const settings = checkSettings(options);
     const linked = options.api !== undefined;
     super({ linkedClones: linked, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: false, discoversAddress: true }, options.events);
     this.settings = settings;
@@ -110,7 +110,7 @@ export class EsxProvisioner extends BaseProvisioner {
     checkOperationOptions(options);
     const node = checkNodeSpec(options.node);
     const image = checkImageName('image', options.image);
-    if (options.size !== undefined) assertPartialSize('size', options.size);
+    if (options.size !== undefined) checkPartialSize('size', options.size);
     const size = { ...this.settings.defaultSize, ...options.size };
     const diskMode = options.diskMode === undefined ? (this.driver.supportsLinkedClones ? 'linked' : 'full') : checkOneOf('diskMode', options.diskMode, ['linked', 'full']);
     // Checked now, not when it is first needed after the clone.

@@ -65,7 +65,7 @@ export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'dir
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** Validates a size (cpus, memory, optional disk) and names the bad field. */
-export function assertSize(field: string, size: Partial<SizeSpec>): void {
+export function checkSize(field: string, size: Partial<SizeSpec>): void {
   checkObject(field, size);
   if (size.cpus !== undefined) checkPositiveInteger(`${field}.cpus`, size.cpus, 256);
   if (size.memoryBytes !== undefined) {
@@ -76,7 +76,7 @@ export function assertSize(field: string, size: Partial<SizeSpec>): void {
 }
 
 /** Validates the provisioner's settings before it touches anything. */
-export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
+export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
   checkObject('options', options);
   if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
   const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : checkObject<KvmNetwork>('network', options.network);
@@ -91,7 +91,7 @@ export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
   if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${describeValue(options.uri)} is not a libvirt URI`);
   if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${describeValue(options.machine)} is not a machine type`);
   const defaultSize = options.defaultSize === undefined ? { cpus: 1, memoryBytes: 1024 ** 3 } : options.defaultSize;
-  assertSize('defaultSize', defaultSize);
+  checkSize('defaultSize', defaultSize);
   if (options.directKernelBoot) {
     checkAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
     if (options.directKernelBoot.initrd !== undefined) checkAbsolutePath('directKernelBoot.initrd', options.directKernelBoot.initrd);

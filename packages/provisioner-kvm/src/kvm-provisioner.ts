@@ -60,9 +60,9 @@ import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
-import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
+import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
-import { assertMacAddress, macForNode } from './translation/mac-address.ts';
+import { checkMacAddress, macForNode } from './translation/mac-address.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
 /** Bound on the commands that undo a failed operation (they run even after an abort). */
@@ -103,7 +103,7 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly #detacher: DiskDetacher;
 
   constructor(options: KvmProvisionerOptions) {
-    const settings = resolveSettings(options);
+    const settings = checkSettings(options);
     super({ linkedClones: true, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: true, discoversAddress: false }, options.events);
     this.settings = settings;
     this.host = new KvmHost(settings.runner, settings.uri);
@@ -159,7 +159,7 @@ export class KvmProvisioner extends BaseProvisioner {
     checkOperationOptions(options);
     const node = checkNode(options.node);
     const image = checkImageName('image', options.image);
-    if (options.size !== undefined) assertSize('size', options.size);
+    if (options.size !== undefined) checkSize('size', options.size);
     const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
     const diskMode = options.diskMode === undefined ? 'linked' : checkOneOf('diskMode', options.diskMode, ['linked', 'full']);
     const ifExists = options.ifExists === undefined ? 'replace' : checkOneOf('ifExists', options.ifExists, ['replace', 'refuse']);
@@ -936,7 +936,7 @@ function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[];
 /** Core's one node check, plus the MAC address libvirt needs. */
 function checkNode(given: NodeSpec): CheckedNode {
   const node = checkNodeSpec(given);
-  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
+  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : checkMacAddress('node.mac', node.mac) };
 }
 
 

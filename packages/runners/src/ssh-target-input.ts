@@ -8,7 +8,7 @@ const HOST_KEY_KINDS = ['known-hosts', 'fingerprint', 'accept-new', 'insecure-ac
  * can catch: found only while the server's key is checked, it surfaced inside the SSH
  * library's callback as an unhandled rejection that ended the process.
  */
-export function assertHostKeyPolicy(field: string, value: unknown): HostKeyPolicy {
+export function checkHostKeyPolicy(field: string, value: unknown): HostKeyPolicy {
   if (value === undefined) throw new InvalidInputError(field, 'is required: known-hosts, fingerprint, accept-new or insecure-accept-any (verification is never off by default)');
   const policy = checkObject<{ kind: unknown; path?: unknown; sha256?: unknown }>(field, value);
   const kind = checkOneOf(`${field}.kind`, policy.kind, HOST_KEY_KINDS);
@@ -27,7 +27,7 @@ export function assertHostKeyPolicy(field: string, value: unknown): HostKeyPolic
 }
 
 /** Validates the credentials and policy of an SSH destination (the host and port only when given). */
-export function assertSshCredentials(field: string, value: unknown): void {
+export function checkSshCredentials(field: string, value: unknown): void {
   const target = checkObject<Partial<Record<keyof SshTarget, unknown>>>(field, value);
   const prefix = field === '' ? '' : `${field}.`;
   if (typeof target.username !== 'string' || target.username.length === 0) throw new InvalidInputError(`${prefix}username`, `expected a user name, got ${describeValue(target.username)}`);
@@ -41,12 +41,12 @@ export function assertSshCredentials(field: string, value: unknown): void {
   if (target.privateKeyPath !== undefined) checkPrintableText(`${prefix}privateKeyPath`, target.privateKeyPath, 4096);
   if (target.agent !== undefined) checkPrintableText(`${prefix}agent`, target.agent, 4096);
   if (target.remoteShell !== undefined) checkOneOf(`${prefix}remoteShell`, target.remoteShell, ['posix', 'other']);
-  assertHostKeyPolicy(`${prefix}hostKey`, target.hostKey);
+  checkHostKeyPolicy(`${prefix}hostKey`, target.hostKey);
 }
 
 /** Validates a whole SSH destination: host, port, credentials and host-key policy. */
-export function assertSshTarget(value: unknown): SshTarget {
-  assertSshCredentials('', value);
+export function checkSshTarget(value: unknown): SshTarget {
+  checkSshCredentials('', value);
   checkHost('host', (value as SshTarget).host);
   return value as SshTarget;
 }

@@ -2,6 +2,7 @@ import {
   checkCustomizationShape,
   checkImageName,
   checkName,
+  checkNodeSpec,
   checkPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
@@ -35,7 +36,7 @@ import {
 } from '@provkit/core';
 import { runCommand } from './command-log.ts';
 import { copyDisk, type MemoryHost, type MemoryNode } from './memory-host.ts';
-import { signalOf, validChoice, validNode, validTimeout } from './valid-node.ts';
+import { checkChoice, checkTimeout, signalOf } from './reference-input.ts';
 
 /** Configuration of a {@link MemoryProvisioner}. */
 export interface MemoryProvisionerOptions {
@@ -77,7 +78,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     const wanted = options.image === undefined ? {} : { wantedImage: checkImageName('image', options.image) };
     const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     throwIfAborted(options.signal, `status of ${node.name}`);
@@ -96,20 +97,20 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     const image = checkImageName('image', options.image);
     if (options.size !== undefined) {
       checkPositiveInteger('size.cpus', options.size.cpus);
       checkPositiveInteger('size.memoryBytes', options.size.memoryBytes);
     }
-    const ifExists = validChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
+    const ifExists = checkChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load waits for the guest and runs post-load through an OS module');
     if (options.customization !== undefined) {
       if (osModule.checkCustomization) osModule.checkCustomization(options.customization);
       else checkCustomizationShape(options.customization);
     }
-    const bootTimeoutMs = validTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
+    const bootTimeoutMs = checkTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
     const { signal } = options;
     throwIfAborted(signal, `load of ${node.name}`);
     const started = Date.now();
@@ -176,9 +177,9 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     const image = checkImageName('image', options.image);
-    const endState = validChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
+    const endState = checkChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
     const osModule = options.osModule ?? this.#osModule;
     if (!options.skipPreCapture && !osModule) throw new InvalidInputError('osModule', 'capture generalizes through an OS module; pass skipPreCapture for an ungeneralized copy');
     if (!options.skipPreCapture && !node.address) throw new InvalidInputError('node.address', 'capture generalizes the guest over SSH; pass skipPreCapture for an ungeneralized copy');
@@ -218,7 +219,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#nodeLocks.run(name, async () => {
       const progress = this.progress('unload', { node: name });
@@ -233,15 +234,15 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `power-on of ${name}`);
     await this.#nodeLocks.run(name, () => this.#powerOn(name, options.signal), options.signal);
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const { name } = validNode(options.node);
-    const mode = validChoice('mode', options.mode, ['graceful', 'hard'], 'graceful');
-    validTimeout('timeoutMs', options.timeoutMs, 120_000);
+    const { name } = checkNodeSpec(options.node);
+    const mode = checkChoice('mode', options.mode, ['graceful', 'hard'], 'graceful');
+    checkTimeout('timeoutMs', options.timeoutMs, 120_000);
     throwIfAborted(options.signal, `power-off of ${name}`);
     await this.#nodeLocks.run(name, async () => {
       const node = this.#managed(name);
@@ -251,7 +252,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `power status of ${name}`);
     const node = this.host.nodes.get(name);
     if (!node) throw new NodeNotFoundError(name);
@@ -259,7 +260,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `current image of ${name}`);
     const found = this.host.nodes.get(name);
     if (!found) throw new NodeNotFoundError(name);

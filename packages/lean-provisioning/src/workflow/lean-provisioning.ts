@@ -2,7 +2,7 @@ import { type Customization, type LoadResult, type NodeSpec, type OsModuleV1, ty
 import type { Inventory } from '../model/inventory.ts';
 import type { Profile } from '../model/profile.ts';
 import { allocateStorage, type PermissionCheck } from '../model/allocate-storage.ts';
-import { assertId, validateNewTemplate, validateNewVm } from '../model/record-input.ts';
+import { checkId, checkNewTemplate, checkNewVm } from '../model/record-input.ts';
 import type { StorageCatalog, StorageVolume } from '../model/storage.ts';
 import type { MachineHardware, TemplateRecord, VmAssignment, VmRecord } from '../model/records.ts';
 import { applyTemplateAction } from '../model/template-lifecycle.ts';
@@ -189,7 +189,7 @@ export class LeanProvisioning {
       ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
     });
     // With `base-image` the disk size comes from the host; any valid size stands in for the check.
-    validateNewTemplate(input(this.#diskSize === 'base-image' ? 1 : size.diskBytes));
+    checkNewTemplate(input(this.#diskSize === 'base-image' ? 1 : size.diskBytes));
     let diskBytes = size.diskBytes;
     if (this.#diskSize === 'base-image') diskBytes = (await this.#provisioner.getImageSize({ image: options.baseImage!, ...this.#call(options) })).virtualBytes;
     const template = await this.#inventory.createTemplate(input(diskBytes), this.#call(options));
@@ -200,7 +200,7 @@ export class LeanProvisioning {
   /** Boots the template machine with the base image (the lab's stand-in for an ISO install). */
   async installTemplate(options: InstallTemplateOptions): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    assertId('template', options.template);
+    checkId('template', options.template);
     this.#machine('machine', options.machine);
     checkImageName('baseImage', options.baseImage);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
@@ -222,7 +222,7 @@ export class LeanProvisioning {
    */
   async captureTemplate(options: CaptureTemplateOptions): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    assertId('template', options.template);
+    checkId('template', options.template);
     checkNode('machine', options.machine);
     if (options.keepMachine !== undefined && typeof options.keepMachine !== 'boolean') throw new InvalidInputError('keepMachine', 'expected true or false');
     checkImageName('image', options.image);
@@ -251,7 +251,7 @@ export class LeanProvisioning {
   /** `first installation` or `maintenance mode` → `ready for use`; refused until an image is recorded. */
   async releaseTemplate(options: StepOptions & { template: string }): Promise<TemplateRecord> {
     checkOperationOptions(options);
-    assertId('template', options.template);
+    checkId('template', options.template);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     if (template.image === undefined) throw new InvalidStateError(`Template ${template.id} has no captured image to release`);
     const to = applyTemplateAction(template.mode, 'release', `template ${template.id}`);
@@ -267,13 +267,13 @@ export class LeanProvisioning {
   async deployVm(options: DeployVmOptions): Promise<DeployedVm> {
     // The whole input first: nothing is allocated or recorded (and then undone) for bad input.
     checkOperationOptions(options);
-    assertId('template', options.template);
+    checkId('template', options.template);
     const machine = this.#machine('machine', options.machine);
     if (checkOptionalObject('customization', options.customization) !== undefined) {
       checkCustomizationShape(options.customization!);
       this.#osModule?.checkCustomization?.(options.customization!);
     }
-    validateNewVm({
+    checkNewVm({
       template: options.template,
       pool: options.pool,
       node: options.host,

@@ -18,7 +18,7 @@ import { writeFileScript } from '../scripts/file-scripts.ts';
 import { startSysprepScript, type SysprepExit } from '../scripts/power-scripts.ts';
 import { answerFileXml } from '../unattend/answer-file.ts';
 import { selectOperations } from '../windows-inputs.ts';
-import { checkStoreApps, runCleanupStep } from './pre-capture-steps.ts';
+import { runCleanupStep, warnAboutStoreApps } from './pre-capture-steps.ts';
 
 const SYSPREP_EXIT: Record<EndState, SysprepExit> = { off: 'shutdown', on: 'quit', reboot: 'reboot' };
 
@@ -51,7 +51,7 @@ export async function preCapture(context: ModuleContext, node: NodeSpec, options
     };
 
     const warn = (message: string): void => void context.events.emit('warning', { operation: 'preCapture', node: node.name, message });
-    const problems = await checkStoreApps((script) => context.run(node, script, { signal }), warn);
+    const problems = await warnAboutStoreApps((script) => context.run(node, script, { signal }), warn);
     progress.step('appx-checked', problems === undefined ? 'could not check Store apps' : `${problems} package(s) that may make Sysprep fail`);
 
     const reports: OperationReport[] = [];

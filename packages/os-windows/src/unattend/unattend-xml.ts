@@ -96,7 +96,7 @@ function check(field: string, value: string, pattern: RegExp, what: string): str
  * Checks every setting of an answer file except that a password is present (which
  * {@link buildUnattendXml} also requires), throwing an `InvalidInputError` naming the field.
  */
-export function validateUnattendOptions(options: UnattendOptions): void {
+export function checkUnattendOptions(options: UnattendOptions): void {
   if (options.computerName !== undefined && options.computerName !== '*') {
     check('unattend.computerName', options.computerName, /^(?![0-9]+$)[A-Za-z0-9-]{1,15}$/, 'a NetBIOS computer name (1-15 letters, digits, "-") or "*"');
   }
@@ -147,7 +147,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
  * password when one is given: treat it as secret.
  */
 export function buildUnattendXml(options: UnattendOptions = {}): string {
-  validateUnattendOptions(options);
+  checkUnattendOptions(options);
   if (options.administratorPassword === undefined && options.promptForAdministratorPassword !== true) {
     throw new InvalidInputError(
       'unattend.administratorPassword',
