@@ -13,7 +13,7 @@ import { InvalidInputError, sh, shellJoin, type ShellFragment } from '@provkit/c
 const SAFE_PATH = /^\/[A-Za-z0-9_./-]*$/;
 
 /** Validates a directory or file path that will appear inside QEMU or socat options. */
-export function assertSafePath(field: string, value: unknown): string {
+export function checkSafePath(field: string, value: unknown): string {
   if (typeof value !== 'string' || !SAFE_PATH.test(value) || value.split('/').includes('..')) {
     throw new InvalidInputError(field, `${JSON.stringify(value)} is not an absolute path of letters, digits, "_", ".", "-" and "/"`);
   }

@@ -1,6 +1,6 @@
-import { InvalidInputError, assertHost, assertIpAddress, assertPort, assertPositiveInteger, type NodeSpec, type OsModuleV1, type SizeSpec } from '@provkit/core';
+import { InvalidInputError, checkHost, checkIpAddress, checkPort, checkPositiveInteger, type NodeSpec, type OsModuleV1, type SizeSpec } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
-import { assertSafePath } from './qemu-commands.ts';
+import { checkSafePath } from './qemu-commands.ts';
 
 /** Configuration of `QemuProvisioner`. */
 export interface QemuProvisionerConfig {
@@ -33,16 +33,16 @@ const MIB = 2 ** 20;
 export type ResolvedConfig = Required<Omit<QemuProvisionerConfig, 'osModule' | 'host'>>;
 
 /** Applies defaults and refuses bad values with `InvalidInputError` naming the field. */
-export function resolveConfig(config: QemuProvisionerConfig): ResolvedConfig {
+export function checkConfig(config: QemuProvisionerConfig): ResolvedConfig {
   return {
-    libraryDir: assertSafePath('libraryDir', config.libraryDir),
-    nodesDir: assertSafePath('nodesDir', config.nodesDir),
-    kernelPath: assertSafePath('kernelPath', config.kernelPath),
-    initrdPath: assertSafePath('initrdPath', config.initrdPath),
+    libraryDir: checkSafePath('libraryDir', config.libraryDir),
+    nodesDir: checkSafePath('nodesDir', config.nodesDir),
+    kernelPath: checkSafePath('kernelPath', config.kernelPath),
+    initrdPath: checkSafePath('initrdPath', config.initrdPath),
     kernelCmdline: config.kernelCmdline ?? 'console=ttyS0 root=/dev/vda',
-    forwardAddress: assertIpAddress('forwardAddress', config.forwardAddress ?? '127.0.0.1'),
-    defaultSize: validSize('defaultSize', config.defaultSize ?? { cpus: 1, memoryBytes: 256 * MIB }),
-    bootTimeoutMs: assertPositiveInteger('bootTimeoutMs', config.bootTimeoutMs ?? 300_000),
+    forwardAddress: checkIpAddress('forwardAddress', config.forwardAddress ?? '127.0.0.1'),
+    defaultSize: checkSize('defaultSize', config.defaultSize ?? { cpus: 1, memoryBytes: 256 * MIB }),
+    bootTimeoutMs: checkPositiveInteger('bootTimeoutMs', config.bootTimeoutMs ?? 300_000),
     qemuBinary: config.qemuBinary ?? 'qemu-system-x86_64',
   };
 }
@@ -50,14 +50,14 @@ export function resolveConfig(config: QemuProvisionerConfig): ResolvedConfig {
 /** A node of this provisioner is reached through its SSH forward, so the port is required. */
 export function sshAddress(node: NodeSpec): { host: string; port: number } {
   if (!node.address) throw new InvalidInputError('node.address', 'is required: the node is reached through a forwarded SSH port');
-  return { host: assertHost('node.address.host', node.address.host), port: assertPort('node.address.port', node.address.port) };
+  return { host: checkHost('node.address.host', node.address.host), port: checkPort('node.address.port', node.address.port) };
 }
 
 /** Checks a size: whole CPUs, at least 64 MiB of memory, a positive disk size if any. */
-export function validSize(field: string, size: SizeSpec): SizeSpec {
-  assertPositiveInteger(`${field}.cpus`, size.cpus, 64);
-  assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
+export function checkSize(field: string, size: SizeSpec): SizeSpec {
+  checkPositiveInteger(`${field}.cpus`, size.cpus, 64);
+  checkPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
   if (size.memoryBytes < 64 * MIB) throw new InvalidInputError(`${field}.memoryBytes`, 'must be at least 64 MiB');
-  if (size.diskBytes !== undefined) assertPositiveInteger(`${field}.diskBytes`, size.diskBytes);
+  if (size.diskBytes !== undefined) checkPositiveInteger(`${field}.diskBytes`, size.diskBytes);
   return size;
 }

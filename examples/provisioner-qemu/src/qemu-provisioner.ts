@@ -11,10 +11,10 @@ import {
   NodeNotManagedError,
   OperationFailedError,
   UnsupportedFunctionalityError,
-  assertCustomizationShape,
-  assertName,
-  assertNode,
-  assertPositiveInteger,
+  checkCustomizationShape,
+  checkName,
+  checkNode,
+  checkPositiveInteger,
   parseImageName,
   sh,
   throwIfAborted,
@@ -39,7 +39,7 @@ import {
   type SizeSpec,
 } from '@provkit/core';
 import { convertArgv, createOverlayArgv, imageNameOfFile, imagePath, nodeFiles, partialImagePath, startScript, type MachineSpec, type NodeFiles } from './qemu-commands.ts';
-import { resolveConfig, sshAddress, validSize, type QemuProvisionerConfig, type ResolvedConfig } from './qemu-config.ts';
+import { checkConfig, sshAddress, checkSize, type QemuProvisionerConfig, type ResolvedConfig } from './qemu-config.ts';
 import { QemuHost } from './qemu-host.ts';
 
 
@@ -61,27 +61,27 @@ export class QemuProvisioner extends BaseProvisioner {
 
   constructor(config: QemuProvisionerConfig) {
     super({ linkedClones: true, fullClones: false });
-    this.#config = resolveConfig(config);
+    this.#config = checkConfig(config);
     this.#osModule = config.osModule;
     this.#host = new QemuHost(config.host);
     this.#host.runner.events.on('command', this.#forwardCommand);
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     const address = sshAddress(options.node);
     const { name: image } = parseImageName('image', options.image);
-    const size = validSize('size', options.size ?? this.#config.defaultSize);
+    const size = checkSize('size', options.size ?? this.#config.defaultSize);
     if (options.diskMode === 'full') throw new UnsupportedFunctionalityError("diskMode 'full'", 'the qemu example provisioner');
     const ifExists = options.ifExists ?? 'replace';
     if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load needs an OS module to wait for the guest and run post-load');
     if (options.customization !== undefined) {
-      assertCustomizationShape(options.customization);
+      checkCustomizationShape(options.customization);
       osModule.checkCustomization?.(options.customization);
     }
-    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.#config.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.#config.bootTimeoutMs : checkPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     const { signal } = options;
     throwIfAborted(signal, `load of ${name}`);
     const node: NodeSpec = { ...options.node, address };
@@ -140,9 +140,9 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** VCL's node_status: power from the host, the rest decided by core's `decideNodeStatus` through the OS module. */
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     const wantedImage = options.image === undefined ? undefined : parseImageName('image', options.image).name;
-    const sshTimeoutMs = assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs ?? 10_000);
+    const sshTimeoutMs = checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs ?? 10_000);
     const { signal } = options;
     throwIfAborted(signal, `status of ${name}`);
     const files = this.#files(name);
@@ -167,11 +167,11 @@ export class QemuProvisioner extends BaseProvisioner {
    * into the library under a temporary name and renames it.
    */
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     const { name: image } = parseImageName('image', options.image);
     const endState = options.endState ?? 'off';
     if (!['on', 'off', 'reboot'].includes(endState)) throw new InvalidInputError('endState', `${JSON.stringify(endState)} is not on, off or reboot`);
-    const shutdownTimeoutMs = assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 120_000);
+    const shutdownTimeoutMs = checkPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs ?? 120_000);
     if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : (options.osModule ?? this.#osModule);
     if (!options.skipPreCapture) {
@@ -223,7 +223,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Kills the node's QEMU and deletes its directory; unloading nothing succeeds; a directory without provkit's marker is refused. */
   async unload(options: NodeOperationOptions): Promise<void> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#locks.run(`node:${name}`, async () => {
       const files = this.#files(name);
@@ -243,7 +243,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     throwIfAborted(options.signal, `power-on of ${name}`);
     const files = this.#files(name);
     await this.#locks.run(`node:${name}`, async () => {
@@ -253,8 +253,8 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Graceful: the ACPI power button through QMP, bounded by `timeoutMs`, then a hard kill. */
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const name = assertNode('node', options.node).name;
-    const timeoutMs = assertPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
+    const name = checkNode('node', options.node).name;
+    const timeoutMs = checkPositiveInteger('timeoutMs', options.timeoutMs ?? 120_000);
     if (options.mode !== undefined && options.mode !== 'graceful' && options.mode !== 'hard') throw new InvalidInputError('mode', 'is neither graceful nor hard');
     throwIfAborted(options.signal, `power-off of ${name}`);
     const files = this.#files(name);
@@ -267,7 +267,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** Answers for any node directory, provkit's or not: reading the power state changes nothing. */
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     throwIfAborted(options.signal, `power status of ${name}`);
     const power = await this.#host.power(this.#files(name), options.signal);
     if (power === undefined) throw new NodeNotFoundError(name);
@@ -276,7 +276,7 @@ export class QemuProvisioner extends BaseProvisioner {
 
   /** The image recorded on the host when the node was loaded; `undefined` for a node without that record. */
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    const name = assertNode('node', options.node).name;
+    const name = checkNode('node', options.node).name;
     throwIfAborted(options.signal, `current image of ${name}`);
     const files = this.#files(name);
     if ((await this.#host.power(files, options.signal)) === undefined) throw new NodeNotFoundError(name);
@@ -317,7 +317,7 @@ export class QemuProvisioner extends BaseProvisioner {
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
-    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    const base = options.base === undefined ? undefined : checkName('base', options.base);
     throwIfAborted(options.signal, 'image list');
     const listing = await this.#host.runner.run(['ls', '-1', '--', this.#config.libraryDir], { signal: options.signal });
     const images: ImageInfo[] = [];

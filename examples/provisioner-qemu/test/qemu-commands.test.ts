@@ -7,7 +7,7 @@ import { LocalRunner } from '@provkit/runners';
 import { describe, expect, it } from 'vitest';
 import {
   QemuProvisioner,
-  assertSafePath,
+  checkSafePath,
   createOverlayArgv,
   convertArgv,
   imageNameOfFile,
@@ -120,9 +120,9 @@ describe('qemu command construction', () => {
   });
 
   it('refuses paths that QEMU or socat would split at "," or ":"', () => {
-    expect(assertSafePath('libraryDir', '/var/lib/provkit-qemu/library')).toBe('/var/lib/provkit-qemu/library');
+    expect(checkSafePath('libraryDir', '/var/lib/provkit-qemu/library')).toBe('/var/lib/provkit-qemu/library');
     for (const bad of ['relative/dir', '/a,b', '/a:b', '/a/../etc', '/a b', '/a\nb']) {
-      expect(() => assertSafePath('libraryDir', bad)).toThrow(InvalidInputError);
+      expect(() => checkSafePath('libraryDir', bad)).toThrow(InvalidInputError);
     }
   });
 });

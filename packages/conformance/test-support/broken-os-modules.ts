@@ -2,7 +2,7 @@
  * Deliberately broken OS modules: each is the reference one with one fault. The kit must
  * fail every one of them (broken.test.ts).
  */
-import { assertIpAddress, TimeoutError, type AccessOptions, type CreateUserOptions, type CurrentImageInfo, type NodeOperationOptions, type PostLoadOptions, type PreCaptureOptions, type PreCaptureResult, type SetPasswordOptions, type WaitOptions } from '@provkit/core';
+import { checkIpAddress, TimeoutError, type AccessOptions, type CreateUserOptions, type CurrentImageInfo, type NodeOperationOptions, type PostLoadOptions, type PreCaptureOptions, type PreCaptureResult, type SetPasswordOptions, type WaitOptions } from '@provkit/core';
 import { MemoryOsModule } from '../src/reference/memory-os-module.ts';
 
 /** Always powers off, whatever end state was asked, and says it did what was asked. */
@@ -60,7 +60,7 @@ export class PostLoadOwnEventsOnlyOsModule extends MemoryOsModule {
 export class GrantAccessAcceptsNamesOsModule extends MemoryOsModule {
   override async grantAccess(options: AccessOptions): Promise<void> {
     try {
-      assertIpAddress('remoteIp', options.remoteIp);
+      checkIpAddress('remoteIp', options.remoteIp);
     } catch {
       this.events.emit('command', { target: 'guest', command: `allow ${options.remoteIp}`, exitCode: 0, durationMs: 0 });
       return;

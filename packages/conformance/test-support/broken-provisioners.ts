@@ -4,7 +4,7 @@
  */
 import {
   ProvkitError,
-  assertImageName,
+  checkImageName,
   ImageExistsError,
   ImageInUseError,
   NodeNotFoundError,
@@ -28,14 +28,14 @@ import { MemoryProvisioner } from '../src/reference/memory-provisioner.ts';
 /** Says it captured, stores nothing. */
 export class NoOpCaptureProvisioner extends MemoryProvisioner {
   override async capture(options: CaptureOptions): Promise<CaptureResult> {
-    return { image: assertImageName('image', options.image), sizeBytes: 1, virtualBytes: 1, durationMs: 0 };
+    return { image: checkImageName('image', options.image), sizeBytes: 1, virtualBytes: 1, durationMs: 0 };
   }
 }
 
 /** Every capture "finds" the image name taken. */
 export class CaptureAlwaysExistsProvisioner extends MemoryProvisioner {
   override async capture(options: CaptureOptions): Promise<CaptureResult> {
-    throw new ImageExistsError(assertImageName('image', options.image));
+    throw new ImageExistsError(checkImageName('image', options.image));
   }
 }
 
@@ -59,7 +59,7 @@ export class AbortLeavesNodeProvisioner extends MemoryProvisioner {
 /** deleteImage answers like the contract says, but removes nothing. */
 export class DeleteImageNoOpProvisioner extends MemoryProvisioner {
   override async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     if (!this.host.images.has(image)) return { deleted: false };
     if (this.host.usersOf(image).length > 0) throw new ImageInUseError(image, this.host.usersOf(image));
     return { deleted: true };
@@ -69,7 +69,7 @@ export class DeleteImageNoOpProvisioner extends MemoryProvisioner {
 /** deleteImage removes an image nodes still depend on. */
 export class DeleteInUseProvisioner extends MemoryProvisioner {
   override async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     return { deleted: this.host.images.delete(image) };
   }
 }

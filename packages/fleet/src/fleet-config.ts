@@ -1,4 +1,4 @@
-import { assertName, configObject, createEmitter, envVarName, InvalidInputError, NAME_PATTERN, nonEmptyString, parseConfig, positiveInteger, secretFromEnv, type ModuleFactoryContext, type OsModuleV1, type ProvisionerV1, type Secret } from '@provkit/core';
+import { checkName, configObject, createEmitter, envVarName, InvalidInputError, NAME_PATTERN, nonEmptyString, parseConfig, positiveInteger, secretFromEnv, type ModuleFactoryContext, type OsModuleV1, type ProvisionerV1, type Secret } from '@provkit/core';
 import { z } from 'zod';
 import type { FleetWorkerHost } from './fleet-worker.ts';
 
@@ -71,7 +71,7 @@ export function fleetConfigFromConfig(raw: unknown, where = 'configuration'): Fl
   const hosts: FleetHostConfig[] = [];
   if (config.provisioner !== undefined) {
     const top = parseConfig(fleetHostSchema, '', { provisioner: config.provisioner, ...(config.os !== undefined ? { os: config.os } : {}) });
-    hosts.push(hostConfig(assertName('fleet.host', fleet.host ?? 'default'), top, defaultConcurrency));
+    hosts.push(hostConfig(checkName('fleet.host', fleet.host ?? 'default'), top, defaultConcurrency));
   }
   for (const [name, section] of Object.entries(fleet.hosts ?? {})) {
     if (hosts.some((host) => host.name === name)) throw new InvalidInputError(`fleet.hosts.${name}`, 'names a host twice');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { assertImageName, assertName, assertPort, assertPositiveInteger, InvalidInputError, Secret, type NodeSpec } from '@provkit/core';
+import { checkImageName, checkName, checkPort, checkPositiveInteger, InvalidInputError, Secret, type NodeSpec } from '@provkit/core';
 import { IMAGE_OPERATIONS, NODE_OPERATIONS, OS_OPERATIONS, PROVISIONER_OPERATIONS, type FleetJobData, type FleetOperation, type FleetSubmission } from './fleet-operation.ts';
 
 /** Idempotency keys become BullMQ job ids: no `:` (BullMQ's key separator), bounded length. */
@@ -18,7 +18,7 @@ const SECRET_KEY = /^(password|passphrase|secret|token|privateKey|apiKey)$/i;
  */
 export function jobDataFromSubmission(submission: FleetSubmission): FleetJobData {
   if (typeof submission !== 'object' || submission === null) throw new InvalidInputError('submission', 'must be an object');
-  const host = assertName('host', submission.host);
+  const host = checkName('host', submission.host);
   const operation = submission.operation;
   if (![...PROVISIONER_OPERATIONS, ...OS_OPERATIONS].includes(operation as never)) {
     throw new InvalidInputError('operation', `${JSON.stringify(operation)} is not a fleet operation (one of ${[...PROVISIONER_OPERATIONS, ...OS_OPERATIONS].join(', ')})`);
@@ -26,7 +26,7 @@ export function jobDataFromSubmission(submission: FleetSubmission): FleetJobData
   const data: FleetJobData = { v: 1, host, operation, options: {}, fingerprint: '' };
   if (NODE_OPERATIONS.has(operation)) data.node = checkNode(submission.node);
   else if (submission.node !== undefined) throw new InvalidInputError('node', `${operation} takes no node`);
-  if (IMAGE_OPERATIONS.has(operation)) data.image = assertImageName('image', submission.image);
+  if (IMAGE_OPERATIONS.has(operation)) data.image = checkImageName('image', submission.image);
   else if (submission.image !== undefined) throw new InvalidInputError('image', `${operation} takes no image`);
   if (submission.options !== undefined) {
     if (typeof submission.options !== 'object' || submission.options === null || Array.isArray(submission.options)) throw new InvalidInputError('options', 'must be an object');
@@ -38,7 +38,7 @@ export function jobDataFromSubmission(submission: FleetSubmission): FleetJobData
   if (submission.idempotencyKey !== undefined && (typeof submission.idempotencyKey !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(submission.idempotencyKey))) {
     throw new InvalidInputError('idempotencyKey', `must match ${IDEMPOTENCY_KEY_PATTERN.source}`);
   }
-  if (submission.attempts !== undefined) assertPositiveInteger('attempts', submission.attempts, 20);
+  if (submission.attempts !== undefined) checkPositiveInteger('attempts', submission.attempts, 20);
   data.fingerprint = fingerprint(data);
   return data;
 }
@@ -55,11 +55,11 @@ export function checkJobData(raw: unknown): FleetJobData {
 function checkNode(value: unknown): NodeSpec {
   if (typeof value !== 'object' || value === null) throw new InvalidInputError('node', 'is required: { name, address? }');
   const raw = value as Record<string, unknown>;
-  const node: NodeSpec = { name: assertName('node.name', raw.name) };
+  const node: NodeSpec = { name: checkName('node.name', raw.name) };
   if (raw.address !== undefined) {
     const address = raw.address as Record<string, unknown>;
     if (typeof address !== 'object' || address === null || typeof address.host !== 'string' || address.host.length === 0) throw new InvalidInputError('node.address.host', 'is required in an address');
-    node.address = { host: address.host, ...(address.port !== undefined ? { port: assertPort('node.address.port', address.port) } : {}) };
+    node.address = { host: address.host, ...(address.port !== undefined ? { port: checkPort('node.address.port', address.port) } : {}) };
   }
   if (raw.mac !== undefined) {
     if (typeof raw.mac !== 'string' || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(raw.mac)) throw new InvalidInputError('node.mac', `${JSON.stringify(raw.mac)} is not a MAC address`);

@@ -1,6 +1,7 @@
 import {
-  assertObject,
-  assertOperationOptions,
+  checkImageName,
+  checkObject,
+  checkOperationOptions,
   describeValue,
   ConflictError,
   InvalidInputError,
@@ -12,17 +13,16 @@ import {
 } from '@provkit/core';
 import {
   TemplateMode,
-  assertId,
-  assertModeChange,
-  assertTemplateMode,
+  checkId,
+  checkModeChange,
+  checkTemplateMode,
   effectiveTemplateMode,
   generateDisplayName,
   generateId,
   newVmRecord,
-  validateImage,
-  validateNewPool,
-  validateNewTemplate,
-  validateNewVm,
+  checkNewPool,
+  checkNewTemplate,
+  checkNewVm,
   type Inventory,
   type InventoryCallOptions,
   type ListTemplatesOptions,
@@ -64,7 +64,7 @@ export class LdapInventory implements Inventory {
 
   /** Creates the inventory; refuses bad options (`InvalidInputError`) before connecting. */
   constructor(options: LdapInventoryOptions) {
-    assertObject('options', options);
+    checkObject('options', options);
     // Plain attribute values only: no control characters (a NUL cuts the DN short in C
     // directory servers), no DN specials that would need escaping (+ " \ ; < > =).
     if (typeof options.baseDN !== 'string' || options.baseDN.length > 1024 || !/^[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+(,[A-Za-z][A-Za-z0-9-]*=[^,+"\\;<>=\u0000-\u001f\u007f-\u009f]+)*$/.test(options.baseDN)) {
@@ -83,30 +83,30 @@ export class LdapInventory implements Inventory {
   }
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    assertOperationOptions(options);
-    validateNewPool(pool);
+    checkOperationOptions(options);
+    checkNewPool(pool);
     const record: PoolRecord = { id: generateId(), displayName: pool.displayName, type: pool.type };
     await this.#session.add(this.#layout.pool(record.id), poolEntry(record), options.signal);
     return record;
   }
 
   async getPool(id: string, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    assertOperationOptions(options);
-    assertId('pool', id);
+    checkOperationOptions(options);
+    checkId('pool', id);
     const entry = await this.#base(this.#layout.pool(id), ldapFilter`(objectClass=sstVirtualMachines)`, options.signal);
     if (!entry) throw new NotFoundError('pool', id);
     return parsePool(entry);
   }
 
   async listPools(options: InventoryCallOptions = {}): Promise<PoolRecord[]> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const entries = await this.#session.search(this.#layout.pools, { scope: 'one', filter: ldapFilter`(objectClass=sstVirtualMachines)` }, options.signal);
     return entries.map(parsePool);
   }
 
   async createTemplate(template: NewTemplate, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    validateNewTemplate(template);
+    checkOperationOptions(options);
+    checkNewTemplate(template);
     throwIfAborted(options.signal, 'createTemplate');
     await this.getPool(template.pool, options);
     const id = generateId();
@@ -117,16 +117,16 @@ export class LdapInventory implements Inventory {
   }
 
   async getTemplate(id: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    assertId('template', id);
+    checkOperationOptions(options);
+    checkId('template', id);
     const machine = await this.#readMachine(id, MachineType.Template, options.signal);
     if (!machine) throw new NotFoundError('template', id);
     return this.#healed(machine.entry, machine.disk, options.signal);
   }
 
   async listTemplates(options: ListTemplatesOptions = {}): Promise<TemplateRecord[]> {
-    assertOperationOptions(options);
-    if (options.mode !== undefined) assertTemplateMode('mode', options.mode);
+    checkOperationOptions(options);
+    if (options.mode !== undefined) checkTemplateMode('mode', options.mode);
     // Filtering by mode happens after healing, so a template without a mode is listed as `do not use`.
     const machines = await this.#listMachines(MachineType.Template, undefined, options.signal);
     const templates: TemplateRecord[] = [];
@@ -135,11 +135,11 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateMode(id: string, change: ModeChange): Promise<TemplateRecord> {
-    assertOperationOptions(change, 'change');
-    assertId('template', id);
-    assertTemplateMode('change.from', change.from);
-    assertTemplateMode('change.to', change.to);
-    assertModeChange(change.from, change.to, `template ${id}`);
+    checkOperationOptions(change, 'change');
+    checkId('template', id);
+    checkTemplateMode('change.from', change.from);
+    checkTemplateMode('change.to', change.to);
+    checkModeChange(change.from, change.to, `template ${id}`);
     // Heals first, so a template stored without a mode can change from `do not use`.
     const current = await this.getTemplate(id, change);
     if (current.mode !== change.from) throw new ConflictError(`Template ${id} is in mode "${current.mode}", not "${change.from}"; re-read and retry`);
@@ -148,25 +148,25 @@ export class LdapInventory implements Inventory {
   }
 
   async setTemplateImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    assertId('template', id);
-    validateImage('image', image);
+    checkOperationOptions(options);
+    checkId('template', id);
+    checkImageName('image', image);
     const template = await this.getTemplate(id, options);
     await this.#session.modify(this.#layout.disk(id), [{ operation: 'replace', type: 'sstSourceName', values: [image] }], options.signal);
     return { ...template, image };
   }
 
   async deleteTemplate(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertOperationOptions(options);
-    assertId('template', id);
+    checkOperationOptions(options);
+    checkId('template', id);
     const users = await this.listVms({ ...options, template: id });
     if (users.length > 0) throw new InvalidStateError(`Template ${id} still has VMs: ${users.map((vm) => vm.id).join(', ')}`);
     await this.#deleteMachine(id, options.signal);
   }
 
   async createVm(vm: NewVm, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
-    validateNewVm(vm);
+    checkOperationOptions(options);
+    checkNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
     const record = newVmRecord(vm, await this.getTemplate(vm.template, options));
@@ -188,32 +188,32 @@ export class LdapInventory implements Inventory {
   }
 
   async getVm(id: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
-    assertId('vm', id);
+    checkOperationOptions(options);
+    checkId('vm', id);
     const machine = await this.#readMachine(id, MachineType.Persistent, options.signal);
     if (!machine) throw new NotFoundError('vm', id);
     return parseVm(machine.entry, machine.disk);
   }
 
   async listVms(options: ListVmsOptions = {}): Promise<VmRecord[]> {
-    assertOperationOptions(options);
-    if (options.template !== undefined) assertId('template', options.template);
+    checkOperationOptions(options);
+    if (options.template !== undefined) checkId('template', options.template);
     const machines = await this.#listMachines(MachineType.Persistent, options.template, options.signal);
     return machines.map(({ entry, disk }) => parseVm(entry, disk));
   }
 
   async setVmImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertOperationOptions(options);
-    assertId('vm', id);
-    validateImage('image', image);
+    checkOperationOptions(options);
+    checkId('vm', id);
+    checkImageName('image', image);
     const vm = await this.getVm(id, options);
     await this.#session.modify(this.#layout.disk(id), [{ operation: 'replace', type: 'sstSourceName', values: [image] }], options.signal);
     return { ...vm, image };
   }
 
   async deleteVm(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertOperationOptions(options);
-    assertId('vm', id);
+    checkOperationOptions(options);
+    checkId('vm', id);
     await this.#deleteMachine(id, options.signal);
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { AbortedError, assertObject, describeValue, assertOptionalTimeoutMs, assertPrintableText, InvalidInputError, ProvkitError, Secret, createEmitter, throwIfAborted, type ProvkitEmitter } from '@provkit/core';
+import { AbortedError, checkObject, describeValue, checkOptionalTimeoutMs, checkPrintableText, InvalidInputError, ProvkitError, Secret, createEmitter, throwIfAborted, type ProvkitEmitter } from '@provkit/core';
 import { Attribute, Change, Client, type Entry } from 'ldapts';
 import { translateLdapError } from './ldap-errors.ts';
 
@@ -80,13 +80,13 @@ export class LdapSession {
   #established = false;
 
   constructor(options: LdapConnectionOptions) {
-    assertObject('options', options);
+    checkObject('options', options);
     if (typeof options.url !== 'string' || !/^ldaps?:\/\/([A-Za-z0-9]([A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?\/?$/.test(options.url)) throw new InvalidInputError('url', `expected ldap://host:port or ldaps://host:port, got ${describeValue(options.url)}`);
     if (typeof options.bindDN !== 'string' || options.bindDN.length === 0) throw new InvalidInputError('bindDN', 'is required');
-    assertPrintableText('bindDN', options.bindDN);
-    assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
-    assertOptionalTimeoutMs('connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
-    if (options.tls !== undefined) assertObject('tls', options.tls);
+    checkPrintableText('bindDN', options.bindDN);
+    checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
+    checkOptionalTimeoutMs('connectTimeoutMs', options.connectTimeoutMs, { min: 1 });
+    if (options.tls !== undefined) checkObject('tls', options.tls);
     if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret (Secret.of(...))');
     this.url = options.url.replace(/\/$/, '');
     this.#options = options;

@@ -1,5 +1,5 @@
 import { configObject, durationMs, envVarName, nonEmptyString, booleanSetting } from '@provkit/core';
-import { checkSshCredentials, sshCredentialsShape } from '@provkit/runners';
+import { refineSshCredentials, sshCredentialsShape } from '@provkit/runners';
 import { z } from 'zod';
 import { FIREWALL_KINDS } from './firewall/firewall-script.ts';
 
@@ -24,7 +24,7 @@ export const linuxOsModuleConfigSchema = configObject({
     rebootMs: durationMs.optional(),
     commandMs: durationMs.optional(),
   }).optional(),
-}).superRefine(checkSshCredentials);
+}).superRefine(refineSshCredentials);
 
 /** A parsed Linux OS module section. */
 export type LinuxOsModuleConfig = z.output<typeof linuxOsModuleConfigSchema>;

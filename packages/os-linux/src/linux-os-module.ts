@@ -1,10 +1,11 @@
 import {
-  assertIpAddress,
-  assertObject,
-  assertOperationOptions,
-  assertOptionalObject,
-  assertOptionalTimeoutMs,
-  assertStringArray,
+  checkIpAddress,
+  checkNodeSpec,
+  checkObject,
+  checkOperationOptions,
+  checkOptionalObject,
+  checkOptionalTimeoutMs,
+  checkStringArray,
   BaseOsModule,
   InvalidInputError,
   KeyedMutex,
@@ -29,12 +30,11 @@ import { readCurrentImage, writeCurrentImage } from './current-image/current-ima
 import { grantAccess, revokeAccess } from './firewall/access-operations.ts';
 import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
 import { operationContextOf, type ModuleContext } from './module/module-context.ts';
-import { validNode } from './module/node-input.ts';
 import { selectOperations } from './operations/operation-catalog.ts';
 import { preCapture, type LinuxPreCaptureResult } from './operations/pre-capture.ts';
 import type { PreCaptureFailedError } from './pre-capture-failed-error.ts';
-import { assertChpasswdPassword } from './operations/vcl-operations.ts';
-import { postLoad, validCustomization } from './post-load/post-load.ts';
+import { checkChpasswdPassword } from './operations/vcl-operations.ts';
+import { checkLinuxCustomization, postLoad } from './post-load/post-load.ts';
 import { reboot, shutdown, waitForResponse } from './system/power.ts';
 import { createUser, deleteUser, randomizeAdminPasswords, setPassword } from './users/user-operations.ts';
 
@@ -58,14 +58,14 @@ export class LinuxOsModule extends BaseOsModule {
 
   /** Validates the options (operation names, root password, management addresses) at once. */
   constructor(options: LinuxOsModuleOptions) {
-    assertObject('options', options);
-    super({ firewall: true, generalize: true, users: true, ...assertOptionalObject('capabilities', options.capabilities) }, options.events);
-    const timeouts = assertOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
-    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) assertOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
+    checkObject('options', options);
+    super({ firewall: true, generalize: true, users: true, ...checkOptionalObject('capabilities', options.capabilities) }, options.events);
+    const timeouts = checkOptionalObject<Record<string, unknown>>('timeouts', options.timeouts) ?? {};
+    for (const key of ['responseMs', 'shutdownMs', 'rebootMs', 'commandMs']) checkOptionalTimeoutMs(`timeouts.${key}`, timeouts[key], { min: 1 });
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'expected a function giving the runner of a node');
-    if (options.rootPassword !== undefined) assertChpasswdPassword('rootPassword', options.rootPassword);
+    if (options.rootPassword !== undefined) checkChpasswdPassword('rootPassword', options.rootPassword);
     if (options.operations !== undefined) selectOperations(options.operations, operationContextOf(options));
-    for (const [index, address] of (options.managementAddresses ?? []).entries()) assertIpAddress(`managementAddresses[${index}]`, address);
+    for (const [index, address] of (options.managementAddresses ?? []).entries()) checkIpAddress(`managementAddresses[${index}]`, address);
     this.#options = options;
     this.#context = {
       os: this.os,
@@ -94,7 +94,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   async forgetNode(options: NodeOperationOptions): Promise<void> {
     checkInput(options);
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     await this.#options.runnerFor.forget?.(node);
   }
 
@@ -122,7 +122,7 @@ export class LinuxOsModule extends BaseOsModule {
   override async preCapture(options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
     checkInput(options, { timeout: true });
     // Only an absent list means "the module's selection": null or a string is a caller's mistake.
-    if (options.operations !== undefined) assertStringArray('operations', options.operations);
+    if (options.operations !== undefined) checkStringArray('operations', options.operations);
     return preCapture(this.#context, options);
   }
 
@@ -139,7 +139,7 @@ export class LinuxOsModule extends BaseOsModule {
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     checkInput(options);
-    assertOptionalObject('customization', options.customization);
+    checkOptionalObject('customization', options.customization);
     return postLoad(this.#context, options);
   }
 
@@ -149,7 +149,7 @@ export class LinuxOsModule extends BaseOsModule {
    * when the module declares no user management), without touching a guest.
    */
   override checkCustomization(customization: Customization): void {
-    validCustomization(this.#context, customization);
+    checkLinuxCustomization(this.#context, customization);
   }
 
   /**
@@ -249,7 +249,7 @@ export class LinuxOsModule extends BaseOsModule {
  * otherwise send the power-off first and fail after).
  */
 function checkInput(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): void {
-  assertOperationOptions(options);
-  validNode(options.node);
-  if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
+  checkOperationOptions(options);
+  checkNodeSpec(options.node);
+  if (what.timeout) checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
 }

@@ -34,6 +34,6 @@ export { decodeClixml } from './powershell/clixml.ts';
 export { buildUnattendXml, UNATTEND_NAMESPACE, WCM_NAMESPACE, type UnattendOptions, type RunSynchronousCommand } from './unattend/unattend-xml.ts';
 export { encodeUnattendPassword, decodeUnattendPassword } from './unattend/unattend-password.ts';
 export { formatCurrentImage } from './current-image-text.ts';
-export { assertWindowsUsername, assertComputerName, assertWindowsPath, WINDOWS_USERNAME_PATTERN } from './windows-validators.ts';
+export { checkWindowsUsername, checkComputerName, checkWindowsPath, WINDOWS_USERNAME_PATTERN } from './windows-validators.ts';
 export { createWindowsOsModule } from './create-windows-os-module.ts';
 export { windowsOsModuleConfigSchema, type WindowsOsModuleConfig } from './windows-config-schema.ts';

@@ -1,5 +1,5 @@
 import { booleanSetting, configObject, durationMs, envVarName, nonEmptyString } from '@provkit/core';
-import { checkSshCredentials, sshCredentialsShape } from '@provkit/runners';
+import { refineSshCredentials, sshCredentialsShape } from '@provkit/runners';
 import { z } from 'zod';
 
 /** `unattend:` of a Windows section: the answer file's settings (see `UnattendOptions`); the password comes from `administratorPasswordEnv`. */
@@ -39,7 +39,7 @@ export const windowsOsModuleConfigSchema = configObject({
   commandTimeoutMs: durationMs.optional(),
   sysprepTimeoutMs: durationMs.optional(),
   waitTimeoutMs: durationMs.optional(),
-}).superRefine(checkSshCredentials);
+}).superRefine(refineSshCredentials);
 
 /** The `os:` section for Windows guests as the file spells it (see {@link windowsOsModuleConfigSchema}). */
 export type WindowsOsModuleConfig = z.input<typeof windowsOsModuleConfigSchema>;

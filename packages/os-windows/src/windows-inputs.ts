@@ -1,9 +1,9 @@
 import {
-  assertCustomizationShape,
-  assertStringArray,
-  assertIpAddress,
-  assertPort,
-  assertSshPublicKey,
+  checkCustomizationShape,
+  checkStringArray,
+  checkIpAddress,
+  checkPort,
+  checkSshPublicKey,
   InvalidInputError,
   randomPassword,
   Secret,
@@ -11,7 +11,7 @@ import {
   type Customization,
   describeValue,
 } from '@provkit/core';
-import { assertArgv, assertComputerName, assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { checkArgv, checkComputerName, checkWindowsPassword, checkWindowsUsername } from './windows-validators.ts';
 
 /** The generalization steps of `preCapture`, in the order they run (VCL's Windows pre_capture). */
 export const WINDOWS_PRE_CAPTURE_OPERATIONS = [
@@ -29,7 +29,7 @@ export type WindowsPreCaptureOperation = (typeof WINDOWS_PRE_CAPTURE_OPERATIONS)
 /** The requested generalization steps in run order; unknown names are refused. */
 export function selectOperations(requested: readonly string[] | undefined): WindowsPreCaptureOperation[] {
   if (requested === undefined) return [...WINDOWS_PRE_CAPTURE_OPERATIONS];
-  for (const name of assertStringArray('operations', requested)) {
+  for (const name of checkStringArray('operations', requested)) {
     if (!(WINDOWS_PRE_CAPTURE_OPERATIONS as readonly string[]).includes(name)) {
       throw new InvalidInputError('operations', `${describeValue(name)} is not one of ${WINDOWS_PRE_CAPTURE_OPERATIONS.join(', ')}`);
     }
@@ -38,13 +38,13 @@ export function selectOperations(requested: readonly string[] | undefined): Wind
 }
 
 /** Checks a user to create; keys for non-administrators are unsupported (see below). */
-export function validateUser(prefix: string, user: { username: string; password?: Secret; sshPublicKeys?: readonly string[]; admin?: boolean }) {
-  assertWindowsUsername(`${prefix}username`, user.username);
+export function checkWindowsUser(prefix: string, user: { username: string; password?: Secret; sshPublicKeys?: readonly string[]; admin?: boolean }) {
+  checkWindowsUsername(`${prefix}username`, user.username);
   if (user.password !== undefined) {
     if (!Secret.isSecret(user.password)) throw new InvalidInputError(`${prefix}password`, 'must be a Secret');
-    assertWindowsPassword(`${prefix}password`, user.password.reveal());
+    checkWindowsPassword(`${prefix}password`, user.password.reveal());
   }
-  if (user.sshPublicKeys !== undefined) assertStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
+  if (user.sshPublicKeys !== undefined) checkStringArray(`${prefix}sshPublicKeys`, user.sshPublicKeys, (field, key) => checkSshPublicKey(field, key));
   if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError(`${prefix}admin`, 'expected true or false');
   if (user.sshPublicKeys && user.sshPublicKeys.length > 0 && !user.admin) {
     // OpenSSH on Windows reads a non-administrator's keys from a profile that exists only after the first logon.
@@ -54,14 +54,14 @@ export function validateUser(prefix: string, user: { username: string; password?
 }
 
 /** Checks every part of a load customization before anything runs. */
-export function validateCustomization(customization: Customization | undefined): Customization {
+export function checkWindowsCustomization(customization: Customization | undefined): Customization {
   if (customization === undefined) return {};
   // The shape every OS module checks (types, Secrets, lists), then Windows' own rules.
-  assertCustomizationShape(customization);
-  if (customization.hostname !== undefined) assertComputerName('customization.hostname', customization.hostname);
-  customization.users?.forEach((user, index) => validateUser(`customization.users[${index}].`, user));
-  customization.sshAuthorizedKeys?.forEach((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
-  if (customization.firstBootCommand) assertArgv('customization.firstBootCommand', customization.firstBootCommand);
+  checkCustomizationShape(customization);
+  if (customization.hostname !== undefined) checkComputerName('customization.hostname', customization.hostname);
+  customization.users?.forEach((user, index) => checkWindowsUser(`customization.users[${index}].`, user));
+  customization.sshAuthorizedKeys?.forEach((key, index) => checkSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  if (customization.firstBootCommand) checkArgv('customization.firstBootCommand', customization.firstBootCommand);
   return customization;
 }
 

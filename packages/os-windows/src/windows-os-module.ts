@@ -1,10 +1,10 @@
 import {
-  assertAccess,
-  assertImageName,
-  assertNode,
-  assertObject,
-  assertOperationOptions,
-  assertOptionalTimeoutMs,
+  checkAccess,
+  checkImageName,
+  checkNode,
+  checkObject,
+  checkOperationOptions,
+  checkOptionalTimeoutMs,
   BaseOsModule,
   createEmitter,
   InvalidInputError,
@@ -37,8 +37,8 @@ import { preCapture } from './pre-capture/pre-capture.ts';
 import { reboot, shutdown, waitForResponse } from './system/power.ts';
 import { createUser, deleteUser, randomizeAdminPasswords, setPassword } from './users/user-operations.ts';
 import type { WindowsOsModuleOptions } from './windows-os-module-options.ts';
-import { validateCustomization, validateUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
-import { assertWindowsPassword, assertWindowsUsername } from './windows-validators.ts';
+import { checkWindowsCustomization, checkWindowsUser, WINDOWS_PRE_CAPTURE_OPERATIONS, type WindowsPreCaptureOperation } from './windows-inputs.ts';
+import { checkWindowsPassword, checkWindowsUsername } from './windows-validators.ts';
 
 export { GENERALIZED_IMAGE_STATE };
 
@@ -62,7 +62,7 @@ export class WindowsOsModule extends BaseOsModule {
 
   /** Validates the options (password, paths, bounds, answer-file settings) at once. */
   constructor(options: WindowsOsModuleOptions) {
-    assertObject('options', options);
+    checkObject('options', options);
     super({ firewall: true, generalize: true, users: true }, options.events ?? createEmitter());
     if (typeof options.runnerFor !== 'function') throw new InvalidInputError('runnerFor', 'must be a function returning a command runner');
     this.#runnerFor = options.runnerFor;
@@ -92,7 +92,7 @@ export class WindowsOsModule extends BaseOsModule {
   /** Refuses, naming the field, what `postLoad` would refuse (computer name, users, keys, argv), without a guest. */
   override checkCustomization(customization: Customization): void {
     super.checkCustomization(customization);
-    validateCustomization(customization);
+    checkWindowsCustomization(customization);
   }
 
   /**
@@ -101,8 +101,8 @@ export class WindowsOsModule extends BaseOsModule {
    */
   async postLoad(options: PostLoadOptions): Promise<void> {
     const node = this.#input(options);
-    const image = assertImageName('image', options.image);
-    const customization = validateCustomization(options.customization);
+    const image = checkImageName('image', options.image);
+    const customization = checkWindowsCustomization(options.customization);
     await postLoad(this.#context, node, { image, customization, signal: options.signal, onProgress: options.onProgress });
   }
 
@@ -115,23 +115,23 @@ export class WindowsOsModule extends BaseOsModule {
   /** Creates (or brings to this spec) a local account; keys only for administrators. */
   override async createUser(options: CreateUserOptions): Promise<void> {
     const node = this.#input(options);
-    const user = validateUser('', options);
+    const user = checkWindowsUser('', options);
     await createUser(this.#context, node, user, options.signal);
   }
 
   /** Deletes a local account and (by default) its profile. */
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
     const node = this.#input(options);
-    const username = assertWindowsUsername('username', options.username);
+    const username = checkWindowsUsername('username', options.username);
     await deleteUser(this.#context, node, { username, removeHome: options.removeHome ?? true, signal: options.signal });
   }
 
   /** Sets a password; it travels on stdin, never on the command line. */
   override async setPassword(options: SetPasswordOptions): Promise<void> {
     const node = this.#input(options);
-    const username = assertWindowsUsername('username', options.username);
+    const username = checkWindowsUsername('username', options.username);
     if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret');
-    assertWindowsPassword('password', options.password.reveal());
+    checkWindowsPassword('password', options.password.reveal());
     await setPassword(this.#context, node, { username, password: options.password, signal: options.signal });
   }
 
@@ -144,14 +144,14 @@ export class WindowsOsModule extends BaseOsModule {
   /** Opens `ports` to `remoteIp` with provkit-named Windows Firewall rules. */
   override async grantAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = assertAccess(options);
+    const { remoteIp, ports } = checkAccess(options);
     await grantAccess(this.#context, node, { remoteIp, ports, signal: options.signal });
   }
 
   /** Removes what `grantAccess` opened for `remoteIp` on `ports`. */
   override async revokeAccess(options: AccessOptions): Promise<void> {
     const node = this.#input(options);
-    const { remoteIp, ports } = assertAccess(options);
+    const { remoteIp, ports } = checkAccess(options);
     await revokeAccess(this.#context, node, { remoteIp, ports, signal: options.signal });
   }
 
@@ -198,9 +198,9 @@ export class WindowsOsModule extends BaseOsModule {
    * NaN one would otherwise send the shutdown first and fail after).
    */
   #input(options: { node: NodeSpec; timeoutMs?: unknown }, what: { timeout?: boolean } = {}): NodeSpec {
-    assertOperationOptions(options);
-    const node = assertNode('node', options.node);
-    if (what.timeout) assertOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
+    checkOperationOptions(options);
+    const node = checkNode('node', options.node);
+    if (what.timeout) checkOptionalTimeoutMs('timeoutMs', options.timeoutMs, { min: 1 });
     return node;
   }
 }

@@ -1,5 +1,5 @@
 import { booleanSetting, byteQuantity, configObject, durationMs, envVarName, nonEmptyString, positiveInteger, readableFile } from '@provkit/core';
-import { checkSshCredentials, sshTargetShape } from '@provkit/runners';
+import { refineSshCredentials, sshTargetShape } from '@provkit/runners';
 import { z } from 'zod';
 
 const nonNegativeMs = z.number({ error: 'must be a whole number of milliseconds (0: off)' }).int({ error: 'must be a whole number of milliseconds (0: off)' }).nonnegative({ error: 'must be a whole number of milliseconds (0: off)' });
@@ -31,7 +31,7 @@ const sshSchema = configObject({
   datastore: nonEmptyString,
   imagesDirectory: nonEmptyString.optional(),
   commandTimeoutMs: durationMs.optional(),
-}).superRefine(checkSshCredentials);
+}).superRefine(refineSshCredentials);
 
 /**
  * The `provisioner:` section with `kind: esx`, with exactly one back end (`api` or `ssh`).

@@ -1,4 +1,4 @@
-import { assertObject, assertOptionalOsModule, assertPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
+import { checkObject, checkOptionalOsModule, checkPositiveInteger, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec } from '@provkit/core';
 import type { VimDriverOptions } from './vsphere/vim-driver.ts';
 import type { VimCmdDriverOptions } from './vim-cmd/vim-cmd-driver.ts';
 import { DEFAULT_LEASE_MS } from './vsphere/ownership-record.ts';
@@ -53,34 +53,34 @@ export interface EsxSettings {
 }
 
 /** Validates the options that need no host. */
-export function resolveSettings(options: EsxProvisionerOptions): EsxSettings {
-  assertObject('options', options);
+export function checkSettings(options: EsxProvisionerOptions): EsxSettings {
+  checkObject('options', options);
   if ((options.api === undefined) === (options.ssh === undefined)) throw new InvalidInputError('backend', 'give exactly one of api (vSphere API) or ssh (vim-cmd over SSH)');
-  if (options.defaultSize !== undefined) assertPartialSize('defaultSize', options.defaultSize);
+  if (options.defaultSize !== undefined) checkPartialSize('defaultSize', options.defaultSize);
   return {
-    osModule: assertOptionalOsModule<OsModuleV1>('osModule', options.osModule),
+    osModule: checkOptionalOsModule<OsModuleV1>('osModule', options.osModule),
     defaultSize: options.defaultSize ?? {},
-    toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : assertPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
-    bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
-    shutdownTimeoutMs: options.shutdownTimeoutMs === undefined ? 300_000 : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs),
-    preCaptureTimeoutMs: options.preCaptureTimeoutMs === undefined ? undefined : assertPositiveInteger('preCaptureTimeoutMs', options.preCaptureTimeoutMs),
-    leaseMs: options.leaseMs === undefined ? DEFAULT_LEASE_MS : assertPositiveInteger('leaseMs', options.leaseMs),
+    toolsTimeoutMs: options.toolsTimeoutMs === undefined ? 600_000 : checkPositiveInteger('toolsTimeoutMs', options.toolsTimeoutMs),
+    bootTimeoutMs: options.bootTimeoutMs === undefined ? 600_000 : checkPositiveInteger('bootTimeoutMs', options.bootTimeoutMs),
+    shutdownTimeoutMs: options.shutdownTimeoutMs === undefined ? 300_000 : checkPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs),
+    preCaptureTimeoutMs: options.preCaptureTimeoutMs === undefined ? undefined : checkPositiveInteger('preCaptureTimeoutMs', options.preCaptureTimeoutMs),
+    leaseMs: options.leaseMs === undefined ? DEFAULT_LEASE_MS : checkPositiveInteger('leaseMs', options.leaseMs),
   };
 }
 
 const MIB = 1024 * 1024;
 
 /** Checks a (partial) size: positive integer cpus, memory a positive whole number of 4 MiB. */
-export function assertPartialSize(field: string, size: Partial<SizeSpec>): void {
-  assertObject(field, size);
+export function checkPartialSize(field: string, size: Partial<SizeSpec>): void {
+  checkObject(field, size);
   // vSphere 8 allows at most 768 virtual CPUs per machine.
-  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 768);
+  if (size.cpus !== undefined) checkPositiveInteger(`${field}.cpus`, size.cpus, 768);
   if (size.memoryBytes !== undefined) {
-    assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
+    checkPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
     // vSphere takes memory in MiB, in multiples of 4.
     if (size.memoryBytes % (4 * MIB) !== 0) throw new InvalidInputError(`${field}.memoryBytes`, `${size.memoryBytes} is not a multiple of 4 MiB`);
   }
-  if (size.diskBytes !== undefined) assertPositiveInteger(`${field}.diskBytes`, size.diskBytes);
+  if (size.diskBytes !== undefined) checkPositiveInteger(`${field}.diskBytes`, size.diskBytes);
 }
 
 /** Memory in the MiB vSphere counts in. */

@@ -1,14 +1,14 @@
 import {
-  assertBoolean,
-  assertCustomizationShape,
-  assertNode,
-  assertOneOf,
-  assertOperationOptions,
-  assertOptionalObject,
-  assertOptionalOsModule,
-  assertImageName,
-  assertName,
-  assertPositiveInteger,
+  checkBoolean,
+  checkCustomizationShape,
+  checkNodeSpec,
+  checkOneOf,
+  checkOperationOptions,
+  checkOptionalObject,
+  checkOptionalOsModule,
+  checkImageName,
+  checkName,
+  checkPositiveInteger,
   BaseProvisioner,
   ConflictError,
   decideNodeStatus,
@@ -50,21 +50,17 @@ import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-
 import { renewWhileRunning } from './lease-renewal.ts';
 import { isBusyFault } from './translation/faults.ts';
 import { newOperation } from './vsphere/ownership-record.ts';
-import { assertPartialSize, memoryMB, resolveSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
+import { checkPartialSize, memoryMB, checkSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './vim-cmd/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
 
 /** Bound on the calls that undo a failed operation (they run even after an abort). */
 const CLEANUP_TIMEOUT_MS = 300_000;
 
-function checkNode(node: NodeSpec): NodeSpec {
-  return assertNode('node', node);
-}
-
 /** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */
 function preCaptureBound(providerOptions: Record<string, Record<string, unknown>> | undefined): number | undefined {
   const value = providerOptions?.['esx']?.['preCaptureTimeoutMs'];
-  return value === undefined ? undefined : assertPositiveInteger('providerOptions.esx.preCaptureTimeoutMs', value);
+  return value === undefined ? undefined : checkPositiveInteger('providerOptions.esx.preCaptureTimeoutMs', value);
 }
 
 function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
@@ -101,7 +97,7 @@ export class EsxProvisioner extends BaseProvisioner {
   readonly #commands: CommandEventForwarder;
 
   constructor(options: EsxProvisionerOptions) {
-    const settings = resolveSettings(options);
+    const settings = checkSettings(options);
     const linked = options.api !== undefined;
     super({ linkedClones: linked, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: false, discoversAddress: true }, options.events);
     this.settings = settings;
@@ -114,24 +110,24 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 | undefined {
-    return assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
+    return checkOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    assertOperationOptions(options);
-    const node = checkNode(options.node);
-    const image = assertImageName('image', options.image);
-    if (options.size !== undefined) assertPartialSize('size', options.size);
+    checkOperationOptions(options);
+    const node = checkNodeSpec(options.node);
+    const image = checkImageName('image', options.image);
+    if (options.size !== undefined) checkPartialSize('size', options.size);
     const size = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode === undefined ? (this.driver.supportsLinkedClones ? 'linked' : 'full') : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    const diskMode = options.diskMode === undefined ? (this.driver.supportsLinkedClones ? 'linked' : 'full') : checkOneOf('diskMode', options.diskMode, ['linked', 'full']);
     // Checked now, not when it is first needed after the clone.
     this.#osModule(options.osModule);
     if (diskMode === 'linked' && !this.driver.supportsLinkedClones) throw new UnsupportedFunctionalityError('linked clones', `the ${this.driver.kind} back end`);
-    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : checkPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     const ifExists = options.ifExists ?? 'replace';
     if (ifExists !== 'replace' && ifExists !== 'refuse') throw new InvalidInputError('ifExists', 'must be replace or refuse');
     if (options.customization !== undefined) {
-      assertCustomizationShape(options.customization);
+      checkCustomizationShape(options.customization);
       const customizer = this.#osModule(options.osModule);
       // The customization is applied by the OS module over SSH at the node's address: without
       // either it could not be applied, and a load that silently drops it would lie.
@@ -255,13 +251,13 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    assertOperationOptions(options);
-    const node = checkNode(options.node);
-    const image = assertImageName('image', options.image);
-    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
+    checkOperationOptions(options);
+    const node = checkNodeSpec(options.node);
+    const image = checkImageName('image', options.image);
+    const endState = options.endState === undefined ? 'off' : checkOneOf('endState', options.endState, ['on', 'off', 'reboot']);
     this.#osModule(options.osModule);
-    assertOptionalObject('providerOptions', options.providerOptions);
-    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    checkOptionalObject('providerOptions', options.providerOptions);
+    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : checkPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     const preCaptureTimeoutMs = preCaptureBound(options.providerOptions) ?? this.settings.preCaptureTimeoutMs;
     // No silent ungeneralized image: generalizing needs the OS module and the node's SSH address
     // (given, or discovered below), and only an explicit skipPreCapture captures without them.
@@ -322,8 +318,8 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
-    const node = checkNode(options.node);
+    checkOperationOptions(options);
+    const node = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `unload of ${node.name}`);
     await this.#locks.run(`node:${node.name}`, async () => {
       const call = signalOf(options);
@@ -363,8 +359,8 @@ export class EsxProvisioner extends BaseProvisioner {
    * alive; destroyed too with `remove: true`. vSphere API back end only.
    */
   async leftovers(options: { remove?: boolean; signal?: AbortSignal } = {}): Promise<EsxLeftover[]> {
-    assertOptionalObject('options', options);
-    const remove = options.remove === undefined ? false : assertBoolean('remove', options.remove);
+    checkOptionalObject('options', options);
+    const remove = options.remove === undefined ? false : checkBoolean('remove', options.remove);
     if (!this.driver.leftovers) throw new UnsupportedFunctionalityError('listing leftovers', `the ${this.driver.kind} back end`);
     return this.driver.leftovers({ remove, ...signalOf(options) });
   }
@@ -377,13 +373,13 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    assertOperationOptions(options);
-    return (await this.#facts(checkNode(options.node).name, options.signal)).power;
+    checkOperationOptions(options);
+    return (await this.#facts(checkNodeSpec(options.node).name, options.signal)).power;
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
-    const { name } = checkNode(options.node);
+    checkOperationOptions(options);
+    const { name } = checkNodeSpec(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
       if (facts.power !== 'on') await this.driver.powerOn(name, signalOf(options));
@@ -391,10 +387,10 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
-    assertOperationOptions(options);
-    const { name } = checkNode(options.node);
-    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
-    const timeoutMs = options.timeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
+    checkOperationOptions(options);
+    const { name } = checkNodeSpec(options.node);
+    const mode = options.mode === undefined ? 'graceful' : checkOneOf('mode', options.mode, ['graceful', 'hard']);
+    const timeoutMs = options.timeoutMs === undefined ? this.settings.shutdownTimeoutMs : checkPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#locks.run(`node:${name}`, () => this.#powerOff(name, mode, timeoutMs, options.signal), options.signal);
   }
 
@@ -421,8 +417,8 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
-    const { name } = checkNode(options.node);
+    checkOperationOptions(options);
+    const { name } = checkNodeSpec(options.node);
     await this.#locks.run(`node:${name}`, async () => {
       const facts = await this.#facts(name, options.signal);
       if (facts.power === 'on') await this.driver.reset(name, signalOf(options));
@@ -431,10 +427,10 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    assertOperationOptions(options);
-    const node = checkNode(options.node);
-    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
-    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    checkOperationOptions(options);
+    const node = checkNodeSpec(options.node);
+    const wanted = options.image === undefined ? undefined : checkImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const facts = await this.driver.nodeFacts(node.name, signalOf(options));
     return this.#statusOf(node, facts, { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
   }
@@ -446,10 +442,10 @@ export class EsxProvisioner extends BaseProvisioner {
    */
   override async nodeStatuses(options: NodeStatusesOptions): Promise<NodeStatusEntry[]> {
     if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
-    const nodes = options.nodes.map((node) => checkNode(node));
-    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
-    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
-    const concurrency = options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency);
+    const nodes = options.nodes.map((node) => checkNodeSpec(node));
+    const wanted = options.image === undefined ? undefined : checkImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const concurrency = options.concurrency === undefined ? 8 : checkPositiveInteger('concurrency', options.concurrency);
     if (!this.driver.nodesFacts) return super.nodeStatuses(options);
     const all = await this.driver.nodesFacts(signalOf(options));
     const facts = { wanted, osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal };
@@ -458,7 +454,7 @@ export class EsxProvisioner extends BaseProvisioner {
 
   /** A node's status from the host's facts (undefined: no such VM) and its guest's answer over SSH. */
   async #statusOf(
-    node: ReturnType<typeof checkNode>,
+    node: NodeSpec,
     facts: EsxNodeFacts | undefined,
     guest: { wanted: string | undefined; osModule: OsModuleV1 | undefined; sshTimeoutMs: number; signal: AbortSignal | undefined },
   ): Promise<NodeStatusResult> {
@@ -476,34 +472,34 @@ export class EsxProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    assertOperationOptions(options);
-    return (await this.#facts(checkNode(options.node).name, options.signal)).image;
+    checkOperationOptions(options);
+    return (await this.#facts(checkNodeSpec(options.node).name, options.signal)).image;
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
-    assertOperationOptions(options);
-    const image = assertImageName('image', options.image);
+    checkOperationOptions(options);
+    const image = checkImageName('image', options.image);
     const info = await this.driver.imageInfo(image, signalOf(options));
     if (info === undefined) throw new ImageNotFoundError(image);
     return { virtualBytes: info.virtualBytes, allocatedBytes: info.allocatedBytes };
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
-    assertOperationOptions(options);
-    const image = assertImageName('image', options.image);
+    checkOperationOptions(options);
+    const image = checkImageName('image', options.image);
     return (await this.driver.imageInfo(image, signalOf(options))) !== undefined;
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
-    assertOperationOptions(options);
-    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    checkOperationOptions(options);
+    const base = options.base === undefined ? undefined : checkName('base', options.base);
     const images = await this.driver.listImages(signalOf(options));
     return base === undefined ? images : images.filter((image) => image.base === base);
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    assertOperationOptions(options);
-    const image = assertImageName('image', options.image);
+    checkOperationOptions(options);
+    const image = checkImageName('image', options.image);
     return this.#locks.run(`image:${image}`, async () => {
       if ((await this.driver.imageInfo(image, signalOf(options))) === undefined) return { deleted: false };
       await this.driver.deleteImage(image, signalOf(options));

@@ -1,5 +1,5 @@
 import { booleanSetting, byteQuantity, configObject, durationMs, nonEmptyString, positiveInteger, remotePath } from '@provkit/core';
-import { checkSshCredentials, sshTargetShape } from '@provkit/runners';
+import { refineSshCredentials, sshTargetShape } from '@provkit/runners';
 import { z } from 'zod';
 
 /** `network:` of a KVM section: a bridge, a libvirt network, or QEMU user mode with a port forward. */
@@ -10,7 +10,7 @@ const networkSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** `host:` of a KVM section: `local`, or the SSH settings of the libvirt host. */
-const hostSchema = z.union([z.literal('local'), configObject(sshTargetShape).superRefine(checkSshCredentials)], {
+const hostSchema = z.union([z.literal('local'), configObject(sshTargetShape).superRefine(refineSshCredentials)], {
   error: (issue) => (issue.code === 'invalid_union' ? 'must be `local` or { host, username, privateKeyPath, knownHostsPath }' : undefined),
 });
 

@@ -1,4 +1,4 @@
-import { assertAbsolutePath, assertName, assertObject, assertOptionalOsModule, assertPort, assertPositiveInteger, assertSeparateDirectories, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
+import { checkAbsolutePath, checkName, checkObject, checkOptionalOsModule, checkPort, checkPositiveInteger, checkSeparateDirectories, InvalidInputError, type OsModuleV1, type ProvkitEmitter, type SizeSpec, describeValue } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import type { KvmHost } from './kvm-host.ts';
 
@@ -72,52 +72,52 @@ export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'dir
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
 /** Validates a size (cpus, memory, optional disk) and names the bad field. */
-export function assertSize(field: string, size: Partial<SizeSpec>): void {
-  assertObject(field, size);
-  if (size.cpus !== undefined) assertPositiveInteger(`${field}.cpus`, size.cpus, 256);
+export function checkSize(field: string, size: Partial<SizeSpec>): void {
+  checkObject(field, size);
+  if (size.cpus !== undefined) checkPositiveInteger(`${field}.cpus`, size.cpus, 256);
   if (size.memoryBytes !== undefined) {
-    assertPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
+    checkPositiveInteger(`${field}.memoryBytes`, size.memoryBytes);
     if (size.memoryBytes < MIN_MEMORY_BYTES) throw new InvalidInputError(`${field}.memoryBytes`, `${size.memoryBytes} bytes is below the 16 MiB a guest needs`);
   }
-  if (size.diskBytes !== undefined) assertPositiveInteger(`${field}.diskBytes`, size.diskBytes);
+  if (size.diskBytes !== undefined) checkPositiveInteger(`${field}.diskBytes`, size.diskBytes);
 }
 
 /** Validates the provisioner's settings before it touches anything. */
-export function resolveSettings(options: KvmProvisionerOptions): KvmSettings {
-  assertObject('options', options);
+export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
+  checkObject('options', options);
   if (!options.runner || typeof options.runner.run !== 'function') throw new InvalidInputError('runner', 'a CommandRunner is required');
   if (options.host !== undefined && options.host.runner !== options.runner) throw new InvalidInputError('host', 'must run its commands through the same runner as the provisioner');
-  const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : assertObject<KvmNetwork>('network', options.network);
-  if (network.kind === 'bridge') assertName('network.bridge', network.bridge);
-  else if (network.kind === 'network') assertName('network.network', network.network);
+  const network = options.network === undefined ? { kind: 'network' as const, network: 'default' } : checkObject<KvmNetwork>('network', options.network);
+  if (network.kind === 'bridge') checkName('network.bridge', network.bridge);
+  else if (network.kind === 'network') checkName('network.network', network.network);
   else if (network.kind === 'user-forward') {
-    if (network.guestPort !== undefined) assertPort('network.guestPort', network.guestPort);
-    if (network.pciSlot !== undefined) assertPositiveInteger('network.pciSlot', network.pciSlot, 31);
+    if (network.guestPort !== undefined) checkPort('network.guestPort', network.guestPort);
+    if (network.pciSlot !== undefined) checkPositiveInteger('network.pciSlot', network.pciSlot, 31);
   } else throw new InvalidInputError('network.kind', `unknown network kind ${describeValue((network as { kind: unknown }).kind)}`);
   if (options.domainType !== undefined && options.domainType !== 'kvm' && options.domainType !== 'qemu') throw new InvalidInputError('domainType', 'must be kvm or qemu');
   if (options.clock !== undefined && options.clock !== 'utc' && options.clock !== 'localtime') throw new InvalidInputError('clock', 'must be utc or localtime');
   if (options.uri !== undefined && !/^[a-z+]+:\/\/[^\s'"]*$/.test(options.uri)) throw new InvalidInputError('uri', `${describeValue(options.uri)} is not a libvirt URI`);
   if (options.machine !== undefined && !/^[a-z0-9][a-z0-9._-]*$/.test(options.machine)) throw new InvalidInputError('machine', `${describeValue(options.machine)} is not a machine type`);
   const defaultSize = options.defaultSize === undefined ? { cpus: 1, memoryBytes: 1024 ** 3 } : options.defaultSize;
-  assertSize('defaultSize', defaultSize);
+  checkSize('defaultSize', defaultSize);
   if (options.directKernelBoot) {
-    assertAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
-    if (options.directKernelBoot.initrd !== undefined) assertAbsolutePath('directKernelBoot.initrd', options.directKernelBoot.initrd);
+    checkAbsolutePath('directKernelBoot.kernel', options.directKernelBoot.kernel);
+    if (options.directKernelBoot.initrd !== undefined) checkAbsolutePath('directKernelBoot.initrd', options.directKernelBoot.initrd);
     const cmdline = options.directKernelBoot.cmdline;
     // It goes into the domain XML and the kernel's command line: one line of printable text.
     if (cmdline !== undefined && (typeof cmdline !== 'string' || /[\x00-\x1f\x7f]/.test(cmdline))) throw new InvalidInputError('directKernelBoot.cmdline', 'must be one line of printable text');
   }
   for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs], ['lockTimeoutMs', options.lockTimeoutMs]] as const) {
-    if (value !== undefined) assertPositiveInteger(field, value);
+    if (value !== undefined) checkPositiveInteger(field, value);
   }
   // The library must not be (in) the node disk directory or the other way round: unloading a
   // node named like an image would delete the image.
-  assertSeparateDirectories({ field: 'libraryDir', path: options.libraryDir }, { field: 'nodeDiskDir', path: options.nodeDiskDir });
-  const osModule = assertOptionalOsModule<KvmProvisionerOptions['osModule']>('osModule', options.osModule);
+  checkSeparateDirectories({ field: 'libraryDir', path: options.libraryDir }, { field: 'nodeDiskDir', path: options.nodeDiskDir });
+  const osModule = checkOptionalOsModule<KvmProvisionerOptions['osModule']>('osModule', options.osModule);
   const settings: KvmSettings = {
     runner: options.runner,
-    libraryDir: assertAbsolutePath('libraryDir', options.libraryDir).replace(/\/+$/, ''),
-    nodeDiskDir: assertAbsolutePath('nodeDiskDir', options.nodeDiskDir).replace(/\/+$/, ''),
+    libraryDir: checkAbsolutePath('libraryDir', options.libraryDir).replace(/\/+$/, ''),
+    nodeDiskDir: checkAbsolutePath('nodeDiskDir', options.nodeDiskDir).replace(/\/+$/, ''),
     uri: options.uri ?? 'qemu:///system',
     domainType: options.domainType ?? 'kvm',
     machine: options.machine ?? 'pc',

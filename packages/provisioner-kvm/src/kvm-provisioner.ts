@@ -1,13 +1,13 @@
 import {
   abortableDelay,
-  assertImageName,
-  assertName,
-  assertNode,
-  assertOneOf,
-  assertOperationOptions,
-  assertOptionalObject,
-  assertOptionalOsModule,
-  assertPositiveInteger,
+  checkImageName,
+  checkName,
+  checkNodeSpec,
+  checkOneOf,
+  checkOperationOptions,
+  checkOptionalObject,
+  checkOptionalOsModule,
+  checkPositiveInteger,
   BaseProvisioner,
   CaptureFailedError,
   decideNodeStatus,
@@ -60,9 +60,9 @@ import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
-import { assertSize, resolveSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
+import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
-import { assertMacAddress, macForNode } from './translation/mac-address.ts';
+import { checkMacAddress, macForNode } from './translation/mac-address.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
 /** Bound on the commands that undo a failed operation (they run even after an abort). */
@@ -117,7 +117,7 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly #detacher: DiskDetacher;
 
   constructor(options: KvmProvisionerOptions) {
-    const settings = resolveSettings(options);
+    const settings = checkSettings(options);
     super({ linkedClones: true, fullClones: true, snapshots: false, captureWhileOn: false, retrieveImage: true, discoversAddress: false }, options.events);
     this.settings = settings;
     this.host = options.host ?? new KvmHost(settings.runner, settings.uri);
@@ -170,21 +170,21 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- load ----------------------------------------------------------------------------
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const node = checkNode(options.node);
-    const image = assertImageName('image', options.image);
-    if (options.size !== undefined) assertSize('size', options.size);
+    const image = checkImageName('image', options.image);
+    if (options.size !== undefined) checkSize('size', options.size);
     const size: SizeSpec = { ...this.settings.defaultSize, ...options.size };
-    const diskMode = options.diskMode === undefined ? 'linked' : assertOneOf('diskMode', options.diskMode, ['linked', 'full']);
-    const ifExists = options.ifExists === undefined ? 'replace' : assertOneOf('ifExists', options.ifExists, ['replace', 'refuse']);
+    const diskMode = options.diskMode === undefined ? 'linked' : checkOneOf('diskMode', options.diskMode, ['linked', 'full']);
+    const ifExists = options.ifExists === undefined ? 'replace' : checkOneOf('ifExists', options.ifExists, ['replace', 'refuse']);
     const osModule = this.#osModule(options.osModule);
-    assertOptionalObject('customization', options.customization);
-    assertOptionalObject('providerOptions', options.providerOptions);
+    checkOptionalObject('customization', options.customization);
+    checkOptionalObject('providerOptions', options.providerOptions);
     // providerOptions.kvm.independent: the node ends without a backing file.
     const independent = checkKvmLoadOptions(options.providerOptions);
     if (options.customization !== undefined) osModule.checkCustomization?.(options.customization);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address: load waits for its SSH there`);
-    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : assertPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
+    const bootTimeoutMs = options.bootTimeoutMs === undefined ? this.settings.bootTimeoutMs : checkPositiveInteger('bootTimeoutMs', options.bootTimeoutMs);
     throwIfAborted(options.signal, `load of ${node.name}`);
     const request: LoadRequest = { options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs, independent };
     // The node's lock is let go of in the command that removes the finished load's record (#finishLoad).
@@ -534,7 +534,7 @@ export class KvmProvisioner extends BaseProvisioner {
    * those. Dry run by default; `remove: true` removes them, each under its node or image lock.
    */
   async leftovers(options: LeftoversOptions = {}): Promise<LeftoversReport> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     if (options.remove !== undefined && typeof options.remove !== 'boolean') throw new InvalidInputError('remove', 'must be true or false');
     const context = { host: this.host, locks: this.hostLocks, libraryDir: this.settings.libraryDir, nodeDiskDir: this.settings.nodeDiskDir, signal: options.signal };
     const report = await findLeftovers(context);
@@ -549,10 +549,10 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- status and power ----------------------------------------------------------------
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const node = checkNode(options.node);
-    const wanted = options.image === undefined ? undefined : assertImageName('image', options.image);
-    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const wanted = options.image === undefined ? undefined : checkImageName('image', options.image);
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     const call = options.signal ? { signal: options.signal } : {};
     const state = await this.host.domainState(node.name, call);
     return this.#statusOf(node, state, { wanted, recorded: () => this.host.recordedImage(node.name, call), osModule: options.osModule ?? this.settings.osModule, sshTimeoutMs, signal: options.signal });
@@ -593,12 +593,12 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     return powerStateOf(await this.#existingState(checkNode(options.node).name, options.signal));
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#underNodeLock(name, options.signal, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -608,10 +608,10 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
-    const mode = options.mode === undefined ? 'graceful' : assertOneOf('mode', options.mode, ['graceful', 'hard']);
-    const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs);
+    const mode = options.mode === undefined ? 'graceful' : checkOneOf('mode', options.mode, ['graceful', 'hard']);
+    const timeoutMs = options.timeoutMs === undefined ? DEFAULT_POWER_OFF_TIMEOUT_MS : checkPositiveInteger('timeoutMs', options.timeoutMs);
     await this.#underNodeLock(name, options.signal, () => this.#powerOff(name, mode, timeoutMs, options.signal));
   }
 
@@ -632,7 +632,7 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#underNodeLock(name, options.signal, async () => {
       const state = await this.#existingState(name, options.signal);
@@ -642,14 +642,14 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#existingState(name, options.signal);
     return this.host.recordedImage(name, options.signal ? { signal: options.signal } : {});
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#underNodeLock(name, options.signal, async () => {
@@ -686,11 +686,11 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- capture -------------------------------------------------------------------------
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const node = checkNode(options.node);
-    const image = assertImageName('image', options.image);
-    const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
-    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : assertPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
+    const image = checkImageName('image', options.image);
+    const endState = options.endState === undefined ? 'off' : checkOneOf('endState', options.endState, ['on', 'off', 'reboot']);
+    const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : checkPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
     // Generalizing goes over SSH: without an address only an explicitly ungeneralized capture can run.
@@ -867,7 +867,7 @@ export class KvmProvisioner extends BaseProvisioner {
    *   step that failed, with the cause: a TimeoutError, an AbortedError, a command failure).
    */
   async makeIndependent(options: MakeIndependentOptions): Promise<MakeIndependentResult> {
-    assertOperationOptions(options);
+    checkOperationOptions(options);
     const { name } = checkNode(options.node);
     const settings = checkIndependentOptions(options);
     throwIfAborted(options.signal, `makeIndependent of ${name}`);
@@ -880,25 +880,25 @@ export class KvmProvisioner extends BaseProvisioner {
   // ---- images --------------------------------------------------------------------------
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
-    assertOperationOptions(options);
-    return this.library.size(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
+    checkOperationOptions(options);
+    return this.library.size(checkImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   override async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
-    assertOperationOptions(options);
-    return this.library.exists(assertImageName('image', options.image), options.signal ? { signal: options.signal } : {});
+    checkOperationOptions(options);
+    return this.library.exists(checkImageName('image', options.image), options.signal ? { signal: options.signal } : {});
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
-    assertOperationOptions(options);
-    if (options.base !== undefined) assertName('base', options.base);
+    checkOperationOptions(options);
+    if (options.base !== undefined) checkName('base', options.base);
     return this.library.list({ ...(options.signal ? { signal: options.signal } : {}), ...(options.base !== undefined ? { base: options.base } : {}) });
   }
 
   /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    assertOperationOptions(options);
-    const image = assertImageName('image', options.image);
+    checkOperationOptions(options);
+    const image = checkImageName('image', options.image);
     const call = options.signal ? { signal: options.signal } : {};
     // Exclusive on the host: no load (in any process) makes an overlay on it between the users
     // check and the removal; the check sees overlays not yet defined as domains too.
@@ -915,8 +915,8 @@ export class KvmProvisioner extends BaseProvisioner {
 
   /** Copies an image from another KVM provisioner's library, verified by SHA-256. */
   override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
-    assertOperationOptions(options);
-    const image = assertImageName('image', options.image);
+    checkOperationOptions(options);
+    const image = checkImageName('image', options.image);
     const from = options.from;
     if (!(from instanceof KvmProvisioner)) throw new InvalidInputError('from', 'must be another KvmProvisioner');
     if (from === this || (from.host.runner.target === this.host.runner.target && from.settings.libraryDir === this.settings.libraryDir)) {
@@ -932,7 +932,7 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   #osModule(given: OsModuleV1 | undefined): OsModuleV1 {
-    const osModule = assertOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
+    const osModule = checkOptionalOsModule<OsModuleV1>('osModule', given) ?? this.settings.osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'this operation needs an OS module (give one to the operation or to the provisioner)');
     return osModule;
   }
@@ -964,16 +964,16 @@ function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[];
   if (!Array.isArray(options?.nodes)) throw new InvalidInputError('nodes', 'must be an array of nodes');
   return {
     nodes: options.nodes.map((node) => checkNode(node)),
-    wanted: options.image === undefined ? undefined : assertImageName('image', options.image),
-    sshTimeoutMs: options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs),
-    concurrency: options.concurrency === undefined ? 8 : assertPositiveInteger('concurrency', options.concurrency),
+    wanted: options.image === undefined ? undefined : checkImageName('image', options.image),
+    sshTimeoutMs: options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs),
+    concurrency: options.concurrency === undefined ? 8 : checkPositiveInteger('concurrency', options.concurrency),
   };
 }
 
 /** Core's one node check, plus the MAC address libvirt needs. */
-function checkNode(given: NodeSpec | undefined): CheckedNode {
-  const node = assertNode('node', given);
-  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : assertMacAddress('node.mac', node.mac) };
+function checkNode(given: NodeSpec): CheckedNode {
+  const node = checkNodeSpec(given);
+  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : checkMacAddress('node.mac', node.mac) };
 }
 
 

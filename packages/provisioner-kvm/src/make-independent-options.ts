@@ -1,4 +1,4 @@
-import { assertObject, assertPositiveInteger, InvalidInputError, type NodeOperationOptions, type ProgressEvent } from '@provkit/core';
+import { checkObject, checkPositiveInteger, InvalidInputError, type NodeOperationOptions, type ProgressEvent } from '@provkit/core';
 
 /** Default bound on making a node's disks independent: a pull copies the whole image once. */
 export const DEFAULT_INDEPENDENT_TIMEOUT_MS = 3_600_000;
@@ -51,8 +51,8 @@ export interface IndependentSettings {
 /** Validates `makeIndependent`'s own options (the node is checked by the provisioner). */
 export function checkIndependentOptions(options: Pick<MakeIndependentOptions, 'timeoutMs' | 'bandwidthMiBps'>): IndependentSettings {
   return {
-    timeoutMs: options.timeoutMs === undefined ? DEFAULT_INDEPENDENT_TIMEOUT_MS : assertPositiveInteger('timeoutMs', options.timeoutMs),
-    ...(options.bandwidthMiBps === undefined ? {} : { bandwidthMiBps: assertPositiveInteger('bandwidthMiBps', options.bandwidthMiBps, 1_000_000) }),
+    timeoutMs: options.timeoutMs === undefined ? DEFAULT_INDEPENDENT_TIMEOUT_MS : checkPositiveInteger('timeoutMs', options.timeoutMs),
+    ...(options.bandwidthMiBps === undefined ? {} : { bandwidthMiBps: checkPositiveInteger('bandwidthMiBps', options.bandwidthMiBps, 1_000_000) }),
   };
 }
 
@@ -72,14 +72,14 @@ export interface KvmLoadOptions {
 export function checkKvmLoadOptions(providerOptions: Record<string, Record<string, unknown>> | undefined): IndependentSettings | undefined {
   const given = providerOptions?.['kvm'];
   if (given === undefined) return undefined;
-  const kvm = assertObject<KvmLoadOptions>('providerOptions.kvm', given);
+  const kvm = checkObject<KvmLoadOptions>('providerOptions.kvm', given);
   const known = new Set(['independent', 'independentTimeoutMs', 'independentBandwidthMiBps']);
   const unknown = Object.keys(kvm).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new InvalidInputError(`providerOptions.kvm.${unknown[0]}`, `is not an option of the KVM provisioner's load (known: ${[...known].join(', ')})`);
   if (kvm.independent !== undefined && typeof kvm.independent !== 'boolean') throw new InvalidInputError('providerOptions.kvm.independent', 'must be true or false');
   const settings = {
-    timeoutMs: kvm.independentTimeoutMs === undefined ? DEFAULT_INDEPENDENT_TIMEOUT_MS : assertPositiveInteger('providerOptions.kvm.independentTimeoutMs', kvm.independentTimeoutMs),
-    ...(kvm.independentBandwidthMiBps === undefined ? {} : { bandwidthMiBps: assertPositiveInteger('providerOptions.kvm.independentBandwidthMiBps', kvm.independentBandwidthMiBps, 1_000_000) }),
+    timeoutMs: kvm.independentTimeoutMs === undefined ? DEFAULT_INDEPENDENT_TIMEOUT_MS : checkPositiveInteger('providerOptions.kvm.independentTimeoutMs', kvm.independentTimeoutMs),
+    ...(kvm.independentBandwidthMiBps === undefined ? {} : { bandwidthMiBps: checkPositiveInteger('providerOptions.kvm.independentBandwidthMiBps', kvm.independentBandwidthMiBps, 1_000_000) }),
   };
   return kvm.independent ? settings : undefined;
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkHostKey, fingerprintSha256, forgetHostKey, hostFieldMatches, parseKnownHosts } from './host-keys.ts';
+import { verifyHostKey, fingerprintSha256, forgetHostKey, hostFieldMatches, parseKnownHosts } from './host-keys.ts';
 
 async function keyPair(dir: string, name: string): Promise<{ blob: Buffer; line: string; fingerprint: string }> {
   const path = join(dir, name);
@@ -43,12 +43,12 @@ describe('host keys', () => {
     const other = await keyPair(dir, 'other');
     const file = join(dir, 'known_hosts');
     await writeFile(file, `# comment\nnode1 ${good.line}\n@revoked node2 ${other.line}\nnode2 ${other.line}\n`);
-    expect(await checkHostKey({ kind: 'known-hosts', path: file }, 'node1', 22, good.blob)).toEqual({ accepted: true });
-    expect(await checkHostKey({ kind: 'known-hosts', path: file }, 'node1', 22, other.blob)).toEqual({ accepted: false, expected: good.fingerprint });
-    expect((await checkHostKey({ kind: 'known-hosts', path: file }, 'node2', 22, other.blob)).accepted).toBe(false);
-    expect((await checkHostKey({ kind: 'fingerprint', sha256: good.fingerprint.slice(7) }, 'x', 22, good.blob)).accepted).toBe(true);
+    expect(await verifyHostKey({ kind: 'known-hosts', path: file }, 'node1', 22, good.blob)).toEqual({ accepted: true });
+    expect(await verifyHostKey({ kind: 'known-hosts', path: file }, 'node1', 22, other.blob)).toEqual({ accepted: false, expected: good.fingerprint });
+    expect((await verifyHostKey({ kind: 'known-hosts', path: file }, 'node2', 22, other.blob)).accepted).toBe(false);
+    expect((await verifyHostKey({ kind: 'fingerprint', sha256: good.fingerprint.slice(7) }, 'x', 22, good.blob)).accepted).toBe(true);
     await forgetHostKey(file, 'node1', 22);
-    expect(await checkHostKey({ kind: 'accept-new', path: file }, 'node1', 22, other.blob)).toEqual({ accepted: true });
+    expect(await verifyHostKey({ kind: 'accept-new', path: file }, 'node1', 22, other.blob)).toEqual({ accepted: true });
     expect(await readFile(file, 'utf8')).toContain(`node1 ssh-ed25519 ${other.blob.toString('base64')}`);
   });
 });

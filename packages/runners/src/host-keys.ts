@@ -79,7 +79,7 @@ export type HostKeyVerdict = { accepted: true } | { accepted: false; expected: s
  * Checks the key a server offered against a {@link HostKeyPolicy}. For `accept-new`, a host
  * with no entry is recorded in the file and accepted; a host with other keys is refused.
  */
-export async function checkHostKey(policy: HostKeyPolicy, host: string, port: number, keyBlob: Buffer): Promise<HostKeyVerdict> {
+export async function verifyHostKey(policy: HostKeyPolicy, host: string, port: number, keyBlob: Buffer): Promise<HostKeyVerdict> {
   const offered = fingerprintSha256(keyBlob);
   switch (policy.kind) {
     case 'insecure-accept-any':

@@ -14,10 +14,10 @@ export { SshPool, SshRunner, type SshPoolOptions, type SshPoolStats } from './ss
 export { sshRunnerFactory, type RunnerFactory } from './ssh-runner-factory.ts';
 export { CommandEventForwarder } from './command-event-forwarder.ts';
 export { fingerprintSha256, forgetHostKey, parseKnownHosts, knownHostsName, type KnownHostsEntry } from './host-keys.ts';
-export { assertHostKeyPolicy, assertSshCredentials, assertSshTarget } from './ssh-target-input.ts';
+export { checkHostKeyPolicy, checkSshCredentials, checkSshTarget } from './ssh-target-input.ts';
 export { waitForSshBanner, waitForSshGreeting, type SshGreeting, type WaitForSshBannerOptions } from './ssh-banner.ts';
 export {
-  checkSshCredentials,
+  refineSshCredentials,
   DEFAULT_CONNECT_TIMEOUT_MS,
   hostKeyPolicyFromConfig,
   sshCredentialsFromConfig,

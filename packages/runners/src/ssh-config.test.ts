@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { configObject, parseConfig } from '@provkit/core';
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../test-support/refusal.ts';
-import { checkSshCredentials, hostKeyPolicyFromConfig, sshCredentialsFromConfig, sshCredentialsShape, sshTargetFromConfig, sshTargetShape } from './ssh-config.ts';
+import { refineSshCredentials, hostKeyPolicyFromConfig, sshCredentialsFromConfig, sshCredentialsShape, sshTargetFromConfig, sshTargetShape } from './ssh-config.ts';
 
 const FINGERPRINT = 'SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s';
 const dir = mkdtempSync(join(tmpdir(), 'provkit-ssh-config-'));
@@ -13,8 +13,8 @@ const KNOWN_HOSTS = join(dir, 'known_hosts');
 writeFileSync(KEY, 'not read by these tests\n');
 writeFileSync(KNOWN_HOSTS, '');
 
-const credentials = configObject(sshCredentialsShape).superRefine(checkSshCredentials);
-const target = configObject(sshTargetShape).superRefine(checkSshCredentials);
+const credentials = configObject(sshCredentialsShape).superRefine(refineSshCredentials);
+const target = configObject(sshTargetShape).superRefine(refineSshCredentials);
 
 describe('SSH settings from configuration', () => {
   it('turns host-key settings into a policy and refuses a section without one, in a sentence that reads', () => {

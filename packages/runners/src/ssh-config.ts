@@ -19,7 +19,7 @@ const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'm
  * `passwordEnv` / `passphraseEnv` naming environment variables, `agent`, `connectTimeoutMs`,
  * and one of `knownHostsPath` (plus `acceptNewHostKeys`), `hostKeyFingerprint` or the loudly
  * named `insecureAcceptAnyHostKey`). Spread it into a module's `configObject` and add
- * {@link checkSshCredentials} as a refinement.
+ * {@link refineSshCredentials} as a refinement.
  */
 export const sshCredentialsShape = {
   username: nonEmptyString.optional(),
@@ -44,9 +44,10 @@ export type SshCredentialsSettings = z.output<z.ZodObject<typeof sshCredentialsS
 /**
  * The rules across SSH settings: a way to authenticate, exactly one host-key policy (host
  * keys are verified by default; nothing turns that off silently), and the known_hosts file
- * present now (or, with accept-new, its folder), not found missing at first connect.
+ * present now (or, with accept-new, its folder), not found missing at first connect. A zod
+ * `superRefine` callback: it adds issues to the schema's result rather than throwing.
  */
-export function checkSshCredentials(settings: SshCredentialsSettings, context: z.RefinementCtx): void {
+export function refineSshCredentials(settings: SshCredentialsSettings, context: z.RefinementCtx): void {
   if (settings.privateKeyPath === undefined && settings.passwordEnv === undefined && settings.agent === undefined) {
     context.addIssue({ code: 'custom', path: ['privateKeyPath'], message: 'is required (or passwordEnv, or agent)' });
   }
@@ -64,7 +65,7 @@ export function checkSshCredentials(settings: SshCredentialsSettings, context: z
   }
 }
 
-/** The host-key policy parsed SSH settings ask for (already checked by {@link checkSshCredentials}). */
+/** The host-key policy parsed SSH settings ask for (already checked by {@link refineSshCredentials}). */
 export function hostKeyPolicyFromConfig(settings: SshCredentialsSettings): HostKeyPolicy {
   if (settings.knownHostsPath !== undefined) {
     return settings.acceptNewHostKeys ? { kind: 'accept-new', path: settings.knownHostsPath } : { kind: 'known-hosts', path: settings.knownHostsPath };

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchError, InvalidInputError, ProvkitError, Secret, Semaphore, untilAborted } from '@provkit/core';
 import { hostKeyAlgorithms } from './host-key-algorithms.ts';
-import { checkHostKey, fingerprintSha256 } from './host-keys.ts';
+import { verifyHostKey, fingerprintSha256 } from './host-keys.ts';
 import type { SshTarget } from './ssh-options.ts';
 
 /** Tunables of one pooled connection. */
@@ -160,7 +160,7 @@ export class SshConnection {
       keepaliveInterval: this.#settings.keepaliveIntervalMs,
       keepaliveCountMax: 3,
       hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-        checkHostKey(target.hostKey, target.host, port, key).then(
+        verifyHostKey(target.hostKey, target.host, port, key).then(
           (verdict) => {
             if (!verdict.accepted) mismatch = new HostKeyMismatchError(this.label, verdict.expected, fingerprintSha256(key));
             verify(verdict.accepted);

@@ -6,7 +6,7 @@ import { DEFAULT_KILL_GRACE_MS, execute, type ProcessHandle } from './execution.
 import { ShellUnsupportedError } from './remote-shell.ts';
 import { RemoteShellPool } from './remote-shell-pool.ts';
 import { commandText, displayCommand } from './render-command.ts';
-import { assertSshTarget } from './ssh-target-input.ts';
+import { checkSshTarget } from './ssh-target-input.ts';
 import { SftpTransfers } from './sftp-transfer.ts';
 import { SshConnection } from './ssh-connection.ts';
 import type { SshTarget } from './ssh-options.ts';
@@ -94,7 +94,7 @@ export class SshPool {
    * stricter one.
    */
   runner(target: SshTarget): SshRunner {
-    assertSshTarget(target);
+    checkSshTarget(target);
     const key = connectionKey(target);
     let entry = this.#connections.get(key);
     if (!entry) {

@@ -1,5 +1,5 @@
-import { InvalidInputError, assertNode, type NodeSpec } from '@provkit/core';
-import { assertSshCredentials } from './ssh-target-input.ts';
+import { InvalidInputError, checkNode, type NodeSpec } from '@provkit/core';
+import { checkSshCredentials } from './ssh-target-input.ts';
 import type { CommandRunner } from './command-runner.ts';
 import type { SshPool } from './ssh-pool.ts';
 import type { SshTarget } from './ssh-options.ts';
@@ -22,9 +22,9 @@ export type RunnerFactory = ((node: NodeSpec) => CommandRunner) & { forget?: (no
  */
 export function sshRunnerFactory(pool: SshPool, credentials: Omit<SshTarget, 'host' | 'port'> & { port?: number }): RunnerFactory {
   // Refused now, as a typed error, not when the first node's host key is checked.
-  assertSshCredentials('credentials', credentials);
+  checkSshCredentials('credentials', credentials);
   const targetOf = (node: NodeSpec): SshTarget => {
-    assertNode('node', node);
+    checkNode('node', node);
     if (!node.address) throw new InvalidInputError('node.address', `node ${node.name} has no address to reach over SSH`);
     return { ...credentials, host: node.address.host, port: node.address.port ?? credentials.port ?? 22 };
   };

@@ -1,8 +1,8 @@
 import {
-  assertImageName,
-  assertIpAddress,
-  assertPort,
-  assertUsername,
+  checkAccess,
+  checkImageName,
+  checkNodeSpec,
+  checkUsername,
   BaseOsModule,
   ConnectionError,
   formatCurrentImageText,
@@ -29,7 +29,7 @@ import {
 } from '@provkit/core';
 import { runCommand } from './command-log.ts';
 import type { MemoryDisk, MemoryHost } from './memory-host.ts';
-import { signalOf, validChoice, validNode, validTimeout } from './valid-node.ts';
+import { checkChoice, checkTimeout, signalOf } from './reference-input.ts';
 
 
 /** Configuration of a {@link MemoryOsModule}. */
@@ -37,18 +37,12 @@ export interface MemoryOsModuleOptions {
   host: MemoryHost;
 }
 
-function validUser(options: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): string {
-  const username = assertUsername('username', options.username);
+function checkUser(options: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): string {
+  const username = checkUsername('username', options.username);
   if (options.password !== undefined && !Secret.isSecret(options.password)) throw new InvalidInputError('password', 'must be a Secret, so it never prints');
   if (options.sshPublicKeys !== undefined && !Array.isArray(options.sshPublicKeys)) throw new InvalidInputError('sshPublicKeys', 'expected a list of public keys');
   if (options.admin !== undefined && typeof options.admin !== 'boolean') throw new InvalidInputError('admin', 'expected true or false');
   return username;
-}
-
-function validAccess(options: AccessOptions): { remoteIp: string; ports: number[] } {
-  const remoteIp = assertIpAddress('remoteIp', options.remoteIp);
-  if (!Array.isArray(options.ports) || options.ports.length === 0) throw new InvalidInputError('ports', 'expected at least one port');
-  return { remoteIp, ports: options.ports.map((port, index) => assertPort(`ports[${index}]`, port)) };
 }
 
 /**
@@ -78,8 +72,8 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   async waitForResponse(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    const timeoutMs = validTimeout('timeoutMs', options.timeoutMs, 300_000);
+    const node = checkNodeSpec(options.node);
+    const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs, 300_000);
     await waitFor({
       what: `SSH on node ${node.name}`,
       timeoutMs,
@@ -93,8 +87,8 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   async postLoad(options: PostLoadOptions): Promise<void> {
-    const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
+    const node = checkNodeSpec(options.node);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `post-load of ${node.name}`);
     const progress = this.progress('postLoad', node.name, options.onProgress);
     for (const user of options.customization?.users ?? []) await this.createUser({ node, ...user, ...signalOf(options) });
@@ -104,9 +98,9 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   override async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
-    const node = validNode(options.node);
-    const endState = validChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
-    const timeoutMs = validTimeout('timeoutMs', options.timeoutMs, 300_000);
+    const node = checkNodeSpec(options.node);
+    const endState = checkChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
+    const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs, 300_000);
     throwIfAborted(options.signal, `pre-capture of ${node.name}`);
     const progress = this.progress('preCapture', node.name, options.onProgress);
     await this.#run(node, 'generalize', options.signal, (disk) => {
@@ -122,20 +116,20 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   override async createUser(options: CreateUserOptions): Promise<void> {
-    const node = validNode(options.node);
-    const username = validUser(options);
+    const node = checkNodeSpec(options.node);
+    const username = checkUser(options);
     await this.#run(node, `useradd ${username}`, options.signal, (disk) => disk.users.set(username, { admin: options.admin ?? false, hasPassword: options.password !== undefined }));
   }
 
   override async deleteUser(options: DeleteUserOptions): Promise<void> {
-    const node = validNode(options.node);
-    const username = assertUsername('username', options.username);
+    const node = checkNodeSpec(options.node);
+    const username = checkUsername('username', options.username);
     await this.#run(node, `userdel ${username}`, options.signal, (disk) => void disk.users.delete(username));
   }
 
   override async setPassword(options: SetPasswordOptions): Promise<void> {
-    const node = validNode(options.node);
-    const username = validUser({ username: options.username, password: options.password });
+    const node = checkNodeSpec(options.node);
+    const username = checkUser({ username: options.username, password: options.password });
     await this.#run(node, `chpasswd ${username}`, options.signal, (disk) => {
       const user = disk.users.get(username);
       if (!user) throw new NotFoundError('user', username);
@@ -144,7 +138,7 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   override async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     const admins = await this.#run(node, 'list administrators', options.signal, (disk) => [...disk.users].filter(([, user]) => user.admin).map(([name]) => name));
     const passwords: Record<string, Secret> = {};
     for (const username of admins) {
@@ -155,24 +149,24 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   override async grantAccess(options: AccessOptions): Promise<void> {
-    const node = validNode(options.node);
-    const { remoteIp, ports } = validAccess(options);
+    const node = checkNodeSpec(options.node);
+    const { remoteIp, ports } = checkAccess(options);
     await this.#run(node, `allow ${remoteIp} ${String(ports)}`, options.signal, (disk) => ports.forEach((port) => disk.grants.add(`${remoteIp}:${port}`)));
   }
 
   override async revokeAccess(options: AccessOptions): Promise<void> {
-    const node = validNode(options.node);
-    const { remoteIp, ports } = validAccess(options);
+    const node = checkNodeSpec(options.node);
+    const { remoteIp, ports } = checkAccess(options);
     await this.#run(node, `deny ${remoteIp} ${String(ports)}`, options.signal, (disk) => ports.forEach((port) => disk.grants.delete(`${remoteIp}:${port}`)));
   }
 
   async readCurrentImage(options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     return this.#run(node, 'cat /root/currentimage.txt', options.signal, (disk) => parseCurrentImageText(disk.files.get('/root/currentimage.txt') ?? ''));
   }
 
   async writeCurrentImage(options: WriteCurrentImageOptions): Promise<void> {
-    const node = validNode(options.node);
+    const node = checkNodeSpec(options.node);
     let text: string;
     try {
       text = formatCurrentImageText(options.info);
@@ -183,15 +177,15 @@ export class MemoryOsModule extends BaseOsModule {
   }
 
   async shutdown(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    validTimeout('timeoutMs', options.timeoutMs, 300_000);
+    const node = checkNodeSpec(options.node);
+    checkTimeout('timeoutMs', options.timeoutMs, 300_000);
     // The in-memory guest is off the moment it is told: the host's record is the machine.
     await this.#run(node, 'poweroff', options.signal, () => void (this.#host.nodeAt(node.address)!.power = 'off'));
   }
 
   async reboot(options: WaitOptions): Promise<void> {
-    const node = validNode(options.node);
-    const timeoutMs = validTimeout('timeoutMs', options.timeoutMs, 300_000);
+    const node = checkNodeSpec(options.node);
+    const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs, 300_000);
     await this.#run(node, 'reboot', options.signal, () => void this.#host.nodeAt(node.address)!.boots++);
     await this.waitForResponse({ node, timeoutMs, ...signalOf(options) });
   }

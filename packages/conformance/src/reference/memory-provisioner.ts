@@ -1,8 +1,9 @@
 import {
-  assertCustomizationShape,
-  assertImageName,
-  assertName,
-  assertPositiveInteger,
+  checkCustomizationShape,
+  checkImageName,
+  checkName,
+  checkNodeSpec,
+  checkPositiveInteger,
   BaseProvisioner,
   decideNodeStatus,
   ImageExistsError,
@@ -35,7 +36,7 @@ import {
 } from '@provkit/core';
 import { runCommand } from './command-log.ts';
 import { copyDisk, type MemoryHost, type MemoryNode } from './memory-host.ts';
-import { signalOf, validChoice, validNode, validTimeout } from './valid-node.ts';
+import { checkChoice, checkTimeout, signalOf } from './reference-input.ts';
 
 /** Configuration of a {@link MemoryProvisioner}. */
 export interface MemoryProvisionerOptions {
@@ -77,9 +78,9 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async nodeStatus(options: NodeStatusOptions): Promise<NodeStatusResult> {
-    const node = validNode(options.node);
-    const wanted = options.image === undefined ? {} : { wantedImage: assertImageName('image', options.image) };
-    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : assertPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
+    const node = checkNodeSpec(options.node);
+    const wanted = options.image === undefined ? {} : { wantedImage: checkImageName('image', options.image) };
+    const sshTimeoutMs = options.sshTimeoutMs === undefined ? 10_000 : checkPositiveInteger('sshTimeoutMs', options.sshTimeoutMs);
     throwIfAborted(options.signal, `status of ${node.name}`);
     const found = this.host.nodes.get(node.name);
     const osModule = options.osModule ?? this.#osModule;
@@ -96,20 +97,20 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async load(options: LoadOptions): Promise<LoadResult> {
-    const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
+    const node = checkNodeSpec(options.node);
+    const image = checkImageName('image', options.image);
     if (options.size !== undefined) {
-      assertPositiveInteger('size.cpus', options.size.cpus);
-      assertPositiveInteger('size.memoryBytes', options.size.memoryBytes);
+      checkPositiveInteger('size.cpus', options.size.cpus);
+      checkPositiveInteger('size.memoryBytes', options.size.memoryBytes);
     }
-    const ifExists = validChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
+    const ifExists = checkChoice('ifExists', options.ifExists, ['replace', 'refuse'], 'replace');
     const osModule = options.osModule ?? this.#osModule;
     if (!osModule) throw new InvalidInputError('osModule', 'load waits for the guest and runs post-load through an OS module');
     if (options.customization !== undefined) {
       if (osModule.checkCustomization) osModule.checkCustomization(options.customization);
-      else assertCustomizationShape(options.customization);
+      else checkCustomizationShape(options.customization);
     }
-    const bootTimeoutMs = validTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
+    const bootTimeoutMs = checkTimeout('bootTimeoutMs', options.bootTimeoutMs, 60_000);
     const { signal } = options;
     throwIfAborted(signal, `load of ${node.name}`);
     const started = Date.now();
@@ -176,9 +177,9 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
-    const node = validNode(options.node);
-    const image = assertImageName('image', options.image);
-    const endState = validChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
+    const node = checkNodeSpec(options.node);
+    const image = checkImageName('image', options.image);
+    const endState = checkChoice('endState', options.endState, ['off', 'on', 'reboot'], 'off');
     const osModule = options.osModule ?? this.#osModule;
     if (!options.skipPreCapture && !osModule) throw new InvalidInputError('osModule', 'capture generalizes through an OS module; pass skipPreCapture for an ungeneralized copy');
     if (!options.skipPreCapture && !node.address) throw new InvalidInputError('node.address', 'capture generalizes the guest over SSH; pass skipPreCapture for an ungeneralized copy');
@@ -218,7 +219,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async unload(options: NodeOperationOptions): Promise<void> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#nodeLocks.run(name, async () => {
       const progress = this.progress('unload', { node: name });
@@ -233,15 +234,15 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `power-on of ${name}`);
     await this.#nodeLocks.run(name, () => this.#powerOn(name, options.signal), options.signal);
   }
 
   async powerOff(options: PowerOffOptions): Promise<void> {
-    const { name } = validNode(options.node);
-    const mode = validChoice('mode', options.mode, ['graceful', 'hard'], 'graceful');
-    validTimeout('timeoutMs', options.timeoutMs, 120_000);
+    const { name } = checkNodeSpec(options.node);
+    const mode = checkChoice('mode', options.mode, ['graceful', 'hard'], 'graceful');
+    checkTimeout('timeoutMs', options.timeoutMs, 120_000);
     throwIfAborted(options.signal, `power-off of ${name}`);
     await this.#nodeLocks.run(name, async () => {
       const node = this.#managed(name);
@@ -251,7 +252,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `power status of ${name}`);
     const node = this.host.nodes.get(name);
     if (!node) throw new NodeNotFoundError(name);
@@ -259,7 +260,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    const { name } = validNode(options.node);
+    const { name } = checkNodeSpec(options.node);
     throwIfAborted(options.signal, `current image of ${name}`);
     const found = this.host.nodes.get(name);
     if (!found) throw new NodeNotFoundError(name);
@@ -267,7 +268,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async getImageSize(options: ImageOperationOptions): Promise<ImageSize> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `size of ${image}`);
     const found = this.host.images.get(image);
     if (!found) throw new ImageNotFoundError(image);
@@ -275,7 +276,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
-    const base = options.base === undefined ? undefined : assertName('base', options.base);
+    const base = options.base === undefined ? undefined : checkName('base', options.base);
     throwIfAborted(options.signal, 'image list');
     return [...this.host.images]
       .map(([name, image]) => ({ ...parseImageName('image', name), format: 'memory', virtualBytes: image.virtualBytes, allocatedBytes: image.virtualBytes }))
@@ -283,7 +284,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   async deleteImage(options: ImageOperationOptions): Promise<DeleteImageResult> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     throwIfAborted(options.signal, `delete of ${image}`);
     return this.#imageLocks.run(image, async () => {
       if (!this.host.images.has(image)) return { deleted: false };
@@ -295,7 +296,7 @@ export class MemoryProvisioner extends BaseProvisioner {
   }
 
   override async retrieveImage(options: RetrieveImageOptions): Promise<void> {
-    const image = assertImageName('image', options.image);
+    const image = checkImageName('image', options.image);
     if (!(options.from instanceof MemoryProvisioner)) throw new InvalidInputError('from', 'expected another MemoryProvisioner');
     if (options.from.host === this.host) throw new InvalidInputError('from', 'is this same library');
     const source = options.from.host;

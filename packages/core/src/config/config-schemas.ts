@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/index.ts';
 import { parseByteQuantity } from '../validate/byte-quantity.ts';
-import { assertAbsolutePath, assertHost } from '../validate/index.ts';
+import { checkAbsolutePath, checkHost } from '../validate/index.ts';
 
 /**
  * Building blocks for module configuration schemas. Each one keeps its value as written in the
@@ -12,7 +12,7 @@ import { assertAbsolutePath, assertHost } from '../validate/index.ts';
  * checked value on the output side.
  */
 
-/** Runs a core validator (`assertHost`, ...) as a schema check, keeping its reason. */
+/** Runs a core validator (`checkHost`, ...) as a schema check, keeping its reason. */
 function fromValidator<T>(schema: z.ZodType<T>, validate: (field: string, value: unknown) => unknown): z.ZodType<T> {
   return schema.superRefine((value, context) => {
     try {
@@ -50,10 +50,10 @@ export const portSetting = z
   .max(65535, { error: 'must be a port number (1-65535)' });
 
 /** A host name or IP address to connect to. */
-export const hostSetting = fromValidator(nonEmptyString, assertHost);
+export const hostSetting = fromValidator(nonEmptyString, checkHost);
 
 /** An absolute path on the host a module drives (no `..`, no control characters). */
-export const remotePath = fromValidator(nonEmptyString, assertAbsolutePath);
+export const remotePath = fromValidator(nonEmptyString, checkAbsolutePath);
 
 /** A byte quantity with its unit (`2 GiB` binary, `2 GB` decimal), read as bytes. */
 export const byteQuantity = z
@@ -80,7 +80,7 @@ export const envVarName = z
 export const localPath = nonEmptyString.transform((value, context) => {
   const path = value.startsWith('~/') ? join(homedir(), value.slice(2)) : value;
   try {
-    return assertAbsolutePath('value', path);
+    return checkAbsolutePath('value', path);
   } catch {
     context.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not an absolute path (or ~/...) without ".."` });
     return z.NEVER;

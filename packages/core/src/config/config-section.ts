@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidInputError } from '../errors/index.ts';
 import { parseByteQuantity } from '../validate/byte-quantity.ts';
 import { Secret } from '../secret/index.ts';
-import { assertAbsolutePath } from '../validate/index.ts';
+import { checkAbsolutePath } from '../validate/index.ts';
 
 /**
  * Reads one section of a provkit configuration file (parsed YAML/JSON), naming every bad
@@ -59,7 +59,7 @@ export class ConfigSection {
   localPath(key: string, home: string = homedir()): string | undefined {
     const value = this.string(key);
     if (value === undefined) return undefined;
-    return assertAbsolutePath(this.field(key), value.startsWith('~/') ? join(home, value.slice(2)) : value);
+    return checkAbsolutePath(this.field(key), value.startsWith('~/') ? join(home, value.slice(2)) : value);
   }
 
   /** One of `choices`, or `undefined` when absent. */

@@ -7,7 +7,7 @@ const KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed255
  * OpenSSH public key line `<type> <base64> [comment]`, without options and line breaks.
  * Returns it trimmed; anything else is refused with `InvalidInputError` naming `field`.
  */
-export function assertSshPublicKey(field: string, value: unknown): string {
+export function checkSshPublicKey(field: string, value: unknown): string {
   if (typeof value !== 'string' || !KEY.test(value.trim())) {
     throw new InvalidInputError(field, 'expected one OpenSSH public key line "<type> <base64> [comment]"');
   }

@@ -29,7 +29,7 @@ function check(field: string, value: unknown, pattern: RegExp, what: string): st
 }
 
 /** Validates a node, domain or host name and returns it. */
-export function assertName(field: string, value: unknown): string {
+export function checkName(field: string, value: unknown): string {
   const name = check(field, value, NAME_PATTERN, 'a valid name');
   if (name.includes('..')) throw new InvalidInputError(field, `${describeValue(name)} contains ".."`);
   return name;
@@ -52,18 +52,18 @@ export function parseImageName(field: string, value: unknown): ImageName {
 }
 
 /** Validates an image name and returns it. */
-export function assertImageName(field: string, value: unknown): string {
+export function checkImageName(field: string, value: unknown): string {
   return parseImageName(field, value).name;
 }
 
 /** Builds `<base>-v<revision>` after validating both parts. */
 export function formatImageName(base: string, revision: number): string {
   if (!Number.isInteger(revision) || revision < 0) throw new InvalidInputError('revision', `${revision} is not a non-negative integer`);
-  return assertImageName('image', `${base}-v${revision}`);
+  return checkImageName('image', `${base}-v${revision}`);
 }
 
 /** Validates a local user name. */
-export function assertUsername(field: string, value: unknown): string {
+export function checkUsername(field: string, value: unknown): string {
   return check(field, value, USERNAME_PATTERN, 'a valid user name');
 }
 
@@ -72,13 +72,13 @@ export function assertUsername(field: string, value: unknown): string {
  * (`fe80::1%eth0`) is refused: it names an interface of whoever reads it, means nothing in a
  * firewall rule of another machine, and `%` is an expansion character of `cmd.exe`.
  */
-export function assertIpAddress(field: string, value: unknown): string {
+export function checkIpAddress(field: string, value: unknown): string {
   if (typeof value !== 'string' || isIP(value) === 0 || value.includes('%')) throw new InvalidInputError(field, `${describeValue(value)} is not an IP address`);
   return value;
 }
 
 /** Validates a TCP/UDP port number. */
-export function assertPort(field: string, value: unknown): number {
+export function checkPort(field: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
     throw new InvalidInputError(field, `${describeValue(value)} is not a port number (1-65535)`);
   }
@@ -86,7 +86,7 @@ export function assertPort(field: string, value: unknown): number {
 }
 
 /** Validates a positive integer (counts, sizes). */
-export function assertPositiveInteger(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+export function checkPositiveInteger(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     throw new InvalidInputError(field, `${describeValue(value)} is not an integer between 1 and ${max}`);
   }
@@ -97,7 +97,7 @@ export function assertPositiveInteger(field: string, value: unknown, max = Numbe
  * Validates an absolute POSIX path without `..` segments or control characters (a path is
  * written into commands, XML and logs, where a control character changes what it means).
  */
-export function assertAbsolutePath(field: string, value: unknown): string {
+export function checkAbsolutePath(field: string, value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || CONTROL_CHARACTERS.test(value) || value.split('/').includes('..') || value.length > 4096) {
     throw new InvalidInputError(field, `${describeValue(value)} is not an absolute path without ".." or control characters`);
   }
@@ -105,7 +105,7 @@ export function assertAbsolutePath(field: string, value: unknown): string {
 }
 
 /** Validates a host name or IP address that may be used to connect to. */
-export function assertHost(field: string, value: unknown): string {
+export function checkHost(field: string, value: unknown): string {
   if (typeof value === 'string' && isIP(value) !== 0) return value;
   return check(field, value, /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name or IP address');
 }

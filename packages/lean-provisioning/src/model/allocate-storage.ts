@@ -1,4 +1,4 @@
-import { PermissionDeniedError, ProvkitError, assertName, assertPositiveInteger, throwIfAborted } from '@provkit/core';
+import { PermissionDeniedError, ProvkitError, checkName, checkPositiveInteger, throwIfAborted } from '@provkit/core';
 import type { StorageCatalog, StorageVolume } from './storage.ts';
 import { planStorage } from './storage-plan.ts';
 
@@ -43,9 +43,9 @@ const MAX_ATTEMPTS = 3;
  * allocation makes it plan again.
  */
 export async function allocateStorage(options: AllocateStorageOptions): Promise<AllocatedStorage> {
-  assertPositiveInteger('sizeBytes', options.sizeBytes);
-  assertName('machine', options.machine);
-  assertName('resourcePool', options.resourcePool);
+  checkPositiveInteger('sizeBytes', options.sizeBytes);
+  checkName('machine', options.machine);
+  checkName('resourcePool', options.resourcePool);
   const call = options.signal ? { signal: options.signal } : {};
   throwIfAborted(options.signal, 'storage allocation');
   const allowed = await options.checkPermission({ permission: 'CLOUD_CREATE', resourcePool: options.resourcePool, machine: options.machine });

@@ -1,10 +1,10 @@
-import { ConflictError, InvalidStateError, NotFoundError, throwIfAborted } from '@provkit/core';
+import { ConflictError, InvalidStateError, NotFoundError, checkImageName, throwIfAborted } from '@provkit/core';
 import type { Inventory, InventoryCallOptions, ListTemplatesOptions, ListVmsOptions, ModeChange } from './inventory.ts';
-import { assertId, generateDisplayName, generateId, validateImage, validateNewPool, validateNewTemplate, validateNewVm } from './record-input.ts';
+import { checkId, generateDisplayName, generateId, checkNewPool, checkNewTemplate, checkNewVm } from './record-input.ts';
 import { newVmRecord } from './new-vm-record.ts';
 import type { NewPool, NewTemplate, NewVm, PoolRecord, TemplateRecord, VmRecord } from './records.ts';
-import { assertModeChange, effectiveTemplateMode } from './template-lifecycle.ts';
-import { TemplateMode, assertTemplateMode } from './template-mode.ts';
+import { checkModeChange, effectiveTemplateMode } from './template-lifecycle.ts';
+import { TemplateMode, checkTemplateMode } from './template-mode.ts';
 
 /** A template as stored: its mode may be missing or wrong, as in a hand-edited directory. */
 type StoredTemplate = Omit<TemplateRecord, 'mode'> & { mode?: string };
@@ -19,7 +19,7 @@ export class MemoryInventory implements Inventory {
   readonly #vms = new Map<string, VmRecord>();
 
   async createPool(pool: NewPool, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    validateNewPool(pool);
+    checkNewPool(pool);
     throwIfAborted(options.signal, 'createPool');
     const id = generateId();
     const record: PoolRecord = { id, displayName: pool.displayName, type: pool.type };
@@ -28,7 +28,7 @@ export class MemoryInventory implements Inventory {
   }
 
   async getPool(id: string, options: InventoryCallOptions = {}): Promise<PoolRecord> {
-    assertId('pool', id);
+    checkId('pool', id);
     throwIfAborted(options.signal, 'getPool');
     const pool = this.#pools.get(id);
     if (!pool) throw new NotFoundError('pool', id);
@@ -41,7 +41,7 @@ export class MemoryInventory implements Inventory {
   }
 
   async createTemplate(template: NewTemplate, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    validateNewTemplate(template);
+    checkNewTemplate(template);
     throwIfAborted(options.signal, 'createTemplate');
     await this.getPool(template.pool, options);
     const id = generateId();
@@ -52,7 +52,7 @@ export class MemoryInventory implements Inventory {
   }
 
   async getTemplate(id: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertId('template', id);
+    checkId('template', id);
     throwIfAborted(options.signal, 'getTemplate');
     const stored = this.#templates.get(id);
     if (!stored) throw new NotFoundError('template', id);
@@ -60,16 +60,16 @@ export class MemoryInventory implements Inventory {
   }
 
   async listTemplates(options: ListTemplatesOptions = {}): Promise<TemplateRecord[]> {
-    if (options.mode !== undefined) assertTemplateMode('mode', options.mode);
+    if (options.mode !== undefined) checkTemplateMode('mode', options.mode);
     throwIfAborted(options.signal, 'listTemplates');
     return [...this.#templates.values()].map((stored) => this.#heal(stored)).filter((template) => options.mode === undefined || template.mode === options.mode).map((template) => structuredClone(template));
   }
 
   async setTemplateMode(id: string, change: ModeChange): Promise<TemplateRecord> {
-    assertId('template', id);
-    assertTemplateMode('change.from', change.from);
-    assertTemplateMode('change.to', change.to);
-    assertModeChange(change.from, change.to, `template ${id}`);
+    checkId('template', id);
+    checkTemplateMode('change.from', change.from);
+    checkTemplateMode('change.to', change.to);
+    checkModeChange(change.from, change.to, `template ${id}`);
     throwIfAborted(change.signal, 'setTemplateMode');
     // Compare and swap with no await in between: nothing can interleave.
     const stored = this.#templates.get(id);
@@ -81,15 +81,15 @@ export class MemoryInventory implements Inventory {
   }
 
   async setTemplateImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<TemplateRecord> {
-    assertId('template', id);
-    validateImage('image', image);
+    checkId('template', id);
+    checkImageName('image', image);
     await this.getTemplate(id, options);
     this.#templates.get(id)!.image = image;
     return this.getTemplate(id);
   }
 
   async deleteTemplate(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertId('template', id);
+    checkId('template', id);
     throwIfAborted(options.signal, 'deleteTemplate');
     const users = [...this.#vms.values()].filter((vm) => vm.template === id).map((vm) => vm.id);
     if (users.length > 0) throw new InvalidStateError(`Template ${id} still has VMs: ${users.join(', ')}`);
@@ -97,7 +97,7 @@ export class MemoryInventory implements Inventory {
   }
 
   async createVm(vm: NewVm, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    validateNewVm(vm);
+    checkNewVm(vm);
     throwIfAborted(options.signal, 'createVm');
     await this.getPool(vm.pool, options);
     const record = newVmRecord(vm, await this.getTemplate(vm.template, options));
@@ -106,7 +106,7 @@ export class MemoryInventory implements Inventory {
   }
 
   async getVm(id: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertId('vm', id);
+    checkId('vm', id);
     throwIfAborted(options.signal, 'getVm');
     const vm = this.#vms.get(id);
     if (!vm) throw new NotFoundError('vm', id);
@@ -114,21 +114,21 @@ export class MemoryInventory implements Inventory {
   }
 
   async listVms(options: ListVmsOptions = {}): Promise<VmRecord[]> {
-    if (options.template !== undefined) assertId('template', options.template);
+    if (options.template !== undefined) checkId('template', options.template);
     throwIfAborted(options.signal, 'listVms');
     return [...this.#vms.values()].filter((vm) => options.template === undefined || vm.template === options.template).map((vm) => structuredClone(vm));
   }
 
   async setVmImage(id: string, image: string, options: InventoryCallOptions = {}): Promise<VmRecord> {
-    assertId('vm', id);
-    validateImage('image', image);
+    checkId('vm', id);
+    checkImageName('image', image);
     await this.getVm(id, options);
     this.#vms.get(id)!.image = image;
     return this.getVm(id);
   }
 
   async deleteVm(id: string, options: InventoryCallOptions = {}): Promise<void> {
-    assertId('vm', id);
+    checkId('vm', id);
     throwIfAborted(options.signal, 'deleteVm');
     this.#vms.delete(id);
   }

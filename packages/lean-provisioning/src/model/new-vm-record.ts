@@ -7,7 +7,7 @@ import { TemplateMode } from './template-mode.ts';
  * The record of a new persistent VM made from `template`, as every inventory stores it: a new
  * id, a generated display name unless one is given, and the template's hardware, OS, clock
  * and image. A template that is not `ready for use` is refused with `InvalidStateError`.
- * `vm` is taken as validated (`validateNewVm`).
+ * `vm` is taken as validated (`checkNewVm`).
  */
 export function newVmRecord(vm: NewVm, template: TemplateRecord): VmRecord {
   if (template.mode !== TemplateMode.ReadyForUse) throw new InvalidStateError(`VMs are created only from templates in mode "ready for use"; template ${template.id} is in "${template.mode}"`);

@@ -1,4 +1,4 @@
-import { InvalidInputError, assertAbsolutePath, assertName, describeValue } from '@provkit/core';
+import { InvalidInputError, checkAbsolutePath, checkName, describeValue } from '@provkit/core';
 import type { VmSize } from './vm-size.ts';
 
 /** How the guest clock relates to the host's (libvirt's `<clock offset>`). */
@@ -42,7 +42,7 @@ function text(field: string, value: unknown): string {
 
 /** Validates a profile; bad input throws `InvalidInputError` naming the field. */
 export function createProfile(input: ProfileInput): Profile {
-  assertName('profile.name', input.name);
+  checkName('profile.name', input.name);
   if (typeof input.size !== 'object' || input.size === null) throw new InvalidInputError('profile.size', 'is required');
   const os: OsFacts = {
     operatingSystem: text('profile.os.operatingSystem', input.os?.operatingSystem),
@@ -52,6 +52,6 @@ export function createProfile(input: ProfileInput): Profile {
   const clockOffset = input.clockOffset ?? (os.operatingSystem.toLowerCase() === 'windows' ? 'localtime' : 'utc');
   if (clockOffset !== 'utc' && clockOffset !== 'localtime') throw new InvalidInputError('profile.clockOffset', `expected utc or localtime, got ${describeValue(clockOffset)}`);
   const profile: Profile = { name: input.name, size: input.size, os, clockOffset };
-  if (input.iso !== undefined) profile.iso = assertAbsolutePath('profile.iso', input.iso);
+  if (input.iso !== undefined) profile.iso = checkAbsolutePath('profile.iso', input.iso);
   return profile;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidInputError, assertImageName, assertName, assertPositiveInteger, describeValue } from '@provkit/core';
+import { InvalidInputError, checkName, checkPositiveInteger, describeValue } from '@provkit/core';
 import type { MachineHardware, NewPool, NewTemplate, NewVm } from './records.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -20,13 +20,13 @@ export function generateDisplayName(prefix: string, id: string): string {
 }
 
 /** Validates an inventory id (a lower-case UUID). */
-export function assertId(field: string, value: unknown): string {
+export function checkId(field: string, value: unknown): string {
   if (typeof value !== 'string' || !UUID.test(value)) throw new InvalidInputError(field, `expected a lower-case UUID, got ${describeValue(value)}`);
   return value;
 }
 
 /** Validates stored free text. */
-export function assertText(field: string, value: unknown): string {
+export function checkText(field: string, value: unknown): string {
   if (typeof value !== 'string' || !TEXT.test(value) || value.trim() !== value) {
     throw new InvalidInputError(field, `expected 1-128 printable characters without surrounding spaces, got ${describeValue(value)}`);
   }
@@ -35,49 +35,44 @@ export function assertText(field: string, value: unknown): string {
 
 function hardware(field: string, value: MachineHardware | undefined): void {
   if (typeof value !== 'object' || value === null) throw new InvalidInputError(field, 'is required');
-  assertPositiveInteger(`${field}.cpus`, value.cpus, 512);
-  assertPositiveInteger(`${field}.memoryBytes`, value.memoryBytes);
-  assertPositiveInteger(`${field}.diskBytes`, value.diskBytes);
+  checkPositiveInteger(`${field}.cpus`, value.cpus, 512);
+  checkPositiveInteger(`${field}.memoryBytes`, value.memoryBytes);
+  checkPositiveInteger(`${field}.diskBytes`, value.diskBytes);
 }
 
 function machine(field: string, input: NewTemplate | NewVm): void {
-  if (input.displayName !== undefined) assertText(`${field}.displayName`, input.displayName);
-  assertId(`${field}.pool`, input.pool);
-  assertName(`${field}.node`, input.node);
+  if (input.displayName !== undefined) checkText(`${field}.displayName`, input.displayName);
+  checkId(`${field}.pool`, input.pool);
+  checkName(`${field}.node`, input.node);
 }
 
 /** Validates a new pool before any write. */
-export function validateNewPool(input: NewPool): void {
+export function checkNewPool(input: NewPool): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('pool', 'is required');
-  assertText('pool.displayName', input.displayName);
-  assertName('pool.type', input.type);
+  checkText('pool.displayName', input.displayName);
+  checkName('pool.type', input.type);
 }
 
 /** Validates a new template before any write. */
-export function validateNewTemplate(input: NewTemplate): void {
+export function checkNewTemplate(input: NewTemplate): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('template', 'is required');
   machine('template', input);
-  assertName('template.profile', input.profile);
+  checkName('template.profile', input.profile);
   hardware('template.hardware', input.hardware);
-  assertText('template.os.operatingSystem', input.os?.operatingSystem);
-  assertText('template.os.type', input.os.type);
-  assertText('template.os.version', input.os.version);
+  checkText('template.os.operatingSystem', input.os?.operatingSystem);
+  checkText('template.os.type', input.os.type);
+  checkText('template.os.version', input.os.version);
   if (input.clockOffset !== 'utc' && input.clockOffset !== 'localtime') throw new InvalidInputError('template.clockOffset', 'expected utc or localtime');
 }
 
 /** Validates a new VM before any write. */
-export function validateNewVm(input: NewVm): void {
+export function checkNewVm(input: NewVm): void {
   if (typeof input !== 'object' || input === null) throw new InvalidInputError('vm', 'is required');
   machine('vm', input);
-  assertId('vm.template', input.template);
-  assertName('vm.type', input.type);
-  assertText('vm.reseller', input.reseller);
-  assertText('vm.customer', input.customer);
-  if (input.softwareStack !== undefined) assertText('vm.softwareStack', input.softwareStack);
-  if (input.environment !== undefined) assertText('vm.environment', input.environment);
-}
-
-/** Validates an image name to record. */
-export function validateImage(field: string, image: unknown): string {
-  return assertImageName(field, image);
+  checkId('vm.template', input.template);
+  checkName('vm.type', input.type);
+  checkText('vm.reseller', input.reseller);
+  checkText('vm.customer', input.customer);
+  if (input.softwareStack !== undefined) checkText('vm.softwareStack', input.softwareStack);
+  if (input.environment !== undefined) checkText('vm.environment', input.environment);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProvkitError } from '@provkit/core';
-import { TEMPLATE_ACTIONS, applyTemplateAction, assertModeChange, canApplyTemplateAction, effectiveTemplateMode, type TemplateAction } from './template-lifecycle.ts';
-import { TEMPLATE_MODES, TemplateMode, assertTemplateMode } from './template-mode.ts';
+import { TEMPLATE_ACTIONS, applyTemplateAction, checkModeChange, canApplyTemplateAction, effectiveTemplateMode, type TemplateAction } from './template-lifecycle.ts';
+import { TEMPLATE_MODES, TemplateMode, checkTemplateMode } from './template-mode.ts';
 
 const F = TemplateMode.FirstInstallation;
 const R = TemplateMode.ReadyForUse;
@@ -25,8 +25,8 @@ describe('template modes', () => {
   });
 
   it('refuses a mode string that is not exactly a stored value', () => {
-    expect(() => assertTemplateMode('mode', 'ready-for-use')).toThrow(/Invalid mode/);
-    expect(() => assertTemplateMode('mode', 'Ready For Use')).toThrow(/Invalid mode/);
+    expect(() => checkTemplateMode('mode', 'ready-for-use')).toThrow(/Invalid mode/);
+    expect(() => checkTemplateMode('mode', 'Ready For Use')).toThrow(/Invalid mode/);
   });
 });
 
@@ -55,11 +55,11 @@ describe('template lifecycle', () => {
   const changes = TEMPLATE_MODES.flatMap((from) => TEMPLATE_MODES.map((to) => ({ from, to, legal: from !== to && Object.values(EXPECTED[from]).includes(to) })));
 
   it.each(changes.filter((c) => c.legal))('mode change $from -> $to is legal', ({ from, to }) => {
-    expect(() => assertModeChange(from, to)).not.toThrow();
+    expect(() => checkModeChange(from, to)).not.toThrow();
   });
 
   it.each(changes.filter((c) => !c.legal))('mode change $from -> $to is refused', ({ from, to }) => {
-    expect(() => assertModeChange(from, to)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    expect(() => checkModeChange(from, to)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
   });
 
   it.each([

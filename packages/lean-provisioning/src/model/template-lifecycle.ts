@@ -46,7 +46,7 @@ export function canApplyTemplateAction(mode: TemplateMode, action: TemplateActio
  * Inventories call this on every mode change, so an illegal change is refused even when
  * it is asked for directly.
  */
-export function assertModeChange(from: TemplateMode, to: TemplateMode, template = 'template'): void {
+export function checkModeChange(from: TemplateMode, to: TemplateMode, template = 'template'): void {
   if (from === to) throw new InvalidStateError(`${template} is already in mode "${to}"`);
   const reachable = Object.values(LIFECYCLE[from]);
   if (!reachable.includes(to)) throw new InvalidStateError(`${template} cannot go from mode "${from}" to "${to}"`);

@@ -23,7 +23,7 @@ export function isTemplateMode(value: unknown): value is TemplateMode {
 }
 
 /** Validates a mode string and returns it. */
-export function assertTemplateMode(field: string, value: unknown): TemplateMode {
+export function checkTemplateMode(field: string, value: unknown): TemplateMode {
   if (!isTemplateMode(value)) throw new InvalidInputError(field, `${describeValue(value)} is not a template mode (${TEMPLATE_MODES.join(', ')})`);
   return value;
 }

@@ -1,4 +1,4 @@
-import { type SizeSpec, InvalidInputError, assertName, describeValue, parseByteQuantity } from '@provkit/core';
+import { type SizeSpec, InvalidInputError, checkName, describeValue, parseByteQuantity } from '@provkit/core';
 
 /** A named hardware size (oVirt's VmSize), in counts and bytes. */
 export interface VmSize {
@@ -35,7 +35,7 @@ const KNOWN_KEYS = new Set(['cpus', 'memory', 'storage_size_in_gb', 'disk']);
  * `disk: 20 GiB`). Unknown keys are refused, so a typo is not silently a default.
  */
 export function parseVmSize(name: string, entry: unknown, field = `sizes.${name}`): VmSize {
-  assertName(`${field} (name)`, name);
+  checkName(`${field} (name)`, name);
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new InvalidInputError(field, 'expected a mapping of cpus, memory and storage_size_in_gb');
   const record = entry as Record<string, unknown>;
   for (const key of Object.keys(record)) {

@@ -1,8 +1,8 @@
-import { type Customization, type LoadResult, type NodeSpec, type OsModuleV1, type ProvisionerV1, type SizeSpec, InvalidInputError, InvalidStateError, OperationFailedError, ProvkitError, ProgressReporter, createEmitter, type ProgressEvent, type ProvkitEmitter, assertCustomizationShape, assertImageName, assertName, assertNode, assertObject, assertOperationOptions, assertOptionalObject, describeValue, throwIfAborted } from '@provkit/core';
+import { type Customization, type LoadResult, type NodeSpec, type OsModuleV1, type ProvisionerV1, type SizeSpec, InvalidInputError, InvalidStateError, OperationFailedError, ProvkitError, ProgressReporter, createEmitter, type ProgressEvent, type ProvkitEmitter, checkCustomizationShape, checkImageName, checkName, checkNode, checkObject, checkOperationOptions, checkOptionalObject, describeValue, throwIfAborted } from '@provkit/core';
 import type { Inventory } from '../model/inventory.ts';
 import type { Profile } from '../model/profile.ts';
 import { allocateStorage, type PermissionCheck } from '../model/allocate-storage.ts';
-import { assertId, validateNewTemplate, validateNewVm } from '../model/record-input.ts';
+import { checkId, checkNewTemplate, checkNewVm } from '../model/record-input.ts';
 import type { StorageCatalog, StorageVolume } from '../model/storage.ts';
 import type { MachineHardware, TemplateRecord, VmAssignment, VmRecord } from '../model/records.ts';
 import { applyTemplateAction } from '../model/template-lifecycle.ts';
@@ -172,13 +172,13 @@ export class LeanProvisioning {
    */
   async createTemplate(options: CreateTemplateOptions): Promise<TemplateRecord> {
     // The whole input first: the host is asked for the base image's size only for valid input.
-    assertOperationOptions(options);
-    const profile = assertObject<Profile>('profile', options.profile);
-    const size = assertObject<SizeSpec>('profile.size', profile.size);
+    checkOperationOptions(options);
+    const profile = checkObject<Profile>('profile', options.profile);
+    const size = checkObject<SizeSpec>('profile.size', profile.size);
     if (this.#diskSize === 'base-image') {
       if (options.baseImage === undefined) throw new InvalidInputError('baseImage', "is required with diskSize: 'base-image'");
-      assertImageName('baseImage', options.baseImage);
-    } else if (options.baseImage !== undefined) assertImageName('baseImage', options.baseImage);
+      checkImageName('baseImage', options.baseImage);
+    } else if (options.baseImage !== undefined) checkImageName('baseImage', options.baseImage);
     const input = (diskBytes: number | undefined) => ({
       pool: options.pool,
       node: options.host,
@@ -189,7 +189,7 @@ export class LeanProvisioning {
       ...(options.displayName === undefined ? {} : { displayName: options.displayName }),
     });
     // With `base-image` the disk size comes from the host; any valid size stands in for the check.
-    validateNewTemplate(input(this.#diskSize === 'base-image' ? 1 : size.diskBytes));
+    checkNewTemplate(input(this.#diskSize === 'base-image' ? 1 : size.diskBytes));
     let diskBytes = size.diskBytes;
     if (this.#diskSize === 'base-image') diskBytes = (await this.#provisioner.getImageSize({ image: options.baseImage!, ...this.#call(options) })).virtualBytes;
     const template = await this.#inventory.createTemplate(input(diskBytes), this.#call(options));
@@ -199,10 +199,10 @@ export class LeanProvisioning {
 
   /** Boots the template machine with the base image (the lab's stand-in for an ISO install). */
   async installTemplate(options: InstallTemplateOptions): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    assertId('template', options.template);
+    checkOperationOptions(options);
+    checkId('template', options.template);
     this.#machine('machine', options.machine);
-    assertImageName('baseImage', options.baseImage);
+    checkImageName('baseImage', options.baseImage);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'start', `template ${template.id}`);
     const size = await this.#loadSize(options.baseImage, template.hardware, options);
@@ -221,11 +221,11 @@ export class LeanProvisioning {
    * provisioner `capture`), records the image, then unloads the machine.
    */
   async captureTemplate(options: CaptureTemplateOptions): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    assertId('template', options.template);
-    assertNode('machine', options.machine);
+    checkOperationOptions(options);
+    checkId('template', options.template);
+    checkNode('machine', options.machine);
     if (options.keepMachine !== undefined && typeof options.keepMachine !== 'boolean') throw new InvalidInputError('keepMachine', 'expected true or false');
-    assertImageName('image', options.image);
+    checkImageName('image', options.image);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     applyTemplateAction(template.mode, 'start', `template ${template.id}`);
     const reporter = this.#reporter(options, template.id);
@@ -250,8 +250,8 @@ export class LeanProvisioning {
 
   /** `first installation` or `maintenance mode` → `ready for use`; refused until an image is recorded. */
   async releaseTemplate(options: StepOptions & { template: string }): Promise<TemplateRecord> {
-    assertOperationOptions(options);
-    assertId('template', options.template);
+    checkOperationOptions(options);
+    checkId('template', options.template);
     const template = await this.#inventory.getTemplate(options.template, this.#call(options));
     if (template.image === undefined) throw new InvalidStateError(`Template ${template.id} has no captured image to release`);
     const to = applyTemplateAction(template.mode, 'release', `template ${template.id}`);
@@ -266,14 +266,14 @@ export class LeanProvisioning {
    */
   async deployVm(options: DeployVmOptions): Promise<DeployedVm> {
     // The whole input first: nothing is allocated or recorded (and then undone) for bad input.
-    assertOperationOptions(options);
-    assertId('template', options.template);
+    checkOperationOptions(options);
+    checkId('template', options.template);
     const machine = this.#machine('machine', options.machine);
-    if (assertOptionalObject('customization', options.customization) !== undefined) {
-      assertCustomizationShape(options.customization!);
+    if (checkOptionalObject('customization', options.customization) !== undefined) {
+      checkCustomizationShape(options.customization!);
       this.#osModule?.checkCustomization?.(options.customization!);
     }
-    validateNewVm({
+    checkNewVm({
       template: options.template,
       pool: options.pool,
       node: options.host,
@@ -345,12 +345,12 @@ export class LeanProvisioning {
    * this run created is retired to `do not use` when its install, capture or release fails.
    */
   async run(options: LeanProvisioningRun): Promise<LeanProvisioningResult> {
-    assertOperationOptions(options);
-    assertObject('vm', options.vm);
-    assertImageName('baseImage', options.baseImage);
-    assertImageName('image', options.image);
-    assertName('templateMachine.name', options.templateMachine?.name);
-    assertName('vm.machine.name', options.vm?.machine?.name);
+    checkOperationOptions(options);
+    checkObject('vm', options.vm);
+    checkImageName('baseImage', options.baseImage);
+    checkImageName('image', options.image);
+    checkName('templateMachine.name', options.templateMachine?.name);
+    checkName('vm.machine.name', options.vm?.machine?.name);
     if (options.vm.machine.name === options.templateMachine.name) throw new InvalidInputError('vm.machine.name', 'must differ from the template machine');
     const step = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
     const created = await this.#step('create-template', () =>
@@ -413,7 +413,7 @@ export class LeanProvisioning {
 
   /** A machine to load: a valid node, with an address unless the provisioner finds it itself. */
   #machine(field: string, value: unknown): NodeSpec {
-    const machine = assertNode(field, value);
+    const machine = checkNode(field, value);
     if (machine.address === undefined && !this.#provisioner.capabilities.discoversAddress) {
       throw new InvalidInputError(`${field}.address`, `this provisioner cannot discover the address of ${machine.name}: give one`);
     }

@@ -1,7 +1,6 @@
-import { assertAbsolutePath, formatCurrentImageText, parseCurrentImageText, sh, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
+import { checkAbsolutePath, checkNodeSpec, formatCurrentImageText, parseCurrentImageText, sh, type CurrentImageInfo, type NodeOperationOptions, type WriteCurrentImageOptions } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
-import { validNode } from '../module/node-input.ts';
 import { guestScript } from '../script/guest-script.ts';
 import { CURRENT_IMAGE_PATH } from './current-image-text.ts';
 
@@ -18,13 +17,13 @@ export async function writeGuestCurrentImage(context: ModuleContext, runner: Com
 
 /** `LinuxOsModule.readCurrentImage`. */
 export async function readCurrentImage(context: ModuleContext, options: NodeOperationOptions): Promise<CurrentImageInfo | undefined> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   return readGuestCurrentImage(context, context.runner(node), options.signal);
 }
 
 /** `LinuxOsModule.writeCurrentImage`: validates (formats) first, then writes under the node's lock. */
 export async function writeCurrentImage(context: ModuleContext, options: WriteCurrentImageOptions): Promise<void> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   const text = formatCurrentImageText(options.info);
   const runner = context.runner(node);
   await context.serialized(node, options.signal, () => writeText(context, runner, CURRENT_IMAGE_PATH, text, options.signal));
@@ -32,7 +31,7 @@ export async function writeCurrentImage(context: ModuleContext, options: WriteCu
 
 /** Replaces a file atomically (temporary file, then rename), so a reader never sees half of it. */
 async function writeText(context: ModuleContext, runner: CommandRunner, path: string, text: string, signal: AbortSignal | undefined): Promise<void> {
-  assertAbsolutePath('path', path);
+  checkAbsolutePath('path', path);
   const temporary = `${path}.provkit-tmp`;
   await runner.run(guestScript(sh`printf '%s' ${text} >${temporary} && mv -f ${temporary} ${path} || pk_fail ${`cannot write ${path}`}\n`), {
     signal,

@@ -1,6 +1,5 @@
-import { assertAccess, UnsupportedFunctionalityError, type AccessOptions, type NodeSpec } from '@provkit/core';
+import { checkAccess, checkNodeSpec, UnsupportedFunctionalityError, type AccessOptions, type NodeSpec } from '@provkit/core';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
-import { validNode } from '../module/node-input.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
 import { addGrants, removeGrants, type AccessGrant } from './access-grants.ts';
 import { chosenFirewall, refuseUnaddressableNft } from './firewall-choice.ts';
@@ -8,16 +7,16 @@ import { applyFirewallScript, grantsInForce, inspectFirewallScript, parseFirewal
 
 /** `LinuxOsModule.grantAccess`: adds `remoteIp` on `ports` to the grants and applies them. */
 export async function grantAccess(context: ModuleContext, options: AccessOptions): Promise<void> {
-  const node = validNode(options.node);
-  const { remoteIp, ports } = assertAccess(options);
+  const node = checkNodeSpec(options.node);
+  const { remoteIp, ports } = checkAccess(options);
   context.require('firewall', 'grantAccess');
   await changeAccess(context, node, options.signal, (grants) => addGrants(grants, remoteIp, ports), 'access-granted', `${remoteIp} ${ports.join(',')}`);
 }
 
 /** `LinuxOsModule.revokeAccess`: removes `remoteIp` on `ports` from the grants and applies the rest. */
 export async function revokeAccess(context: ModuleContext, options: AccessOptions): Promise<void> {
-  const node = validNode(options.node);
-  const { remoteIp, ports } = assertAccess(options);
+  const node = checkNodeSpec(options.node);
+  const { remoteIp, ports } = checkAccess(options);
   context.require('firewall', 'revokeAccess');
   await changeAccess(context, node, options.signal, (grants) => removeGrants(grants, remoteIp, ports), 'access-revoked', `${remoteIp} ${ports.join(',')}`);
 }

@@ -1,6 +1,5 @@
-import { AbortedError, InvalidInputError, type EndState, type GeneralizationReportEntry, type OperationReport, type PreCaptureOptions, type PreCaptureResult } from '@provkit/core';
+import { AbortedError, checkNodeSpec, InvalidInputError, type EndState, type GeneralizationReportEntry, type OperationReport, type PreCaptureOptions, type PreCaptureResult } from '@provkit/core';
 import { commandTimeout, operationContextOf, type ModuleContext } from '../module/module-context.ts';
-import { validNode } from '../module/node-input.ts';
 import { PreCaptureFailedError } from '../pre-capture-failed-error.ts';
 import { changedAnything, summarizeActions, type GuestAction } from '../script/actions.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
@@ -28,7 +27,7 @@ const END_STATES: readonly EndState[] = ['on', 'off', 'reboot'];
  * command, runs them in catalog order under the node's lock, then applies the end state.
  */
 export async function preCapture(context: ModuleContext, options: PreCaptureOptions): Promise<LinuxPreCaptureResult> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   // Only an absent end state means the default: null is a caller's mistake, not "off".
   const endState = options.endState === undefined ? 'off' : options.endState;
   if (!END_STATES.includes(endState)) throw new InvalidInputError('endState', `expected one of ${END_STATES.join(', ')}`);

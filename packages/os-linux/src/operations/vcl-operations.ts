@@ -11,7 +11,7 @@ export const rootPasswordOperation: GeneralizationOperation = {
   build: (context) => {
     const password = context.rootPassword;
     if (!password) throw new InvalidInputError('rootPassword', 'the root-password operation needs the module option rootPassword');
-    assertChpasswdPassword('rootPassword', password);
+    checkChpasswdPassword('rootPassword', password);
     return {
       script: guestScript(raw(String.raw`pk_have chpasswd || pk_fail "no chpasswd on this guest"
 chpasswd || pk_fail "chpasswd refused the new root password"
@@ -27,7 +27,7 @@ pk_say changed "password of root"
  * chpasswd reads `name:password` lines: a password with a line break would be cut (or set a
  * second account's password), so it is refused; an empty one would unlock the account.
  */
-export function assertChpasswdPassword(field: string, password: Secret): void {
+export function checkChpasswdPassword(field: string, password: Secret): void {
   const value = password.reveal();
   if (value.length === 0) throw new InvalidInputError(field, 'an empty password is not accepted');
   if (/[\r\n\0]/.test(value)) throw new InvalidInputError(field, 'a password cannot contain line breaks or NUL');

@@ -1,13 +1,13 @@
-import { assertImageName, assertSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
+import { checkImageName, checkNodeSpec, checkSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
-import { nodeNameAsHostname, validHostname, validNode } from '../module/node-input.ts';
+import { checkHostname, nodeNameAsHostname } from '../module/node-input.ts';
 import { summarizeActions } from '../script/actions.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
 import { addRootAuthorizedKeysScript, ensureHostKeysScript, readHostnameFileScript, setHostnameScript } from '../system/system-scripts.ts';
 import { createGuestUser, refuseGuestSystemAccounts } from '../users/user-operations.ts';
-import { validUser, type ValidUser } from '../users/valid-user.ts';
+import { checkUser, type ValidUser } from '../users/valid-user.ts';
 
 /** A customization after validation. */
 export interface ValidCustomization {
@@ -21,20 +21,20 @@ export interface ValidCustomization {
  * Checks a customization as `postLoad` would (the base shape first, then host name, users,
  * keys, passwords), naming the field, without touching a guest.
  */
-export function validCustomization(context: ModuleContext, customization: Customization): ValidCustomization {
+export function checkLinuxCustomization(context: ModuleContext, customization: Customization): ValidCustomization {
   context.checkCustomizationShape(customization);
   if ((customization.users?.length ?? 0) > 0 && !context.capabilities.users) throw new UnsupportedFunctionalityError('customization.users', `this ${context.os} OS module (users capability off)`);
-  const hostname = customization.hostname === undefined ? undefined : validHostname('customization.hostname', customization.hostname);
-  const users = (customization.users ?? []).map((user, index) => validUser(user, `customization.users[${index}]`));
-  const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => assertSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
+  const hostname = customization.hostname === undefined ? undefined : checkHostname('customization.hostname', customization.hostname);
+  const users = (customization.users ?? []).map((user, index) => checkUser(user, `customization.users[${index}]`));
+  const rootKeys = (customization.sshAuthorizedKeys ?? []).map((key, index) => checkSshPublicKey(`customization.sshAuthorizedKeys[${index}]`, key));
   return { hostname, users, rootKeys, command: customization.firstBootCommand };
 }
 
 /** `LinuxOsModule.postLoad`: read-only checks first, then host keys, hostname, users, keys, command, post-load record. */
 export async function postLoad(context: ModuleContext, options: PostLoadOptions): Promise<void> {
-  const node = validNode(options.node);
-  const image = assertImageName('image', options.image);
-  const { hostname: requested, users, rootKeys, command } = validCustomization(context, options.customization ?? {});
+  const node = checkNodeSpec(options.node);
+  const image = checkImageName('image', options.image);
+  const { hostname: requested, users, rootKeys, command } = checkLinuxCustomization(context, options.customization ?? {});
   const runner = context.runner(node);
   const progress = context.progress('postLoad', node.name, options.onProgress);
   await context.serialized(node, options.signal, async () => {

@@ -1,4 +1,5 @@
 import {
+  checkNodeSpec,
   HostKeyMismatchError,
   isSshNotAnswering,
   isSshNotUpYet,
@@ -9,7 +10,6 @@ import {
 } from '@provkit/core';
 import { waitForSshGreeting, type CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
-import { validNode } from '../module/node-input.ts';
 import { bootIdScript, powerScript } from './system-scripts.ts';
 
 /**
@@ -18,7 +18,7 @@ import { bootIdScript, powerScript } from './system-scripts.ts';
  * bounded, until a command runs over SSH, the first login on the connection that greeted.
  */
 export async function waitForResponse(context: ModuleContext, options: WaitOptions): Promise<void> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   const runner = context.runner(node);
   const timeoutMs = options.timeoutMs ?? context.options.timeouts?.responseMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
@@ -62,14 +62,14 @@ export function rebootTimeout(context: ModuleContext, timeoutMs: number | undefi
 
 /** `LinuxOsModule.shutdown`, under the node's lock. */
 export async function shutdown(context: ModuleContext, options: WaitOptions): Promise<void> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   const runner = context.runner(node);
   await context.serialized(node, options.signal, () => shutdownGuest(context, { node, runner, timeoutMs: shutdownTimeout(context, options.timeoutMs), signal: options.signal }));
 }
 
 /** `LinuxOsModule.reboot`, under the node's lock. */
 export async function reboot(context: ModuleContext, options: WaitOptions): Promise<void> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   const runner = context.runner(node);
   await context.serialized(node, options.signal, () => rebootGuest(context, { node, runner, timeoutMs: rebootTimeout(context, options.timeoutMs), signal: options.signal }));
 }

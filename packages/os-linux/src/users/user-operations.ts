@@ -1,5 +1,6 @@
 import {
-  assertUsername,
+  checkNodeSpec,
+  checkUsername,
   InvalidInputError,
   randomPassword,
   Secret,
@@ -11,11 +12,10 @@ import {
 } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
-import { validNode } from '../module/node-input.ts';
-import { assertChpasswdPassword } from '../operations/vcl-operations.ts';
+import { checkChpasswdPassword } from '../operations/vcl-operations.ts';
 import { runGuestScript } from '../script/run-guest-script.ts';
 import { accountIdsScript, createUserScript, deleteUserScript, listAdministratorsScript, parseAdministrators, refuseSystemAccounts, setPasswordsScript } from './user-scripts.ts';
-import { validUser, type ValidUser } from './valid-user.ts';
+import { checkUser, type ValidUser } from './valid-user.ts';
 
 /** Throws `SystemAccountError` when one of `users` is a system account on the guest. */
 export async function refuseGuestSystemAccounts(
@@ -44,8 +44,8 @@ export async function createGuestUser(context: ModuleContext, runner: CommandRun
 
 /** `LinuxOsModule.createUser`: refuses system accounts, then creates the account. */
 export async function createUser(context: ModuleContext, options: CreateUserOptions): Promise<void> {
-  const node = validNode(options.node);
-  const user = validUser(options, 'user');
+  const node = checkNodeSpec(options.node);
+  const user = checkUser(options, 'user');
   context.require('users', 'createUser');
   const runner = context.runner(node);
   await context.serialized(node, options.signal, async () => {
@@ -57,8 +57,8 @@ export async function createUser(context: ModuleContext, options: CreateUserOpti
 
 /** `LinuxOsModule.deleteUser`: refuses root and system accounts, then deletes the account. */
 export async function deleteUser(context: ModuleContext, options: DeleteUserOptions): Promise<void> {
-  const node = validNode(options.node);
-  const username = assertUsername('username', options.username);
+  const node = checkNodeSpec(options.node);
+  const username = checkUsername('username', options.username);
   context.require('users', 'deleteUser');
   if (username === 'root') throw new InvalidInputError('username', 'root cannot be deleted');
   const runner = context.runner(node);
@@ -72,11 +72,11 @@ export async function deleteUser(context: ModuleContext, options: DeleteUserOpti
 
 /** `LinuxOsModule.setPassword`: one password through chpasswd's standard input. */
 export async function setPassword(context: ModuleContext, options: SetPasswordOptions): Promise<void> {
-  const node = validNode(options.node);
-  const username = assertUsername('username', options.username);
+  const node = checkNodeSpec(options.node);
+  const username = checkUsername('username', options.username);
   context.require('users', 'setPassword');
   if (!Secret.isSecret(options.password)) throw new InvalidInputError('password', 'expected a Secret');
-  assertChpasswdPassword('password', options.password);
+  checkChpasswdPassword('password', options.password);
   const runner = context.runner(node);
   const stdin = Secret.of(`${username}:${options.password.reveal()}\n`);
   await context.serialized(node, options.signal, () =>
@@ -87,7 +87,7 @@ export async function setPassword(context: ModuleContext, options: SetPasswordOp
 
 /** `LinuxOsModule.randomizeAdminPasswords`: new random passwords for root and the image's administrators. */
 export async function randomizeAdminPasswords(context: ModuleContext, options: NodeOperationOptions): Promise<RandomizedPasswords> {
-  const node = validNode(options.node);
+  const node = checkNodeSpec(options.node);
   context.require('users', 'randomizeAdminPasswords');
   const runner = context.runner(node);
   return context.serialized(node, options.signal, async () => {

@@ -27,7 +27,7 @@ warn: (message: string) => void;
  * advice: when the Appx cmdlets fail (they need a full user profile), it warns and returns
  * `undefined` instead of stopping the capture.
  */
-export async function checkStoreApps(run: (script: PsFragment) => Promise<CommandResult>, warn: (message: string) => void): Promise<number | undefined> {
+export async function warnAboutStoreApps(run: (script: PsFragment) => Promise<CommandResult>, warn: (message: string) => void): Promise<number | undefined> {
 let stdout: string;
 try {
   stdout = (await run(appxCheckScript())).stdout;

@@ -1,6 +1,6 @@
 import {
-  assertOneOf,
-  assertPositiveInteger,
+  checkOneOf,
+  checkPositiveInteger,
   ConnectionError,
   InvalidInputError,
   OperationFailedError,
@@ -18,7 +18,7 @@ import { writeFileScript } from '../scripts/file-scripts.ts';
 import { startSysprepScript, type SysprepExit } from '../scripts/power-scripts.ts';
 import { answerFileXml } from '../unattend/answer-file.ts';
 import { selectOperations } from '../windows-inputs.ts';
-import { checkStoreApps, runCleanupStep } from './pre-capture-steps.ts';
+import { runCleanupStep, warnAboutStoreApps } from './pre-capture-steps.ts';
 
 const SYSPREP_EXIT: Record<EndState, SysprepExit> = { off: 'shutdown', on: 'quit', reboot: 'reboot' };
 
@@ -30,7 +30,7 @@ const SYSPREP_EXIT: Record<EndState, SysprepExit> = { off: 'shutdown', on: 'quit
  */
 export async function preCapture(context: ModuleContext, node: NodeSpec, options: PreCaptureOptions): Promise<PreCaptureResult> {
   const { settings } = context;
-  const endState = options.endState === undefined ? 'off' : assertOneOf('endState', options.endState, ['on', 'off', 'reboot']);
+  const endState = options.endState === undefined ? 'off' : checkOneOf('endState', options.endState, ['on', 'off', 'reboot']);
   const operations = selectOperations(options.operations);
   if (!settings.administratorPassword && settings.unattend.promptForAdministratorPassword !== true) {
     throw new InvalidInputError(
@@ -38,7 +38,7 @@ export async function preCapture(context: ModuleContext, node: NodeSpec, options
       'is required to capture: without it the answer file sets no Administrator password, and OOBE on every clone stops to ask for one (Windows Server always does), so the image never finishes booting unattended; configure administratorPassword, or set unattend.promptForAdministratorPassword: true for an image that may prompt',
     );
   }
-  const timeoutMs = options.timeoutMs === undefined ? settings.sysprepTimeoutMs : assertPositiveInteger('timeoutMs', options.timeoutMs);
+  const timeoutMs = options.timeoutMs === undefined ? settings.sysprepTimeoutMs : checkPositiveInteger('timeoutMs', options.timeoutMs);
   const signal = options.signal;
   const progress = context.progress('preCapture', node.name, options.onProgress);
   return context.serialized(node, signal, async () => {
@@ -51,7 +51,7 @@ export async function preCapture(context: ModuleContext, node: NodeSpec, options
     };
 
     const warn = (message: string): void => void context.events.emit('warning', { operation: 'preCapture', node: node.name, message });
-    const problems = await checkStoreApps((script) => context.run(node, script, { signal }), warn);
+    const problems = await warnAboutStoreApps((script) => context.run(node, script, { signal }), warn);
     progress.step('appx-checked', problems === undefined ? 'could not check Store apps' : `${problems} package(s) that may make Sysprep fail`);
 
     const reports: OperationReport[] = [];

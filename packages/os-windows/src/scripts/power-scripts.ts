@@ -70,7 +70,7 @@ export function startSysprepScript(unattendPath: string, exit: SysprepExit, vmMo
 /**
  * Runs `argv` (program and arguments, each a quoted literal) and exits with its exit code.
  * Windows PowerShell 5.1 drops empty arguments and mangles embedded double quotes when it
- * builds a native command line, so callers refuse those (see `assertArgv`).
+ * builds a native command line, so callers refuse those (see `checkArgv`).
  */
 export function runArgvScript(argv: readonly string[]): PsFragment {
   return script(`& ${argv.map(psQuote).join(' ')}\n`, 'exit $LASTEXITCODE\n');

@@ -1,4 +1,4 @@
-import { assertObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
+import { checkObject, InvalidInputError, type Secret, describeValue } from '@provkit/core';
 import { encodeUnattendPassword } from './unattend-password.ts';
 import { el, renderXml, textEl, type XmlElement } from './xml-escape.ts';
 
@@ -96,7 +96,7 @@ function check(field: string, value: string, pattern: RegExp, what: string): str
  * Checks every setting of an answer file except that a password is present (which
  * {@link buildUnattendXml} also requires), throwing an `InvalidInputError` naming the field.
  */
-export function validateUnattendOptions(options: UnattendOptions): void {
+export function checkUnattendOptions(options: UnattendOptions): void {
   if (options.computerName !== undefined && options.computerName !== '*') {
     check('unattend.computerName', options.computerName, /^(?![0-9]+$)[A-Za-z0-9-]{1,15}$/, 'a NetBIOS computer name (1-15 letters, digits, "-") or "*"');
   }
@@ -105,7 +105,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
   if (options.runSynchronous !== undefined && !Array.isArray(options.runSynchronous)) throw new InvalidInputError('unattend.runSynchronous', 'expected an array of { path, description? } commands');
   if (options.driverPaths !== undefined && !Array.isArray(options.driverPaths)) throw new InvalidInputError('unattend.driverPaths', 'expected an array of paths');
   options.runSynchronous?.forEach((command, index) => {
-    assertObject(`unattend.runSynchronous[${index}]`, command);
+    checkObject(`unattend.runSynchronous[${index}]`, command);
     if (typeof command.path !== 'string') throw new InvalidInputError(`unattend.runSynchronous[${index}].path`, 'expected a command line');
     check(`unattend.runSynchronous[${index}].path`, command.path, /^[^\r\n\0]{1,259}$/, 'a command line of 1-259 characters on one line');
     if (command.description !== undefined) check(`unattend.runSynchronous[${index}].description`, command.description, /^[^\r\n\0]{0,256}$/, 'a one-line description');
@@ -147,7 +147,7 @@ export function validateUnattendOptions(options: UnattendOptions): void {
  * password when one is given: treat it as secret.
  */
 export function buildUnattendXml(options: UnattendOptions = {}): string {
-  validateUnattendOptions(options);
+  checkUnattendOptions(options);
   if (options.administratorPassword === undefined && options.promptForAdministratorPassword !== true) {
     throw new InvalidInputError(
       'unattend.administratorPassword',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import {
-  assertName,
+  checkName,
   IMAGE_NAME_PATTERN,
   ImageExistsError,
   ImageNotFoundError,
@@ -50,8 +50,8 @@ export class VimCmdDriver implements EsxDriver {
   readonly #timeoutMs: number;
 
   constructor(options: VimCmdDriverOptions) {
-    assertName('ssh.datastore', options.datastore);
-    if (options.imagesDirectory !== undefined) assertName('ssh.imagesDirectory', options.imagesDirectory);
+    checkName('ssh.datastore', options.datastore);
+    if (options.imagesDirectory !== undefined) checkName('ssh.imagesDirectory', options.imagesDirectory);
     this.#runner = options.runner;
     this.#root = `/vmfs/volumes/${options.datastore}`;
     this.#images = `${this.#root}/${options.imagesDirectory ?? 'provkit-images'}`;

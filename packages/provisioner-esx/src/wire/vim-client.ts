@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import * as https from 'node:https';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import { AbortedError, assertPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, redact, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret, describeValue } from '@provkit/core';
+import { AbortedError, checkPositiveInteger, ConnectionError, InvalidInputError, ProvkitError, redact, RemoteFaultError, Semaphore, TimeoutError, type ProvkitEmitter, type Secret, describeValue } from '@provkit/core';
 import { parseSoapResponse, type SoapFault, type XmlNode, type VimRequest } from '../translation/envelope.ts';
 import { faultToError, type FaultContext } from '../translation/faults.ts';
 import * as requests from '../translation/vim-requests.ts';
@@ -144,7 +144,7 @@ export class VimClient {
     this.#calls = new Semaphore(calls);
     this.#waits = new Semaphore(waits);
     this.#timeoutMs = options.requestTimeoutMs ?? 120_000;
-    this.#keepAliveMs = options.keepAliveIntervalMs === undefined ? 600_000 : options.keepAliveIntervalMs === 0 ? 0 : assertPositiveInteger('keepAliveIntervalMs', options.keepAliveIntervalMs);
+    this.#keepAliveMs = options.keepAliveIntervalMs === undefined ? 600_000 : options.keepAliveIntervalMs === 0 ? 0 : checkPositiveInteger('keepAliveIntervalMs', options.keepAliveIntervalMs);
     this.#agent = this.#makeAgent(calls + waits);
   }
 

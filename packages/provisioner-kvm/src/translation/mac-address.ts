@@ -4,7 +4,7 @@ import { InvalidInputError } from '@provkit/core';
 const MAC_PATTERN = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 /** Validates a unicast MAC address (`52:54:00:12:34:56`) and returns it in lower case. */
-export function assertMacAddress(field: string, value: unknown): string {
+export function checkMacAddress(field: string, value: unknown): string {
   const mac = typeof value === 'string' ? value.toLowerCase() : '';
   if (!MAC_PATTERN.test(mac)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a MAC address like 52:54:00:12:34:56`);
   if (parseInt(mac.slice(0, 2), 16) & 1) throw new InvalidInputError(field, `${mac} is a multicast address`);

@@ -4,5 +4,5 @@ export type * from './v1/node.ts';
 export type * from './v1/size.ts';
 export type * from './v1/customization.ts';
 export type * from './v1/image.ts';
-export { assertCustomizationShape } from './v1/customization-shape.ts';
-export { assertNodeSpec } from './v1/operation-input.ts';
+export { checkCustomizationShape } from './v1/customization-shape.ts';
+export { checkNodeSpec } from './v1/operation-input.ts';

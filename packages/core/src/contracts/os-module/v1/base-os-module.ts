@@ -1,10 +1,11 @@
 import { InvalidInputError, UnsupportedFunctionalityError } from '../../../errors/index.ts';
-import { assertPositiveInteger } from '../../../validate/index.ts';
+import { checkAccess, checkPositiveInteger } from '../../../validate/index.ts';
+import { throwIfAborted } from '../../../wait/index.ts';
 import type { Customization } from '../../shared/v1/customization.ts';
-import { assertCustomizationShape } from '../../shared/v1/customization-shape.ts';
+import { checkCustomizationShape } from '../../shared/v1/customization-shape.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { NodeOperationOptions } from '../../shared/v1/node.ts';
-import { checkAccess, assertNodeSpec, checkSignal, checkUser } from '../../shared/v1/operation-input.ts';
+import { checkNodeSpec, checkUser } from '../../shared/v1/operation-input.ts';
 import type { AccessOptions, CreateUserOptions, DeleteUserOptions, RandomizedPasswords, SetPasswordOptions } from './access.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 import type { OsModuleCapabilitiesV1, OsModuleV1, PostLoadOptions, WaitOptions, WriteCurrentImageOptions } from './os-module-v1.ts';
@@ -38,50 +39,50 @@ export abstract class BaseOsModule implements OsModuleV1 {
    * management (the capability `users`): a load never succeeds without the accounts asked for.
    */
   checkCustomization(customization: Customization): void {
-    assertCustomizationShape(customization);
+    checkCustomizationShape(customization);
     if (!this.capabilities.users && (customization.users?.length ?? 0) > 0) throw new UnsupportedFunctionalityError('customization.users', `the ${this.os} OS module (capability users absent)`);
   }
 
   /** Default: unsupported, after checking the input and the signal like a real implementation. */
   async preCapture(options: PreCaptureOptions): Promise<PreCaptureResult> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     if (options.endState !== undefined && !['on', 'off', 'reboot'].includes(options.endState)) throw new InvalidInputError('endState', `${JSON.stringify(options.endState)} is not one of on, off, reboot`);
-    if (options.timeoutMs !== undefined) assertPositiveInteger('timeoutMs', options.timeoutMs);
+    if (options.timeoutMs !== undefined) checkPositiveInteger('timeoutMs', options.timeoutMs);
     return this.#unsupported(options, 'preCapture');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async createUser(options: CreateUserOptions): Promise<void> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     checkUser(options);
     return this.#unsupported(options, 'createUser');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async deleteUser(options: DeleteUserOptions): Promise<void> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     checkUser({ username: options.username });
     return this.#unsupported(options, 'deleteUser');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async setPassword(options: SetPasswordOptions): Promise<void> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     checkUser({ username: options.username, password: options.password });
     if (options.password === undefined) throw new InvalidInputError('password', 'expected a Secret');
     return this.#unsupported(options, 'setPassword');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async randomizeAdminPasswords(options: NodeOperationOptions): Promise<RandomizedPasswords> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     return this.#unsupported(options, 'randomizeAdminPasswords');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async grantAccess(options: AccessOptions): Promise<void> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     checkAccess(options);
     return this.#unsupported(options, 'grantAccess');
   }
   /** Default: unsupported, after checking the input and the signal. */
   async revokeAccess(options: AccessOptions): Promise<void> {
-    assertNodeSpec(options.node);
+    checkNodeSpec(options.node);
     checkAccess(options);
     return this.#unsupported(options, 'revokeAccess');
   }
@@ -89,7 +90,7 @@ export abstract class BaseOsModule implements OsModuleV1 {
   async close(): Promise<void> {}
 
   #unsupported(options: NodeOperationOptions, functionality: string): never {
-    checkSignal(options, `${functionality} on ${options.node.name}`);
+    throwIfAborted(options.signal, `${functionality} on ${options.node.name}`);
     throw new UnsupportedFunctionalityError(functionality, `the ${this.os} OS module`);
   }
 

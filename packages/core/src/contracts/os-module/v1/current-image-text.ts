@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../../errors/index.ts';
-import { assertImageName, assertObject, assertOptionalObject } from '../../../validate/index.ts';
+import { checkImageName, checkObject, checkOptionalObject } from '../../../validate/index.ts';
 import type { CurrentImageInfo } from './current-image.ts';
 
 /** Property names `currentimage.txt` carries: what VCL writes (`id`, `imagerevision_id`, `vcld_post_load`, ...). */
@@ -47,9 +47,9 @@ export function parseCurrentImageText(text: string): CurrentImageInfo | undefine
  * `postLoadDone: false` drops any `vcld_post_load`.
  */
 export function formatCurrentImageText(info: CurrentImageInfo, options: FormatCurrentImageOptions = {}): string {
-  assertObject('info', info);
-  const image = assertImageName('info.image', info.image);
-  const properties: Record<string, string> = { ...assertOptionalObject<Record<string, string>>('info.properties', info.properties) };
+  checkObject('info', info);
+  const image = checkImageName('info.image', info.image);
+  const properties: Record<string, string> = { ...checkOptionalObject<Record<string, string>>('info.properties', info.properties) };
   for (const [key, value] of Object.entries(properties)) {
     if (!KEY.test(key)) throw new InvalidInputError(`info.properties.${key}`, `property names are 1-64 letters, digits, "_", "." and "-"`);
     if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new InvalidInputError(`info.properties.${key}`, 'a value is a string on one line');

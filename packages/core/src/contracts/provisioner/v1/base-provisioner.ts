@@ -3,7 +3,8 @@ import { mapConcurrent } from '../../../concurrency/index.ts';
 import { createEmitter, ProgressReporter, type ProgressEvent, type ProvkitEmitter } from '../../../events/index.ts';
 import type { ImageInfo, ImageOperationOptions, ImageSize } from '../../shared/v1/image.ts';
 import type { NodeOperationOptions } from '../../shared/v1/node.ts';
-import { checkImage, assertNodeSpec, checkSignal } from '../../shared/v1/operation-input.ts';
+import { checkImage, checkNodeSpec } from '../../shared/v1/operation-input.ts';
+import { throwIfAborted } from '../../../wait/index.ts';
 import type { ProvisionerCapabilitiesV1 } from './capabilities.ts';
 import type { CaptureOptions, CaptureResult } from './capture.ts';
 import type { DeleteImageResult, ListImagesOptions, RetrieveImageOptions } from './images.ts';
@@ -63,8 +64,8 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
 
   /** Default: a hard power-off followed by power-on (input and signal checked first). */
   async powerReset(options: NodeOperationOptions): Promise<void> {
-    assertNodeSpec(options.node);
-    checkSignal(options, `reset of ${options.node.name}`);
+    checkNodeSpec(options.node);
+    throwIfAborted(options.signal, `reset of ${options.node.name}`);
     await this.powerOff({ ...options, mode: 'hard' });
     await this.powerOn(options);
   }
@@ -75,8 +76,8 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
    * Input and signal are checked first.
    */
   async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
-    assertNodeSpec(options.node);
-    checkSignal(options, `current image of ${options.node.name}`);
+    checkNodeSpec(options.node);
+    throwIfAborted(options.signal, `current image of ${options.node.name}`);
     await this.powerStatus(options);
     return undefined;
   }
@@ -84,7 +85,7 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   /** Default: checks the name and the signal, then looks the name up in {@link listImages}. */
   async doesImageExist(options: ImageOperationOptions): Promise<boolean> {
     checkImage(options.image);
-    checkSignal(options, `lookup of ${options.image}`);
+    throwIfAborted(options.signal, `lookup of ${options.image}`);
     const images = await this.listImages(options.signal ? { signal: options.signal } : {});
     return images.some((image) => image.name === options.image);
   }
@@ -92,7 +93,7 @@ export abstract class BaseProvisioner implements ProvisionerV1 {
   /** Default: unsupported (bad input and an aborted signal are answered first, as everywhere). */
   async retrieveImage(options: RetrieveImageOptions): Promise<void> {
     checkImage(options.image);
-    checkSignal(options, `retrieval of ${options.image}`);
+    throwIfAborted(options.signal, `retrieval of ${options.image}`);
     throw new UnsupportedFunctionalityError('retrieveImage', this.provider);
   }
 

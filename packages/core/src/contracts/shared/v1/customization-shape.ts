@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../../errors/index.ts';
 import { Secret } from '../../../secret/index.ts';
-import { assertObject } from '../../../validate/input-shape.ts';
+import { checkObject } from '../../../validate/input-shape.ts';
 import type { Customization } from './customization.ts';
 
 function strings(field: string, value: unknown, nonEmpty: boolean): void {
@@ -15,8 +15,8 @@ function strings(field: string, value: unknown, nonEmpty: boolean): void {
  * first-boot command as an argv. OS modules add their own rules (user-name patterns, key
  * formats) in `checkCustomization`.
  */
-export function assertCustomizationShape(customization: Customization, field = 'customization'): void {
-  assertObject(field, customization);
+export function checkCustomizationShape(customization: Customization, field = 'customization'): void {
+  checkObject(field, customization);
   if (customization.hostname !== undefined && (typeof customization.hostname !== 'string' || customization.hostname.length === 0)) {
     throw new InvalidInputError(`${field}.hostname`, 'expected a non-empty string');
   }
@@ -24,7 +24,7 @@ export function assertCustomizationShape(customization: Customization, field = '
     if (!Array.isArray(customization.users)) throw new InvalidInputError(`${field}.users`, 'expected a list of users');
     customization.users.forEach((user, index) => {
       const at = `${field}.users[${index}]`;
-      assertObject(at, user);
+      checkObject(at, user);
       if (typeof user.username !== 'string' || user.username.length === 0) throw new InvalidInputError(`${at}.username`, 'expected a non-empty string');
       // Characters no operating system allows in a local user name, and shells treat specially.
       if (/[\0-\x1f\x7f"'`$;|&<>/\\]/.test(user.username)) throw new InvalidInputError(`${at}.username`, `${JSON.stringify(user.username)} contains a character no user name may hold`);

@@ -1,15 +1,14 @@
 import { InvalidInputError } from '../../../errors/index.ts';
 import { Secret } from '../../../secret/index.ts';
-import { assertAccess, assertImageName, assertNode, assertSshPublicKey, assertStringArray, assertUsername } from '../../../validate/index.ts';
-import { throwIfAborted } from '../../../wait/index.ts';
-import type { NodeSpec, OperationOptions } from './node.ts';
+import { checkImageName, checkNode, checkSshPublicKey, checkStringArray, checkUsername } from '../../../validate/index.ts';
+import type { NodeSpec } from './node.ts';
 
 /**
  * Checks a node's name and address (the checks every operation on a node starts with) and
  * returns it; `InvalidInputError` naming the field otherwise.
  */
-export function assertNodeSpec(node: NodeSpec): NodeSpec {
-  return assertNode('node', node);
+export function checkNodeSpec(node: NodeSpec): NodeSpec {
+  return checkNode('node', node);
 }
 
 /*
@@ -20,23 +19,13 @@ export function assertNodeSpec(node: NodeSpec): NodeSpec {
 
 /** Checks a user's name, password (a `Secret`), keys and admin flag. */
 export function checkUser(user: { username: unknown; password?: unknown; sshPublicKeys?: unknown; admin?: unknown }): void {
-  assertUsername('username', user.username);
+  checkUsername('username', user.username);
   if (user.password !== undefined && !Secret.isSecret(user.password)) throw new InvalidInputError('password', 'must be a Secret, so it never prints');
-  if (user.sshPublicKeys !== undefined) assertStringArray('sshPublicKeys', user.sshPublicKeys, (field, key) => assertSshPublicKey(field, key));
+  if (user.sshPublicKeys !== undefined) checkStringArray('sshPublicKeys', user.sshPublicKeys, (field, key) => checkSshPublicKey(field, key));
   if (user.admin !== undefined && typeof user.admin !== 'boolean') throw new InvalidInputError('admin', 'expected true or false');
-}
-
-/** Checks an access grant: one IP address and at least one port. */
-export function checkAccess(access: { remoteIp: unknown; ports: unknown }): void {
-  assertAccess(access);
 }
 
 /** Checks an image name. */
 export function checkImage(image: unknown): void {
-  assertImageName('image', image);
-}
-
-/** Throws `AbortedError` when the operation's signal has fired. */
-export function checkSignal(options: OperationOptions, what: string): void {
-  throwIfAborted(options.signal, what);
+  checkImageName('image', image);
 }

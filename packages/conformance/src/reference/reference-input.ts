@@ -1,7 +1,4 @@
-import { assertNodeSpec, InvalidInputError } from '@provkit/core';
-
-/** The node after checking its name and address (core's check), or `InvalidInputError` naming the field. */
-export const validNode = assertNodeSpec;
+import { InvalidInputError } from '@provkit/core';
 
 /** The operation's signal as an option to pass on, or nothing. */
 export function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
@@ -9,14 +6,14 @@ export function signalOf(options: { signal?: AbortSignal | undefined }): { signa
 }
 
 /** A positive whole number of milliseconds, or the default. */
-export function validTimeout(field: string, value: number | undefined, fallback: number): number {
+export function checkTimeout(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) throw new InvalidInputError(field, `${JSON.stringify(value)} is not a positive number of milliseconds`);
   return value;
 }
 
 /** Checks `value` is one of `allowed`. */
-export function validChoice<T extends string>(field: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
+export function checkChoice<T extends string>(field: string, value: T | undefined, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value)) throw new InvalidInputError(field, `${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
   return value;
