@@ -6,6 +6,7 @@ import { AbortedError, AuthenticationError, ConnectionError, HostKeyMismatchErro
 import { hostKeyAlgorithms } from './host-key-algorithms.ts';
 import { verifyHostKey, fingerprintSha256 } from './host-keys.ts';
 import type { SshTarget } from './ssh-options.ts';
+import { sshAuthOrder } from './ssh-auth-order.ts';
 
 /** Tunables of one pooled connection. */
 export interface SshConnectionSettings {
@@ -181,6 +182,7 @@ export class SshConnection {
     if (target.passphrase) config.passphrase = target.passphrase.reveal();
     if (target.password) config.password = target.password.reveal();
     if (target.agent) config.agent = target.agent;
+    config.authHandler = sshAuthOrder(target);
     if (this.#closed) throw new ConnectionError(this.label, 'the pool was closed', { isRetryable: false });
 
     return new Promise<Client>((resolve, reject) => {

@@ -1,6 +1,7 @@
-import { checkImageName, checkNodeSpec, checkSshPublicKey, describeValue, InvalidInputError, postLoadRecord, shellJoin, UnsupportedFunctionalityError, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
+import { checkImageName, checkNodeSpec, checkSshPublicKey, describeValue, InvalidInputError, parseCurrentImageText, postLoadRecord, sh, shellJoin, UnsupportedFunctionalityError, type CurrentImageInfo, type Customization, type NodeSpec, type PostLoadOptions } from '@provkit/core';
 import type { CommandRunner } from '@provkit/runners';
-import { readGuestCurrentImage, writeGuestCurrentImage } from '../current-image/current-image-file.ts';
+import { readCurrentImageScript, writeCurrentImageScript } from '../current-image/current-image-file.ts';
+import { guestScript } from '../script/guest-script.ts';
 import { commandTimeout, type ModuleContext } from '../module/module-context.ts';
 import { checkHostname, nodeNameAsHostname } from '../module/node-input.ts';
 import { summarizeActions } from '../script/actions.ts';
@@ -39,10 +40,17 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
   const progress = context.progress('postLoad', node.name, options.onProgress);
   await context.serialized(node, options.signal, async () => {
     const run = { signal: options.signal, timeoutMs: commandTimeout(context) };
-    // Read-only checks first, so a refusal leaves the guest untouched.
-    const hostname = requested ?? (await defaultHostname(runner, node, run));
+    // Read-only checks first, so a refusal leaves the guest untouched. What the guest holds is
+    // read in one command: under a slow guest every command is a fork and exec or two.
     await refuseGuestSystemAccounts(context, runner, users, 'give keys, a password or sudo to', options.signal);
-    const keys = await runGuestScript(runner, ensureHostKeysScript(), run);
+    const held = await readGuestState(runner, run);
+    const hostname = requested ?? defaultHostname(held.hostnameFile, node);
+    const properties = held.current?.image === image ? { ...held.current.properties } : {};
+    properties.vcld_post_load = postLoadRecord(new Date());
+    const record = writeCurrentImageScript({ image, properties, postLoadDone: true });
+    // With nothing to do between the host keys and the record, both go in one command.
+    const recordWithKeys = hostname === undefined && users.length === 0 && rootKeys.length === 0 && command === undefined;
+    const keys = await runGuestScript(runner, guestScript(recordWithKeys ? sh`${ensureHostKeysScript()}${record}` : ensureHostKeysScript()), run);
     progress.step('host-keys', summarizeActions(keys.actions));
     if (hostname !== undefined) {
       await runGuestScript(runner, setHostnameScript(hostname), run);
@@ -60,18 +68,22 @@ export async function postLoad(context: ModuleContext, options: PostLoadOptions)
       await runner.run(command, run);
       progress.step('first-boot-command-done', shellJoin(command));
     }
-    const current = await readGuestCurrentImage(context, runner, options.signal);
-    const properties = current?.image === image ? { ...current.properties } : {};
-    properties.vcld_post_load = postLoadRecord(new Date());
-    await writeGuestCurrentImage(context, runner, { image, properties, postLoadDone: true }, options.signal);
+    if (!recordWithKeys) await runner.run(guestScript(record), run);
     progress.step('post-load-done', image);
   });
 }
 
+/** The guest's /etc/hostname (as {@link readHostnameFileScript} prints it) and its current-image record, in one command. */
+async function readGuestState(runner: CommandRunner, run: { signal: AbortSignal | undefined; timeoutMs: number }): Promise<{ hostnameFile: string; current: CurrentImageInfo | undefined }> {
+  // The hostname's white space is deleted, so it ends at the first newline; the record follows.
+  const { stdout } = await runner.run(sh`${readHostnameFileScript()}; echo; ${readCurrentImageScript()}`, run);
+  const newline = stdout.indexOf('\n');
+  return { hostnameFile: stdout.slice(0, newline), current: parseCurrentImageText(stdout.slice(newline + 1)) };
+}
+
 /** The node name when the guest's /etc/hostname is empty, else `undefined` (keep the guest's). */
-async function defaultHostname(runner: CommandRunner, node: NodeSpec, run: { signal: AbortSignal | undefined; timeoutMs: number }): Promise<string | undefined> {
-  const current = (await runner.run(readHostnameFileScript(), run)).stdout.trim();
-  if (current !== '') return undefined;
+function defaultHostname(hostnameFile: string, node: NodeSpec): string | undefined {
+  if (hostnameFile !== '') return undefined;
   const name = nodeNameAsHostname(node.name);
   if (name instanceof InvalidInputError) {
     throw new InvalidInputError('node.name', `the guest has no hostname and ${describeValue(node.name)} cannot be one: give customization.hostname (${name.message})`);

@@ -1,14 +1,14 @@
 import { raw, sh, type ShellFragment } from '@provkit/core';
 import { guestScript } from '../script/guest-script.ts';
 
-/** Makes the SSH host keys that are missing (post-load of an image whose hook did not run). */
+/** Makes the SSH host keys that are missing (post-load of an image whose hook did not run); a guest script's part (it needs the prelude). */
 export function ensureHostKeysScript(): ShellFragment {
-  return guestScript(raw(String.raw`if [ ! -s /etc/ssh/ssh_host_ed25519_key ]; then
+  return raw(String.raw`if [ ! -s /etc/ssh/ssh_host_ed25519_key ]; then
   pk_have ssh-keygen || pk_fail "no ssh-keygen to create host keys"
   mkdir -p /etc/ssh && ssh-keygen -A >/dev/null || pk_fail "ssh-keygen -A failed"
   pk_say created "ssh host keys"
 fi
-`));
+`);
 }
 
 /**
