@@ -2,13 +2,13 @@
  * Boot detection: how long after the guest's SSH server first answers does `load` notice it
  * (`machine-booted`) and finish (`load-done`)? An independent prober, started with each load,
  * polls the forwarded port every 50 ms for an SSH banner; its first banner is the guest's own
- * boot time, the baseline. Five loads of the lab guest (TCG) through the lab sshd.
+ * boot time, the baseline. Seven loads of the lab guest (TCG) through the lab sshd.
  */
 import { connect } from 'node:net';
 import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { median, printTable } from '@provkit/lab';
 
-const LOADS = 5;
+const LOADS = 7;
 
 /** Resolves with the time the first `SSH-` banner arrives on host:port (polling every 50 ms), or rejects on `signal`. */
 async function firstBanner(host: string, port: number, signal: AbortSignal): Promise<number> {
@@ -32,22 +32,27 @@ async function firstBanner(host: string, port: number, signal: AbortSignal): Pro
 
 const lab = await startKvmLab();
 const kvm = lab.provisioner();
-const runs: Array<{ banner: number; booted: number; done: number }> = [];
+const runs: Array<{ banner: number; booted: number; done: number; steps: Array<[string, number]> }> = [];
 try {
   for (let index = 0; index < LOADS; index++) {
     const node = await lab.newNode(`boot${index}`);
     const stop = new AbortController();
     let started = 0;
     let booted = 0;
+    const steps: Array<[string, number]> = [];
     try {
       started = performance.now();
       const prober = firstBanner(node.address!.host, node.address!.port!, stop.signal);
       // A failed load stops the prober; its rejection is not what the run reports.
       prober.catch(() => undefined);
-      await kvm.load({ node, image: lab.image, onProgress: (event) => void (event.step === 'machine-booted' && (booted = performance.now())) });
+      await kvm.load({ node, image: lab.image, onProgress: (event) => {
+        const now = performance.now();
+        steps.push([`${event.operation === 'load' ? '' : `${event.operation} `}${event.step}`, now]);
+        if (event.step === 'machine-booted') booted = now;
+      } });
       const done = performance.now();
       const banner = await prober;
-      runs.push({ banner: banner - started, booted: booted - started, done: done - started });
+      runs.push({ banner: banner - started, booted: booted - started, done: done - started, steps: steps.map(([step, at]) => [step, at - banner]) });
     } finally {
       stop.abort();
       await kvm.unload({ node });
@@ -58,6 +63,8 @@ try {
 }
 for (const [index, run] of runs.entries()) {
   console.log(`load ${index + 1}: banner ${run.banner.toFixed(0)} ms, machine-booted ${run.booted.toFixed(0)} ms (+${(run.booted - run.banner).toFixed(0)}), load-done ${run.done.toFixed(0)} ms (+${(run.done - run.banner).toFixed(0)})`);
+  // Where the time after the banner goes: each step from machine-booted on, ms after the banner.
+  console.log(`  after the banner: ${run.steps.filter(([, at]) => at >= 0).map(([step, at]) => `${step} +${at.toFixed(0)}`).join(', ')}`);
 }
 printTable(`Boot detection over ${LOADS} loads of the lab guest (TCG), medians in ms from load start`, [
   { measure: 'machine-booted vs first SSH banner', provkit: median(runs.map((run) => run.booted)), baseline: median(runs.map((run) => run.banner)) },
