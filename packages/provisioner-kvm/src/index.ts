@@ -36,5 +36,6 @@ export { LeftBehindError } from './left-behind-error.ts';
 export { findLeftovers, removeLeftovers, lockPathsNamedIn, type LeftoversOptions, type LeftoversReport, type LeftoversContext, type LeftoversLocking } from './leftovers.ts';
 export { isTransientHostFault } from './transient-fault.ts';
 export { DiskDetacher, type DiskDetacherContext } from './disk-detacher.ts';
+export { checkKvmCaptureOptions, type KvmCaptureOptions, type CaptureChoices } from './kvm-capture-options.ts';
 export { checkIndependentOptions, checkKvmLoadOptions, DEFAULT_INDEPENDENT_TIMEOUT_MS, type MakeIndependentOptions, type MakeIndependentResult, type IndependentDisk, type IndependentMethod, type IndependentSettings, type KvmLoadOptions } from './make-independent-options.ts';
 export { blockJobCommands, parseBlockJobInfo, blockJobPercent, isNoActiveBlockJob, isBlockJobBusy, isDomainNotRunning, copyForRebase, qemuImgRebaseStandalone, replaceDisk, removeRebasePartials, BLOCK_PULL_JOB, type BlockJobInfo } from './translation/independent-disk.ts';

@@ -33,6 +33,8 @@ export const kvmProvisionerConfigSchema = configObject({
   consoleLog: booleanSetting.optional(),
   bootTimeoutMs: durationMs.optional(),
   shutdownTimeoutMs: durationMs.optional(),
+  preCaptureTimeoutMs: durationMs.optional(),
+  compressCaptures: booleanSetting.optional(),
   commandTimeoutMs: durationMs.optional(),
   lockTimeoutMs: durationMs.optional(),
 }).superRefine((config, context) => {

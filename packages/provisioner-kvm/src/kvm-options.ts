@@ -51,8 +51,19 @@ export interface KvmProvisionerOptions {
   osModule?: OsModuleV1;
   /** Bound on the wait for a booting node's SSH (default 300 s). */
   bootTimeoutMs?: number;
-  /** Bound on a guest's own shutdown at capture (default 300 s). */
+  /** Bound on the wait for a node to power off at capture and graceful power-off (default 300 s). */
   shutdownTimeoutMs?: number;
+  /**
+   * Bound given to the OS module's `preCapture` (generalization and the guest's own shutdown)
+   * when a capture gives none in `providerOptions.kvm.preCaptureTimeoutMs`. Default: none, so
+   * the OS module's own bound holds (a Windows Sysprep may take its 30 minutes).
+   */
+  preCaptureTimeoutMs?: number;
+  /**
+   * Captured images are compressed qcow2 (`qemu-img convert -c`; default true): a smaller
+   * library for a slower capture. A capture may choose with `providerOptions.kvm.compress`.
+   */
+  compressCaptures?: boolean;
   /** Bound on each host command (default 1 h: full copies and captures of big disks take long). */
   commandTimeoutMs?: number;
   /**
@@ -67,7 +78,7 @@ export interface KvmProvisionerOptions {
 }
 
 /** {@link KvmProvisionerOptions} validated, with defaults filled in. */
-export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'events' | 'onClose' | 'host'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot'>;
+export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs' | 'events' | 'onClose' | 'host'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs'>;
 
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
@@ -107,7 +118,7 @@ export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
     // It goes into the domain XML and the kernel's command line: one line of printable text.
     if (cmdline !== undefined && (typeof cmdline !== 'string' || /[\x00-\x1f\x7f]/.test(cmdline))) throw new InvalidInputError('directKernelBoot.cmdline', 'must be one line of printable text');
   }
-  for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs], ['lockTimeoutMs', options.lockTimeoutMs]] as const) {
+  for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs], ['lockTimeoutMs', options.lockTimeoutMs], ['preCaptureTimeoutMs', options.preCaptureTimeoutMs]] as const) {
     if (value !== undefined) checkPositiveInteger(field, value);
   }
   // The library must not be (in) the node disk directory or the other way round: unloading a
@@ -129,7 +140,10 @@ export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
     shutdownTimeoutMs: options.shutdownTimeoutMs ?? 300_000,
     commandTimeoutMs: options.commandTimeoutMs ?? 3_600_000,
     lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
+    compressCaptures: options.compressCaptures ?? true,
   };
+  if (options.compressCaptures !== undefined && typeof options.compressCaptures !== 'boolean') throw new InvalidInputError('compressCaptures', 'must be true or false');
+  if (options.preCaptureTimeoutMs !== undefined) settings.preCaptureTimeoutMs = options.preCaptureTimeoutMs;
   if (osModule) settings.osModule = osModule;
   if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;
   return settings;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { CaptureFailedError, CommandFailedError, ConnectionError, OperationFailedError, ProvkitError, type NodeSpec, type OsModuleV1 } from '@provkit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeKvmHost } from '../test-support/fake-kvm-host.ts';
@@ -268,6 +268,46 @@ describe('KvmProvisioner over a fake host: capture', () => {
     await expect(kvm.capture({ node: NODE, image: 'web-v1' })).resolves.toMatchObject({ image: 'web-v1' });
     expect(os.generalized).toEqual([NODE.name]);
     expect(libraryFiles(host)).toEqual([`${IMAGE}.qcow2`, 'web-v1.qcow2']);
+  });
+
+  it('a capture compresses the image unless providerOptions.kvm.compress is false', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    await kvm.capture({ node: NODE, image: 'web-v1' });
+    await kvm.capture({ node: NODE, image: 'web-v2', skipPreCapture: true, providerOptions: { kvm: { compress: false } } });
+    const stored = (image: string): unknown => JSON.parse(readFileSync(`${host.libraryDir}/${image}.qcow2`, 'utf8'));
+    expect(stored('web-v1')).toMatchObject({ compressed: true });
+    expect(stored('web-v2')).not.toHaveProperty('compressed');
+  });
+
+  it("the OS module's own preCapture bound holds unless the capture or the provisioner gives one", async () => {
+    const host = fakeHost();
+    const bounds: Array<number | undefined> = [];
+    const { kvm, os } = orchestrator(host);
+    const preCapture = os.preCapture.bind(os);
+    os.preCapture = async (options) => {
+      bounds.push(options.timeoutMs);
+      return preCapture(options);
+    };
+    await kvm.load({ node: NODE, image: IMAGE });
+    await kvm.capture({ node: NODE, image: 'web-v1', endState: 'on' });
+    await kvm.capture({ node: NODE, image: 'web-v2', endState: 'on', providerOptions: { kvm: { preCaptureTimeoutMs: 1_800_000 } } });
+    const bounded = new KvmProvisioner({ runner: host.runner, host, libraryDir: host.libraryDir, nodeDiskDir: host.nodeDiskDir, uri: host.uri, osModule: os, shutdownTimeoutMs: 5000, preCaptureTimeoutMs: 600_000 });
+    await bounded.capture({ node: NODE, image: 'web-v3' });
+    // The provisioner's 5 s shutdown bound is not the generalization's.
+    expect(bounds).toEqual([undefined, 1_800_000, 600_000]);
+  });
+
+  it('bad providerOptions.kvm of a capture is refused before any host call', async () => {
+    const host = fakeHost();
+    const { kvm } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    const before = host.calls.length;
+    await expect(kvm.capture({ node: NODE, image: 'web-v1', providerOptions: { kvm: { compress: 'yes' } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'providerOptions.kvm.compress' });
+    await expect(kvm.capture({ node: NODE, image: 'web-v1', providerOptions: { kvm: { level: 9 } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'providerOptions.kvm.level' });
+    await expect(kvm.capture({ node: NODE, image: 'web-v1', providerOptions: { kvm: { preCaptureTimeoutMs: -1 } } })).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'providerOptions.kvm.preCaptureTimeoutMs' });
+    expect(host.calls.slice(before)).toEqual([]);
   });
 
   it('a capture and a load of the same node from two orchestrators both finish, the load after the capture', async () => {

@@ -59,6 +59,7 @@ import { isTransientHostFault } from './transient-fault.ts';
 import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
+import { checkKvmCaptureOptions, type CaptureChoices } from './kvm-capture-options.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
@@ -693,6 +694,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const shutdownTimeoutMs = options.shutdownTimeoutMs === undefined ? this.settings.shutdownTimeoutMs : checkPositiveInteger('shutdownTimeoutMs', options.shutdownTimeoutMs);
     if (options.skipPreCapture !== undefined && typeof options.skipPreCapture !== 'boolean') throw new InvalidInputError('skipPreCapture', 'must be true or false');
     const osModule = options.skipPreCapture ? undefined : this.#osModule(options.osModule);
+    const choices = checkKvmCaptureOptions(options.providerOptions, this.settings);
     // Generalizing goes over SSH: without an address only an explicitly ungeneralized capture can run.
     if (osModule && !node.address) throw new InvalidInputError('node.address', `node ${node.name} needs an address to be generalized before capture (or pass skipPreCapture: true for an ungeneralized copy)`);
     throwIfAborted(options.signal, `capture of ${node.name}`);
@@ -701,13 +703,13 @@ export class KvmProvisioner extends BaseProvisioner {
       this.#underImageLock(image, 'exclusive', options.signal, async () => {
         await this.#recoverNode(node.name, options.signal);
         await this.#collectPartials(image, options.signal);
-        return this.#capture({ options, node, image, endState, shutdownTimeoutMs, osModule });
+        return this.#capture({ options, node, image, endState, shutdownTimeoutMs, osModule, choices });
       }),
     );
   }
 
   async #capture(request: CaptureRequest): Promise<CaptureResult> {
-    const { options, node, image, endState, shutdownTimeoutMs, osModule } = request;
+    const { options, node, image, endState, shutdownTimeoutMs, osModule, choices } = request;
     const started = Date.now();
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
@@ -753,7 +755,8 @@ export class KvmProvisioner extends BaseProvisioner {
         step = 'pre-capture';
         await this.host.setCaptureRecord(node.name, { image, phase: 'generalizing' }, call);
         generalizing = true;
-        await osModule.preCapture({ node, endState: 'off', timeoutMs: shutdownTimeoutMs, ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
+        // The OS module's own bound unless one was given: a Sysprep is not a shutdown.
+        await osModule.preCapture({ node, endState: 'off', ...(choices.preCaptureTimeoutMs === undefined ? {} : { timeoutMs: choices.preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
         progress.step('pre-capture-done');
       } else if (powerStateOf(state) !== 'off') {
         // An explicitly ungeneralized copy of a running node: shut down as powerOff does
@@ -770,7 +773,7 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('powered-off');
 
       step = 'copy-disk';
-      await this.host.convert(disk, temp, { ...call, compress: true });
+      await this.host.convert(disk, temp, { ...call, compress: choices.compress });
       if (!(await this.host.renameNoClobber(temp, this.library.path(image), call))) throw new ImageExistsError(image, this.library.where);
       progress.step('image-stored', this.library.path(image));
     } catch (error) {
@@ -947,6 +950,8 @@ interface CaptureRequest {
   shutdownTimeoutMs: number;
   /** Undefined for an ungeneralized copy (`skipPreCapture`). */
   osModule: OsModuleV1 | undefined;
+  /** `providerOptions.kvm`, checked: compression and the preCapture bound. */
+  choices: CaptureChoices;
 }
 
 /** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */

@@ -24,6 +24,8 @@ export type FakeHostCall = 'define' | 'start' | 'shutdown' | 'destroy' | 'undefi
 interface FakeImage {
   virtualBytes: number;
   backing?: string;
+  /** Written by a compressing convert (`qemu-img convert -c`). */
+  compressed?: boolean;
 }
 
 /**
@@ -226,7 +228,7 @@ export class FakeKvmHost extends KvmHost {
   }
 
   override async convert(source: string, target: string, options: DiskWriteOptions & { compress?: boolean } = {}): Promise<void> {
-    await this.#write('convert', source, target, (from) => ({ virtualBytes: from.virtualBytes }), options);
+    await this.#write('convert', source, target, (from) => ({ virtualBytes: from.virtualBytes, ...(options.compress ? { compressed: true } : {}) }), options);
   }
 
   override async resize(path: string, sizeBytes: number): Promise<void> {
