@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChecksumMismatchError, IMAGE_NAME_PATTERN, ImageExistsError, InvalidStateError, ImageNotFoundError, parseImageName, type ImageInfo, type ImageSize } from '@provkit/core';
 import { tempPathFor, type HostCallOptions, type KvmHost } from './kvm-host.ts';
+import { canCopyBetween, copyBetween, type RunnerFile, type TransferOptions } from '@provkit/runners';
 
 const SUFFIX = '.qcow2';
 
@@ -71,23 +72,36 @@ export class ImageLibrary {
     const to = this.path(image);
     if (!(await source.exists(image, options))) throw new ImageNotFoundError(image, source.where);
     if (await this.exists(image, options)) throw new ImageExistsError(image, this.where);
-    const local = await mkdtemp(join(tmpdir(), 'provkit-kvm-retrieve-'));
     const temp = tempPathFor(this.directory, `${image}${SUFFIX}`);
     const transfer = options.signal ? { signal: options.signal } : {};
     try {
       const expected = await source.host.sha256(from, options);
-      await source.host.runner.downloadFile(from, join(local, 'image'), transfer);
-      await this.host.runner.uploadFile(join(local, 'image'), temp, transfer);
+      await copyImageFile({ runner: source.host.runner, path: from }, { runner: this.host.runner, path: temp }, transfer);
       const actual = await this.host.sha256(temp, options);
       if (actual !== expected) throw new ChecksumMismatchError(image, expected, actual);
       if (!(await this.host.renameNoClobber(temp, to, options))) throw new ImageExistsError(image, this.where);
     } finally {
       await this.host.remove([temp], { signal: AbortSignal.timeout(60_000) }).catch(() => undefined);
-      await rm(local, { recursive: true, force: true });
     }
   }
 
   get where(): string {
     return `library ${this.directory} on ${this.host.runner.target}`;
+  }
+}
+
+/**
+ * Copies an image file from one host to another: streamed through this process (nothing staged
+ * here) when both runners stream, as provkit's SSH and local runners do; else through a local
+ * temporary file, for a caller's runner that only has `downloadFile` and `uploadFile`.
+ */
+async function copyImageFile(source: RunnerFile, target: RunnerFile, transfer: TransferOptions): Promise<void> {
+  if (canCopyBetween(source.runner, target.runner)) return copyBetween(source, target, transfer);
+  const local = await mkdtemp(join(tmpdir(), 'provkit-kvm-retrieve-'));
+  try {
+    await source.runner.downloadFile(source.path, join(local, 'image'), transfer);
+    await target.runner.uploadFile(join(local, 'image'), target.path, transfer);
+  } finally {
+    await rm(local, { recursive: true, force: true });
   }
 }

@@ -22,6 +22,7 @@ import {
 } from '@provkit/core';
 import {
   SshPool,
+  copyBetween,
   fingerprintSha256,
   waitForSshGreeting,
   type CommandRunner,
@@ -137,6 +138,20 @@ describe('SSH runner against a real sshd', () => {
     expect((await readFile(join(local, 'down.bin'))).equals(payload)).toBe(true);
     await runner.run(['rm', '-rf', '--', dir]);
     await rm(local, { recursive: true, force: true });
+  });
+
+  it('copies a file between two hosts through SFTP streams (copyBetween), byte for byte, with nothing staged locally', async () => {
+    // Two pools, two connections: as between two KVM hosts.
+    const [from, to] = [newPool().runner(target), newPool().runner(target)];
+    const dir = (await from.run(['mktemp', '-d'])).stdout.trim();
+    const payload = randomBytes(5 * 1024 * 1024 + 3);
+    await from.writeFile(`${dir}/from.bin`, payload);
+    await copyBetween({ runner: from, path: `${dir}/from.bin` }, { runner: to, path: `${dir}/to.bin` }, { mode: 0o640 });
+    const copied = await to.run(sh`stat -c '%a %s' ${dir}/to.bin && sha256sum <${dir}/to.bin`);
+    expect(copied.stdout).toBe(`640 ${payload.length}\n${createHash('sha256').update(payload).digest('hex')}  -\n`);
+    // A missing source is the source's SFTP error, and the target side stops with it.
+    await expect(copyBetween({ runner: from, path: `${dir}/absent.bin` }, { runner: to, path: `${dir}/to2.bin` })).rejects.toMatchObject({ code: 'OPERATION_FAILED' });
+    await from.run(['rm', '-rf', '--', dir]);
   });
 
   it('kills a command past its timeout (its whole remote process tree is gone) and raises TimeoutError', async () => {

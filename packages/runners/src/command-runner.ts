@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ProvkitEmitter, Secret, ShellFragment } from '@provkit/core';
 
 /**
@@ -76,6 +76,19 @@ export interface CommandRunner {
   uploadFile(localPath: string, remotePath: string, options?: TransferOptions): Promise<void>;
   /** Copies `remotePath` on the target to a local file. */
   downloadFile(remotePath: string, localPath: string, options?: TransferOptions): Promise<void>;
+  /**
+   * Streams `remotePath` on the target into `sink`, nothing staged on disk (with another
+   * runner's {@link CommandRunner.uploadStream}: a copy from host to host through this process,
+   * see `copyBetween`). Bounded and typed like the other transfers; `sink` is ended with the file.
+   * Optional: a runner without it is used through {@link CommandRunner.downloadFile}.
+   */
+  downloadStream?(remotePath: string, sink: Writable, options?: TransferOptions): Promise<void>;
+  /**
+   * Streams `source` into `remotePath` on the target (mode default 0644), bounded and typed
+   * like the other transfers. The remote file is opened before `source` is read. Optional, as
+   * {@link CommandRunner.downloadStream}.
+   */
+  uploadStream?(source: Readable, remotePath: string, options?: TransferOptions): Promise<void>;
   /** Events of this runner (`command`). */
   readonly events: ProvkitEmitter;
   /**

@@ -13,6 +13,7 @@ export { LocalRunner, type LocalRunnerOptions } from './local-runner.ts';
 export { SshPool, SshRunner, type SshPoolOptions, type SshPoolStats } from './ssh-pool.ts';
 export { sshRunnerFactory, type RunnerFactory } from './ssh-runner-factory.ts';
 export { CommandEventForwarder } from './command-event-forwarder.ts';
+export { canCopyBetween, copyBetween, type RunnerFile } from './copy-between.ts';
 export { fingerprintSha256, forgetHostKey, parseKnownHosts, knownHostsName, type KnownHostsEntry } from './host-keys.ts';
 export { checkHostKeyPolicy, checkSshCredentials, checkSshTarget } from './ssh-target-input.ts';
 export { waitForSshBanner, waitForSshGreeting, type SshGreeting, type WaitForSshBannerOptions } from './ssh-banner.ts';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
 import { chmod, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createEmitter, type ProvkitEmitter, Secret } from '@provkit/core';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
@@ -72,6 +72,26 @@ export class LocalRunner implements CommandRunner {
   /** Copies `remotePath` to `localPath` (both on this machine, mode default the source's); bounded like {@link LocalRunner.writeFile}. */
   downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
     return this.#copy(`copy of ${remotePath} to ${localPath}`, remotePath, () => createReadStream(remotePath), localPath, options);
+  }
+
+  /** Streams the file `remotePath` (on this machine) into `sink`; bounded like {@link LocalRunner.writeFile}. */
+  downloadStream(remotePath: string, sink: Writable, options: TransferOptions = {}): Promise<void> {
+    let reader: ReadStream | undefined;
+    return boundedTransfer(
+      `read of ${remotePath} into a stream`,
+      options,
+      this.#timeoutMs,
+      async (signal) => {
+        reader = createReadStream(remotePath);
+        await pipeline(reader, sink, { signal });
+      },
+      () => `${reader?.bytesRead ?? 0} bytes read`,
+    );
+  }
+
+  /** Streams `source` into `remotePath` (on this machine; mode default 0644); bounded like {@link LocalRunner.writeFile}. */
+  uploadStream(source: Readable, remotePath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#copy(`write of a stream to ${remotePath}`, undefined, () => source, remotePath, options);
   }
 
   #copy(what: string, from: string | undefined, source: () => Readable, to: string, options: TransferOptions): Promise<void> {

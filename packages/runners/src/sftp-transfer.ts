@@ -72,6 +72,29 @@ export class SftpTransfers {
     });
   }
 
+  /** Streams `source` into `remotePath` (mode default 0644); `source` is read only once the remote file is open. */
+  uploadStream(source: Readable, remotePath: string, options: TransferOptions): Promise<void> {
+    return this.#guard(`SFTP upload of a stream to ${this.#target}:${remotePath}`, options, async (sftp, signal, progress) => {
+      await send(() => source, sftp, remotePath, options.mode, signal, progress);
+      await setMode(sftp, remotePath, options.mode, progress);
+    });
+  }
+
+  /** Streams `remotePath` into `sink`, which is ended with the file. */
+  downloadStream(remotePath: string, sink: Writable, options: TransferOptions): Promise<void> {
+    return this.#guard(`SFTP download of ${this.#target}:${remotePath} to a stream`, options, async (sftp, signal, progress) => {
+      const reader = sftp.createReadStream(remotePath);
+      await opened(reader, signal);
+      progress.step = 'transfer';
+      let bytes = 0;
+      reader.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      progress.bytes = () => bytes;
+      await pipeline(reader, sink, { signal });
+    });
+  }
+
   async #guard(what: string, options: TransferOptions, work: (sftp: SFTPWrapper, signal: AbortSignal, progress: TransferProgress) => Promise<void>): Promise<void> {
     const progress: TransferProgress = { step: 'open', bytes: () => 0 };
     try {

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
 import { createEmitter, type ProvkitEmitter, InvalidInputError, type Secret } from '@provkit/core';
 import type { Command, CommandResult, CommandRunner, RunOptions, TransferOptions } from './command-runner.ts';
 import { killRemoteGroup, startExecChannel } from './exec-channel.ts';
@@ -251,6 +252,16 @@ export class SshRunner implements CommandRunner {
   /** Downloads a remote file over SFTP; bounded like {@link SshRunner.writeFile}. */
   downloadFile(remotePath: string, localPath: string, options: TransferOptions = {}): Promise<void> {
     return this.#transfers.downloadFile(remotePath, localPath, options);
+  }
+
+  /** Streams a remote file into `sink` over SFTP; bounded like {@link SshRunner.writeFile}. */
+  downloadStream(remotePath: string, sink: Writable, options: TransferOptions = {}): Promise<void> {
+    return this.#transfers.downloadStream(remotePath, sink, options);
+  }
+
+  /** Streams `source` into a remote file over SFTP; bounded like {@link SshRunner.writeFile}. */
+  uploadStream(source: Readable, remotePath: string, options: TransferOptions = {}): Promise<void> {
+    return this.#transfers.uploadStream(source, remotePath, options);
   }
 
   /** Drops the TCP connection under this runner; the next command reconnects. For tests and recovery. */
