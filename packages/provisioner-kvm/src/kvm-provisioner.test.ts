@@ -394,4 +394,22 @@ describe('KvmProvisioner over a fake host: power', () => {
     await expect(kvm.powerOff({ node: NODE })).rejects.toBeInstanceOf(CommandFailedError);
     expect(await kvm.powerStatus({ node: NODE })).toBe('on');
   });
+
+  it('a guest that ignores the power button is forced off after the bound, with a warning; a paused one at once', async () => {
+    const host = fakeHost();
+    const { kvm, warnings } = orchestrator(host);
+    await kvm.load({ node: NODE, image: IMAGE });
+    host.domains.get(NODE.name)!.ignoresShutdown = true;
+    await kvm.powerOff({ node: NODE, timeoutMs: 300 });
+    expect(await kvm.powerStatus({ node: NODE })).toBe('off');
+    expect(host.calls.filter((call) => /^(shutdown|destroy) /.test(call))).toEqual([`shutdown ${NODE.name}`, `destroy ${NODE.name}`]);
+    expect(warnings).toEqual([`node ${NODE.name} did not shut down within 300 ms; forcing it off`]);
+
+    await kvm.powerOn({ node: NODE });
+    host.domains.get(NODE.name)!.state = 'paused';
+    const before = host.calls.length;
+    await kvm.powerOff({ node: NODE, timeoutMs: 60_000 });
+    expect(host.calls.slice(before).filter((call) => /^(shutdown|destroy) /.test(call))).toEqual([`destroy ${NODE.name}`]);
+    expect(warnings).toHaveLength(1);
+  });
 });

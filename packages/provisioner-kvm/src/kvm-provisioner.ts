@@ -617,19 +617,11 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 
   async #powerOff(name: string, mode: 'graceful' | 'hard', timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const state = await this.#existingState(name, signal);
-    if (powerStateOf(state) === 'off') return;
-    if (mode === 'graceful' && state !== 'paused') {
-      await this.#askShutdown(name, signal);
-      try {
-        await this.#waitForOff(name, timeoutMs, signal);
-        return;
-      } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
-        this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name });
-      }
+    if (mode === 'graceful') {
+      await this.#bringOff(name, timeoutMs, signal, () => this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name }));
+      return;
     }
-    await this.host.destroy(name, { signal });
+    if (powerStateOf(await this.#existingState(name, signal)) !== 'off') await this.host.destroy(name, { signal });
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
@@ -821,17 +813,21 @@ export class KvmProvisioner extends BaseProvisioner {
     }
   }
 
-  /** Shuts the node down (ACPI, waited for up to `timeoutMs`), then pulls the plug if it is still on. */
-  async #bringOff(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  /**
+   * Shuts the node down (ACPI, waited for up to `timeoutMs`), then pulls the plug if it is still
+   * on, telling `onForced`. A paused guest cannot hear the request: it is pulled at once.
+   */
+  async #bringOff(name: string, timeoutMs: number, signal: AbortSignal | undefined, onForced?: () => void): Promise<void> {
     const state = await this.#existingState(name, signal);
     if (powerStateOf(state) === 'off') return;
-    if (state === 'running') {
+    if (state !== 'paused') {
       await this.#askShutdown(name, signal);
       try {
         await this.#waitForOff(name, timeoutMs, signal);
         return;
       } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
+        if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
+        onForced?.();
       }
     }
     await this.host.destroy(name, { signal });

@@ -15,6 +15,8 @@ export interface FakeDomain {
   xml: string;
   disks: string[];
   captureRecord?: CaptureRecord;
+  /** A guest that ignores the power button: `virsh shutdown` succeeds and it keeps running. */
+  ignoresShutdown?: boolean;
 }
 
 /** The calls a test can intercept: each runs before the simulated effect, and may throw or wait. */
@@ -134,7 +136,7 @@ export class FakeKvmHost extends KvmHost {
     await this.#call('shutdown', name);
     const domain = this.#domain(name);
     if (domain.state !== 'running') throw this.#virshFailed('error: Requested operation is not valid: domain is not running');
-    domain.state = 'shut off';
+    if (!domain.ignoresShutdown) domain.state = 'shut off';
   }
 
   override async destroy(name: string): Promise<void> {
