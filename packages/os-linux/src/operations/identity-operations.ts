@@ -98,13 +98,7 @@ if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then pk
     description: 'Remove HOSTNAME= and DHCP_HOSTNAME= from ifcfg network scripts and /etc/sysconfig/network.',
     defaultEnabled: true,
     build: () => ({
-      script: guestScript(raw(String.raw`for pk_cfg in /etc/sysconfig/network-scripts/ifcfg-* /etc/sysconfig/network; do
-  [ -f "$pk_cfg" ] || continue
-  if grep -Eq '^[[:space:]]*(DHCP_)?HOSTNAME=' "$pk_cfg"; then
-    sed -E -i '/^[[:space:]]*(DHCP_)?HOSTNAME=/d' "$pk_cfg" || pk_fail "cannot edit $pk_cfg"
-    pk_say changed "$pk_cfg"
-  fi
-done
+      script: guestScript(raw(String.raw`pk_del_lines '^[[:space:]]*(DHCP_)?HOSTNAME=' /etc/sysconfig/network-scripts/ifcfg-* /etc/sysconfig/network
 `)),
     }),
   },
@@ -122,13 +116,7 @@ done
     description: 'Remove HWADDR= from ifcfg network scripts, so the interface config follows any MAC address.',
     defaultEnabled: true,
     build: () => ({
-      script: guestScript(raw(String.raw`for pk_cfg in /etc/sysconfig/network-scripts/ifcfg-* /etc/sysconfig/network/ifcfg-*; do
-  [ -f "$pk_cfg" ] || continue
-  if grep -Eq '^[[:space:]]*HWADDR=' "$pk_cfg"; then
-    sed -E -i '/^[[:space:]]*HWADDR=/d' "$pk_cfg" || pk_fail "cannot edit $pk_cfg"
-    pk_say changed "$pk_cfg"
-  fi
-done
+      script: guestScript(raw(String.raw`pk_del_lines '^[[:space:]]*HWADDR=' /etc/sysconfig/network-scripts/ifcfg-* /etc/sysconfig/network/ifcfg-*
 `)),
     }),
   },

@@ -42,6 +42,13 @@ pk_find_truncate() {
   [ -d "$pk_dir" ] || return 0
   find "$pk_dir" "$@" -print 2>/dev/null | while IFS= read -r pk_f; do pk_truncate "$pk_f"; done || exit 1
 }
+pk_del_lines() {
+  pk_re=$1; shift
+  for pk_f in "$@"; do
+    [ -f "$pk_f" ] || continue
+    if grep -Eq "$pk_re" "$pk_f"; then sed -E -i "/$pk_re/d" "$pk_f" || pk_fail "cannot edit $pk_f"; pk_say changed "$pk_f"; fi
+  done
+}
 pk_homes() {
   printf '%s\n' /root
   for pk_h in /home/*; do [ -d "$pk_h" ] && printf '%s\n' "$pk_h"; done
