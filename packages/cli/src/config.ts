@@ -51,7 +51,7 @@ export function checkConfig(raw: unknown): CliConfig {
 }
 
 /** The node named on the command line, with what the configuration says about it. */
-export function nodeFromConfig(config: CliConfig, name: string, address?: string): NodeSpec {
+export function nodeFromConfig(config: Pick<CliConfig, 'nodes'>, name: string, address?: string): NodeSpec {
   const known = Object.hasOwn(config.nodes, name) ? config.nodes[name] : {};
   const node: NodeSpec = { name, ...known };
   if (address) {

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { checkArgv, checkComputerName, checkWindowsPassword, checkWindowsPath, checkWindowsUsername } from './windows-validators.ts';
 
 describe('Windows validators', () => {
-  it('accepts ordinary account names and refuses quotes, separators and over-long names', () => {
+  it('accepts ordinary account names and refuses quotes, separators, ".." and over-long names', () => {
     for (const name of ['alice', 'Administrator', 'lab_user-1', 'a.b']) expect(checkWindowsUsername('username', name)).toBe(name);
-    for (const name of ['a"b', 'a;b', '$(reboot)', '', 'a b', 'dom\\user', 'x'.repeat(21), 'trailing.', '-dash', 'a/b', 'a@b']) {
+    for (const name of ['a"b', 'a;b', '$(reboot)', '', 'a b', 'dom\\user', 'x'.repeat(21), 'trailing.', '-dash', 'a/b', 'a@b', '0..0', 'a..b']) {
       expect(() => checkWindowsUsername('username', name)).toThrow(InvalidInputError);
     }
   });

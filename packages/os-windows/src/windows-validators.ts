@@ -7,9 +7,13 @@ import { InvalidInputError, describeValue } from '@provkit/core';
  */
 export const WINDOWS_USERNAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,19}$/;
 
-/** Validates a local Windows user name and returns it. */
+/**
+ * Validates a local Windows user name and returns it. Beyond the pattern: no trailing dot, and
+ * no `..` anywhere (Windows would take `a..b`, but the name becomes a profile path under
+ * `C:\Users`, and provkit keeps `..` out of every name).
+ */
 export function checkWindowsUsername(field: string, value: unknown): string {
-  if (typeof value !== 'string' || !WINDOWS_USERNAME_PATTERN.test(value) || value.endsWith('.')) {
+  if (typeof value !== 'string' || !WINDOWS_USERNAME_PATTERN.test(value) || value.endsWith('.') || value.includes('..')) {
     throw new InvalidInputError(field, `${describeValue(value)} is not a valid Windows user name (${WINDOWS_USERNAME_PATTERN.source})`);
   }
   return value;

@@ -3,6 +3,7 @@ import { InvalidInputError, ProvkitError, type NodeSpec } from '@provkit/core';
 import { FleetClient, FleetRemoteError, knownOperations, type FleetOperation, type FleetSubmission } from '@provkit/fleet';
 import { exitCodeFor, EXIT } from '../exit-codes.ts';
 import { createOutput } from '../output.ts';
+import { nodeFromConfig, type CliConfig } from '../config.ts';
 import { fleetConfig, integerFlag, readConfigFile, redisUrl } from './fleet-context.ts';
 
 /**
@@ -87,12 +88,6 @@ export async function submitCommand(argv: string[], signal: AbortSignal): Promis
 
 /** The node with what the configuration's `nodes:` says about it, `--address` overriding. */
 function nodeSpec(name: string, address: string | undefined, raw: unknown): NodeSpec {
-  const known = ((raw as { nodes?: Record<string, Omit<NodeSpec, 'name'>> } | undefined)?.nodes ?? {})[name] ?? {};
-  const node: NodeSpec = { name, ...known };
-  if (address) {
-    const [host, port] = address.split(/:(?=\d+$)/);
-    if (!host) throw new InvalidInputError('--address', `${address} is not host[:port]`);
-    node.address = port ? { host, port: Number(port) } : { host };
-  }
-  return node;
+  const nodes = (raw as { nodes?: CliConfig['nodes'] } | undefined)?.nodes ?? {};
+  return nodeFromConfig({ nodes }, name, address);
 }
