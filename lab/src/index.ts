@@ -11,8 +11,9 @@ export { execInDebianRoot, resetDebianRoot, type DebianRootLabState } from './de
 export type { SlapdLabState } from './slapd.ts';
 export { restartLabRedis, type RedisLabState, type RestartLabRedisOptions } from './redis.ts';
 export type { ChromiumLabState } from './chromium.ts';
-export { freeLoopbackPort, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
+export { freeLoopbackPort, labKvmSettings, prepareKvmRun, writeKvmProvkitConfig, type KvmRun } from './kvm-run.ts';
 export { median, printTable, type BenchRow } from './bench-table.ts';
+export { firstStdoutLine, jsonLines, type JsonLines } from './child-lines.ts';
 export { faultRow, faultRowLine, printFaultTable, runFaultRows, selectFaultCases, type FaultRow, type FaultSelection } from './fault-table.ts';
 export { faultRowSummary, runFaultMatrices, runFaultMatrixFile, type FaultMatrix } from './fault-matrices.ts';
 export { faultMatrixSuite, type FaultSuiteTest } from './fault-matrix-suite.ts';

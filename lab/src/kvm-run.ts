@@ -90,3 +90,29 @@ export async function writeKvmProvkitConfig(run: KvmRun, dir: string, nodes: Rec
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`);
   return path;
 }
+
+/**
+ * The KVM provisioner settings every lab run shares, in `KvmProvisionerOptions`' shape (the lab
+ * does not import the provisioner): the run's directories, the lab libvirtd, user-mode
+ * networking with a forwarded SSH port per node, the lab guest's kernel booted directly, and a
+ * small machine (the guest is busybox on TCG).
+ */
+export function labKvmSettings(run: KvmRun): {
+  libraryDir: string;
+  nodeDiskDir: string;
+  uri: string;
+  domainType: 'qemu' | 'kvm';
+  network: { kind: 'user-forward' };
+  directKernelBoot: { kernel: string; initrd: string; cmdline: string };
+  defaultSize: { cpus: number; memoryBytes: number };
+} {
+  return {
+    libraryDir: run.libraryDir,
+    nodeDiskDir: run.nodeDiskDir,
+    uri: run.libvirt.uri,
+    domainType: run.libvirt.domainType,
+    network: { kind: 'user-forward' },
+    directKernelBoot: { kernel: run.guest.kernelPath, initrd: run.guest.initrdPath, cmdline: run.guest.kernelCmdline },
+    defaultSize: { cpus: 1, memoryBytes: 192 * 1024 * 1024 },
+  };
+}

@@ -4,14 +4,12 @@
  * remote host) booting the lab's Linux guest under TCG, and the Linux OS module generalizing
  * it over SSH.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ProvkitError,
   Secret,
-  sh,
   type NodeSpec,
   type ProgressEvent,
 } from '@provkit/core';
@@ -22,7 +20,7 @@ import {
   TemplateMode,
   createProfile,
 } from '@provkit/lean-provisioning';
-import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState, type SshdLabState } from '@provkit/lab';
+import { ensureLabService, freeLoopbackPort, labKvmSettings, prepareKvmRun, type KvmGuestLabState, type LibvirtLabState, type SlapdLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
 import { KvmProvisioner } from '@provkit/provisioner-kvm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +32,7 @@ let guest: KvmGuestLabState;
 let hostPool: SshPool;
 let guestPool: SshPool;
 let host: CommandRunner;
-let runDir: string;
+let removeRun: (() => Promise<void>) | undefined;
 let kvm: KvmProvisioner;
 let inventory: LdapInventory;
 let run: string;
@@ -60,9 +58,11 @@ async function domainDefined(name: string): Promise<boolean> {
 
 beforeAll(async () => {
   slapd = await ensureLabService<SlapdLabState>('slapd');
-  const sshd = await ensureLabService<SshdLabState>('sshd');
-  libvirt = await ensureLabService<LibvirtLabState>('libvirt');
-  guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
+  const kvmRun = await prepareKvmRun('lean');
+  const { sshd } = kvmRun;
+  ({ libvirt, guest } = kvmRun);
+  removeRun = kvmRun.remove;
+  run = kvmRun.prefix;
   hostPool = new SshPool({ maxChannelsPerConnection: 8 });
   host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
   guestPool = new SshPool({ connectTimeoutMs: 5000 });
@@ -72,17 +72,9 @@ beforeAll(async () => {
     // The generalization the lab's busybox guest needs: a new identity at the next boot.
     operations: ['machine-id', 'ssh-hostkeys'],
   });
-  run = `${libvirt.domainPrefix}lean-${randomBytes(3).toString('hex')}`;
-  runDir = `${libvirt.imagesDir}/provkit-${run}`;
-  await host.run(sh`mkdir -p -- ${`${runDir}/library`} ${`${runDir}/nodes`} && cp -- ${guest.imagePath} ${`${runDir}/library/${guest.imageName}.qcow2`}`);
   kvm = new KvmProvisioner({
     runner: host,
-    libraryDir: `${runDir}/library`,
-    nodeDiskDir: `${runDir}/nodes`,
-    uri: libvirt.uri,
-    domainType: libvirt.domainType,
-    network: { kind: 'user-forward' },
-    directKernelBoot: { kernel: guest.kernelPath, initrd: guest.initrdPath, cmdline: guest.kernelCmdline },
+    ...labKvmSettings(kvmRun),
     osModule,
     bootTimeoutMs: 120_000,
     shutdownTimeoutMs: 90_000,
@@ -92,7 +84,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const spec of machines) await kvm?.unload({ node: spec }).catch(() => undefined);
-  await host?.run(sh`rm -rf -- ${runDir}`).catch(() => undefined);
+  await removeRun?.().catch(() => undefined);
   await inventory?.close();
   await kvm?.close();
   await guestPool?.close();

@@ -4,14 +4,13 @@
  * shell and tools; a captured image boots again with fresh SSH host keys and a fresh
  * machine-id made by provkit's first-boot hook; end state `reboot` comes back from a new boot.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sh, type NodeSpec } from '@provkit/core';
 import { forgetHostKey, SshPool, sshRunnerFactory, type CommandRunner, type RunnerFactory } from '@provkit/runners';
-import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { freeLoopbackPort, labKvmSettings, prepareKvmRun, type KvmGuestLabState } from '@provkit/lab';
 import { LinuxOsModule, LINUX_OPERATION_NAMES } from '@provkit/os-linux';
 import { KvmProvisioner } from '@provkit/provisioner-kvm';
 
@@ -21,7 +20,7 @@ let guestPool: SshPool;
 let host: CommandRunner;
 let runnerFor: RunnerFactory;
 let knownHosts: string;
-let runDir: string;
+let removeRun: (() => Promise<void>) | undefined;
 let run: string;
 let kvm: KvmProvisioner;
 let module: LinuxOsModule;
@@ -40,27 +39,20 @@ async function identity(node: NodeSpec): Promise<{ hostKey: string; machineId: s
 }
 
 beforeAll(async () => {
-  const sshd = await ensureLabService<SshdLabState>('sshd');
-  const libvirt = await ensureLabService<LibvirtLabState>('libvirt');
-  guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
+  const kvmRun = await prepareKvmRun('oslinux');
+  const { sshd } = kvmRun;
+  guest = kvmRun.guest;
+  removeRun = kvmRun.remove;
+  run = kvmRun.prefix;
   hostPool = new SshPool();
   host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
   guestPool = new SshPool({ connectTimeoutMs: 5000 });
   knownHosts = join(mkdtempSync(join(tmpdir(), 'provkit-os-linux-kvm-')), 'known_hosts');
   runnerFor = sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } });
   module = new LinuxOsModule({ runnerFor });
-  run = `${libvirt.domainPrefix}oslinux-${randomBytes(3).toString('hex')}`;
-  runDir = `${libvirt.imagesDir}/provkit-${run}`;
-  await host.run(sh`mkdir -p -- ${`${runDir}/library`} ${`${runDir}/nodes`} && cp -- ${guest.imagePath} ${`${runDir}/library/${guest.imageName}.qcow2`}`);
   kvm = new KvmProvisioner({
     runner: host,
-    libraryDir: `${runDir}/library`,
-    nodeDiskDir: `${runDir}/nodes`,
-    uri: libvirt.uri,
-    domainType: libvirt.domainType,
-    network: { kind: 'user-forward' },
-    directKernelBoot: { kernel: guest.kernelPath, initrd: guest.initrdPath, cmdline: guest.kernelCmdline },
-    defaultSize: { cpus: 1, memoryBytes: 192 * 1024 * 1024 },
+    ...labKvmSettings(kvmRun),
     osModule: module,
     bootTimeoutMs: 180_000,
     shutdownTimeoutMs: 120_000,
@@ -69,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const node of nodes) await kvm?.unload({ node }).catch(() => undefined);
-  await host?.run(sh`rm -rf -- ${runDir}`).catch(() => undefined);
+  await removeRun?.().catch(() => undefined);
   await kvm?.close();
   await module?.close();
   await guestPool?.close();

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Secret, TimeoutError } from '@provkit/core';
-import { ensureLabService, labRoot, type KvmRun, type RedisLabState, type VcsimLabState } from '@provkit/lab';
+import { Secret } from '@provkit/core';
+import { ensureLabService, firstStdoutLine, jsonLines, labRoot, type KvmRun, type RedisLabState, type VcsimLabState } from '@provkit/lab';
 import { EsxProvisioner, type VimDriver } from '@provkit/provisioner-esx';
 import { stringify } from 'yaml';
 
@@ -61,32 +61,13 @@ export async function startPrivateSimulator(options: { toolsDelayMs?: number } =
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    const line = await firstLine(child, 60_000, () => stderr);
+    const line = await firstStdoutLine(child, 'the simulator', 60_000, () => stderr);
     const info = JSON.parse(line) as Omit<VcsimLabState, 'caPath' | 'pidPath' | 'logPath'>;
     return { state: { ...info, caPath, pidPath: '', logPath: '' }, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-function firstLine(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
-    let buffer = '';
-    const timer = setTimeout(() => reject(new TimeoutError('the simulator to print its URL', timeoutMs, stderr().trim().split('\n').at(-1))), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const end = buffer.indexOf('\n');
-      if (end >= 0) {
-        clearTimeout(timer);
-        resolve(buffer.slice(0, end));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the simulator exited (${code}): ${stderr().trim()}`));
-    });
-  });
 }
 
 /** A fleet configuration on disk (the file the CLI reads) and the environment its workers need. */
@@ -213,42 +194,10 @@ export async function startWorker(config: FleetLabConfig, options: StartWorkerOp
     String(options.shutdownTimeoutMs ?? 10_000),
   ];
   const child = spawn(process.execPath, args, { cwd: repoRoot, env: { ...process.env, ...config.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<{ match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }>();
-  let buffer = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let end: number;
-    while ((end = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      lines.push(line);
-      for (const waiter of waiters) if (waiter.match(line)) (waiters.delete(waiter), waiter.resolve(line));
-    }
-  });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
-  const waitFor = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> => {
-    const seen = lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { match, resolve: (line: Record<string, unknown>) => (clearTimeout(timer), resolve(line)) };
-      const timer = setTimeout(() => (waiters.delete(waiter), reject(new TimeoutError(`worker ${options.name} to print a matching line`, timeoutMs, stderr.trim().split('\n').at(-1)))), timeoutMs);
-      waiters.add(waiter);
-      void exited.then((code) => {
-        if (waiters.delete(waiter)) (clearTimeout(timer), reject(new Error(`worker ${options.name} exited (${code}): ${stderr.trim()}`)));
-      });
-    });
-  };
+  const { lines, waitFor: waitForLine, exited, stderr } = jsonLines(child, `worker ${options.name}`);
+  const waitFor = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> => waitForLine(match, timeoutMs);
   await waitFor((line) => line.ready === true);
-  return { child, name: options.name, lines, waitFor, exited, stderr: () => stderr };
+  return { child, name: options.name, lines, waitFor, exited, stderr };
 }
 
 /** Stops a worker: SIGTERM (graceful) and waits for its exit; no-op once it exited. */

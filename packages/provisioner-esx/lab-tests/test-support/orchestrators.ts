@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TimeoutError } from '@provkit/core';
-import type { VcsimLabState } from '@provkit/lab';
+import { jsonLines, type VcsimLabState } from '@provkit/lab';
 
 /** What one orchestrator process does (see `orchestrator-process.ts`). */
 export interface OrchestratorInput {
@@ -45,40 +44,8 @@ export function startOrchestrator(lab: VcsimLabState, input: OrchestratorInput):
     env: { ...process.env, PROVKIT_ESX_ORCHESTRATOR: JSON.stringify({ lab, ...input }) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const lines: OrchestratorLine[] = [];
-  const waiters = new Set<{ match: (line: OrchestratorLine) => boolean; resolve: (line: OrchestratorLine) => void }>();
-  let buffer = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let end: number;
-    while ((end = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      let line: OrchestratorLine;
-      try {
-        line = JSON.parse(text) as OrchestratorLine;
-      } catch {
-        continue;
-      }
-      lines.push(line);
-      for (const waiter of waiters) if (waiter.match(line)) (waiters.delete(waiter), waiter.resolve(line));
-    }
-  });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
-  const waitFor = (match: (line: OrchestratorLine) => boolean, timeoutMs = 120_000): Promise<OrchestratorLine> => {
-    const seen = lines.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const waiter = { match, resolve: (line: OrchestratorLine) => (clearTimeout(timer), resolve(line)) };
-      const timer = setTimeout(() => (waiters.delete(waiter), reject(new TimeoutError('the orchestrator process to print a matching line', timeoutMs, stderr.trim().split('\n').at(-1)))), timeoutMs);
-      waiters.add(waiter);
-      void exited.then((code) => {
-        if (waiters.delete(waiter)) (clearTimeout(timer), reject(new Error(`the orchestrator process exited (${code}) before printing it: ${stderr.trim()}`)));
-      });
-    });
-  };
+  const { lines, waitFor: waitForLine, exited } = jsonLines(child, 'the orchestrator process');
+  const waitFor = (match: (line: OrchestratorLine) => boolean, timeoutMs = 120_000): Promise<OrchestratorLine> => waitForLine(match, timeoutMs);
   return {
     child,
     lines,

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Secret, TimeoutError } from '@provkit/core';
-import { labRoot, type VcsimLabState } from '@provkit/lab';
+import { Secret } from '@provkit/core';
+import { firstStdoutLine, labRoot, type VcsimLabState } from '@provkit/lab';
 
 export { releaseClones, setClonePlan, type ClonePlan } from '@provkit/lab';
 import { EsxProvisioner, type EsxProvisionerOptions } from '../../src/index.ts';
@@ -72,22 +72,7 @@ export async function startPrivateSimulator(mode: 'esx' | 'vpx'): Promise<Privat
     rmSync(directory, { recursive: true, force: true });
   };
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      let buffer = '';
-      const timer = setTimeout(() => reject(new TimeoutError('the private simulator to print its URL', 60_000, stderr.trim().split('\n').at(-1))), 60_000);
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        const end = buffer.indexOf('\n');
-        if (end >= 0) {
-          clearTimeout(timer);
-          resolve(buffer.slice(0, end));
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the private simulator exited (${code}): ${stderr.trim()}`));
-      });
-    });
+    const line = await firstStdoutLine(child, 'the private simulator', 60_000, () => stderr);
     const info = JSON.parse(line) as Omit<VcsimLabState, 'caPath' | 'pidPath' | 'logPath'>;
     return { state: { ...info, caPath, pidPath: '', logPath: '' }, stop };
   } catch (error) {

@@ -4,13 +4,12 @@
  * per run holding the lab guest image, and @provkit/os-linux's module reaching guests over SSH
  * (users and firewall declared off: the busybox guest has neither useradd nor nft).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sh, type NodeSpec } from '@provkit/core';
+import type { NodeSpec } from '@provkit/core';
 import { SshPool, sshRunnerFactory, type CommandRunner } from '@provkit/runners';
-import { ensureLabService, freeLoopbackPort, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
+import { freeLoopbackPort, labKvmSettings, prepareKvmRun, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { KvmProvisioner, type KvmProvisionerOptions } from '../../src/index.ts';
 import { LinuxOsModule } from '@provkit/os-linux';
 
@@ -38,9 +37,8 @@ export interface KvmLab {
 }
 
 export async function startKvmLab(): Promise<KvmLab> {
-  const sshd = await ensureLabService<SshdLabState>('sshd');
-  const libvirt = await ensureLabService<LibvirtLabState>('libvirt');
-  const guest = await ensureLabService<KvmGuestLabState>('kvm-guest');
+  const kvmRun = await prepareKvmRun('kvm');
+  const { sshd, libvirt, guest, libraryDir, nodeDiskDir, runDir, image } = kvmRun;
   const hostPool = new SshPool({ maxChannelsPerConnection: 8 });
   const host = hostPool.runner({ host: sshd.host, port: sshd.port, username: sshd.username, privateKeyPath: sshd.privateKeyPath, hostKey: { kind: 'known-hosts', path: sshd.knownHostsPath } });
   // Guests: short connect timeout (a booting guest is polled), host keys recorded on first use.
@@ -49,12 +47,6 @@ export async function startKvmLab(): Promise<KvmLab> {
   const knownHosts = join(scratch, 'known_hosts');
   const guestRunner = sshRunnerFactory(guestPool, { username: guest.guestUsername, privateKeyPath: guest.privateKeyPath, hostKey: { kind: 'accept-new', path: knownHosts } });
   const osModule = new LinuxOsModule({ runnerFor: guestRunner, capabilities: { users: false, firewall: false } });
-  const run = `${libvirt.domainPrefix}${randomBytes(3).toString('hex')}`;
-  const runDir = `${libvirt.imagesDir}/provkit-${run}`;
-  const libraryDir = `${runDir}/library`;
-  const nodeDiskDir = `${runDir}/nodes`;
-  const image = guest.imageName;
-  await host.run(sh`mkdir -p -- ${libraryDir} ${nodeDiskDir} && cp -- ${guest.imagePath} ${`${libraryDir}/${image}.qcow2`}`);
   let counter = 0;
   return {
     sshd,
@@ -72,22 +64,16 @@ export async function startKvmLab(): Promise<KvmLab> {
     provisioner: (overrides = {}) =>
       new KvmProvisioner({
         runner: host,
-        libraryDir,
-        nodeDiskDir,
-        uri: libvirt.uri,
-        domainType: libvirt.domainType,
-        network: { kind: 'user-forward' },
-        directKernelBoot: { kernel: guest.kernelPath, initrd: guest.initrdPath, cmdline: guest.kernelCmdline },
-        defaultSize: { cpus: 1, memoryBytes: 192 * 1024 * 1024 },
+        ...labKvmSettings(kvmRun),
         osModule,
         bootTimeoutMs: 120_000,
         shutdownTimeoutMs: 60_000,
         ...overrides,
       }),
-    newNode: async (label) => ({ name: `${run}-${label}-${++counter}`, address: { host: '127.0.0.1', port: await freeLoopbackPort() } }),
+    newNode: async (label) => ({ name: `${kvmRun.prefix}-${label}-${++counter}`, address: { host: '127.0.0.1', port: await freeLoopbackPort() } }),
     close: async () => {
       try {
-        await host.run(sh`rm -rf -- ${runDir}`);
+        await kvmRun.remove();
       } finally {
         await guestPool.close();
         await hostPool.close();
