@@ -419,7 +419,7 @@ export class KvmProvisioner extends BaseProvisioner {
     } catch (error) {
       if (stopped) throw stopped;
       // Named as the load's wait (the node and its forwarded address), with the module's last word.
-      if (error instanceof TimeoutError) throw new TimeoutError(what, timeoutMs, error.message, { cause: error });
+      if (ProvkitError.hasCode(error, 'TIMEOUT')) throw new TimeoutError(what, timeoutMs, error.message, { cause: error });
       throw error;
     } finally {
       ended.abort();
@@ -493,7 +493,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.host.remove([paths.intent], { signal });
       });
     } catch (error) {
-      if (error instanceof InvalidStateError) throw error;
+      if (ProvkitError.hasCode(error, 'INVALID_STATE')) throw error;
       throw new LeftBehindError(record.node, { domain: record.domain, files: created ? [...record.paths, paths.intent] : [paths.intent] }, { cause: error });
     }
   }
@@ -624,7 +624,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.#waitForOff(name, timeoutMs, signal);
         return;
       } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
+        if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
         this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name });
       }
     }
@@ -828,7 +828,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.#waitForOff(name, timeoutMs, signal);
         return;
       } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
+        if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
       }
     }
     await this.host.destroy(name, { signal });
