@@ -101,6 +101,12 @@ function powerOf(value: XmlValue | undefined): PowerState {
 export class VimDriver implements EsxDriver {
   readonly kind = 'api' as const;
   readonly supportsLinkedClones = true;
+  /**
+   * The vSphere API layer this driver calls, for lab tests that inspect the endpoint (this
+   * package's, and the fleet's count of VMs on the simulator); not a public interface.
+   *
+   * @internal
+   */
   readonly api: VSphereApi;
   readonly #options: VimDriverOptions;
   readonly #imagesSuffix: string;
