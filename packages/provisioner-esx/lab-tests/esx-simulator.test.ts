@@ -14,7 +14,8 @@ import {
 } from '@provkit/core';
 import { ensureLabService, type VcsimLabState } from '@provkit/lab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EsxProvisioner, VimClient } from '../src/index.ts';
+import { EsxProvisioner } from '../src/index.ts';
+import { VimClient } from '../src/wire/vim-client.ts';
 import type { VimDriver } from '../src/vsphere/vim-driver.ts';
 import { decodeExtraConfig, decodeString } from '../src/translation/vim-responses.ts';
 import { inventoryNames, provisionerFor, SIMULATORS, unique } from './test-support/simulator.ts';

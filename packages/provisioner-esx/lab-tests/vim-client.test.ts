@@ -1,7 +1,9 @@
 import { AbortedError, createEmitter, RemoteFaultError, Secret, waitFor, type CommandEvent } from '@provkit/core';
 import { ensureLabService, type VcsimLabState } from '@provkit/lab';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { VimClient, VSphereApi, vim25, type VimRequestEvent } from '../src/index.ts';
+import * as vim25 from '../src/translation/vim-requests.ts';
+import { VSphereApi } from '../src/vsphere/vsphere-api.ts';
+import { VimClient, type VimRequestEvent } from '../src/wire/vim-client.ts';
 
 describe.each(['vcsim-esx', 'vcsim-vpx'] as const)('VimClient against the simulator %s', (service) => {
   let lab: VcsimLabState;

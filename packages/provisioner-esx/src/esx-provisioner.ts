@@ -22,8 +22,8 @@ import {
   NodeNotFoundError,
   NodeNotManagedError,
   OperationFailedError,
+  ProvkitError,
   throwIfAborted,
-  TimeoutError,
   UnsupportedFunctionalityError,
   type CaptureOptions,
   type CaptureResult,
@@ -233,7 +233,7 @@ export class EsxProvisioner extends BaseProvisioner {
         stopRenewal?.();
         // Nothing was made (the back end removes what a clone it gave up on made): a name
         // taken meanwhile or a template gone meanwhile is the same error as the pre-checks'.
-        if (!created && (error instanceof NodeExistsError || error instanceof ImageNotFoundError)) throw error;
+        if (!created && (ProvkitError.hasCode(error, 'NODE_EXISTS') || ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND'))) throw error;
         if (!created) throw new OperationFailedError('load', step, error);
         let cleanupError: unknown;
         const bound = { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
@@ -310,7 +310,7 @@ export class EsxProvisioner extends BaseProvisioner {
           return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
         } catch (error) {
           progress.step('capture-failed', `at ${step}`);
-          if (error instanceof ImageExistsError) throw error;
+          if (ProvkitError.hasCode(error, 'IMAGE_EXISTS')) throw error;
           throw new OperationFailedError('capture', step, error);
         }
       }, options.signal),
@@ -407,7 +407,7 @@ export class EsxProvisioner extends BaseProvisioner {
           await this.driver.waitForPowerOff(name, { ...call, timeoutMs });
           return;
         } catch (error) {
-          if (!(error instanceof TimeoutError)) throw error;
+          if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
           this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name });
         }
         if ((await this.#facts(name, signal)).power === 'off') return;

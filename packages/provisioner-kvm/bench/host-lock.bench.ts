@@ -7,7 +7,7 @@
 import { sh } from '@provkit/core';
 import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { median, printTable } from '@provkit/lab';
-import { nodeStatePaths } from '../src/index.ts';
+import { nodeStatePaths } from '../src/intent-record.ts';
 
 const ROUNDS = 20;
 const lab = await startKvmLab();

@@ -8,7 +8,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { shellJoin, type NodeSpec } from '@provkit/core';
-import { buildDomainXml, virshCommands } from '../src/index.ts';
+import { buildDomainXml } from '../src/index.ts';
+import { virshCommands } from '../src/translation/commands.ts';
 import { startKvmLab } from '../lab-tests/test-support/lab-kvm.ts';
 import { printTable } from '@provkit/lab';
 

@@ -7,7 +7,8 @@
  */
 import { sh, type NodeSpec } from '@provkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imageLockPath, nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
+import type { KvmProvisioner } from '../src/index.ts';
+import { imageLockPath, nodeStatePaths } from '../src/intent-record.ts';
 import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 import { startOrchestrator, type Orchestrator, type OrchestratorEvent } from './test-support/orchestrators.ts';
 

@@ -8,7 +8,8 @@
 import { sh, type NodeSpec } from '@provkit/core';
 import type { Command, CommandRunner, RunOptions } from '@provkit/runners';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeStatePaths, type KvmProvisioner } from '../src/index.ts';
+import type { KvmProvisioner } from '../src/index.ts';
+import { nodeStatePaths } from '../src/intent-record.ts';
 import { withRun } from './test-support/run-wrapper.ts';
 import { startKvmLab, type KvmLab } from './test-support/lab-kvm.ts';
 

@@ -157,8 +157,8 @@ export class KvmHost {
     try {
       return await write();
     } catch (error) {
-      if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) throw error;
-      const stderr = (error as CommandFailedError).stderrTail ?? '';
+      if (!ProvkitError.hasCode(error, 'COMMAND_FAILED')) throw error;
+      const stderr = error.stderrTail ?? '';
       if (isNoSpaceLeft(stderr)) throw new HostStorageFullError(this.runner.target, path, { cause: error });
       if (source !== undefined && missing && isNoSuchFile(stderr, source)) throw Object.assign(missing(), { cause: error });
       throw error;

@@ -420,7 +420,7 @@ export class KvmProvisioner extends BaseProvisioner {
     } catch (error) {
       if (stopped) throw stopped;
       // Named as the load's wait (the node and its forwarded address), with the module's last word.
-      if (error instanceof TimeoutError) throw new TimeoutError(what, timeoutMs, error.message, { cause: error });
+      if (ProvkitError.hasCode(error, 'TIMEOUT')) throw new TimeoutError(what, timeoutMs, error.message, { cause: error });
       throw error;
     } finally {
       ended.abort();
@@ -494,7 +494,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.host.remove([paths.intent], { signal });
       });
     } catch (error) {
-      if (error instanceof InvalidStateError) throw error;
+      if (ProvkitError.hasCode(error, 'INVALID_STATE')) throw error;
       throw new LeftBehindError(record.node, { domain: record.domain, files: created ? [...record.paths, paths.intent] : [paths.intent] }, { cause: error });
     }
   }

@@ -1,4 +1,4 @@
-import { AbortedError, ProvkitError } from '@provkit/core';
+import { ProvkitError } from '@provkit/core';
 
 /**
  * libvirt's words when virsh could not reach the daemon (libvirtd restarting, its socket gone
@@ -13,7 +13,7 @@ const HYPERVISOR_UNREACHABLE = /failed to connect to the hypervisor|failed to co
  * never transient.
  */
 export function isTransientHostFault(error: unknown): boolean {
-  if (!ProvkitError.isInstance(error) || error instanceof AbortedError || error.code === 'ABORTED') return false;
+  if (!ProvkitError.isInstance(error) || error.code === 'ABORTED') return false;
   if (error.code === 'CONNECTION_FAILED' || error.code === 'TIMEOUT') return true;
   if (error.code === 'COMMAND_FAILED') return HYPERVISOR_UNREACHABLE.test(error.message);
   return error.isRetryable;

@@ -16,6 +16,9 @@ import {
 } from './remote-shell-protocol.ts';
 import { exitStatusOf, openExec } from './ssh-connection.ts';
 
+// These two share CONNECTION_FAILED with any lost connection, so the pool tells them apart with
+// instanceof: they never leave this package (not exported), so there is one copy of each class.
+
 /** The shell closed before a command started: nothing ran, so the command may be sent to another shell. */
 export class ShellGoneError extends ConnectionError {}
 

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { ConnectionError, waitFor } from '@provkit/core';
+import { ConnectionError, ProvkitError, waitFor } from '@provkit/core';
 
 /** Options of {@link waitForSshBanner}. */
 export interface WaitForSshBannerOptions {
@@ -75,7 +75,7 @@ export async function waitForSshGreeting(options: WaitForSshBannerOptions): Prom
     maxDelayMs: interval,
     factor: 1,
     ...(options.signal ? { signal: options.signal } : {}),
-    isTransient: (error) => error instanceof ConnectionError,
+    isTransient: (error) => ProvkitError.hasCode(error, 'CONNECTION_FAILED'),
     poll: async ({ signal }) => {
       const probeBound = new AbortController();
       const timer = setTimeout(() => probeBound.abort(), bound);

@@ -66,6 +66,7 @@ export async function submitCommand(argv: string[], signal: AbortSignal): Promis
       output.result({ host: handle.host, jobId: handle.id, result }, () => `${handle.host} ${handle.id} done${result === null ? '' : `: ${JSON.stringify(result)}`}`);
       return EXIT.ok;
     } catch (error) {
+      // instanceof: no code marks a rebuilt remote error, and `client` is this module's own FleetClient.
       if (error instanceof FleetRemoteError && output.json) {
         // The remote error's facts beyond the shared output's code/message/retryable.
         const remote = error as FleetRemoteError;

@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { InvalidInputError } from '../errors/index.ts';
+import { ProvkitError } from '../errors/index.ts';
 import { parseByteQuantity } from '../validate/byte-quantity.ts';
 import { checkAbsolutePath, checkHost } from '../validate/index.ts';
 
@@ -18,7 +18,7 @@ function fromValidator<T>(schema: z.ZodType<T>, validate: (field: string, value:
     try {
       validate('value', value);
     } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
+      if (!ProvkitError.hasCode(error, 'INVALID_INPUT')) throw error;
       context.addIssue({ code: 'custom', message: error.message.replace(/^Invalid value: /, '') });
     }
   });
@@ -62,7 +62,7 @@ export const byteQuantity = z
     try {
       return parseByteQuantity('value', value);
     } catch (error) {
-      if (!(error instanceof InvalidInputError)) throw error;
+      if (!ProvkitError.hasCode(error, 'INVALID_INPUT')) throw error;
       context.addIssue({ code: 'custom', message: error.message.replace(/^Invalid value: /, '') });
       return z.NEVER;
     }

@@ -14,6 +14,27 @@ describe('ProvkitError', () => {
     expect(ProvkitError.isInstance(undefined)).toBe(false);
   });
 
+  it('recognises a look-alike from another copy of core by code, with the facts its class carries, where instanceof fails', () => {
+    // What another copy's CommandFailedError is here: the same global marker, code and fields, another class.
+    const foreignMarker = Symbol.for('provkit.error');
+    class ForeignCommandFailed extends Error {
+      readonly [foreignMarker] = true;
+      readonly code = 'COMMAND_FAILED';
+      readonly isRetryable = false;
+      readonly exitCode = null;
+      readonly stderrTail = 'Connection reset by peer';
+    }
+    const foreign: unknown = new ForeignCommandFailed('Command on root@kvm1:22 was killed by a signal');
+    expect(foreign).not.toBeInstanceOf(CommandFailedError);
+    expect(ProvkitError.hasCode(foreign, 'TIMEOUT')).toBe(false);
+    if (!ProvkitError.hasCode(foreign, 'COMMAND_FAILED')) throw new Error('a look-alike COMMAND_FAILED was not recognised');
+    // Narrowed by code: the class's facts are typed (possibly absent, as from an older copy).
+    const facts: { exitCode?: number | null; stderrTail?: string } = foreign;
+    expect(facts).toMatchObject({ exitCode: null, stderrTail: 'Connection reset by peer' });
+    // A plain object with the right code but no marker is not a provkit error.
+    expect(ProvkitError.hasCode({ code: 'COMMAND_FAILED', exitCode: 1 }, 'COMMAND_FAILED')).toBe(false);
+  });
+
   it('names the field of invalid input and carries codes and retryability per kind', () => {
     const invalid = new InvalidInputError('size.memoryBytes', 'must be positive');
     expect(invalid).toMatchObject({ code: 'INVALID_INPUT', field: 'size.memoryBytes', isRetryable: false });

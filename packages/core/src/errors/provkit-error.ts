@@ -1,3 +1,5 @@
+import type { ProvkitErrorWithCode } from './error-by-code.ts';
+
 const marker = Symbol.for('provkit.error');
 
 /**
@@ -94,8 +96,13 @@ export class ProvkitError extends Error {
     return error.code === 'OPERATION_FAILED' && ProvkitError.isInstance(error.cause) ? error.cause.code : error.code;
   }
 
-  /** True when `error` is a provkit error with the given code. */
-  static hasCode(error: unknown, code: ProvkitErrorCode): error is ProvkitError {
+  /**
+   * True when `error` is a provkit error with the given code, from any copy of the package:
+   * check this rather than `instanceof` (errors reach a module from caller-supplied runners
+   * and modules built against another copy of core). Narrows `error` to
+   * {@link ProvkitErrorWithCode}: the facts of the code's class, each possibly absent.
+   */
+  static hasCode<C extends ProvkitErrorCode>(error: unknown, code: C): error is ProvkitErrorWithCode<C> {
     return ProvkitError.isInstance(error) && error.code === code;
   }
 }

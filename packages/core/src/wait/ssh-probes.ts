@@ -1,4 +1,9 @@
-import { AbortedError, AuthenticationError, CommandFailedError, ConnectionError, HostKeyMismatchError, ProvkitError, TimeoutError } from '../errors/index.ts';
+import { ProvkitError } from '../errors/index.ts';
+
+/** A refused login or a changed host key (sshd answered), or the caller's abort. */
+function isAnswerOrAbort(error: unknown): boolean {
+  return ProvkitError.hasCode(error, 'ABORTED') || ProvkitError.hasCode(error, 'AUTHENTICATION_FAILED') || ProvkitError.hasCode(error, 'HOST_KEY_MISMATCH');
+}
 
 /**
  * The SSH-gone decision every OS module's waits share: the probe got no answer from sshd —
@@ -7,9 +12,9 @@ import { AbortedError, AuthenticationError, CommandFailedError, ConnectionError,
  * caller's, so neither counts.
  */
 export function isSshNotAnswering(error: unknown): boolean {
-  if (error instanceof AbortedError || error instanceof AuthenticationError || error instanceof HostKeyMismatchError) return false;
-  if (error instanceof ConnectionError || error instanceof TimeoutError) return true;
-  return error instanceof CommandFailedError && error.exitCode === null;
+  if (isAnswerOrAbort(error)) return false;
+  if (ProvkitError.hasCode(error, 'CONNECTION_FAILED') || ProvkitError.hasCode(error, 'TIMEOUT')) return true;
+  return ProvkitError.hasCode(error, 'COMMAND_FAILED') && error.exitCode === null;
 }
 
 /**
@@ -19,6 +24,6 @@ export function isSshNotAnswering(error: unknown): boolean {
  */
 export function isSshNotUpYet(error: unknown): boolean {
   if (isSshNotAnswering(error)) return true;
-  if (error instanceof AbortedError || error instanceof AuthenticationError || error instanceof HostKeyMismatchError) return false;
+  if (isAnswerOrAbort(error)) return false;
   return ProvkitError.isInstance(error) && error.isRetryable;
 }

@@ -33,7 +33,7 @@ export async function waitFor<T>(options: WaitForOptions<T>): Promise<T> {
   const { what, poll, timeoutMs, signal } = options;
   const factor = options.factor ?? 1.6;
   const maxDelay = options.maxDelayMs ?? 2000;
-  const isTransient = options.isTransient ?? ((error: unknown) => ProvkitError.isInstance(error) && error.isRetryable && !(error instanceof AbortedError));
+  const isTransient = options.isTransient ?? ((error: unknown) => ProvkitError.isInstance(error) && error.isRetryable && error.code !== 'ABORTED');
   throwIfAborted(signal, what);
   const deadline = Date.now() + timeoutMs;
   // Our own timer, not AbortSignal.timeout(): that one is unref'd, so a wait whose poll hangs on

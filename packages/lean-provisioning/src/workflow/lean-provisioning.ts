@@ -395,8 +395,8 @@ export class LeanProvisioning {
       if (template.mode !== TemplateMode.DoNotUse) await this.#inventory.setTemplateMode(id, { from: template.mode, to: TemplateMode.DoNotUse });
       return error;
     } catch (cleanupError) {
-      const step = error instanceof OperationFailedError ? error.step : 'template';
-      return new OperationFailedError('lean-provisioning', step, error instanceof OperationFailedError ? error.cause : error, cleanupError);
+      const failed = ProvkitError.hasCode(error, 'OPERATION_FAILED') ? error : undefined;
+      return new OperationFailedError('lean-provisioning', failed?.step ?? 'template', failed ? failed.cause : error, cleanupError);
     }
   }
 

@@ -1,4 +1,4 @@
-import { checkHost, InvalidInputError } from '@provkit/core';
+import { checkHost, InvalidInputError, ProvkitError } from '@provkit/core';
 
 /** A host name (not an IP address) for `field`. */
 export function checkHostname(field: string, hostname: unknown): string {
@@ -8,11 +8,11 @@ export function checkHostname(field: string, hostname: unknown): string {
 }
 
 /** The node name as a hostname, or the reason it cannot be one. */
-export function nodeNameAsHostname(name: string): string | InvalidInputError {
+export function nodeNameAsHostname(name: string): string | ProvkitError {
   try {
     return checkHostname('node.name', name);
   } catch (error) {
-    if (error instanceof InvalidInputError) return error;
+    if (ProvkitError.hasCode(error, 'INVALID_INPUT')) return error;
     throw error;
   }
 }

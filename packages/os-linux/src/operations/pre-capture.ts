@@ -1,4 +1,4 @@
-import { AbortedError, checkNodeSpec, InvalidInputError, type EndState, type GeneralizationReportEntry, type OperationReport, type PreCaptureOptions, type PreCaptureResult } from '@provkit/core';
+import { checkNodeSpec, InvalidInputError, ProvkitError, type EndState, type GeneralizationReportEntry, type OperationReport, type PreCaptureOptions, type PreCaptureResult } from '@provkit/core';
 import { commandTimeout, operationContextOf, type ModuleContext } from '../module/module-context.ts';
 import { PreCaptureFailedError } from '../pre-capture-failed-error.ts';
 import { changedAnything, summarizeActions, type GuestAction } from '../script/actions.ts';
@@ -53,7 +53,7 @@ export async function preCapture(context: ModuleContext, options: PreCaptureOpti
         report.push(reportEntry(name, actions));
         progress.step(`operation-done`, `${name}: ${done.detail}`);
       } catch (error) {
-        if (error instanceof AbortedError) throw error;
+        if (ProvkitError.hasCode(error, 'ABORTED')) throw error;
         throw new PreCaptureFailedError(name, error, reports, scripts.slice(index + 1).map(([later]) => later), endState);
       }
     }

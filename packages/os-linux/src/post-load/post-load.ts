@@ -85,7 +85,7 @@ async function readGuestState(runner: CommandRunner, run: { signal: AbortSignal 
 function defaultHostname(hostnameFile: string, node: NodeSpec): string | undefined {
   if (hostnameFile !== '') return undefined;
   const name = nodeNameAsHostname(node.name);
-  if (name instanceof InvalidInputError) {
+  if (typeof name !== 'string') {
     throw new InvalidInputError('node.name', `the guest has no hostname and ${describeValue(node.name)} cannot be one: give customization.hostname (${name.message})`);
   }
   return name;

@@ -1,8 +1,8 @@
 import {
   checkNodeSpec,
-  HostKeyMismatchError,
   isSshNotAnswering,
   isSshNotUpYet,
+  ProvkitError,
   waitFor,
   type NodeSpec,
   type ProgressEvent,
@@ -138,7 +138,7 @@ export async function rebootGuest(
         return now !== before && now !== '' ? { done: true, value: `boot id ${now}` } : { done: false, state: 'still the boot before the reboot' };
       } catch (error) {
         // After ssh-hostkeys the new boot answers with new host keys: that is sshd up again.
-        if (error instanceof HostKeyMismatchError && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual}` };
+        if (ProvkitError.hasCode(error, 'HOST_KEY_MISMATCH') && hostKeysRegenerated) return { done: true, value: `new host key ${error.actual ?? 'unknown'}` };
         if (isSshNotUpYet(error) && !signal?.aborted) {
           return { done: false, state: error instanceof Error ? error.message : String(error) };
         }

@@ -1,9 +1,9 @@
 import {
   checkOneOf,
   checkPositiveInteger,
-  ConnectionError,
   InvalidInputError,
   OperationFailedError,
+  ProvkitError,
   Secret,
   type EndState,
   type NodeSpec,
@@ -79,7 +79,7 @@ export async function preCapture(context: ModuleContext, node: NodeSpec, options
         progress.step('sysprep-started', `process ${outputValue(started.stdout, 'pid') ?? 'unknown'}, /${SYSPREP_EXIT[endState]}`);
       } catch (error) {
         // Sysprep may take the machine down before the launching command reports back.
-        if (!(error instanceof ConnectionError)) throw error;
+        if (!ProvkitError.hasCode(error, 'CONNECTION_FAILED')) throw error;
         progress.step('sysprep-started', 'the SSH session dropped while Sysprep started (expected)');
       }
     });

@@ -1,7 +1,7 @@
 import {
-  CommandFailedError,
   ConnectionError,
   InvalidStateError,
+  ProvkitError,
   waitFor,
   type EndState,
   type NodeSpec,
@@ -34,7 +34,7 @@ export async function waitForSysprep(context: WaitContext, endState: EndState, t
     signal,
     initialDelayMs: context.pollDelay.initial ?? 1000,
     maxDelayMs: context.pollDelay.max ?? 10_000,
-    isTransient: (error) => error instanceof CommandFailedError,
+    isTransient: (error) => ProvkitError.hasCode(error, 'COMMAND_FAILED'),
     poll: keepLastState(signal, async ({ signal: pollSignal }) => {
       let report;
       try {
@@ -78,7 +78,7 @@ export async function waitForGone(context: WaitContext, timeoutMs: number, signa
     signal,
     initialDelayMs: context.pollDelay.initial ?? 500,
     maxDelayMs: context.pollDelay.max ?? 2000,
-    isTransient: (error) => error instanceof CommandFailedError,
+    isTransient: (error) => ProvkitError.hasCode(error, 'COMMAND_FAILED'),
     poll: keepLastState(signal, async ({ signal: pollSignal }) => {
       try {
         await probe(context, pollSignal, Math.min(context.commandTimeoutMs, timeoutMs, 30_000));

@@ -1,4 +1,4 @@
-import { AbortedError, CommandFailedError, isSshNotAnswering, isSshNotUpYet, type PollResult } from '@provkit/core';
+import { AbortedError, isSshNotAnswering, isSshNotUpYet, ProvkitError, type PollResult } from '@provkit/core';
 
 /** A poll of core's `waitFor`. */
 export type Poll<T> = (context: { signal: AbortSignal; attempt: number }) => Promise<PollResult<T>>;
@@ -31,7 +31,7 @@ export function keepLastState<T>(callerSignal: AbortSignal | undefined, poll: Po
  * SSH-up decision, plus a probe script that failed (PowerShell not ready while Windows boots).
  */
 export function isTransientProbeError(error: unknown): boolean {
-  return isSshNotUpYet(error) || error instanceof CommandFailedError;
+  return isSshNotUpYet(error) || ProvkitError.hasCode(error, 'COMMAND_FAILED');
 }
 
 /** Errors that mean the node stopped answering SSH: core's SSH-gone decision. */

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  AbortedError,
-  ConnectionError,
   IMAGE_NAME_PATTERN,
   ImageExistsError,
   ImageInUseError,
@@ -12,12 +10,12 @@ import {
   NodeNotFoundError,
   OperationFailedError,
   parseImageName,
+  ProvkitError,
   type ImageInfo,
   type ImageSize,
   type PowerState,
   type ProvkitEmitter,
   type Secret,
-  TimeoutError,
 } from '@provkit/core';
 import type { XmlValue } from '../translation/envelope.ts';
 import { folderChildren, propertiesOf } from '../translation/property-spec.ts';
@@ -64,7 +62,8 @@ const LEFTOVER_TIMEOUT_MS = 120_000;
 
 /** Errors after which a clone may or may not exist on the endpoint. */
 function outcomeUnknown(error: unknown): boolean {
-  return error instanceof AbortedError || error instanceof TimeoutError || error instanceof ConnectionError || error instanceof AbandonedTaskError;
+  // AbandonedTaskError shares OPERATION_FAILED with every failed step; VSphereApi, in this package, throws it.
+  return ProvkitError.hasCode(error, 'ABORTED') || ProvkitError.hasCode(error, 'TIMEOUT') || ProvkitError.hasCode(error, 'CONNECTION_FAILED') || error instanceof AbandonedTaskError;
 }
 /** Name of the snapshot linked clones are made from; captures create it. */
 export const BASE_SNAPSHOT_NAME = 'provkit-base';
@@ -102,6 +101,12 @@ function powerOf(value: XmlValue | undefined): PowerState {
 export class VimDriver implements EsxDriver {
   readonly kind = 'api' as const;
   readonly supportsLinkedClones = true;
+  /**
+   * The vSphere API layer this driver calls, for lab tests that inspect the endpoint (this
+   * package's, and the fleet's count of VMs on the simulator); not a public interface.
+   *
+   * @internal
+   */
   readonly api: VSphereApi;
   readonly #options: VimDriverOptions;
   readonly #imagesSuffix: string;
@@ -220,7 +225,7 @@ export class VimDriver implements EsxDriver {
       try {
         return await action(known);
       } catch (error) {
-        if (!(error instanceof NodeNotFoundError)) throw error;
+        if (!ProvkitError.hasCode(error, 'NODE_NOT_FOUND')) throw error;
         this.#nodes.delete(node);
       }
     }
@@ -339,7 +344,7 @@ export class VimDriver implements EsxDriver {
         { ...options, context: { node: request.node, image: request.image, creates: 'node' }, timeoutMs: this.#taskTimeoutMs, undo: (made) => this.#destroyVm(made, { signal: AbortSignal.timeout(LEFTOVER_TIMEOUT_MS) }) },
       );
     } catch (error) {
-      if (error instanceof ImageNotFoundError) this.#images.delete(request.image);
+      if (ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) this.#images.delete(request.image);
       // Given up on, or failed: either way a VM may carry this load's id (a host can fail a
       // clone after registering its VM), and only that one is removed.
       await this.#removeLeftover(`${placement.nodesPath}/${request.node}`, (extra) => extra[OPERATION_KEY] === operation.id).catch((cleanup: unknown) => {
@@ -460,7 +465,7 @@ export class VimDriver implements EsxDriver {
           };
         });
     } catch (error) {
-      if (error instanceof AbortedError) throw error;
+      if (ProvkitError.hasCode(error, 'ABORTED')) throw error;
       return [];
     }
   }

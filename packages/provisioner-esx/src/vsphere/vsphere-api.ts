@@ -1,4 +1,4 @@
-import { AbortedError, OperationFailedError, TimeoutError, type CommandEvent, type ProvkitEmitter } from '@provkit/core';
+import { AbortedError, OperationFailedError, ProvkitError, TimeoutError, type CommandEvent, type ProvkitEmitter } from '@provkit/core';
 import type { VimRequest, XmlNode, XmlValue } from '../translation/envelope.ts';
 import type { FaultContext } from '../translation/faults.ts';
 import { propertiesOf, viewContents, type PropertyFilterSpec } from '../translation/property-spec.ts';
@@ -173,6 +173,7 @@ export class VSphereApi {
       try {
         return await this.#follow(ref, paths, check, state, deadline, options);
       } catch (error) {
+        // instanceof: SessionLostError shares CONNECTION_FAILED, and this package's own VimClient throws it.
         if (!(error instanceof SessionLostError) || restarts >= MAX_SESSION_RESTARTS) throw error;
         if (signal?.aborted) throw new AbortedError(what, { cause: signal.reason });
         if (Date.now() >= deadline) throw new TimeoutError(what, timeoutMs, describe(state));
@@ -250,7 +251,7 @@ export class VSphereApi {
         outcome = await this.waitForProperties(task, TASK_PATHS, finished, { ...options, what: `task ${request.method}`, timeoutMs: timeoutMs ?? 30 * 60_000 });
       }
     } catch (error) {
-      if (error instanceof AbortedError || error instanceof TimeoutError) await this.#abandon(task, request, undo, rest, error);
+      if (ProvkitError.hasCode(error, 'ABORTED') || ProvkitError.hasCode(error, 'TIMEOUT')) await this.#abandon(task, request, undo, rest, error);
       throw error;
     }
     if (outcome.state === 'error') throw faultToError(outcome.fault, { method: request.method, ...options.context });

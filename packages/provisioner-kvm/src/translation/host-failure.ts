@@ -1,4 +1,4 @@
-import { CommandFailedError, ProvkitError } from '@provkit/core';
+import { ProvkitError } from '@provkit/core';
 
 /**
  * What a failed host command's error output means, for the failures provkit gives codes of
@@ -24,7 +24,5 @@ export function isNoSuchFile(stderr: string, path: string): boolean {
  * command provkit wrote reports a refusal of its own (a busy lock, a missing image).
  */
 export function isCommandFailure(error: unknown, code: number, marker: string): boolean {
-  if (!(error instanceof CommandFailedError) && !ProvkitError.hasCode(error, 'COMMAND_FAILED')) return false;
-  const failed = error as CommandFailedError;
-  return failed.exitCode === code && failed.stderrTail.includes(marker);
+  return ProvkitError.hasCode(error, 'COMMAND_FAILED') && error.exitCode === code && (error.stderrTail ?? '').includes(marker);
 }
