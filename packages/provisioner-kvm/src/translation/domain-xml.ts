@@ -40,8 +40,8 @@ export interface UserNetForward {
 /** Boot straight into a kernel file on the host instead of the disk's boot loader. */
 export interface DirectKernelBoot {
   kernel: string;
-  initrd?: string;
-  cmdline?: string;
+  initrd?: string | undefined;
+  cmdline?: string | undefined;
 }
 
 /** Everything the domain XML builder needs. Values are validated by the provisioner first. */
