@@ -289,7 +289,8 @@ export class EsxProvisioner extends BaseProvisioner {
           if (osModule) {
             // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
             // than a shutdown, and the module knows its own bound.
-            await osModule.preCapture({ node: { ...node, address }, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
+            // address: checked above (no OS module capture without one).
+            await osModule.preCapture({ node: { ...node, address: address! }, endState: 'off', timeoutMs: preCaptureTimeoutMs, onProgress: options.onProgress, ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
