@@ -34,7 +34,7 @@ export interface UserNetForward {
    * PCI slot on `pci.0` for the extra device; libvirt does not know about it, so it must not
    * collide with the slots it assigns (default 0x9).
    */
-  pciSlot?: number;
+  pciSlot?: number | undefined;
 }
 
 /** Boot straight into a kernel file on the host instead of the disk's boot loader. */
