@@ -214,7 +214,7 @@ for (const pack of packed) {
   }
 }
 
-step('strict type-check (strict, skipLibCheck: false) of the consumer and the READMEs\' examples');
+step('strict type-check (strict, exactOptionalPropertyTypes, skipLibCheck: false) of the consumer and the READMEs\' examples');
 const consumerSource = readFileSync(join(root, 'scripts', 'consumer', 'consumer.ts'), 'utf8');
 writeFileSync(join(consumer, 'src', 'esm.mts'), consumerSource);
 writeFileSync(join(consumer, 'src', 'cjs.cts'), consumerSource);
