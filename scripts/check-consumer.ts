@@ -3,7 +3,7 @@
  * gets there. Packs every public package with `npm pack` (so the packed manifest is what
  * `prepack` makes of it), checks what each tarball holds, installs the tarballs into an empty
  * project in a temporary folder outside the repository, type-checks a small consumer and
- * every ```ts example of the packages' READMEs strictly (`strict`, `skipLibCheck: false`),
+ * every ```ts example of the packages' READMEs strictly (`strict`, `exactOptionalPropertyTypes`, `skipLibCheck: false`),
  * and runs the consumer as an ES module and as CommonJS (`require`) on the Node that runs
  * this script (the pinned Node 24 under npm). Expects built packages (`npm run build`).
  *
@@ -214,7 +214,7 @@ for (const pack of packed) {
   }
 }
 
-step('strict type-check (strict, skipLibCheck: false) of the consumer and the READMEs\' examples');
+step('strict type-check (strict, exactOptionalPropertyTypes, skipLibCheck: false) of the consumer and the READMEs\' examples');
 const consumerSource = readFileSync(join(root, 'scripts', 'consumer', 'consumer.ts'), 'utf8');
 writeFileSync(join(consumer, 'src', 'esm.mts'), consumerSource);
 writeFileSync(join(consumer, 'src', 'cjs.cts'), consumerSource);
@@ -232,6 +232,7 @@ writeFileSync(
     {
       compilerOptions: {
         strict: true,
+        exactOptionalPropertyTypes: true,
         skipLibCheck: false,
         module: 'nodenext',
         moduleResolution: 'nodenext',

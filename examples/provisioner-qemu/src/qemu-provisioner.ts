@@ -115,7 +115,7 @@ export class QemuProvisioner extends BaseProvisioner {
         await this.#host.runner.writeFile(files.startScript, startScript(this.#machine(name, size, address.port)), { mode: 0o755, signal });
         await this.#host.runner.writeFile(files.imageRecord, `${image}\n`, { signal });
         // A generalized image boots with new host keys: the OS module forgets the old machine's.
-        await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+        await osModule.forgetNode?.({ node, signal });
         progress.step(step);
         step = 'powered-on';
         await this.#host.start(files, signal);
@@ -154,10 +154,10 @@ export class QemuProvisioner extends BaseProvisioner {
       exists: power !== undefined,
       power: power ?? 'off',
       sshTimeoutMs,
-      ...(recordedImage !== undefined ? { recordedImage } : {}),
-      ...(wantedImage !== undefined ? { wantedImage } : {}),
-      ...(osModule ? { osModule } : {}),
-      ...(signal ? { signal } : {}),
+      recordedImage,
+      wantedImage,
+      osModule,
+      signal,
     });
   }
 
@@ -211,7 +211,7 @@ export class QemuProvisioner extends BaseProvisioner {
         throw new OperationFailedError('capture', step, error, cleanupError);
       }
       if (endState !== 'off') {
-        await osModule?.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+        await osModule?.forgetNode?.({ node, signal });
         await this.#host.start(files, signal);
         progress.step('powered-on');
       }

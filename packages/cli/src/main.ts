@@ -167,7 +167,7 @@ export async function main(argv: string[], signal: AbortSignal = new AbortContro
       provisioner: () =>
         (made.provisioner ??= (async () => {
           const os = await osModule();
-          return asConfiguration(() => createProvisioner(getConfig().provisioner, { events, ...(os ? { osModule: os } : {}) }, cwd));
+          return asConfiguration(() => createProvisioner(getConfig().provisioner, { events, osModule: os }, cwd));
         })()),
       osModule,
       provisionerFrom: (path) => {

@@ -105,7 +105,7 @@ export async function buildFleetHosts(config: FleetConfig, factories: FleetModul
     for (const host of config.hosts) {
       const events = createEmitter();
       const osModule = host.os ? await factories.createOsModule(host.os, { events }) : undefined;
-      const provisioner = await factories.createProvisioner(host.provisioner, { events, ...(osModule ? { osModule } : {}) });
+      const provisioner = await factories.createProvisioner(host.provisioner, { events, osModule });
       hosts.push({ name: host.name, provisioner, ...(osModule ? { osModule } : {}), secrets, concurrency: host.concurrency });
     }
   } catch (error) {

@@ -8,7 +8,7 @@ import { FleetJobLostError, isSerializedError, reconstructError } from './job-er
 /** Options of {@link FleetJobHandle.result}. */
 export interface FleetResultOptions {
   /** Bound on the wait (default 1 h). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Stops waiting (the job goes on; see {@link FleetJobHandle.cancel}). */
   signal?: AbortSignal;
 }

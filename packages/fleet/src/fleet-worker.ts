@@ -233,7 +233,7 @@ export class FleetWorker {
     const emitters = new Set([host.provisioner.events, ...(host.osModule ? [host.osModule.events] : [])]);
     for (const emitter of emitters) emitter.on('progress', onProgress);
     this.#opsLog({ at: Date.now(), phase: 'start', worker: this.name, host: host.name, jobId, operation: data.operation, resource, fence: lease?.token ?? null });
-    this.#log({ ...base, kind: 'started', detail: lease ? `fence ${lease.token}` : undefined });
+    this.#log(lease ? { ...base, kind: 'started', detail: `fence ${lease.token}` } : { ...base, kind: 'started' });
     try {
       // A load that already began once (its worker died, or it failed and is retried) may
       // have left a half-made node. The contract's unload is idempotent, so converge by

@@ -32,7 +32,7 @@ export interface LdapConnectionOptions {
   url: string;
   bindDN: string;
   password: Secret;
-  tls?: LdapTlsOptions;
+  tls?: LdapTlsOptions | undefined;
   /**
    * A simple bind sends the password as is. Over `ldap://` without `tls.startTls` that is in
    * clear text, so it is refused (`InvalidInputError` on `tls`) unless this is `true` (SSSD

@@ -31,7 +31,7 @@ import type { LinuxOsModuleOptions } from './linux-os-module-options.ts';
 export function createLinuxOsModule(config: Record<string, unknown>, context: Omit<ModuleFactoryContext, 'osModule'> = {}): LinuxOsModule {
   const settings = parseConfig(linuxOsModuleConfigSchema, 'os', config);
   const credentials = sshCredentialsFromConfig(settings, { path: 'os', username: 'root' });
-  const options: Omit<LinuxOsModuleOptions, 'runnerFor'> = { ...(context.events ? { events: context.events } : {}) };
+  const options: Omit<LinuxOsModuleOptions, 'runnerFor'> = { events: context.events };
   if (settings.rootPasswordEnv !== undefined) options.rootPassword = secretFromEnv('os.rootPasswordEnv', settings.rootPasswordEnv);
   if (settings.operations) options.operations = settings.operations;
   if (settings.keepRootAuthorizedKeys !== undefined) options.keepRootAuthorizedKeys = settings.keepRootAuthorizedKeys;

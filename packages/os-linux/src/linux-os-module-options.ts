@@ -5,13 +5,13 @@ import type { FirewallKind } from './firewall/firewall-script.ts';
 /** Bounds of the module's waits, in milliseconds. */
 export interface LinuxOsModuleTimeouts {
   /** `waitForResponse` when the call gives none (default 120 000). */
-  responseMs?: number;
+  responseMs?: number | undefined;
   /** `shutdown` and `preCapture` with end state `off` (default 180 000). */
-  shutdownMs?: number;
+  shutdownMs?: number | undefined;
   /** `reboot` and `preCapture` with end state `reboot` (default 300 000). */
-  rebootMs?: number;
+  rebootMs?: number | undefined;
   /** One guest script (default 120 000). */
-  commandMs?: number;
+  commandMs?: number | undefined;
 }
 
 /** Options of {@link LinuxOsModule}. */
@@ -42,7 +42,7 @@ export interface LinuxOsModuleOptions {
    */
   capabilities?: Partial<OsModuleCapabilitiesV1>;
   /** Where the module's progress, command and warning events go (default: a new emitter). */
-  events?: ProvkitEmitter;
+  events?: ProvkitEmitter | undefined;
   timeouts?: LinuxOsModuleTimeouts;
   /** Called by `close()`, e.g. to close an `SshPool` made for this module alone. */
   onClose?: () => Promise<void> | void;

@@ -37,9 +37,9 @@ export function createWindowsOsModule(config: WindowsOsModuleConfig | Record<str
   return new WindowsOsModule({
     runnerFor: sshRunnerFactory(pool, credentials),
     onClose: () => pool.close(),
-    ...(context.events ? { events: context.events } : {}),
-    ...(administratorPassword ? { administratorPassword } : {}),
-    ...(settings.unattend ? { unattend: settings.unattend as Omit<UnattendOptions, 'administratorPassword'> } : {}),
+    events: context.events,
+    administratorPassword,
+    unattend: settings.unattend as Omit<UnattendOptions, 'administratorPassword'> | undefined,
     ...optional('currentImagePath', settings.currentImagePath),
     ...optional('unattendPath', settings.unattendPath),
     ...optional('sysprepVmMode', settings.sysprepVmMode),

@@ -17,12 +17,12 @@ export interface WindowsOsModuleOptions {
    * finished by hand), set `unattend.promptForAdministratorPassword: true`; the password is then
    * left alone and the answer file sets none.
    */
-  administratorPassword?: Secret;
+  administratorPassword?: Secret | undefined;
   /**
    * Settings of the generated `unattend.xml` (the password comes from `administratorPassword`;
    * `promptForAdministratorPassword: true` together with it is refused by the constructor).
    */
-  unattend?: Omit<UnattendOptions, 'administratorPassword'>;
+  unattend?: Omit<UnattendOptions, 'administratorPassword'> | undefined;
   /** Run Sysprep with `/mode:vm` (clones run on the same hypervisor; skips hardware detection). Default false. */
   sysprepVmMode?: boolean;
   /** Where VCL's `currentimage.txt` lives (default `C:\ProgramData\provkit\currentimage.txt`). */
@@ -39,7 +39,7 @@ export interface WindowsOsModuleOptions {
   shutdownDelaySeconds?: number;
   /** Backoff of the bounded waits: first delay between polls and its cap (default 250 ms / 2 s; Sysprep 1 s / 10 s). */
   pollDelayMs?: { initial?: number; max?: number };
-  events?: ProvkitEmitter;
+  events?: ProvkitEmitter | undefined;
   /** Called by `close()`, e.g. to close an `SshPool` made for this module alone. */
   onClose?: () => Promise<void> | void;
 }

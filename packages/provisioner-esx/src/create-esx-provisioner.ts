@@ -52,7 +52,7 @@ export function createEsxProvisioner(config: Record<string, unknown>, context: M
   const ssh = settings.ssh!;
   const target = sshTargetFromConfig(ssh, { path: 'provisioner.ssh', username: 'root' });
   // The pool connects on the first command, so nothing is open before the provisioner is used.
-  const pool = new SshPool({ connectTimeoutMs: ssh.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, ...(context.events ? { events: context.events } : {}) });
+  const pool = new SshPool({ connectTimeoutMs: ssh.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, events: context.events });
   return new EsxProvisioner({
     ...options,
     ssh: { runner: pool.runner(target), datastore: ssh.datastore, ...(ssh.imagesDirectory !== undefined ? { imagesDirectory: ssh.imagesDirectory } : {}), ...(ssh.commandTimeoutMs !== undefined ? { commandTimeoutMs: ssh.commandTimeoutMs } : {}) },

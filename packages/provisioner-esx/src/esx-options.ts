@@ -12,7 +12,7 @@ export interface EsxProvisionerOptions {
   api?: VimDriverOptions;
   ssh?: VimCmdDriverOptions;
   /** OS module for SSH waits, post-load and pre-capture; none: the node is only powered. */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Size of nodes when a load gives none (default: the image's own hardware). */
   defaultSize?: Partial<SizeSpec>;
   /** Bound on the wait for VMware Tools and an IP after power on (default 10 min). */
@@ -36,7 +36,7 @@ export interface EsxProvisionerOptions {
    * survives longer stalls of its orchestrator.
    */
   leaseMs?: number;
-  events?: ProvkitEmitter;
+  events?: ProvkitEmitter | undefined;
   /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
   onClose?: () => Promise<void> | void;
 }

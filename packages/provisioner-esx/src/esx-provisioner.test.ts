@@ -58,7 +58,7 @@ class FakeDriver implements EsxDriver {
     await tick();
   }
   /** Absent unless a test gives one (the vSphere API back end's lease renewal). */
-  renewLease?: EsxDriver['renewLease'];
+  renewLease?: NonNullable<EsxDriver['renewLease']>;
   async captureNode(_node: string, image: string): Promise<ImageSize> {
     await tick();
     const info: ImageInfo = { name: image, base: image.replace(/-v\d+$/, ''), revision: 1, format: 'template', virtualBytes: 10, allocatedBytes: 5 };

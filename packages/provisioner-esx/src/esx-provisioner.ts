@@ -217,7 +217,7 @@ export class EsxProvisioner extends BaseProvisioner {
           step = 'wait-for-ssh';
           await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...call });
           step = 'post-load';
-          await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
+          await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, ...call });
           progress.step('post-load-done');
         } else if (osModule) {
           // The Tools address is reported, but SSH and post-load go only to an address the caller gave
@@ -289,7 +289,8 @@ export class EsxProvisioner extends BaseProvisioner {
           if (osModule) {
             // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
             // than a shutdown, and the module knows its own bound.
-            await osModule.preCapture({ node: { ...node, address }, endState: 'off', ...(preCaptureTimeoutMs === undefined ? {} : { timeoutMs: preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...call });
+            // address: checked above (no OS module capture without one).
+            await osModule.preCapture({ node: { ...node, address: address! }, endState: 'off', timeoutMs: preCaptureTimeoutMs, onProgress: options.onProgress, ...call });
             progress.step('pre-capture-done');
           } else if (facts.power !== 'off') {
             await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
@@ -463,11 +464,11 @@ export class EsxProvisioner extends BaseProvisioner {
       exists: facts !== undefined,
       power: facts?.power ?? 'off',
       sshTimeoutMs: guest.sshTimeoutMs,
-      ...(facts?.isTemplate ? { notANode: `${node.name} is a template, not a node` } : {}),
-      ...(facts?.image !== undefined ? { recordedImage: facts.image } : {}),
-      ...(guest.wanted !== undefined ? { wantedImage: guest.wanted } : {}),
-      ...(guest.osModule ? { osModule: guest.osModule } : {}),
-      ...(guest.signal ? { signal: guest.signal } : {}),
+      notANode: facts?.isTemplate ? `${node.name} is a template, not a node` : undefined,
+      recordedImage: facts?.image,
+      wantedImage: guest.wanted,
+      osModule: guest.osModule,
+      signal: guest.signal,
     });
   }
 

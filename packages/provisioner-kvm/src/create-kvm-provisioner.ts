@@ -30,7 +30,7 @@ export function createKvmProvisioner(config: Record<string, unknown>, context: M
   if (settings.host === 'local') runner = new LocalRunner(context.events ? { events: context.events } : {});
   else {
     const target = sshTargetFromConfig(settings.host, { path: 'provisioner.host' });
-    pool = new SshPool({ connectTimeoutMs: settings.host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, ...(context.events ? { events: context.events } : {}) });
+    pool = new SshPool({ connectTimeoutMs: settings.host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, events: context.events });
     runner = pool.runner(target);
   }
   // A pool connects on its first command, so nothing is open before the provisioner is used.

@@ -122,29 +122,29 @@ export class DiskDetacher {
     return { node, disks: results, durationMs: Date.now() - started };
   }
 
-  #call(signal: AbortSignal | undefined): { signal?: AbortSignal; timeoutMs: number } {
-    return { ...(signal ? { signal } : {}), timeoutMs: this.#context.commandTimeoutMs };
+  #call(signal: AbortSignal | undefined): { signal?: AbortSignal | undefined; timeoutMs: number } {
+    return { signal, timeoutMs: this.#context.commandTimeoutMs };
   }
 
   /** The domain's file disks (not CD-ROMs, not empty drives), each with its backing file. */
-  async #disks(node: string, call: { signal?: AbortSignal; timeoutMs: number }): Promise<NodeDisk[]> {
+  async #disks(node: string, call: { signal?: AbortSignal | undefined; timeoutMs: number }): Promise<NodeDisk[]> {
     const devices = (await this.#context.host.blockDevices(node, call)).filter((device) => device.device === 'disk' && device.type === 'file' && device.source !== undefined);
     const disks: NodeDisk[] = [];
     for (const device of devices) disks.push({ target: device.target, path: device.source!, backing: await this.#backingOf(device.source!, call) });
     return disks;
   }
 
-  async #backingOf(path: string, call: { signal?: AbortSignal; timeoutMs: number }): Promise<string | undefined> {
+  async #backingOf(path: string, call: { signal?: AbortSignal | undefined; timeoutMs: number }): Promise<string | undefined> {
     const info = await this.#context.host.imageInfo(path, call);
     if (!info) throw new InvalidStateError(`the disk ${path} is missing on ${this.#runner.target}`);
     return info[0]!.fullBackingFilename ?? info[0]!.backingFilename;
   }
 
-  async #job(node: string, target: string, call: { signal?: AbortSignal; timeoutMs?: number }): Promise<BlockJobInfo | undefined> {
+  async #job(node: string, target: string, call: { signal?: AbortSignal | undefined; timeoutMs?: number }): Promise<BlockJobInfo | undefined> {
     return parseBlockJobInfo((await this.#runner.run(this.#jobs.info(node, target), call)).stdout);
   }
 
-  async #startPull(node: string, target: string, settings: IndependentSettings, call: { signal?: AbortSignal; timeoutMs: number }): Promise<void> {
+  async #startPull(node: string, target: string, settings: IndependentSettings, call: { signal?: AbortSignal | undefined; timeoutMs: number }): Promise<void> {
     const result = await this.#runner.run(this.#jobs.pull(node, target, { bandwidthMiBps: settings.bandwidthMiBps }), { ...call, check: false });
     if (result.exitCode === 0) return;
     if (isDomainNotRunning(result.stderr)) throw new InvalidStateError(`node ${node} stopped running before the block pull of ${target} started; call makeIndependent again to rebase it while off`);
@@ -167,7 +167,7 @@ export class DiskDetacher {
         maxDelayMs: 2000,
         // libvirtd restarting or the host's SSH lost for a moment: QEMU keeps pulling meanwhile.
         isTransient: isTransientHostFault,
-        ...(signal ? { signal } : {}),
+        signal,
         poll: async ({ signal: pollSignal }) => {
           const job = await this.#job(node, target, { signal: pollSignal, timeoutMs: this.#context.commandTimeoutMs });
           if (job === undefined) return { done: true, value: undefined };
@@ -206,7 +206,7 @@ export class DiskDetacher {
   async #rebase(node: string, disk: string, deadline: number, signal: AbortSignal | undefined): Promise<void> {
     const slash = disk.lastIndexOf('/');
     const temp = tempPathFor(disk.slice(0, slash) || '/', disk.slice(slash + 1));
-    const remaining = (): { signal?: AbortSignal; timeoutMs: number } => ({ ...(signal ? { signal } : {}), timeoutMs: Math.max(1, deadline - Date.now()) });
+    const remaining = (): { signal?: AbortSignal | undefined; timeoutMs: number } => ({ signal, timeoutMs: Math.max(1, deadline - Date.now()) });
     try {
       await this.#context.host.writing(temp, () => this.#runner.run(copyForRebase(disk, temp), remaining()));
       await this.#context.host.writing(temp, () => this.#runner.run(qemuImgRebaseStandalone(temp), remaining()));
@@ -222,7 +222,7 @@ export class DiskDetacher {
   }
 
   /** Temp copies an interrupted offline rebase left beside the node's disks (no one writes them: we hold the node's lock). */
-  async #removePartials(node: string, disks: readonly NodeDisk[], call: { signal?: AbortSignal; timeoutMs: number }): Promise<void> {
+  async #removePartials(node: string, disks: readonly NodeDisk[], call: { signal?: AbortSignal | undefined; timeoutMs: number }): Promise<void> {
     for (const disk of disks) {
       const removed = (await this.#runner.run(removeRebasePartials(disk.path), call)).stdout.split('\n').filter(Boolean);
       if (removed.length > 0) this.#context.warn(`removed temp copies an interrupted makeIndependent of node ${node} left: ${removed.join(', ')}`, node);

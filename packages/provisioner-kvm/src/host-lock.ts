@@ -94,7 +94,7 @@ while [ "$walk" = yes ] && [ "$p" -gt 1 ]; do
 done
 PROVKIT_LOCK_TOKEN=${token} setsid tail --pid="$owner" -f /dev/null </dev/null >/dev/null 2>&1 &
 echo "$!"`,
-      { check: false, timeoutMs: options.waitMs + COMMAND_SLACK_MS, ...(options.signal ? { signal: options.signal } : {}) },
+      { check: false, timeoutMs: options.waitMs + COMMAND_SLACK_MS, signal: options.signal },
     ).catch(async (error: unknown) => {
       // Stopped (abort, timeout, lost connection) maybe just after the holder started: a holder
       // nobody knows the pid of would keep the lock for as long as the connection lives.
@@ -164,7 +164,7 @@ flock ${flag} -w ${seconds} 9 || { echo ${BUSY_MARKER} >&2; exit ${String(BUSY_E
    * tell an interrupted operation's record (its lock is gone with its process) from a live one.
    */
   async isFree(path: string, options: { signal?: AbortSignal | undefined } = {}): Promise<boolean> {
-    const result = await this.runner.run(sh`test ! -e ${path} || flock -n -x ${path} true`, { check: false, timeoutMs: COMMAND_SLACK_MS, ...(options.signal ? { signal: options.signal } : {}) });
+    const result = await this.runner.run(sh`test ! -e ${path} || flock -n -x ${path} true`, { check: false, timeoutMs: COMMAND_SLACK_MS, signal: options.signal });
     return result.exitCode === 0;
   }
 

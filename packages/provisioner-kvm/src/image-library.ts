@@ -39,7 +39,7 @@ export class ImageLibrary {
   }
 
   /** Every image in the library (temp files of running captures are hidden and skipped). */
-  async list(options: HostCallOptions & { base?: string } = {}): Promise<ImageInfo[]> {
+  async list(options: HostCallOptions & { base?: string | undefined } = {}): Promise<ImageInfo[]> {
     const names = (await this.host.listFiles(this.directory, SUFFIX, options))
       .map((file) => file.slice(0, -SUFFIX.length))
       .filter((name) => IMAGE_NAME_PATTERN.test(name))

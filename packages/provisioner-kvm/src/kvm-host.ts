@@ -20,7 +20,7 @@ export function overlayTemplateDir(imagePath: string): string {
 
 /** Options every host call takes. */
 export interface HostCallOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   timeoutMs?: number;
 }
 

@@ -9,13 +9,13 @@ import type { KvmHost } from './kvm-host.ts';
  * - `user-forward`: QEMU user networking with `node.address` (host:port on the hypervisor)
  *   forwarded to the guest's SSH port — for labs and hosts without a bridge. Needs machine `pc`.
  */
-export type KvmNetwork = { kind: 'bridge'; bridge: string } | { kind: 'network'; network: string } | { kind: 'user-forward'; guestPort?: number; pciSlot?: number };
+export type KvmNetwork = { kind: 'bridge'; bridge: string } | { kind: 'network'; network: string } | { kind: 'user-forward'; guestPort?: number | undefined; pciSlot?: number | undefined };
 
 /** Boot a kernel file on the host instead of the disk's boot loader (small test guests). */
 export interface KvmDirectKernelBoot {
   kernel: string;
-  initrd?: string;
-  cmdline?: string;
+  initrd?: string | undefined;
+  cmdline?: string | undefined;
 }
 
 /** Settings of a {@link KvmProvisioner}. */
@@ -27,58 +27,58 @@ export interface KvmProvisionerOptions {
   /** Where nodes' own disks (overlays, full copies) live on the host. */
   nodeDiskDir: string;
   /** libvirt URI on the host (default `qemu:///system`). */
-  uri?: string;
+  uri?: string | undefined;
   /**
    * The host's calls, when not a {@link KvmHost} over `runner` and `uri`: a stand-in, such as
    * this package's unit tests' host whose libvirt and qemu-img are simulated. Its `runner` must
    * be `runner` (host locks and command events go through it).
    */
-  host?: KvmHost;
+  host?: KvmHost | undefined;
   /** `kvm` (default) or `qemu` (TCG, for hosts without usable hardware virtualization). */
-  domainType?: 'kvm' | 'qemu';
+  domainType?: 'kvm' | 'qemu' | undefined;
   /** Machine type (default `pc`). */
-  machine?: string;
+  machine?: string | undefined;
   /** NIC of every node (default `{ kind: 'network', network: 'default' }`). */
-  network?: KvmNetwork;
+  network?: KvmNetwork | undefined;
   /** Guest clock: `utc` (default; Linux) or `localtime` (Windows). */
-  clock?: 'utc' | 'localtime';
+  clock?: 'utc' | 'localtime' | undefined;
   /** Hardware when a load gives no size (default 1 cpu, 1 GiB). */
-  defaultSize?: Omit<SizeSpec, 'diskBytes'>;
-  directKernelBoot?: KvmDirectKernelBoot;
+  defaultSize?: Omit<SizeSpec, 'diskBytes'> | undefined;
+  directKernelBoot?: KvmDirectKernelBoot | undefined;
   /** Keep each node's serial console output in `<nodeDiskDir>/<node>.console.log` (default true). */
-  consoleLog?: boolean;
+  consoleLog?: boolean | undefined;
   /** The OS module used when an operation names none. */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Bound on the wait for a booting node's SSH (default 300 s). */
-  bootTimeoutMs?: number;
+  bootTimeoutMs?: number | undefined;
   /** Bound on the wait for a node to power off at capture and graceful power-off (default 300 s). */
-  shutdownTimeoutMs?: number;
+  shutdownTimeoutMs?: number | undefined;
   /**
    * Bound given to the OS module's `preCapture` (generalization and the guest's own shutdown)
    * when a capture gives none in `providerOptions.kvm.preCaptureTimeoutMs`. Default: none, so
    * the OS module's own bound holds (a Windows Sysprep may take its 30 minutes).
    */
-  preCaptureTimeoutMs?: number;
+  preCaptureTimeoutMs?: number | undefined;
   /**
    * Captured images are compressed qcow2 (`qemu-img convert -c`; default true): a smaller
    * library for a slower capture. A capture may choose with `providerOptions.kvm.compress`.
    */
-  compressCaptures?: boolean;
+  compressCaptures?: boolean | undefined;
   /** Bound on each host command (default 1 h: full copies and captures of big disks take long). */
-  commandTimeoutMs?: number;
+  commandTimeoutMs?: number | undefined;
   /**
    * Bound on the wait for a node's or image's host lock, held by another operation on the same
    * host, possibly another orchestrator (default 10 min); past it the operation fails with
    * `ResourceBusyError` (`RESOURCE_BUSY`) before changing anything.
    */
-  lockTimeoutMs?: number;
-  events?: ProvkitEmitter;
+  lockTimeoutMs?: number | undefined;
+  events?: ProvkitEmitter | undefined;
   /** Called by `close()`, e.g. to close an `SshPool` made for this provisioner alone. */
-  onClose?: () => Promise<void> | void;
+  onClose?: (() => Promise<void> | void) | undefined;
 }
 
 /** {@link KvmProvisionerOptions} validated, with defaults filled in. */
-export type KvmSettings = Required<Omit<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs' | 'events' | 'onClose' | 'host'>> & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs'>;
+export type KvmSettings = { [K in Exclude<keyof KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs' | 'events' | 'onClose' | 'host'>]-?: Exclude<KvmProvisionerOptions[K], undefined> } & Pick<KvmProvisionerOptions, 'osModule' | 'directKernelBoot' | 'preCaptureTimeoutMs'>;
 
 const MIN_MEMORY_BYTES = 16 * 1024 * 1024;
 
@@ -121,6 +121,7 @@ export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
   for (const [field, value] of [['bootTimeoutMs', options.bootTimeoutMs], ['shutdownTimeoutMs', options.shutdownTimeoutMs], ['commandTimeoutMs', options.commandTimeoutMs], ['lockTimeoutMs', options.lockTimeoutMs], ['preCaptureTimeoutMs', options.preCaptureTimeoutMs]] as const) {
     if (value !== undefined) checkPositiveInteger(field, value);
   }
+  if (options.compressCaptures !== undefined && typeof options.compressCaptures !== 'boolean') throw new InvalidInputError('compressCaptures', 'must be true or false');
   // The library must not be (in) the node disk directory or the other way round: unloading a
   // node named like an image would delete the image.
   checkSeparateDirectories({ field: 'libraryDir', path: options.libraryDir }, { field: 'nodeDiskDir', path: options.nodeDiskDir });
@@ -142,7 +143,6 @@ export function checkSettings(options: KvmProvisionerOptions): KvmSettings {
     lockTimeoutMs: options.lockTimeoutMs ?? 600_000,
     compressCaptures: options.compressCaptures ?? true,
   };
-  if (options.compressCaptures !== undefined && typeof options.compressCaptures !== 'boolean') throw new InvalidInputError('compressCaptures', 'must be true or false');
   if (options.preCaptureTimeoutMs !== undefined) settings.preCaptureTimeoutMs = options.preCaptureTimeoutMs;
   if (osModule) settings.osModule = osModule;
   if (options.directKernelBoot) settings.directKernelBoot = options.directKernelBoot;

@@ -280,7 +280,7 @@ export class KvmProvisioner extends BaseProvisioner {
 
       step = 'power-on';
       // A new machine answers at this address: whatever was learned about the old one goes.
-      await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+      await osModule.forgetNode?.({ node, signal });
       await this.host.start(node.name, call);
       progress.step('powered-on');
       // The block pull runs in QEMU while the guest boots and post-load runs; awaited at the end.
@@ -294,7 +294,7 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
 
       step = 'post-load';
-      await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
+      await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, signal });
       progress.step('post-load-done');
       if (independent) {
         step = 'make-independent';
@@ -380,7 +380,7 @@ export class KvmProvisioner extends BaseProvisioner {
       metadata: { image },
     };
     if (network.kind === 'user-forward') {
-      spec.userNetForwards = [{ mac: node.mac, hostAddress: node.address!.host, hostPort: node.address!.port ?? 22, guestPort: network.guestPort ?? 22, ...(network.pciSlot ? { pciSlot: network.pciSlot } : {}) }];
+      spec.userNetForwards = [{ mac: node.mac, hostAddress: node.address!.host, hostPort: node.address!.port ?? 22, guestPort: network.guestPort ?? 22, pciSlot: network.pciSlot }];
     }
     if (this.settings.directKernelBoot) spec.directKernelBoot = this.settings.directKernelBoot;
     return spec;
@@ -586,10 +586,10 @@ export class KvmProvisioner extends BaseProvisioner {
       exists: state !== undefined,
       power,
       sshTimeoutMs: facts.sshTimeoutMs,
-      ...(facts.wanted !== undefined ? { wantedImage: facts.wanted } : {}),
-      ...(recordedImage !== undefined ? { recordedImage } : {}),
-      ...(facts.osModule ? { osModule: facts.osModule } : {}),
-      ...(facts.signal ? { signal: facts.signal } : {}),
+      wantedImage: facts.wanted,
+      recordedImage,
+      osModule: facts.osModule,
+      signal: facts.signal,
     });
   }
 
@@ -668,7 +668,7 @@ export class KvmProvisioner extends BaseProvisioner {
       timeoutMs,
       initialDelayMs: 200,
       maxDelayMs: 2000,
-      ...(signal ? { signal } : {}),
+      signal,
       poll: async ({ signal: pollSignal }) => {
         const state = await this.#existingState(name, pollSignal);
         return powerStateOf(state) === 'off' ? { done: true, value: undefined } : { done: false, state };
@@ -740,7 +740,7 @@ export class KvmProvisioner extends BaseProvisioner {
         }
         if (powerStateOf(state) === 'off') {
           step = 'boot-for-pre-capture';
-          await osModule.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+          await osModule.forgetNode?.({ node, signal });
           await this.host.start(node.name, call);
           await this.#waitForBoot(node, osModule, this.settings.bootTimeoutMs, signal);
         }
@@ -748,7 +748,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.host.setCaptureRecord(node.name, { image, phase: 'generalizing' }, call);
         generalizing = true;
         // The OS module's own bound unless one was given: a Sysprep is not a shutdown.
-        await osModule.preCapture({ node, endState: 'off', ...(choices.preCaptureTimeoutMs === undefined ? {} : { timeoutMs: choices.preCaptureTimeoutMs }), ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(signal ? { signal } : {}) });
+        await osModule.preCapture({ node, endState: 'off', timeoutMs: choices.preCaptureTimeoutMs, onProgress: options.onProgress, signal });
         progress.step('pre-capture-done');
       } else if (powerStateOf(state) !== 'off') {
         // An explicitly ungeneralized copy of a running node: shut down as powerOff does
@@ -792,7 +792,7 @@ export class KvmProvisioner extends BaseProvisioner {
     if (endState !== 'off') {
       // The node now boots the generalized disk, with new host keys: the record no longer holds.
       await this.host.clearCaptureRecord(node.name, call);
-      await osModule?.forgetNode?.({ node, ...(signal ? { signal } : {}) });
+      await osModule?.forgetNode?.({ node, signal });
       await this.host.start(node.name, call);
       progress.step('powered-on');
     }
@@ -891,7 +891,7 @@ export class KvmProvisioner extends BaseProvisioner {
   async listImages(options: ListImagesOptions = {}): Promise<ImageInfo[]> {
     checkOperationOptions(options);
     if (options.base !== undefined) checkName('base', options.base);
-    return this.library.list({ ...(options.signal ? { signal: options.signal } : {}), ...(options.base !== undefined ? { base: options.base } : {}) });
+    return this.library.list({ signal: options.signal, base: options.base });
   }
 
   /** Deletes a library image; refused with `ImageInUseError` while a node's overlay is backed by it. */

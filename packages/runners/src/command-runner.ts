@@ -11,7 +11,7 @@ export type Command = readonly string[] | ShellFragment;
 /** Options of {@link CommandRunner.run}. */
 export interface RunOptions {
   /** Stops the command (the remote process gets SIGKILL / the channel is closed). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Kills the command after this long and throws `TimeoutError`. Default: the runner's. */
   timeoutMs?: number;
   /** Data for the command's standard input, then EOF. Secrets go here, never in argv. */
@@ -54,7 +54,7 @@ export interface TransferOptions {
    * Stops the transfer (streams destroyed, remote handle closed) and throws `AbortedError`. A
    * stopped transfer leaves a partial file: write to a temporary name and rename when done.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Stops the transfer after this long and throws `TimeoutError`. Default: the runner's command timeout; 0 for none. */
   timeoutMs?: number;
   /** File mode of the written file, e.g. `0o600`. */

@@ -22,7 +22,7 @@ export interface PooledStartOptions {
   text: string;
   withStdin: boolean;
   killGroup: (pgid: number) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

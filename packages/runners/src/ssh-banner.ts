@@ -20,7 +20,7 @@ export interface WaitForSshBannerOptions {
    * (up to 8 s), so an sshd slower than the bound to greet is still heard.
    */
   probeTimeoutMs?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** What is awaited, for the timeout message (default `the SSH banner of host:port`). */
   what?: string;
 }
@@ -74,7 +74,7 @@ export async function waitForSshGreeting(options: WaitForSshBannerOptions): Prom
     initialDelayMs: interval,
     maxDelayMs: interval,
     factor: 1,
-    ...(options.signal ? { signal: options.signal } : {}),
+    signal: options.signal,
     isTransient: (error) => ProvkitError.hasCode(error, 'CONNECTION_FAILED'),
     poll: async ({ signal }) => {
       const probeBound = new AbortController();

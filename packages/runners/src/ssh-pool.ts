@@ -31,7 +31,7 @@ export interface SshPoolOptions {
    */
   killGraceMs?: number;
   /** Where `command` events go (default: a new emitter, see {@link SshPool.events}). */
-  events?: ProvkitEmitter;
+  events?: ProvkitEmitter | undefined;
   /**
    * How commands reach a POSIX host. `persistent-shell` (default): each connection keeps a few
    * running `sh` processes, one per channel, and frames commands through them, so the account's
@@ -226,7 +226,7 @@ export class SshRunner implements CommandRunner {
               text,
               withStdin: options.stdin !== undefined,
               killGroup: (pgid) => killRemoteGroup(client, pgid),
-              ...(options.signal ? { signal: options.signal } : {}),
+              signal: options.signal,
             });
           } catch (error) {
             // A host that cannot run the shell program still runs commands, one channel each.

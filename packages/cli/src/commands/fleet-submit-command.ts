@@ -62,7 +62,7 @@ export async function submitCommand(argv: string[], signal: AbortSignal): Promis
     });
     try {
       const timeoutMs = integerFlag('timeout-ms', values['timeout-ms']);
-      const result = await handle.result({ signal, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      const result = await handle.result({ signal, timeoutMs });
       output.result({ host: handle.host, jobId: handle.id, result }, () => `${handle.host} ${handle.id} done${result === null ? '' : `: ${JSON.stringify(result)}`}`);
       return EXIT.ok;
     } catch (error) {

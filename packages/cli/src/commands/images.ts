@@ -6,7 +6,7 @@ import { required, stringFlag, type CommandContext } from './context.ts';
 export async function imagesCommand(context: CommandContext): Promise<number> {
   const base = stringFlag(context.flags, 'base');
   const provisioner = await context.provisioner();
-  const images = await provisioner.listImages({ signal: context.signal, ...(base !== undefined ? { base } : {}) });
+  const images = await provisioner.listImages({ signal: context.signal, base });
   context.output.result({ images }, () => {
     if (images.length === 0) return 'no images';
     const rows = images.map((image) => [image.name, image.format, mib(image.virtualBytes), mib(image.allocatedBytes)]);

@@ -8,7 +8,7 @@ export async function statusCommand(context: CommandContext): Promise<number> {
   const provisioner = await context.provisioner();
   const node = context.node(context.positionals[0]);
   const image = stringFlag(context.flags, 'image');
-  const status = await provisioner.nodeStatus({ node, signal: context.signal, ...(image !== undefined ? { image } : {}) });
+  const status = await provisioner.nodeStatus({ node, signal: context.signal, image });
   context.output.result(status, () => `${node.name}: ${status.status} (power ${status.power}, ssh ${status.ssh ? 'up' : 'down'}${status.currentImage ? `, image ${status.currentImage}` : ''}) — ${status.detail}`);
   return status.status === 'ready' ? EXIT.ok : EXIT.notReady;
 }
@@ -45,7 +45,7 @@ export async function loadCommand(context: CommandContext): Promise<number> {
       diskMode: context.flags['full-copy'] ? 'full' : 'linked',
       // Provisioners fill what a partial size leaves out from their defaultSize.
       ...(size ? { size: size as SizeSpec } : {}),
-      ...(osModule ? { osModule } : {}),
+      osModule,
     });
     context.output.result(result, () => `loaded ${image} on ${node.name} in ${(result.durationMs / 1000).toFixed(1)} s${result.address ? ` (ssh ${result.address.host}:${result.address.port})` : ''}`);
   } finally {
@@ -63,7 +63,7 @@ export async function captureCommand(context: CommandContext): Promise<number> {
   const osModule = await context.osModule();
   const stop = context.output.follow(provisioner.events);
   try {
-    const result = await provisioner.capture({ node, image, endState, signal: context.signal, ...(osModule ? { osModule } : {}) });
+    const result = await provisioner.capture({ node, image, endState, signal: context.signal, osModule });
     context.output.result(result, () => `captured ${node.name} as ${result.image} (${(result.sizeBytes / 1024 / 1024).toFixed(0)} MiB) in ${(result.durationMs / 1000).toFixed(1)} s`);
   } finally {
     stop();
@@ -104,7 +104,7 @@ export async function powerCommand(context: CommandContext): Promise<number> {
   try {
     if (action === 'on') await provisioner.powerOn(call);
     else if (action === 'reset') await provisioner.powerReset(call);
-    else await provisioner.powerOff({ ...call, mode, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    else await provisioner.powerOff({ ...call, mode, timeoutMs });
   } finally {
     stop();
   }

@@ -25,11 +25,11 @@ export interface CallContext {
   secret: (value: string) => Secret;
 }
 
-const nodeAddress = z.object({ host: z.string().describe('IP address or DNS name'), port: z.number().int().optional().describe('SSH port (default 22)') }).strict();
+const nodeAddress = z.object({ host: z.string().describe('IP address or DNS name'), port: z.number().int().exactOptional().describe('SSH port (default 22)') }).strict();
 
 /** A node: its name in the configuration's `nodes`, or a full node (name, address, mac) merged over it. */
 const nodeParam = z
-  .union([z.string(), z.object({ name: z.string(), address: nodeAddress.optional(), mac: z.string().optional() }).strict()])
+  .union([z.string(), z.object({ name: z.string(), address: nodeAddress.exactOptional(), mac: z.string().exactOptional() }).strict()])
   .describe("the node: a name from the configuration's nodes, or { name, address?, mac? } merged over it");
 
 /** The `node` parameter's shape. */
@@ -42,17 +42,17 @@ const providerOptions = z.record(z.string(), z.record(z.string(), z.unknown())).
 const user = z
   .object({
     username: z.string(),
-    password: z.string().optional().describe('sent in the clear on the pipe; never echoed back, redacted from errors'),
-    sshPublicKeys: z.array(z.string()).optional(),
-    admin: z.boolean().optional(),
+    password: z.string().exactOptional().describe('sent in the clear on the pipe; never echoed back, redacted from errors'),
+    sshPublicKeys: z.array(z.string()).exactOptional(),
+    admin: z.boolean().exactOptional(),
   })
   .strict();
 const customization = z
   .object({
-    hostname: z.string().optional(),
-    users: z.array(user).optional(),
-    sshAuthorizedKeys: z.array(z.string()).optional(),
-    firstBootCommand: z.array(z.string()).optional(),
+    hostname: z.string().exactOptional(),
+    users: z.array(user).exactOptional(),
+    sshAuthorizedKeys: z.array(z.string()).exactOptional(),
+    firstBootCommand: z.array(z.string()).exactOptional(),
   })
   .strict();
 const access = { node: nodeParam, remoteIp: z.string(), ports: z.array(z.number().int()).min(1) };
@@ -128,7 +128,7 @@ export const PROVISIONER_METHODS = {
         node: nodeParam,
         image,
         ifExists: z.enum(['replace', 'refuse']).optional(),
-        size: z.object({ cpus: z.number().int(), memoryBytes: z.number().int(), diskBytes: z.number().int().optional() }).strict().optional(),
+        size: z.object({ cpus: z.number().int(), memoryBytes: z.number().int(), diskBytes: z.number().int().exactOptional() }).strict().optional(),
         diskMode: z.enum(['linked', 'full']).optional(),
         customization: customization.optional(),
         bootTimeoutMs: timeoutMs.optional(),

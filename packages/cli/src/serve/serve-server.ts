@@ -40,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<ServeResult> {
   const events = createEmitter();
   events.on('warning', (warning) => options.log.write(`${JSON.stringify({ warning })}\n`));
   const osModule: OsModuleV1 | undefined = config.os ? await createOsModule(config.os, { events }, cwd) : undefined;
-  const provisioner: ProvisionerV1 = await createProvisioner(config.provisioner, { events, ...(osModule ? { osModule } : {}) }, cwd);
+  const provisioner: ProvisionerV1 = await createProvisioner(config.provisioner, { events, osModule }, cwd);
 
   // A killed client closes its read end too: writing then fails (EPIPE). That must not end the
   // server before the aborted operations have cleaned up; their answers just have nowhere to go.

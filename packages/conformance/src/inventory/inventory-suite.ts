@@ -176,7 +176,8 @@ export function inventorySuite(name: string, test: SuiteFunctions, factory: () =
     it('refuses to delete a template that still has VMs; deleting what is gone succeeds', withFixture(async ({ inventory }, pool) => {
       const template = await inventory.createTemplate(newTemplate(pool));
       await inventory.setTemplateMode(template.id, { from: TemplateMode.FirstInstallation, to: TemplateMode.ReadyForUse });
-      const vm = await inventory.createVm(newVm(pool, template.id, { softwareStack: undefined, environment: undefined }));
+      const { softwareStack: _stack, environment: _environment, ...bare } = newVm(pool, template.id);
+      const vm = await inventory.createVm(bare);
       assert.equal(vm.softwareStack, undefined);
       await rejectsWith(inventory.deleteTemplate(template.id), 'INVALID_STATE');
       await inventory.deleteVm(vm.id);

@@ -36,7 +36,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
         if (node.address) await expectErrorCode(provisioner.powerStatus({ node: { ...node, address: { host: node.address.host } } }), 'NODE_NOT_FOUND');
         await expectErrorCode(provisioner.powerReset({ node }), 'NODE_NOT_FOUND');
         await expectAbsent(provisioner, node);
-        const status = await provisioner.nodeStatus({ node, image: options.image, ...(options.osModule ? { osModule: options.osModule } : {}) });
+        const status = await provisioner.nodeStatus({ node, image: options.image, osModule: options.osModule });
         expect(status).toMatchObject({ status: 'reload', power: 'off', ssh: false });
         expect(status.detail, 'the decision is decideNodeStatus: an absent node does not exist').toMatch(/does not exist/);
         await expectErrorCode(provisioner.getCurrentImage({ node }), 'NODE_NOT_FOUND');
@@ -47,7 +47,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
     check(group, 'raises IMAGE_NOT_FOUND when loading an image the library lacks, leaving no node', quick, () =>
       withProvisioner(options, async (provisioner) => {
         const node = await options.newNode();
-        await expectErrorCode(provisioner.load({ node, image: options.newImageName(), ...(options.osModule ? { osModule: options.osModule } : {}) }), 'IMAGE_NOT_FOUND');
+        await expectErrorCode(provisioner.load({ node, image: options.newImageName(), osModule: options.osModule }), 'IMAGE_NOT_FOUND');
         await expectAbsent(provisioner, node);
       }),
     ),
@@ -66,7 +66,7 @@ export function provisionerSafetyChecks(options: ProvisionerKitOptions): KitChec
           expect(await provisioner.doesImageExist({ image })).toBe(false);
           return;
         }
-        expectNamesField(await expectErrorCode(provisioner.capture({ node: { name }, image, ...(options.osModule ? { osModule: options.osModule } : {}) }), 'INVALID_INPUT'));
+        expectNamesField(await expectErrorCode(provisioner.capture({ node: { name }, image, osModule: options.osModule }), 'INVALID_INPUT'));
         expect(await provisioner.doesImageExist({ image })).toBe(false);
       }),
     ),

@@ -90,8 +90,8 @@ export class MemoryProvisioner extends BaseProvisioner {
       power: found?.power ?? 'off',
       sshTimeoutMs,
       ...wanted,
-      ...(found ? { recordedImage: found.image } : {}),
-      ...(osModule ? { osModule } : {}),
+      recordedImage: found?.image,
+      osModule,
       ...signalOf(options),
     });
   }
@@ -143,7 +143,7 @@ export class MemoryProvisioner extends BaseProvisioner {
         await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...signalOf(options) });
         progress.step('machine-booted');
         step = 'post-load';
-        await osModule.postLoad({ node, image, ...(options.customization ? { customization: options.customization } : {}), ...signalOf(options), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+        await osModule.postLoad({ node, image, customization: options.customization, ...signalOf(options), onProgress: options.onProgress });
         progress.step('post-load-done');
         throwIfAborted(signal, `load of ${node.name}`);
       } catch (error) {
@@ -194,7 +194,7 @@ export class MemoryProvisioner extends BaseProvisioner {
       if (this.host.images.has(image)) throw new ImageExistsError(image);
       try {
         if (!options.skipPreCapture) {
-          await osModule!.preCapture({ node, endState: 'off', ...signalOf(options), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+          await osModule!.preCapture({ node, endState: 'off', ...signalOf(options), onProgress: options.onProgress });
           progress.step('pre-capture-done');
         }
         if (found.power === 'on') await this.#run(`destroy ${node.name}`, signal, () => void (found.power = 'off'));

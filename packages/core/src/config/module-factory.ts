@@ -7,9 +7,9 @@ import type { ProvkitEmitter } from '../events/index.ts';
  */
 export interface ModuleFactoryContext {
   /** The OS module a provisioner uses when an operation names none. */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Where the module's progress, command and warning events go. */
-  events?: ProvkitEmitter;
+  events?: ProvkitEmitter | undefined;
 }
 
 /**

@@ -16,7 +16,7 @@ export interface WaitForOptions<T> {
   initialDelayMs?: number;
   maxDelayMs?: number;
   factor?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * Errors thrown by `poll` that count as "not yet" instead of ending the wait
    * (default: retryable provkit errors). Their message becomes the last state.

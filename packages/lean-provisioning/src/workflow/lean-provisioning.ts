@@ -57,9 +57,9 @@ export interface LeanProvisioningOptions {
 
 /** Options every step accepts. */
 export interface StepOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Receives the workflow's and the provisioner's progress events of this step. */
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** Options of {@link LeanProvisioning.createTemplate}. */
@@ -352,7 +352,7 @@ export class LeanProvisioning {
     checkName('templateMachine.name', options.templateMachine?.name);
     checkName('vm.machine.name', options.vm?.machine?.name);
     if (options.vm.machine.name === options.templateMachine.name) throw new InvalidInputError('vm.machine.name', 'must differ from the template machine');
-    const step = { ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) };
+    const step = { signal: options.signal, onProgress: options.onProgress };
     const created = await this.#step('create-template', () =>
       this.createTemplate({ ...step, profile: options.profile, pool: options.templatePool, host: options.templateHost, baseImage: options.baseImage }),
     );
@@ -425,12 +425,8 @@ export class LeanProvisioning {
     return options.signal ? { signal: options.signal } : {};
   }
 
-  #loadExtras(options: StepOptions): { signal?: AbortSignal; onProgress?: (event: ProgressEvent) => void; osModule?: OsModuleV1 } {
-    return {
-      ...this.#call(options),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(this.#osModule ? { osModule: this.#osModule } : {}),
-    };
+  #loadExtras(options: StepOptions): { signal?: AbortSignal; onProgress?: ((event: ProgressEvent) => void) | undefined; osModule?: OsModuleV1 | undefined } {
+    return { ...this.#call(options), onProgress: options.onProgress, osModule: this.#osModule };
   }
 
   #reporter(options: StepOptions, subject: string): ProgressReporter {

@@ -28,7 +28,7 @@ export async function waitForResponse(context: ModuleContext, options: WaitOptio
       host: node.address.host,
       port: node.address.port ?? 22,
       timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
     });
     // The login runs on the greeted connection where the runner can take it (one accept less).
     if (runner.adoptConnection) runner.adoptConnection(greeting.socket);

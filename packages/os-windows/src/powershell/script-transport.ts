@@ -45,7 +45,7 @@ export async function runScript(transport: ScriptTransport, script: PsFragment, 
     // The command line is the encoded script, which never holds a secret (they travel on
     // stdin): listing them for it would redact whatever base64 text happens to equal one.
     ...(secrets.length > 0 ? { outputSecrets: secrets } : {}),
-    ...(spec.signal ? { signal: spec.signal } : {}),
+    signal: spec.signal,
   };
   // One line as is: Windows' OpenSSH hands it to cmd.exe, which knows no POSIX quoting, and
   // every word (the prefix, the base64 alphabet) needs none.

@@ -59,7 +59,7 @@ export class VimCmdDriver implements EsxDriver {
   }
 
   #run(command: readonly string[] | ReturnType<typeof sh>, options: DriverCallOptions, check = true) {
-    return this.#runner.run(command, { timeoutMs: this.#timeoutMs, check, ...(options.signal ? { signal: options.signal } : {}) });
+    return this.#runner.run(command, { timeoutMs: this.#timeoutMs, check, signal: options.signal });
   }
 
   #imageDir(image: string): string {
@@ -143,7 +143,7 @@ export class VimCmdDriver implements EsxDriver {
         await this.#run(['vmkfstools', '-i', `${source}/${disk.file}`, `${target}/${names[index]}`, '-d', 'thin'], options);
       }
       const copy = vmxForCopy(vmx, request.node, names, { [IMAGE_KEY]: request.image, [DISK_MODE_KEY]: 'full' });
-      await this.#runner.writeFile(`${target}/${request.node}.vmx`, formatVmx(copy), { mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
+      await this.#runner.writeFile(`${target}/${request.node}.vmx`, formatVmx(copy), { mode: 0o644, signal: options.signal });
       parseRegisteredVmid((await this.#run(['vim-cmd', 'solo/registervm', `${target}/${request.node}.vmx`, request.node], options)).stdout);
     } catch (error) {
       const cleanup = { signal: AbortSignal.timeout(120_000) };
@@ -164,7 +164,7 @@ export class VimCmdDriver implements EsxDriver {
     let vmx: Vmx = parseVmx((await this.#run(['cat', path], options)).stdout);
     if (hardware.cpus !== undefined) vmx = vmxSet(vmx, 'numvcpus', String(hardware.cpus));
     if (hardware.memoryMB !== undefined) vmx = vmxSet(vmx, 'memSize', String(hardware.memoryMB));
-    await this.#runner.writeFile(path, formatVmx(vmx), { mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
+    await this.#runner.writeFile(path, formatVmx(vmx), { mode: 0o644, signal: options.signal });
     await this.#run(['vim-cmd', 'vmsvc/reload', vm.vmid], options);
   }
 
@@ -206,7 +206,7 @@ export class VimCmdDriver implements EsxDriver {
       what: `VMware Tools and an IP address on node ${node}`,
       timeoutMs: options.timeoutMs,
       initialDelayMs: 500,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
       poll: async ({ signal }) => {
         const report = parseGuestInfo((await this.#run(['vim-cmd', 'vmsvc/get.guest', vm.vmid], { signal })).stdout);
         return report.toolsRunning && report.ipAddress ? { done: true, value: { ipAddress: report.ipAddress } } : { done: false, state: `tools ${report.toolsRunning ? 'running' : 'not running'}, ip ${report.ipAddress ?? 'none'}` };
@@ -220,7 +220,7 @@ export class VimCmdDriver implements EsxDriver {
       what: `node ${node} to power off`,
       timeoutMs: options.timeoutMs,
       initialDelayMs: 500,
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: options.signal,
       poll: async ({ signal }) => {
         const state = parsePowerState((await this.#run(['vim-cmd', 'vmsvc/power.getstate', vm.vmid], { signal })).stdout);
         return state === 'off' ? { done: true, value: undefined } : { done: false, state };
@@ -245,7 +245,7 @@ export class VimCmdDriver implements EsxDriver {
       for (const [index, disk] of disks.entries()) {
         await this.#run(['vmkfstools', '-i', `${nodeDir}/${disk.file}`, `${temporary}/${names[index]}`, '-d', 'thin'], options);
       }
-      await this.#runner.writeFile(`${temporary}/${image}.vmx`, formatVmx(vmxForCopy(vmx, image, names)), { mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
+      await this.#runner.writeFile(`${temporary}/${image}.vmx`, formatVmx(vmxForCopy(vmx, image, names)), { mode: 0o644, signal: options.signal });
       // Test and rename in one command: the rename never lands inside an image made meanwhile.
       const moved = await this.#run(sh`test ! -e ${final} && mv ${temporary} ${final}`, options, false);
       if (moved.exitCode !== 0) throw new ImageExistsError(image, this.#images);

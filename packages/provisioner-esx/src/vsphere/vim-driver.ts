@@ -34,24 +34,24 @@ export interface VimDriverOptions {
   url: string;
   username: string;
   password: Secret;
-  tls?: VimTlsOptions;
+  tls?: VimTlsOptions | undefined;
   /** Inventory path of the datacenter (`/DC0`); default: the only one (`ha-datacenter` on an ESXi). */
-  datacenter?: string;
+  datacenter?: string | undefined;
   /** Folder under the datacenter's VM folder holding the templates (`images`, `a/b`); default: the VM folder. */
-  imagesFolder?: string;
+  imagesFolder?: string | undefined;
   /** Folder under the datacenter's VM folder for nodes; default: the VM folder. */
-  nodesFolder?: string;
+  nodesFolder?: string | undefined;
   /** Inventory path of the resource pool for nodes; default: the first compute resource's root pool. */
-  resourcePool?: string;
+  resourcePool?: string | undefined;
   /** Datastore name for nodes' and images' files; default: the source's. */
-  datastore?: string;
+  datastore?: string | undefined;
   /** Bound on SOAP requests in flight (default 8). */
-  maxConcurrentRequests?: number;
-  requestTimeoutMs?: number;
+  maxConcurrentRequests?: number | undefined;
+  requestTimeoutMs?: number | undefined;
   /** Session keep-alive interval (default 10 min; 0 off): see `VimClientOptions.keepAliveIntervalMs`. */
-  keepAliveIntervalMs?: number;
+  keepAliveIntervalMs?: number | undefined;
   /** Bound on each vSphere task (default 30 min). */
-  taskTimeoutMs?: number;
+  taskTimeoutMs?: number | undefined;
 }
 
 /** extraConfig keys provkit records on the nodes it creates. */

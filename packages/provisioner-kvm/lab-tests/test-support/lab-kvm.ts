@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { NodeSpec } from '@provkit/core';
+import type { NodeAddress, NodeSpec } from '@provkit/core';
 import { SshPool, sshRunnerFactory, type CommandRunner } from '@provkit/runners';
 import { freeLoopbackPort, labKvmSettings, prepareKvmRun, type KvmGuestLabState, type LibvirtLabState, type SshdLabState } from '@provkit/lab';
 import { KvmProvisioner, type KvmProvisionerOptions } from '../../src/index.ts';
@@ -32,7 +32,7 @@ export interface KvmLab {
   image: string;
   provisioner: (overrides?: Partial<KvmProvisionerOptions>) => KvmProvisioner;
   /** A fresh node name (with the lab's domain prefix) and a free forwarded SSH port. */
-  newNode: (label: string) => Promise<NodeSpec>;
+  newNode: (label: string) => Promise<NodeSpec & { address: NodeAddress }>;
   close: () => Promise<void>;
 }
 

@@ -68,7 +68,8 @@ describe('buildDomainXml', () => {
   });
 
   it('omits the qemu namespace and metadata when unused', () => {
-    const text = buildDomainXml({ ...production, metadata: undefined });
+    const { metadata: _metadata, ...withoutMetadata } = production;
+    const text = buildDomainXml(withoutMetadata);
     expect(text).not.toContain('xmlns:qemu');
     expect(text).not.toContain('<metadata>');
   });

@@ -34,14 +34,14 @@ export interface UserNetForward {
    * PCI slot on `pci.0` for the extra device; libvirt does not know about it, so it must not
    * collide with the slots it assigns (default 0x9).
    */
-  pciSlot?: number;
+  pciSlot?: number | undefined;
 }
 
 /** Boot straight into a kernel file on the host instead of the disk's boot loader. */
 export interface DirectKernelBoot {
   kernel: string;
-  initrd?: string;
-  cmdline?: string;
+  initrd?: string | undefined;
+  cmdline?: string | undefined;
 }
 
 /** Everything the domain XML builder needs. Values are validated by the provisioner first. */

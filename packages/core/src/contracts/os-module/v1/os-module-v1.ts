@@ -17,16 +17,16 @@ export interface OsModuleCapabilitiesV1 {
 
 /** Options of `waitForResponse`, `shutdown` and `reboot`. */
 export interface WaitOptions extends NodeOperationOptions {
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** Options of `postLoad`. */
 export interface PostLoadOptions extends NodeOperationOptions {
   /** The image just loaded, recorded in `currentimage.txt`. */
   image: string;
-  customization?: Customization;
+  customization?: Customization | undefined;
   /** Receives every progress event of this post-load (the provisioner passes its load's). */
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** Options of `writeCurrentImage`. */

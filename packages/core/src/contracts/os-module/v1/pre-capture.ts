@@ -11,9 +11,9 @@ export interface PreCaptureOptions extends NodeOperationOptions {
   /** Names of the generalization operations to run; default: the module's default set. */
   operations?: readonly string[];
   /** Bound on the final shutdown / reboot wait. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Receives every progress event of this pre-capture (the provisioner passes its capture's). */
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
 }
 
 /** What one generalization operation did. */

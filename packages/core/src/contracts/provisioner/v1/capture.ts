@@ -15,11 +15,11 @@ export interface CaptureOptions extends NodeOperationOptions {
    * that has no OS module or no node address is refused.
    */
   skipPreCapture?: boolean;
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Bound on the wait for the node to power off (default provisioner-specific). */
   shutdownTimeoutMs?: number;
   /** Receives every progress event of this capture, the OS module's `preCapture` sub-steps included. */
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
   providerOptions?: Record<string, Record<string, unknown>>;
 }
 

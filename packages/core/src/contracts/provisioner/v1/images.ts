@@ -10,7 +10,7 @@ export interface RetrieveImageOptions extends OperationOptions {
 /** Options of `listImages`. */
 export interface ListImagesOptions extends OperationOptions {
   /** Only images whose base name is this. */
-  base?: string;
+  base?: string | undefined;
 }
 
 /** Result of `deleteImage`. */

@@ -29,13 +29,13 @@ export interface LoadOptions extends NodeOperationOptions {
   /** `linked` (default): overlay / linked clone; `full`: an independent copy. */
   diskMode?: 'linked' | 'full';
   /** Per-node changes, applied by the OS module during post-load. */
-  customization?: Customization;
+  customization?: Customization | undefined;
   /** The OS module for waiting and post-load; default: the provisioner's own. */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Bound on the wait for the guest to answer SSH (default provisioner-specific). */
   bootTimeoutMs?: number;
   /** Receives every progress event of this load, the OS module's `postLoad` sub-steps included. */
-  onProgress?: (event: ProgressEvent) => void;
+  onProgress?: ((event: ProgressEvent) => void) | undefined;
   /** Provider-specific options, keyed by provider name: `{ kvm: { ... } }`. */
   providerOptions?: Record<string, Record<string, unknown>>;
 }

@@ -10,16 +10,16 @@ export interface NodeStatusFacts {
   exists: boolean;
   power: PowerState;
   /** The image the host's own records say the node was loaded with, if it keeps any. */
-  recordedImage?: string;
+  recordedImage?: string | undefined;
   /** The image the caller wants (`nodeStatus({ image })`). */
-  wantedImage?: string;
+  wantedImage?: string | undefined;
   /** The OS module that reads the guest's `currentimage.txt`; without one the status is `reload`. */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
   /** Bound on the guest probe. */
   sshTimeoutMs: number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Why the node does not count as one (e.g. an ESX template), when it does not. */
-  notANode?: string;
+  notANode?: string | undefined;
 }
 
 /**

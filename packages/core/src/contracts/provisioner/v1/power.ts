@@ -8,5 +8,5 @@ export interface PowerOffOptions extends NodeOperationOptions {
    */
   mode?: 'graceful' | 'hard';
   /** Bound on the graceful wait (default 120 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }

@@ -7,7 +7,7 @@ export type PowerState = 'on' | 'off' | 'suspended' | 'unknown';
 /** Options of `nodeStatus`. */
 export interface NodeStatusOptions extends NodeOperationOptions {
   /** The image the node should run; `ready` requires the node to run exactly this one. */
-  image?: string;
+  image?: string | undefined;
   /** Bound on the SSH probe (default 10 s). */
   sshTimeoutMs?: number;
   /**
@@ -15,7 +15,7 @@ export interface NodeStatusOptions extends NodeOperationOptions {
    * default: the provisioner's own. Without any OS module the guest cannot be checked and the
    * status is `reload` (see {@link decideNodeStatus}).
    */
-  osModule?: OsModuleV1;
+  osModule?: OsModuleV1 | undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface NodeSpec {
 /** Options every operation accepts. */
 export interface OperationOptions {
   /** Cancels the operation; long operations clean up what they created. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** Options of operations on one node. */
