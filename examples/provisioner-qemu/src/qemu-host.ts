@@ -1,4 +1,4 @@
-import { CommandFailedError, TimeoutError, waitFor } from '@provkit/core';
+import { CommandFailedError, ProvkitError, waitFor } from '@provkit/core';
 import { tail, type CommandRunner } from '@provkit/runners';
 import { imageInfoArgv, killCommand, NOT_DEFINED_EXIT_CODE, parseImageInfo, powerProbeCommand, presenceCommand, PRESENCE_EXIT_CODES, qmpArgv, qmpSucceeded, QMP_POWERDOWN, type NodeFiles, type QemuImageInfo } from './qemu-commands.ts';
 
@@ -71,7 +71,7 @@ export class QemuHost {
         await this.waitUntilOff(files, timeoutMs, signal);
         return true;
       } catch (error) {
-        if (!(error instanceof TimeoutError)) throw error;
+        if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
       }
     }
     await this.kill(files);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NodeNotManagedError, type NodeSpec } from '@provkit/core';
+import { ProvkitError, type NodeSpec } from '@provkit/core';
 import { LocalRunner, SshPool, sshRunnerFactory, type RunnerFactory } from '@provkit/runners';
 import { ensureLabService, freeLoopbackPort, labRoot, type KvmGuestLabState } from '@provkit/lab';
 import { LinuxOsModule } from '@provkit/os-linux';
@@ -84,7 +84,7 @@ export async function setUpLabQemu(): Promise<LabQemu> {
       for (const name of nodes) {
         // A foreign node directory is refused, as it should be; the rm below removes it.
         await provisioner.unload({ node: { name } }).catch((error: unknown) => {
-          if (!(error instanceof NodeNotManagedError)) throw error;
+          if (!ProvkitError.hasCode(error, 'NODE_NOT_MANAGED')) throw error;
         });
       }
       await provisioner.close();

@@ -1,4 +1,4 @@
-import { OperationFailedError, ProvkitError, randomPassword, type OsModuleV1, type ProgressEvent, type ProvisionerV1, type Secret } from '@provkit/core';
+import { ProvkitError, randomPassword, type OsModuleV1, type ProgressEvent, type ProvisionerV1, type Secret } from '@provkit/core';
 import type { Reservation, ReservationLogLine, StartOutcome } from './reservation.ts';
 
 /** What the orchestrator embeds: any provisioner and any OS module. */
@@ -80,7 +80,7 @@ export class VclOrchestrator {
       }
       return { state: 'ready', nodeStatus: status.status, ...(password && { password }), durationMs: Date.now() - started };
     } catch (error) {
-      const failedStep = error instanceof OperationFailedError ? error.step : step;
+      const failedStep = ProvkitError.hasCode(error, 'OPERATION_FAILED') ? (error.step ?? step) : step;
       log('failed', `${failedStep}: ${ProvkitError.isInstance(error) ? `${error.code} ` : ''}${error instanceof Error ? error.message : String(error)}`);
       return { state: 'failed', step: failedStep, error, durationMs: Date.now() - started };
     }
