@@ -26,7 +26,6 @@ import {
   sh,
   throwIfAborted,
   TimeoutError,
-  waitFor,
   type CaptureNodeState,
   type CaptureOptions,
   type CaptureResult,
@@ -52,13 +51,14 @@ import {
 import { CommandEventForwarder } from '@provkit/runners';
 import { HostLocks, type HostLock, type HostLockMode } from './host-lock.ts';
 import { ImageLibrary } from './image-library.ts';
-import { imageLockPath, newIntentRecord, nodeStatePaths, parseIntentRecord, serializeIntentRecord, type IntentRecord } from './intent-record.ts';
-import { LeftBehindError } from './left-behind-error.ts';
+import { imageLockPath, newIntentRecord, nodeStatePaths, type IntentRecord } from './intent-record.ts';
 import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
-import { isTransientHostFault } from './transient-fault.ts';
+import { CLEANUP_TIMEOUT_MS, isTransientHostFault } from './transient-fault.ts';
 import { isCommandFailure } from './translation/host-failure.ts';
 import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
+import { NodeControl } from './node-control.ts';
+import { NodeJournal } from './node-journal.ts';
 import { checkKvmCaptureOptions, type CaptureChoices } from './kvm-capture-options.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
@@ -67,7 +67,6 @@ import { checkMacAddress, macForNode } from './translation/mac-address.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
 /** Bound on the commands that undo a failed operation (they run even after an abort). */
-const CLEANUP_TIMEOUT_MS = 120_000;
 const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
 /** Bound on the ACPI shutdown of a guest whose capture failed mid-generalization, before it is forced off. */
 const CAPTURE_ABANDON_SHUTDOWN_MS = 30_000;
@@ -116,6 +115,10 @@ export class KvmProvisioner extends BaseProvisioner {
   readonly #commands: CommandEventForwarder;
   /** Makes nodes' disks independent of their library images (block pull, offline rebase). */
   readonly #detacher: DiskDetacher;
+  /** Nodes' domains on the host: state, power, removal with their disks. */
+  readonly #control: NodeControl;
+  /** Intent records: what an operation makes, so the next call can undo it if it dies. */
+  readonly #journal: NodeJournal;
 
   constructor(options: KvmProvisionerOptions) {
     const settings = checkSettings(options);
@@ -128,6 +131,8 @@ export class KvmProvisioner extends BaseProvisioner {
     // Host commands are this provisioner's command events too.
     this.#commands = new CommandEventForwarder(this.events);
     this.#commands.add(settings.runner);
+    this.#control = new NodeControl(this.host, settings.nodeDiskDir);
+    this.#journal = new NodeJournal({ host: this.host, control: this.#control, nodeDiskDir: settings.nodeDiskDir, libraryDir: settings.libraryDir, warn: (message, about) => this.events.emit('warning', { message, ...about }) });
     this.#detacher = new DiskDetacher({ host: this.host, uri: settings.uri, commandTimeoutMs: settings.commandTimeoutMs, warn: (message, node) => this.events.emit('warning', { message, node }) });
   }
 
@@ -160,12 +165,12 @@ export class KvmProvisioner extends BaseProvisioner {
 
   /** The node's own system disk on the host. */
   nodeDiskPath(name: string): string {
-    return `${this.settings.nodeDiskDir}/${name}.qcow2`;
+    return this.#control.diskPath(name);
   }
 
   /** Where the node's serial console output is kept on the host. */
   consoleLogPath(name: string): string {
-    return `${this.settings.nodeDiskDir}/${name}.console.log`;
+    return this.#control.consoleLogPath(name);
   }
 
   // ---- load ----------------------------------------------------------------------------
@@ -190,7 +195,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const request: LoadRequest = { options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs, independent };
     // The node's lock is let go of in the command that removes the finished load's record (#finishLoad).
     return this.#underNodeLock(node.name, options.signal, async (lock) => {
-      await this.#recoverNode(node.name, options.signal);
+      await this.#journal.recover(node.name, options.signal);
       const loaded = await this.#load(request);
       await this.#finishLoad(lock, loaded.intent);
       return loaded.done();
@@ -207,7 +212,7 @@ export class KvmProvisioner extends BaseProvisioner {
   async #finishLoad(lock: HostLock, intent: IntentRecord): Promise<void> {
     const path = nodeStatePaths(this.settings.nodeDiskDir, intent.node).intent;
     const together = await lock.releaseAfter(sh`rm -f -- ${path}`).catch(() => undefined);
-    if (!together?.ran) await this.#clearIntent(intent);
+    if (!together?.ran) await this.#journal.clear(intent);
   }
 
   async #load(request: LoadRequest): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
@@ -253,12 +258,12 @@ export class KvmProvisioner extends BaseProvisioner {
     // Written before anything is made: the next call undoes what this load made, if it dies.
     const intent = newIntentRecord({ operation: 'load', node: node.name, domain: node.name, paths: [diskPath, this.consoleLogPath(node.name)], image });
     try {
-      await this.#writeIntent(intent, call);
+      await this.#journal.write(intent, call);
       step = 'replace-node';
       if (existing !== undefined) {
         // As VCL's load: the old node goes (hard power-off, its own disks, its definition), whatever it ran.
         created = true;
-        await this.#removeNode(node.name, signal);
+        await this.#control.remove(node.name, signal);
         progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
       }
       step = 'prepare-disk';
@@ -305,13 +310,13 @@ export class KvmProvisioner extends BaseProvisioner {
     } catch (error) {
       // The image is not in the library and nothing was made: the caller's error, as it is.
       if (!created && ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) {
-        await this.#undoLoad(intent, false).catch(() => undefined);
+        await this.#journal.undoLoad(intent, false).catch(() => undefined);
         throw error;
       }
       let cleanupError: unknown;
       // Only what this load's own record names, retried through transient faults; a record
       // left after a failed clean-up lets the next call finish it.
-      await this.#undoLoad(intent, created).catch((failure: unknown) => {
+      await this.#journal.undoLoad(intent, created).catch((failure: unknown) => {
         cleanupError = failure;
       });
       progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
@@ -428,103 +433,15 @@ export class KvmProvisioner extends BaseProvisioner {
     }
   }
 
-  /**
-   * Destroys, undefines and deletes the node's own disks (never anything outside nodeDiskDir).
-   * Reports `powered-off` (when it was running) and `node-removed` (when a domain was there).
-   */
-  async #removeNode(name: string, signal: AbortSignal = AbortSignal.timeout(CLEANUP_TIMEOUT_MS), progress?: { step(step: string, detail?: string): void }): Promise<boolean> {
-    const call = { signal };
-    const disks = new Set([this.nodeDiskPath(name), this.consoleLogPath(name)]);
-    const state = await this.host.domainState(name, call);
-    if (state !== undefined) {
-      for (const device of await this.host.blockDevices(name, call)) {
-        if (device.source?.startsWith(`${this.settings.nodeDiskDir}/`)) disks.add(device.source);
-      }
-      if (state !== 'shut off') {
-        await this.host.destroy(name, call);
-        progress?.step('powered-off', `was ${state}`);
-      }
-      await this.host.undefine(name, call);
-    }
-    await this.host.remove([...disks], call);
-    if (state !== undefined) progress?.step('node-removed', [...disks].join(', '));
-    return state !== undefined;
-  }
 
   // ---- intent records and recovery -----------------------------------------------------
 
-  async #writeIntent(record: IntentRecord, call: { signal?: AbortSignal | undefined; timeoutMs?: number }): Promise<void> {
-    await this.host.writeText(nodeStatePaths(this.settings.nodeDiskDir, record.node).intent, serializeIntentRecord(record), call);
-  }
 
-  /** The node's intent record, if any; a damaged one is reported and set aside as `undefined`. */
-  async #readIntent(node: string, signal: AbortSignal | undefined): Promise<IntentRecord | undefined> {
-    const path = nodeStatePaths(this.settings.nodeDiskDir, node).intent;
-    const text = await this.host.readText(path, callOf(signal));
-    if (text === undefined || text.trim() === '') return undefined;
-    try {
-      return parseIntentRecord(text, this.settings.nodeDiskDir);
-    } catch (error) {
-      this.events.emit('warning', { message: `ignoring the unreadable intent record ${path}: ${error instanceof Error ? error.message : String(error)}`, node });
-      return undefined;
-    }
-  }
 
-  /** Removes a finished load's record (retried through transient faults; a warning if it stays). */
-  async #clearIntent(record: IntentRecord): Promise<void> {
-    const path = nodeStatePaths(this.settings.nodeDiskDir, record.node).intent;
-    await retryThroughFaults(`removing the intent record of node ${record.node}`, (signal) => this.host.remove([path], { signal })).catch((error: unknown) => {
-      this.events.emit('warning', { message: `load of ${record.node} succeeded but its intent record ${path} stays: ${error instanceof Error ? error.message : String(error)}`, operation: 'load', node: record.node });
-    });
-  }
 
-  /**
-   * Undoes a load that failed: removes the domain (only provkit's) and the files its record
-   * names, then the record — only while the record on the host is still this load's. Retried
-   * with new connections through transient faults within the clean-up bound; past it the error
-   * names everything that may remain.
-   */
-  async #undoLoad(record: IntentRecord, created: boolean): Promise<void> {
-    const paths = nodeStatePaths(this.settings.nodeDiskDir, record.node);
-    try {
-      await retryThroughFaults(`clean-up of node ${record.node}`, async (signal) => {
-        const onHost = await this.#readIntent(record.node, signal);
-        if (onHost !== undefined && onHost.id !== record.id) throw new InvalidStateError(`node ${record.node} carries another operation's record (${onHost.id}); its disk and domain are left alone`);
-        if (created) await this.#removeRecorded(record, signal);
-        await this.host.remove([paths.intent], { signal });
-      });
-    } catch (error) {
-      if (ProvkitError.hasCode(error, 'INVALID_STATE')) throw error;
-      throw new LeftBehindError(record.node, { domain: record.domain, files: created ? [...record.paths, paths.intent] : [paths.intent] }, { cause: error });
-    }
-  }
 
-  /** The domain a record names (only if provkit marked it) and its files; the record itself stays. */
-  async #removeRecorded(record: IntentRecord, signal: AbortSignal): Promise<void> {
-    const state = await this.host.domainState(record.domain, { signal });
-    if (state !== undefined && (await this.host.provkitRecord(record.domain, { signal })).managed) await this.#removeNode(record.domain, signal);
-    await this.host.remove(record.paths, { signal });
-  }
 
-  /**
-   * Called with the node's host lock held: a record found now belongs to an operation that died
-   * (its lock went with its process), so what it made is undone before this operation starts.
-   */
-  async #recoverNode(node: string, signal: AbortSignal | undefined): Promise<void> {
-    const record = await this.#readIntent(node, signal);
-    if (record === undefined) return;
-    this.events.emit('warning', { message: `undoing an interrupted ${record.operation} of node ${node} (pid ${record.pid} on ${record.host}, started ${record.startedAt}): ${[record.domain, ...record.paths].join(', ')}`, node });
-    await this.#undoLoad(record, true);
-  }
 
-  /**
-   * Deletes hidden partial copies of `image` left in the library by captures or retrievals that
-   * died. Called with the image's exclusive host lock held, so none of them is being written.
-   */
-  async #collectPartials(image: string, signal: AbortSignal | undefined): Promise<void> {
-    const removed = await this.host.removeMatching(this.settings.libraryDir, `.${image}.qcow2.part-*`, callOf(signal));
-    if (removed.length > 0) this.events.emit('warning', { message: `removed partial copies of image ${image} left by interrupted operations: ${removed.join(', ')}` });
-  }
 
   // ---- leftovers -----------------------------------------------------------------------
 
@@ -543,7 +460,7 @@ export class KvmProvisioner extends BaseProvisioner {
     return removeLeftovers(context, report, {
       node: (name, task) => this.#underNodeLock(name, options.signal, task),
       image: (image, task) => this.#underImageLock(image, 'exclusive', options.signal, task),
-      recover: (name) => this.#recoverNode(name, options.signal),
+      recover: (name) => this.#journal.recover(name, options.signal),
     });
   }
 
@@ -595,14 +512,14 @@ export class KvmProvisioner extends BaseProvisioner {
 
   async powerStatus(options: NodeOperationOptions): Promise<PowerState> {
     checkOperationOptions(options);
-    return powerStateOf(await this.#existingState(checkNode(options.node).name, options.signal));
+    return powerStateOf(await this.#control.state(checkNode(options.node).name, options.signal));
   }
 
   async powerOn(options: NodeOperationOptions): Promise<void> {
     checkOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#underNodeLock(name, options.signal, async () => {
-      const state = await this.#existingState(name, options.signal);
+      const state = await this.#control.state(name, options.signal);
       if (state === 'paused' || state === 'pmsuspended') throw new InvalidStateError(`node ${name} is ${state}; resume it instead`);
       if (powerStateOf(state) === 'off') await this.host.start(name, options);
     });
@@ -618,17 +535,17 @@ export class KvmProvisioner extends BaseProvisioner {
 
   async #powerOff(name: string, mode: 'graceful' | 'hard', timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
     if (mode === 'graceful') {
-      await this.#bringOff(name, timeoutMs, signal, () => this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name }));
+      await this.#control.bringOff(name, timeoutMs, signal, () => this.events.emit('warning', { message: `node ${name} did not shut down within ${timeoutMs} ms; forcing it off`, operation: 'powerOff', node: name }));
       return;
     }
-    if (powerStateOf(await this.#existingState(name, signal)) !== 'off') await this.host.destroy(name, { signal });
+    await this.#control.forceOff(name, signal);
   }
 
   override async powerReset(options: NodeOperationOptions): Promise<void> {
     checkOperationOptions(options);
     const { name } = checkNode(options.node);
     await this.#underNodeLock(name, options.signal, async () => {
-      const state = await this.#existingState(name, options.signal);
+      const state = await this.#control.state(name, options.signal);
       if (powerStateOf(state) === 'off') await this.host.start(name, options);
       else await this.host.reset(name, options);
     });
@@ -637,7 +554,7 @@ export class KvmProvisioner extends BaseProvisioner {
   override async getCurrentImage(options: NodeOperationOptions): Promise<string | undefined> {
     checkOperationOptions(options);
     const { name } = checkNode(options.node);
-    await this.#existingState(name, options.signal);
+    await this.#control.state(name, options.signal);
     return this.host.recordedImage(name, options.signal ? { signal: options.signal } : {});
   }
 
@@ -646,35 +563,17 @@ export class KvmProvisioner extends BaseProvisioner {
     const { name } = checkNode(options.node);
     throwIfAborted(options.signal, `unload of ${name}`);
     await this.#underNodeLock(name, options.signal, async () => {
-      await this.#recoverNode(name, options.signal);
+      await this.#journal.recover(name, options.signal);
       const call = options.signal ? { signal: options.signal } : {};
       // Someone else's domain of that name is never destroyed: only provkit's marker allows it.
       if ((await this.host.domainState(name, call)) !== undefined && !(await this.host.provkitRecord(name, call)).managed) throw new NodeNotManagedError(name);
       const progress = this.progress('unload', { node: name });
       progress.step('started');
-      if (await this.#removeNode(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined, progress)) progress.step('unload-done');
+      if (await this.#control.remove(name, options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(CLEANUP_TIMEOUT_MS)]) : undefined, progress)) progress.step('unload-done');
     });
   }
 
-  async #existingState(name: string, signal: AbortSignal | undefined): Promise<DomainState> {
-    const state = await this.host.domainState(name, signal ? { signal } : {});
-    if (state === undefined) throw new NodeNotFoundError(name);
-    return state;
-  }
 
-  async #waitForOff(name: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    await waitFor({
-      what: `node ${name} to power off`,
-      timeoutMs,
-      initialDelayMs: 200,
-      maxDelayMs: 2000,
-      signal,
-      poll: async ({ signal: pollSignal }) => {
-        const state = await this.#existingState(name, pollSignal);
-        return powerStateOf(state) === 'off' ? { done: true, value: undefined } : { done: false, state };
-      },
-    });
-  }
 
   // ---- capture -------------------------------------------------------------------------
 
@@ -693,8 +592,8 @@ export class KvmProvisioner extends BaseProvisioner {
     // Node, then image: the order load takes them in, so a load and a capture never wait on each other in a cycle.
     return this.#underNodeLock(node.name, options.signal, () =>
       this.#underImageLock(image, 'exclusive', options.signal, async () => {
-        await this.#recoverNode(node.name, options.signal);
-        await this.#collectPartials(image, options.signal);
+        await this.#journal.recover(node.name, options.signal);
+        await this.#journal.collectPartials(image, options.signal);
         return this.#capture({ options, node, image, endState, shutdownTimeoutMs, osModule, choices });
       }),
     );
@@ -706,7 +605,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const signal = options.signal;
     const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
     if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
-    let state = await this.#existingState(node.name, signal);
+    let state = await this.#control.state(node.name, signal);
     const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
     if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
 
@@ -730,7 +629,7 @@ export class KvmProvisioner extends BaseProvisioner {
           // Partly generalized and running (its SSH host keys may be gone): a fresh boot runs
           // the generalization's first-boot hook, which makes the guest reachable again.
           step = 'restart-for-pre-capture';
-          await this.#bringOff(node.name, shutdownTimeoutMs, signal);
+          await this.#control.bringOff(node.name, shutdownTimeoutMs, signal);
           state = 'shut off';
         }
         if (powerStateOf(state) === 'off' && record?.phase !== 'generalizing') {
@@ -756,7 +655,7 @@ export class KvmProvisioner extends BaseProvisioner {
         await this.#powerOff(node.name, 'graceful', shutdownTimeoutMs, signal);
       }
       step = 'wait-for-power-off';
-      await this.#waitForOff(node.name, shutdownTimeoutMs, signal);
+      await this.#control.waitForOff(node.name, shutdownTimeoutMs, signal);
       if (generalizing) {
         // Generalized and off: a retry after a later failure copies this disk as it is.
         await this.host.setCaptureRecord(node.name, { image, phase: 'generalized', disk: await this.host.fileFingerprint(disk, call) }, call);
@@ -779,7 +678,7 @@ export class KvmProvisioner extends BaseProvisioner {
       // shut down (ACPI, then forced) and stays recorded as partly generalized, so the next
       // capture boots it afresh and generalizes it again.
       if (generalizing) {
-        await this.#bringOff(node.name, Math.min(shutdownTimeoutMs, CAPTURE_ABANDON_SHUTDOWN_MS), cleanup.signal).catch((failure: unknown) => {
+        await this.#control.bringOff(node.name, Math.min(shutdownTimeoutMs, CAPTURE_ABANDON_SHUTDOWN_MS), cleanup.signal).catch((failure: unknown) => {
           cleanupError ??= failure;
         });
       }
@@ -800,38 +699,7 @@ export class KvmProvisioner extends BaseProvisioner {
     return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
   }
 
-  /**
-   * Presses the guest's power button. A guest that went off by itself between the caller's
-   * state read and the request (virsh: "domain is not running") is what was asked for, not a
-   * failure: the state is read again and only a domain still on makes the error stand.
-   */
-  async #askShutdown(name: string, signal: AbortSignal | undefined): Promise<void> {
-    try {
-      await this.host.shutdown(name, { signal });
-    } catch (error) {
-      if (powerStateOf(await this.#existingState(name, signal)) !== 'off') throw error;
-    }
-  }
 
-  /**
-   * Shuts the node down (ACPI, waited for up to `timeoutMs`), then pulls the plug if it is still
-   * on, telling `onForced`. A paused guest cannot hear the request: it is pulled at once.
-   */
-  async #bringOff(name: string, timeoutMs: number, signal: AbortSignal | undefined, onForced?: () => void): Promise<void> {
-    const state = await this.#existingState(name, signal);
-    if (powerStateOf(state) === 'off') return;
-    if (state !== 'paused') {
-      await this.#askShutdown(name, signal);
-      try {
-        await this.#waitForOff(name, timeoutMs, signal);
-        return;
-      } catch (error) {
-        if (!ProvkitError.hasCode(error, 'TIMEOUT')) throw error;
-        onForced?.();
-      }
-    }
-    await this.host.destroy(name, { signal });
-  }
 
   /** The node's state after a failed capture, read from the host (never assumed from the step). */
   async #captureNodeState(name: string, disk: string, signal: AbortSignal): Promise<CaptureNodeState> {
@@ -871,7 +739,7 @@ export class KvmProvisioner extends BaseProvisioner {
     const settings = checkIndependentOptions(options);
     throwIfAborted(options.signal, `makeIndependent of ${name}`);
     return this.#underNodeLock(name, options.signal, async () => {
-      await this.#recoverNode(name, options.signal);
+      await this.#journal.recover(name, options.signal);
       return this.#detacher.run(name, settings, this.progress('makeIndependent', { node: name }, options.onProgress), options.signal);
     });
   }
@@ -902,7 +770,7 @@ export class KvmProvisioner extends BaseProvisioner {
     // Exclusive on the host: no load (in any process) makes an overlay on it between the users
     // check and the removal; the check sees overlays not yet defined as domains too.
     return this.#underImageLock(image, 'exclusive', options.signal, async () => {
-      await this.#collectPartials(image, options.signal);
+      await this.#journal.collectPartials(image, options.signal);
       if (!(await this.library.exists(image, call))) return { deleted: false };
       const users = await this.library.usersOf(image, call);
       if (users.length > 0) throw new ImageInUseError(image, users);
@@ -978,24 +846,7 @@ function checkNode(given: NodeSpec): CheckedNode {
 }
 
 
-/** Runs `task` again through transient host faults (new connections each time) within the clean-up bound. */
-function retryThroughFaults(what: string, task: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  return waitFor({
-    what,
-    timeoutMs: CLEANUP_TIMEOUT_MS,
-    initialDelayMs: 250,
-    maxDelayMs: 5000,
-    isTransient: isTransientHostFault,
-    poll: async ({ signal }) => {
-      await task(signal);
-      return { done: true, value: undefined };
-    },
-  });
-}
 
-function callOf(signal: AbortSignal | undefined): { signal?: AbortSignal } {
-  return signal ? { signal } : {};
-}
 
 /** Exit status and stderr marker of the disk command when the library image is not there (checked under its lock). */
 const NO_IMAGE_EXIT = 76;

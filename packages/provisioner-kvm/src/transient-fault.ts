@@ -1,4 +1,4 @@
-import { ProvkitError } from '@provkit/core';
+import { ProvkitError, waitFor } from '@provkit/core';
 
 /**
  * libvirt's words when virsh could not reach the daemon (libvirtd restarting, its socket gone
@@ -17,4 +17,26 @@ export function isTransientHostFault(error: unknown): boolean {
   if (error.code === 'CONNECTION_FAILED' || error.code === 'TIMEOUT') return true;
   if (error.code === 'COMMAND_FAILED') return HYPERVISOR_UNREACHABLE.test(error.message);
   return error.isRetryable;
+}
+
+/** How long a clean-up may keep retrying through transient faults (and its default bound). */
+export const CLEANUP_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs `task` until it succeeds, again (each try with its own signal) while it fails with a
+ * {@link isTransientHostFault transient fault}, within {@link CLEANUP_TIMEOUT_MS}; any other
+ * failure, or the bound, ends it with that error.
+ */
+export function retryThroughFaults(what: string, task: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  return waitFor({
+    what,
+    timeoutMs: CLEANUP_TIMEOUT_MS,
+    initialDelayMs: 250,
+    maxDelayMs: 5000,
+    isTransient: isTransientHostFault,
+    poll: async ({ signal }) => {
+      await task(signal);
+      return { done: true, value: undefined };
+    },
+  });
 }
