@@ -2,16 +2,13 @@ import {
   abortableDelay,
   checkImageName,
   checkName,
-  checkNodeSpec,
   checkOneOf,
   checkOperationOptions,
   checkOptionalObject,
   checkOptionalOsModule,
   checkPositiveInteger,
   BaseProvisioner,
-  CaptureFailedError,
   decideNodeStatus,
-  ImageExistsError,
   ImageInUseError,
   ImageNotFoundError,
   InvalidInputError,
@@ -26,7 +23,6 @@ import {
   sh,
   throwIfAborted,
   TimeoutError,
-  type CaptureNodeState,
   type CaptureOptions,
   type CaptureResult,
   type ImageInfo,
@@ -37,7 +33,6 @@ import {
   type LoadOptions,
   type LoadResult,
   type NodeOperationOptions,
-  type NodeSpec,
   type NodeStatusEntry,
   type NodeStatusesOptions,
   type NodeStatusOptions,
@@ -55,28 +50,22 @@ import { imageLockPath, newIntentRecord, nodeStatePaths, type IntentRecord } fro
 import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
 import { CLEANUP_TIMEOUT_MS, isTransientHostFault } from './transient-fault.ts';
 import { isCommandFailure } from './translation/host-failure.ts';
-import { KvmHost, overlayTemplateDir, tempPathFor } from './kvm-host.ts';
+import { KvmHost, overlayTemplateDir } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
 import { NodeControl } from './node-control.ts';
+import { captureNode } from './kvm-capture.ts';
+import { checkNode, type CheckedNode } from './checked-node.ts';
 import { NodeJournal } from './node-journal.ts';
-import { checkKvmCaptureOptions, type CaptureChoices } from './kvm-capture-options.ts';
+import { checkKvmCaptureOptions } from './kvm-capture-options.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
 import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
-import { checkMacAddress, macForNode } from './translation/mac-address.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
-/** Bound on the commands that undo a failed operation (they run even after an abort). */
+/** powerOff's bound on a graceful shutdown when the call gives none. */
 const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
-/** Bound on the ACPI shutdown of a guest whose capture failed mid-generalization, before it is forced off. */
-const CAPTURE_ABANDON_SHUTDOWN_MS = 30_000;
 /** How often the domain's state is read while its guest boots (a stopped domain ends the wait). */
 const BOOT_STATE_INTERVAL_MS = 2000;
-
-/** A node with its validated name and address. */
-interface CheckedNode extends NodeSpec {
-  mac: string;
-}
 
 /** A load's options, validated and with defaults filled in, before any command runs. */
 interface LoadRequest {
@@ -594,126 +583,20 @@ export class KvmProvisioner extends BaseProvisioner {
       this.#underImageLock(image, 'exclusive', options.signal, async () => {
         await this.#journal.recover(node.name, options.signal);
         await this.#journal.collectPartials(image, options.signal);
-        return this.#capture({ options, node, image, endState, shutdownTimeoutMs, osModule, choices });
+        return captureNode(
+          {
+            host: this.host,
+            library: this.library,
+            control: this.#control,
+            settings: this.settings,
+            progress: (onProgress) => this.progress('capture', { node: node.name, image }, onProgress),
+            waitForBoot: (module, signal) => this.#waitForBoot(node, module, this.settings.bootTimeoutMs, signal),
+            powerOff: (timeoutMs, signal) => this.#powerOff(node.name, 'graceful', timeoutMs, signal),
+          },
+          { options, node, image, endState, shutdownTimeoutMs, osModule, choices },
+        );
       }),
     );
-  }
-
-  async #capture(request: CaptureRequest): Promise<CaptureResult> {
-    const { options, node, image, endState, shutdownTimeoutMs, osModule, choices } = request;
-    const started = Date.now();
-    const signal = options.signal;
-    const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
-    if (await this.library.exists(image, call)) throw new ImageExistsError(image, this.library.where);
-    let state = await this.#control.state(node.name, signal);
-    const disk = (await this.host.blockDevices(node.name, call)).find((device) => device.device === 'disk' && device.source)?.source;
-    if (!disk) throw new InvalidStateError(`node ${node.name} has no disk to capture`);
-
-    // What an earlier capture of this node left (recorded on the domain, so any process sees
-    // it): the node's real state decides what this one still has to do, so a plain retry
-    // converges whichever step the last attempt stopped at.
-    const record = osModule ? await this.host.captureRecord(node.name, call) : undefined;
-    const alreadyGeneralized = record?.phase === 'generalized' && powerStateOf(state) === 'off' && record.disk === (await this.host.fileFingerprint(disk, call));
-    const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
-    const plan = !osModule || alreadyGeneralized ? '' : record?.phase === 'generalizing' ? '; an earlier capture stopped while generalizing: the node is restarted and generalized again' : '';
-    progress.step('started', `disk ${disk}${plan}`);
-    let step = 'pre-capture';
-    /** True once this capture may have changed the guest (its generalization started). */
-    let generalizing = false;
-    const temp = tempPathFor(this.settings.libraryDir, `${image}.qcow2`);
-    try {
-      if (osModule && alreadyGeneralized) {
-        progress.step('pre-capture-done', `skipped: generalized and shut down for capture of ${record!.image}, disk unchanged since`);
-      } else if (osModule) {
-        if (record?.phase === 'generalizing' && powerStateOf(state) !== 'off') {
-          // Partly generalized and running (its SSH host keys may be gone): a fresh boot runs
-          // the generalization's first-boot hook, which makes the guest reachable again.
-          step = 'restart-for-pre-capture';
-          await this.#control.bringOff(node.name, shutdownTimeoutMs, signal);
-          state = 'shut off';
-        }
-        if (powerStateOf(state) === 'off' && record?.phase !== 'generalizing') {
-          // Off, and no capture of provkit's left it generalized as it is now: what is on the
-          // disk is unknown (the contract's "a node that is off cannot be generalized").
-          throw new InvalidStateError(`node ${node.name} is off and not generalized for capture (no earlier capture left it so, or its disk changed since); power it on to generalize it, or pass skipPreCapture: true for an ungeneralized copy`);
-        }
-        if (powerStateOf(state) === 'off') {
-          step = 'boot-for-pre-capture';
-          await osModule.forgetNode?.({ node, signal });
-          await this.host.start(node.name, call);
-          await this.#waitForBoot(node, osModule, this.settings.bootTimeoutMs, signal);
-        }
-        step = 'pre-capture';
-        await this.host.setCaptureRecord(node.name, { image, phase: 'generalizing' }, call);
-        generalizing = true;
-        // The OS module's own bound unless one was given: a Sysprep is not a shutdown.
-        await osModule.preCapture({ node, endState: 'off', timeoutMs: choices.preCaptureTimeoutMs, onProgress: options.onProgress, signal });
-        progress.step('pre-capture-done');
-      } else if (powerStateOf(state) !== 'off') {
-        // An explicitly ungeneralized copy of a running node: shut down as powerOff does
-        // (ACPI, then forced after the bound), so the copy is of a disk nobody writes to.
-        await this.#powerOff(node.name, 'graceful', shutdownTimeoutMs, signal);
-      }
-      step = 'wait-for-power-off';
-      await this.#control.waitForOff(node.name, shutdownTimeoutMs, signal);
-      if (generalizing) {
-        // Generalized and off: a retry after a later failure copies this disk as it is.
-        await this.host.setCaptureRecord(node.name, { image, phase: 'generalized', disk: await this.host.fileFingerprint(disk, call) }, call);
-        generalizing = false;
-      }
-      progress.step('powered-off');
-
-      step = 'copy-disk';
-      await this.host.convert(disk, temp, { ...call, compress: choices.compress });
-      if (!(await this.host.renameNoClobber(temp, this.library.path(image), call))) throw new ImageExistsError(image, this.library.where);
-      progress.step('image-stored', this.library.path(image));
-    } catch (error) {
-      const cleanup = { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
-      let cleanupError: unknown;
-      await this.host.remove([temp], cleanup).catch((failure: unknown) => {
-        cleanupError = failure;
-      });
-      // A guest whose generalization started and did not finish (an abort, a failed
-      // operation, a shutdown that never came) is never left running half-generalized: it is
-      // shut down (ACPI, then forced) and stays recorded as partly generalized, so the next
-      // capture boots it afresh and generalizes it again.
-      if (generalizing) {
-        await this.#control.bringOff(node.name, Math.min(shutdownTimeoutMs, CAPTURE_ABANDON_SHUTDOWN_MS), cleanup.signal).catch((failure: unknown) => {
-          cleanupError ??= failure;
-        });
-      }
-      const nodeState = await this.#captureNodeState(node.name, disk, cleanup.signal);
-      const failure = new CaptureFailedError(node.name, step, error, nodeState, cleanupError);
-      progress.step('capture-failed', `at ${step}; ${cleanupError === undefined ? 'the library is as it was' : 'cleanup failed'}; node power ${nodeState.power}, generalized ${nodeState.generalized}`);
-      throw failure;
-    }
-    const size = await this.library.size(image, call);
-    if (endState !== 'off') {
-      // The node now boots the generalized disk, with new host keys: the record no longer holds.
-      await this.host.clearCaptureRecord(node.name, call);
-      await osModule?.forgetNode?.({ node, signal });
-      await this.host.start(node.name, call);
-      progress.step('powered-on');
-    }
-    progress.step('capture-done');
-    return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
-  }
-
-
-
-  /** The node's state after a failed capture, read from the host (never assumed from the step). */
-  async #captureNodeState(name: string, disk: string, signal: AbortSignal): Promise<CaptureNodeState> {
-    try {
-      const state = await this.host.domainState(name, { signal });
-      if (state === undefined) return { power: 'absent', generalized: 'unknown' };
-      const power = powerStateOf(state);
-      const record = await this.host.captureRecord(name, { signal });
-      if (record === undefined) return { power, generalized: 'no' };
-      if (record.phase === 'generalizing') return { power, generalized: 'partly' };
-      return { power, generalized: power === 'off' && record.disk === (await this.host.fileFingerprint(disk, { signal })) ? 'yes' : 'no' };
-    } catch {
-      return { power: 'unknown', generalized: 'unknown' };
-    }
   }
 
   // ---- independent disks ---------------------------------------------------------------
@@ -805,19 +688,6 @@ export class KvmProvisioner extends BaseProvisioner {
   }
 }
 
-/** A capture's options, validated and with defaults filled in, before any command runs. */
-interface CaptureRequest {
-  options: CaptureOptions;
-  node: CheckedNode;
-  image: string;
-  endState: 'on' | 'off' | 'reboot';
-  shutdownTimeoutMs: number;
-  /** Undefined for an ungeneralized copy (`skipPreCapture`). */
-  osModule: OsModuleV1 | undefined;
-  /** `providerOptions.kvm`, checked: compression and the preCapture bound. */
-  choices: CaptureChoices;
-}
-
 /** What {@link KvmProvisioner} needs, beyond the domain state, to tell a running node's status. */
 interface GuestFacts {
   wanted: string | undefined;
@@ -839,11 +709,6 @@ function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[];
   };
 }
 
-/** Core's one node check, plus the MAC address libvirt needs. */
-function checkNode(given: NodeSpec): CheckedNode {
-  const node = checkNodeSpec(given);
-  return { ...node, mac: node.mac === undefined ? macForNode(node.name) : checkMacAddress('node.mac', node.mac) };
-}
 
 
 
