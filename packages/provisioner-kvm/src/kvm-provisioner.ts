@@ -1,5 +1,4 @@
 import {
-  abortableDelay,
   checkImageName,
   checkName,
   checkOneOf,
@@ -22,7 +21,6 @@ import {
   ProvkitError,
   sh,
   throwIfAborted,
-  TimeoutError,
   type CaptureOptions,
   type CaptureResult,
   type ImageInfo,
@@ -48,24 +46,24 @@ import { HostLocks, type HostLock, type HostLockMode } from './host-lock.ts';
 import { ImageLibrary } from './image-library.ts';
 import { imageLockPath, newIntentRecord, nodeStatePaths, type IntentRecord } from './intent-record.ts';
 import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
-import { CLEANUP_TIMEOUT_MS, isTransientHostFault } from './transient-fault.ts';
-import { isCommandFailure } from './translation/host-failure.ts';
+import { CLEANUP_TIMEOUT_MS } from './transient-fault.ts';
 import { KvmHost, overlayTemplateDir } from './kvm-host.ts';
 import { DiskDetacher } from './disk-detacher.ts';
 import { NodeControl } from './node-control.ts';
 import { captureNode } from './kvm-capture.ts';
+import { waitForBoot } from './boot-wait.ts';
+import { DiskNotStarted, prepareNodeDisk } from './disk-preparation.ts';
+import { nodeDomainSpec } from './translation/node-domain-spec.ts';
 import { checkNode, type CheckedNode } from './checked-node.ts';
 import { NodeJournal } from './node-journal.ts';
 import { checkKvmCaptureOptions } from './kvm-capture-options.ts';
 import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
 import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
-import { buildDomainXml, type DomainSpec } from './translation/domain-xml.ts';
+import { buildDomainXml } from './translation/domain-xml.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
 /** powerOff's bound on a graceful shutdown when the call gives none. */
 const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
-/** How often the domain's state is read while its guest boots (a stopped domain ends the wait). */
-const BOOT_STATE_INTERVAL_MS = 2000;
 
 /** A load's options, validated and with defaults filled in, before any command runs. */
 interface LoadRequest {
@@ -258,7 +256,10 @@ export class KvmProvisioner extends BaseProvisioner {
       step = 'prepare-disk';
       const createdBefore = created;
       created = true;
-      await this.#prepareDisk({ image, libraryPath, diskPath, diskMode, imageBytes, size, call }).catch((error: unknown) => {
+      await prepareNodeDisk(
+        { host: this.host, hostLocks: this.hostLocks, library: this.library, lockTimeoutMs: this.settings.lockTimeoutMs, serialize: (task) => this.#locks.run(`image:${image}`, task, signal) },
+        { image, libraryPath, diskPath, diskMode, imageBytes, size, call },
+      ).catch((error: unknown) => {
         // The lock was busy or the image gone: the command stopped before it wrote anything.
         if (error instanceof DiskNotStarted) {
           created = createdBefore;
@@ -269,7 +270,7 @@ export class KvmProvisioner extends BaseProvisioner {
       progress.step('disk-prepared', diskPath);
 
       step = 'define-domain';
-      await this.host.define(buildDomainXml(this.#domainSpec(node, image, size, diskPath)), call);
+      await this.host.define(buildDomainXml(nodeDomainSpec(this.settings, { node, image, size, diskPath, consoleLogPath: this.consoleLogPath(node.name) })), call);
       progress.step('node-defined');
 
       step = 'power-on';
@@ -284,7 +285,7 @@ export class KvmProvisioner extends BaseProvisioner {
       }
 
       step = 'wait-for-boot';
-      await this.#waitForBoot(node, osModule, bootTimeoutMs, signal);
+      await waitForBoot(this.host, node, osModule, bootTimeoutMs, signal);
       progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
 
       step = 'post-load';
@@ -321,106 +322,8 @@ export class KvmProvisioner extends BaseProvisioner {
     };
   }
 
-  /**
-   * Makes the node's disk from the library image in one host command: the image's shared host
-   * lock (the command's own, let go when it exits or is killed), the check that the image is
-   * still there under it, then the overlay or the full copy. Four round trips before (take the
-   * lock, check, write, let go); each failure keeps its own type: a busy lock is
-   * `ResourceBusyError` and a missing image `ImageNotFoundError`, both thrown as the cause of a
-   * {@link DiskNotStarted} (nothing was written).
-   */
-  async #prepareDisk(options: { image: string; libraryPath: string; diskPath: string; diskMode: 'linked' | 'full'; imageBytes: number; size: SizeSpec; call: { signal: AbortSignal | undefined; timeoutMs: number } }): Promise<void> {
-    const { image, libraryPath, diskPath, size, imageBytes } = options;
-    const what = `image ${image}`;
-    const waitMs = this.settings.lockTimeoutMs;
-    const lock = this.hostLocks.commandLock(imageLockPath(this.settings.libraryDir, image), { mode: 'shared', waitMs });
-    const before = sh`${lock}test -f ${libraryPath} || { echo ${NO_IMAGE_MARKER} >&2; exit ${String(NO_IMAGE_EXIT)}; }
-`;
-    const missing = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
-    // The lock's wait is part of this command's time.
-    const call = { ...options.call, timeoutMs: options.call.timeoutMs + waitMs, before, missing };
-    const grow = size.diskBytes !== undefined && size.diskBytes > imageBytes ? size.diskBytes : undefined;
-    return this.#locks.run(
-      `image:${image}`,
-      async () => {
-        try {
-          if (options.diskMode === 'linked') await this.host.createOverlay(libraryPath, diskPath, grow, call);
-          else await this.host.convert(libraryPath, diskPath, call);
-        } catch (error) {
-          const busy = this.hostLocks.busyError(error, what, waitMs);
-          if (busy) throw new DiskNotStarted(busy);
-          if (isCommandFailure(error, NO_IMAGE_EXIT, NO_IMAGE_MARKER)) throw new DiskNotStarted(missing());
-          throw error;
-        }
-        // Growing the node's own copy needs no lock on the image.
-        if (options.diskMode === 'full' && grow !== undefined) await this.host.resize(diskPath, grow, options.call);
-      },
-      options.call.signal,
-    );
-  }
 
-  #domainSpec(node: CheckedNode, image: string, size: SizeSpec, diskPath: string): DomainSpec {
-    const network = this.settings.network;
-    const spec: DomainSpec = {
-      name: node.name,
-      type: this.settings.domainType,
-      cpus: size.cpus,
-      memoryBytes: size.memoryBytes,
-      machine: this.settings.machine,
-      clock: this.settings.clock,
-      disks: [{ path: diskPath, format: 'qcow2', target: 'vda' }],
-      nics: network.kind === 'user-forward' ? [] : [{ mac: node.mac, source: network }],
-      serial: this.settings.consoleLog ? { logFile: this.consoleLogPath(node.name) } : {},
-      metadata: { image },
-    };
-    if (network.kind === 'user-forward') {
-      spec.userNetForwards = [{ mac: node.mac, hostAddress: node.address!.host, hostPort: node.address!.port ?? 22, guestPort: network.guestPort ?? 22, pciSlot: network.pciSlot }];
-    }
-    if (this.settings.directKernelBoot) spec.directKernelBoot = this.settings.directKernelBoot;
-    return spec;
-  }
 
-  /**
-   * Waits until the guest runs a command over SSH: one call of the OS module's
-   * `waitForResponse` for the whole bound, with the domain's state watched beside it, so a
-   * domain that stops running ends the wait at once.
-   *
-   * One call, not a fresh one every few seconds: the module's banner probing learns that a
-   * guest is slow to greet (each silent probe, given up, costs the guest the sshd it had just
-   * forked) and lengthens its probe bound, and a fresh call would forget it. On a loaded host a
-   * TCG guest that needs more than the first bound to greet was never heard (the 200-cycle soak
-   * timed out at cycle 41 that way with the machine's load average at 9).
-   */
-  async #waitForBoot(node: CheckedNode, osModule: OsModuleV1, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    const what = `SSH on node ${node.name} at ${node.address!.host}:${node.address!.port ?? 22}`;
-    const ended = new AbortController();
-    const wait = signal ? AbortSignal.any([signal, ended.signal]) : ended.signal;
-    let stopped: Error | undefined;
-    const watch = (async () => {
-      while (!wait.aborted) {
-        try {
-          const state = await this.host.domainState(node.name, { signal: wait });
-          if (state !== 'running') stopped = new InvalidStateError(`node ${node.name} is ${state ?? 'no longer defined'} while booting`);
-        } catch (error) {
-          // libvirtd restarting or the host's SSH lost for a moment: asked again next round.
-          if (!wait.aborted && !isTransientHostFault(error)) stopped = error instanceof Error ? error : new Error(String(error));
-        }
-        if (stopped) return ended.abort(stopped);
-        await abortableDelay(BOOT_STATE_INTERVAL_MS, wait, what).catch(() => undefined);
-      }
-    })();
-    try {
-      await osModule.waitForResponse({ node, timeoutMs, signal: wait });
-    } catch (error) {
-      if (stopped) throw stopped;
-      // Named as the load's wait (the node and its forwarded address), with the module's last word.
-      if (ProvkitError.hasCode(error, 'TIMEOUT')) throw new TimeoutError(what, timeoutMs, error.message, { cause: error });
-      throw error;
-    } finally {
-      ended.abort();
-      await watch;
-    }
-  }
 
 
   // ---- intent records and recovery -----------------------------------------------------
@@ -590,7 +493,7 @@ export class KvmProvisioner extends BaseProvisioner {
             control: this.#control,
             settings: this.settings,
             progress: (onProgress) => this.progress('capture', { node: node.name, image }, onProgress),
-            waitForBoot: (module, signal) => this.#waitForBoot(node, module, this.settings.bootTimeoutMs, signal),
+            waitForBoot: (module, signal) => waitForBoot(this.host, node, module, this.settings.bootTimeoutMs, signal),
             powerOff: (timeoutMs, signal) => this.#powerOff(node.name, 'graceful', timeoutMs, signal),
           },
           { options, node, image, endState, shutdownTimeoutMs, osModule, choices },
@@ -714,14 +617,3 @@ function checkStatusBatch(options: NodeStatusesOptions): { nodes: CheckedNode[];
 
 
 /** Exit status and stderr marker of the disk command when the library image is not there (checked under its lock). */
-const NO_IMAGE_EXIT = 76;
-const NO_IMAGE_MARKER = 'provkit: no library image';
-
-/** The disk command stopped before writing anything; `cause` is the typed reason. Internal to load. */
-class DiskNotStarted extends Error {
-  override readonly cause: Error;
-  constructor(cause: Error) {
-    super(cause.message);
-    this.cause = cause;
-  }
-}
