@@ -9,16 +9,13 @@ import {
   BaseProvisioner,
   decideNodeStatus,
   ImageInUseError,
-  ImageNotFoundError,
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
   mapConcurrent,
-  NodeExistsError,
   NodeNotFoundError,
   NodeNotManagedError,
   OperationFailedError,
-  ProvkitError,
   sh,
   throwIfAborted,
   type CaptureOptions,
@@ -42,42 +39,26 @@ import {
   type SizeSpec,
 } from '@provkit/core';
 import { CommandEventForwarder } from '@provkit/runners';
+import { waitForBoot } from './boot-wait.ts';
+import { checkNode, type CheckedNode } from './checked-node.ts';
+import { DiskDetacher } from './disk-detacher.ts';
 import { HostLocks, type HostLock, type HostLockMode } from './host-lock.ts';
 import { ImageLibrary } from './image-library.ts';
-import { imageLockPath, newIntentRecord, nodeStatePaths, type IntentRecord } from './intent-record.ts';
-import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
-import { CLEANUP_TIMEOUT_MS } from './transient-fault.ts';
-import { KvmHost, overlayTemplateDir } from './kvm-host.ts';
-import { DiskDetacher } from './disk-detacher.ts';
-import { NodeControl } from './node-control.ts';
-import { captureNode } from './kvm-capture.ts';
-import { waitForBoot } from './boot-wait.ts';
-import { DiskNotStarted, prepareNodeDisk } from './disk-preparation.ts';
-import { nodeDomainSpec } from './translation/node-domain-spec.ts';
-import { checkNode, type CheckedNode } from './checked-node.ts';
-import { NodeJournal } from './node-journal.ts';
+import { imageLockPath, nodeStatePaths, type IntentRecord } from './intent-record.ts';
 import { checkKvmCaptureOptions } from './kvm-capture-options.ts';
-import { checkIndependentOptions, checkKvmLoadOptions, type IndependentSettings, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
+import { captureNode } from './kvm-capture.ts';
+import { KvmHost, overlayTemplateDir } from './kvm-host.ts';
+import { loadNode, type LoadRequest } from './kvm-load.ts';
 import { checkSize, checkSettings, type KvmProvisionerOptions, type KvmSettings } from './kvm-options.ts';
-import { buildDomainXml } from './translation/domain-xml.ts';
+import { findLeftovers, removeLeftovers, type LeftoversOptions, type LeftoversReport } from './leftovers.ts';
+import { checkIndependentOptions, checkKvmLoadOptions, type MakeIndependentOptions, type MakeIndependentResult } from './make-independent-options.ts';
+import { NodeControl } from './node-control.ts';
+import { NodeJournal } from './node-journal.ts';
+import { CLEANUP_TIMEOUT_MS } from './transient-fault.ts';
 import { powerStateOf, type DomainState } from './translation/virsh-output.ts';
 
 /** powerOff's bound on a graceful shutdown when the call gives none. */
 const DEFAULT_POWER_OFF_TIMEOUT_MS = 120_000;
-
-/** A load's options, validated and with defaults filled in, before any command runs. */
-interface LoadRequest {
-  options: LoadOptions;
-  node: CheckedNode;
-  image: string;
-  size: SizeSpec;
-  diskMode: 'linked' | 'full';
-  ifExists: 'replace' | 'refuse';
-  osModule: OsModuleV1;
-  bootTimeoutMs: number;
-  /** Set when the node is to end independent of its image (`providerOptions.kvm.independent`). */
-  independent: IndependentSettings | undefined;
-}
 
 /**
  * Provisioner for a libvirt/QEMU host, driven through `virsh` and `qemu-img` over a command
@@ -183,7 +164,20 @@ export class KvmProvisioner extends BaseProvisioner {
     // The node's lock is let go of in the command that removes the finished load's record (#finishLoad).
     return this.#underNodeLock(node.name, options.signal, async (lock) => {
       await this.#journal.recover(node.name, options.signal);
-      const loaded = await this.#load(request);
+      const loaded = await loadNode(
+        {
+          host: this.host,
+          library: this.library,
+          hostLocks: this.hostLocks,
+          control: this.#control,
+          journal: this.#journal,
+          detacher: this.#detacher,
+          settings: this.settings,
+          progress: (operation, onProgress) => this.progress(operation, { node: node.name, image }, onProgress),
+          serializeImage: (task, signal) => this.#locks.run(`image:${image}`, task, signal),
+        },
+        request,
+      );
       await this.#finishLoad(lock, loaded.intent);
       return loaded.done();
     });
@@ -202,125 +196,6 @@ export class KvmProvisioner extends BaseProvisioner {
     if (!together?.ran) await this.#journal.clear(intent);
   }
 
-  async #load(request: LoadRequest): Promise<{ intent: IntentRecord; done: () => LoadResult }> {
-    const { options, node, image, size, diskMode, ifExists, osModule, bootTimeoutMs, independent } = request;
-    const started = Date.now();
-    const signal = options.signal;
-    const call = { signal, timeoutMs: this.settings.commandTimeoutMs };
-    const libraryPath = this.library.path(image);
-    const diskPath = this.nodeDiskPath(node.name);
-
-    const missingImage = (): ImageNotFoundError => new ImageNotFoundError(image, this.library.where);
-    // Checks that need the host but change nothing: a failure here leaves nothing to undo, and
-    // an abort during them still says which check it stopped (nothing was created).
-    let checking = 'check-image';
-    const checked = async <T>(check: () => Promise<T>): Promise<T> => {
-      try {
-        return await check();
-      } catch (error) {
-        if (ProvkitError.hasCode(error, 'ABORTED')) throw new OperationFailedError('load', checking, error);
-        throw error;
-      }
-    };
-    const chain = await checked(() => this.host.imageInfo(libraryPath, call));
-    if (!chain) throw missingImage();
-    const imageBytes = chain[0]!.virtualBytes;
-    if (size.diskBytes !== undefined && size.diskBytes < imageBytes) {
-      throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${imageBytes}`);
-    }
-    // An existing domain is replaced only when provkit made it (its marker) and the caller allows it.
-    checking = 'check-node';
-    const existing = await checked(() => this.host.domainState(node.name, call));
-    if (existing !== undefined) {
-      if (!(await checked(() => this.host.provkitRecord(node.name, call))).managed) throw new NodeNotManagedError(node.name);
-      if (ifExists === 'refuse') throw new NodeExistsError(node.name);
-    } else if (await checked(() => this.host.fileExists(diskPath, call))) {
-      throw new InvalidStateError(`node ${node.name} has a leftover disk ${diskPath}; unload the node first`);
-    }
-
-    const progress = this.progress('load', { node: node.name, image }, options.onProgress);
-    progress.step('started', `${diskMode} disk from ${libraryPath}`);
-    let step = 'record-intent';
-    let created = false;
-    // Written before anything is made: the next call undoes what this load made, if it dies.
-    const intent = newIntentRecord({ operation: 'load', node: node.name, domain: node.name, paths: [diskPath, this.consoleLogPath(node.name)], image });
-    try {
-      await this.#journal.write(intent, call);
-      step = 'replace-node';
-      if (existing !== undefined) {
-        // As VCL's load: the old node goes (hard power-off, its own disks, its definition), whatever it ran.
-        created = true;
-        await this.#control.remove(node.name, signal);
-        progress.step('node-replaced', `removed the ${existing} node provkit had defined`);
-      }
-      step = 'prepare-disk';
-      const createdBefore = created;
-      created = true;
-      await prepareNodeDisk(
-        { host: this.host, hostLocks: this.hostLocks, library: this.library, lockTimeoutMs: this.settings.lockTimeoutMs, serialize: (task) => this.#locks.run(`image:${image}`, task, signal) },
-        { image, libraryPath, diskPath, diskMode, imageBytes, size, call },
-      ).catch((error: unknown) => {
-        // The lock was busy or the image gone: the command stopped before it wrote anything.
-        if (error instanceof DiskNotStarted) {
-          created = createdBefore;
-          throw error.cause;
-        }
-        throw error;
-      });
-      progress.step('disk-prepared', diskPath);
-
-      step = 'define-domain';
-      await this.host.define(buildDomainXml(nodeDomainSpec(this.settings, { node, image, size, diskPath, consoleLogPath: this.consoleLogPath(node.name) })), call);
-      progress.step('node-defined');
-
-      step = 'power-on';
-      // A new machine answers at this address: whatever was learned about the old one goes.
-      await osModule.forgetNode?.({ node, signal });
-      await this.host.start(node.name, call);
-      progress.step('powered-on');
-      // The block pull runs in QEMU while the guest boots and post-load runs; awaited at the end.
-      if (independent && diskMode === 'linked') {
-        step = 'start-block-pull';
-        await this.#detacher.startPulls(node.name, independent, signal);
-      }
-
-      step = 'wait-for-boot';
-      await waitForBoot(this.host, node, osModule, bootTimeoutMs, signal);
-      progress.step('machine-booted', `SSH answered at ${node.address!.host}:${node.address!.port ?? 22}`);
-
-      step = 'post-load';
-      await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, signal });
-      progress.step('post-load-done');
-      if (independent) {
-        step = 'make-independent';
-        await this.#detacher.run(node.name, independent, this.progress('makeIndependent', { node: node.name, image }, options.onProgress), signal);
-      }
-      // An abort that arrived with the last step still undoes the load: the caller gave up on it.
-      throwIfAborted(signal, `load of ${node.name}`);
-    } catch (error) {
-      // The image is not in the library and nothing was made: the caller's error, as it is.
-      if (!created && ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND')) {
-        await this.#journal.undoLoad(intent, false).catch(() => undefined);
-        throw error;
-      }
-      let cleanupError: unknown;
-      // Only what this load's own record names, retried through transient faults; a record
-      // left after a failed clean-up lets the next call finish it.
-      await this.#journal.undoLoad(intent, created).catch((failure: unknown) => {
-        cleanupError = failure;
-      });
-      progress.step('load-failed', `at ${step}; ${!created ? 'nothing was created' : cleanupError === undefined ? 'removed what the load created' : 'cleanup failed'}`);
-      throw new OperationFailedError('load', step, error, cleanupError);
-    }
-    // The record goes with the node's lock, in one command (#finishLoad); then the load is done.
-    return {
-      intent,
-      done: () => {
-        progress.step('load-done');
-        return { node: node.name, image, address: { host: node.address!.host, port: node.address!.port ?? 22 }, durationMs: Date.now() - started };
-      },
-    };
-  }
 
 
 
