@@ -12,16 +12,13 @@ import {
   BaseProvisioner,
   ConflictError,
   decideNodeStatus,
-  ImageExistsError,
   ImageNotFoundError,
   InvalidInputError,
   InvalidStateError,
   KeyedMutex,
   mapConcurrent,
-  NodeExistsError,
   NodeNotFoundError,
   NodeNotManagedError,
-  OperationFailedError,
   ProvkitError,
   throwIfAborted,
   UnsupportedFunctionalityError,
@@ -34,7 +31,6 @@ import {
   type ListImagesOptions,
   type LoadOptions,
   type LoadResult,
-  type NodeAddress,
   type NodeOperationOptions,
   type NodeSpec,
   type NodeStatusEntry,
@@ -46,16 +42,14 @@ import {
   type PowerState,
 } from '@provkit/core';
 import { CommandEventForwarder } from '@provkit/runners';
-import type { EsxDriver, EsxLeftover, EsxNodeFacts, LoadOperation } from './esx-driver.ts';
-import { renewWhileRunning } from './lease-renewal.ts';
-import { isBusyFault } from './translation/faults.ts';
-import { newOperation } from './vsphere/ownership-record.ts';
-import { checkPartialSize, memoryMB, checkSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
+import type { EsxDriver, EsxLeftover, EsxNodeFacts } from './esx-driver.ts';
+import { checkPartialSize, checkSettings, type EsxProvisionerOptions, type EsxSettings } from './esx-options.ts';
 import { VimCmdDriver } from './vim-cmd/vim-cmd-driver.ts';
 import { VimDriver } from './vsphere/vim-driver.ts';
+import { captureNode } from './esx-capture.ts';
+import { loadNode } from './esx-load.ts';
+import { busy, signalOf } from './operation-support.ts';
 
-/** Bound on the calls that undo a failed operation (they run even after an abort). */
-const CLEANUP_TIMEOUT_MS = 300_000;
 
 /** `providerOptions.esx.preCaptureTimeoutMs` of a capture, validated. */
 function preCaptureBound(providerOptions: Record<string, Record<string, unknown>> | undefined): number | undefined {
@@ -63,14 +57,7 @@ function preCaptureBound(providerOptions: Record<string, Record<string, unknown>
   return value === undefined ? undefined : checkPositiveInteger('providerOptions.esx.preCaptureTimeoutMs', value);
 }
 
-function signalOf(options: { signal?: AbortSignal | undefined }): { signal?: AbortSignal } {
-  return options.signal ? { signal: options.signal } : {};
-}
 
-/** The error for a node whose load runs in another operation (retryable: it ends, or its lease passes). */
-function busy(name: string, facts: EsxNodeFacts): ConflictError {
-  return new ConflictError(`node ${name} is being loaded by another operation (${facts.operation?.id ?? 'unrecorded'} of ${facts.operation?.owner ?? 'an unknown orchestrator'}); retry once it ended`);
-}
 
 /**
  * Provisioner for VMware ESXi and vCenter. Images are templates in a folder; a load clones
@@ -138,116 +125,23 @@ export class EsxProvisioner extends BaseProvisioner {
     throwIfAborted(options.signal, `load of ${node.name}`);
     // The node lock for the whole load; the image lock (taken second, see capture) only while
     // cloning, so loads of one image run in parallel but never meet a delete or a capture of it.
-    return this.#locks.run(`node:${node.name}`, async () => {
-      const started = Date.now();
-      const call = signalOf(options);
-      // Checks that change nothing: a failure here leaves nothing to undo.
-      const info = await this.driver.imageInfo(image, call);
-      if (info === undefined) throw new ImageNotFoundError(image);
-      if (size.diskBytes !== undefined && size.diskBytes !== info.virtualBytes) {
-        if (size.diskBytes < info.virtualBytes) throw new InvalidInputError('size.diskBytes', `${size.diskBytes} bytes is below the image's ${info.virtualBytes}`);
-        throw new UnsupportedFunctionalityError('growing the system disk at load', 'the esx provisioner');
-      }
-      // An existing VM of that name is replaced only when provkit made it (its marker) and the caller allows it.
-      const existing = await this.driver.nodeFacts(node.name, call);
-      if (existing !== undefined) {
-        if (existing.isTemplate) throw new InvalidStateError(`${node.name} is a template (an image), not a node`);
-        if (!existing.managed) throw new NodeNotManagedError(node.name);
-        // Another orchestrator's load of this node runs: its VM is not this load's to replace.
-        if (existing.operation?.alive) throw busy(node.name, existing);
-        // A dead load's leftover is no node: it goes whatever ifExists says.
-        if (ifExists === 'refuse' && existing.operation?.state !== 'loading') throw new NodeExistsError(node.name);
-      }
-      const operation: LoadOperation = newOperation(this.settings.leaseMs);
-
-      const osModule = this.#osModule(options.osModule);
-      const progress = this.progress('load', { node: node.name, image }, options.onProgress);
-      progress.step('started', `${diskMode} clone of template ${image}`);
-      let step = 'replace-node';
-      let created = false;
-      let stopRenewal: (() => void) | undefined;
-      try {
-        if (existing !== undefined) {
-          // As VCL's load: the old node goes (powered off hard, destroyed with its own files), whatever it ran.
-          await this.#destroyFound(node.name, existing, call);
-          const leftover = existing.operation?.state === 'loading';
-          progress.step('node-replaced', leftover
-            ? `removed the leftover of a load that died (operation ${existing.operation?.id ?? 'unrecorded'}, ${existing.operation?.owner ?? 'unknown orchestrator'})`
-            : `destroyed the ${existing.power} node provkit had made from ${existing.image ?? 'an unrecorded image'}`);
-        }
-        step = 'clone';
-        await this.#locks.run(`image:${image}`, () =>
-          this.driver.createNode({ node: node.name, image, diskMode, operation }, call),
-        options.signal);
-        created = true;
-        const renewLease = this.driver.renewLease?.bind(this.driver);
-        if (renewLease) {
-          stopRenewal = renewWhileRunning({
-            leaseMs: operation.leaseMs,
-            renew: (signal) => this.#vmTasks.run(node.name, () => renewLease(node.name, operation, { signal }), signal),
-            // The load's own tasks on its VM (power-on, reconfiguration) can hold it: retried soon.
-            isBusy: isBusyFault,
-            onFailure: (error, { lapsed }) =>
-              this.events.emit('warning', {
-                message: `renewing the lease of the load of ${node.name} failed (${error instanceof Error ? error.message : String(error)}); ${lapsed ? 'the VM stayed busy until the lease ran out (other orchestrators may take the load for dead); ' : ''}retried at the next renewal`,
-                operation: 'load',
-                node: node.name,
-              }),
-          });
-        }
-        progress.step('disk-prepared', `${diskMode} clone`);
-        if (size.cpus !== undefined || size.memoryBytes !== undefined) {
-          step = 'size';
-          await this.#vmTasks.run(node.name, () => this.driver.resizeNode(node.name, { ...(size.cpus ? { cpus: size.cpus } : {}), ...(size.memoryBytes ? { memoryMB: memoryMB(size.memoryBytes) } : {}) }, call), options.signal);
-        }
-        progress.step('node-defined', size.cpus || size.memoryBytes ? `cpus ${size.cpus ?? 'as image'}, memory ${size.memoryBytes ?? 'as image'} bytes` : 'hardware as the image');
-
-        step = 'power-on';
-        // A new machine answers at this address: whatever was learned about the old one goes.
-        if (osModule && node.address) await osModule.forgetNode?.({ node, ...call });
-        await this.#vmTasks.run(node.name, () => this.driver.powerOn(node.name, call), options.signal);
-        progress.step('powered-on');
-
-        step = 'wait-for-tools';
-        const guest = await this.driver.waitForGuest(node.name, { ...call, timeoutMs: this.settings.toolsTimeoutMs });
-        const address: Required<NodeAddress> = node.address ? { host: node.address.host, port: node.address.port ?? 22 } : { host: guest.ipAddress, port: 22 };
-        progress.step('machine-booted', `VMware Tools running, IP ${guest.ipAddress}`);
-
-        if (osModule && node.address) {
-          step = 'wait-for-ssh';
-          await osModule.waitForResponse({ node, timeoutMs: bootTimeoutMs, ...call });
-          step = 'post-load';
-          await osModule.postLoad({ node, image, customization: options.customization, onProgress: options.onProgress, ...call });
-          progress.step('post-load-done');
-        } else if (osModule) {
-          // The Tools address is reported, but SSH and post-load go only to an address the caller gave
-          // (a customization without one was refused above).
-          this.events.emit('warning', { message: 'no node address: SSH wait and post-load skipped', operation: 'load', node: node.name });
-        }
-        step = 'record-ready';
-        stopRenewal?.();
-        await this.#vmTasks.run(node.name, async () => this.driver.markReady?.(node.name, operation, call), options.signal);
-        progress.step('load-done');
-        return { node: node.name, image, address, durationMs: Date.now() - started };
-      } catch (error) {
-        stopRenewal?.();
-        // Nothing was made (the back end removes what a clone it gave up on made): a name
-        // taken meanwhile or a template gone meanwhile is the same error as the pre-checks'.
-        if (!created && (ProvkitError.hasCode(error, 'NODE_EXISTS') || ProvkitError.hasCode(error, 'IMAGE_NOT_FOUND'))) throw error;
-        if (!created) throw new OperationFailedError('load', step, error);
-        let cleanupError: unknown;
-        const bound = { signal: AbortSignal.timeout(CLEANUP_TIMEOUT_MS) };
-        // Only the VM this load made (its operation id): a VM another orchestrator made under
-        // this name meanwhile is left alone.
-        const outcome = await (this.driver.destroyOwned ? this.driver.destroyOwned(node.name, operation.id, bound) : this.driver.destroyNode(node.name, bound).then(() => 'destroyed' as const)).catch((failure: unknown) => {
-          cleanupError = failure;
-          return undefined;
-        });
-        const undone = outcome === 'destroyed' ? 'destroyed the node it created' : outcome === 'not-ours' ? 'the VM of that name is another operation\'s: left alone' : outcome === 'absent' ? 'its node was already gone' : 'cleanup failed';
-        progress.step('load-failed', `at ${step}; ${undone}`);
-        throw new OperationFailedError('load', step, error, cleanupError);
-      }
-    }, options.signal);
+    return this.#locks.run(
+      `node:${node.name}`,
+      () =>
+        loadNode(
+          {
+            driver: this.driver,
+            settings: this.settings,
+            events: this.events,
+            progress: (onProgress) => this.progress('load', { node: node.name, image }, onProgress),
+            underImageLock: (task, signal) => this.#locks.run(`image:${image}`, task, signal),
+            onVm: (task, signal) => this.#vmTasks.run(node.name, task, signal),
+            destroyFound: (facts, call) => this.#destroyFound(node.name, facts, call),
+          },
+          { options, node, image, size, diskMode, ifExists, bootTimeoutMs, osModule: this.#osModule(options.osModule) },
+        ),
+      options.signal,
+    );
   }
 
   async capture(options: CaptureOptions): Promise<CaptureResult> {
@@ -270,51 +164,20 @@ export class EsxProvisioner extends BaseProvisioner {
     // Lock order, everywhere: the node first, then the image (as load does), so a capture and
     // a load of the same node and image can never hold one lock each and wait for the other.
     return this.#locks.run(`node:${node.name}`, () =>
-      this.#locks.run(`image:${image}`, async () => {
-        const started = Date.now();
-        if ((await this.driver.imageInfo(image, call)) !== undefined) throw new ImageExistsError(image);
-        const facts = await this.driver.nodeFacts(node.name, call);
-        if (facts === undefined) throw new NodeNotFoundError(node.name);
-        if (facts.isTemplate) throw new InvalidStateError(`${node.name} is a template, not a node`);
-        if (facts.operation?.alive) throw busy(node.name, facts);
-        if (facts.operation?.state === 'loading') throw new InvalidStateError(`${node.name} is the leftover of a load that died (operation ${facts.operation.id ?? 'unrecorded'}): unload it or load it again`);
-        if (osModule && facts.power !== 'on') throw new InvalidStateError(`node ${node.name} is ${facts.power}: it cannot be generalized (power it on, or pass skipPreCapture: true for an ungeneralized copy)`);
-        // Generalizing goes over SSH: at the given address, else the one VMware Tools report (discoversAddress).
-        const address = node.address ?? (facts.ipAddress ? { host: facts.ipAddress, port: 22 } : undefined);
-        if (osModule && !address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address, and VMware Tools report none (give node.address, or pass skipPreCapture: true for an ungeneralized copy)`);
-        const progress = this.progress('capture', { node: node.name, image }, options.onProgress);
-        progress.step('started');
-        let step = 'pre-capture';
-        try {
-          if (osModule) {
-            // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer
-            // than a shutdown, and the module knows its own bound.
-            // address: checked above (no OS module capture without one).
-            await osModule.preCapture({ node: { ...node, address: address! }, endState: 'off', timeoutMs: preCaptureTimeoutMs, onProgress: options.onProgress, ...call });
-            progress.step('pre-capture-done');
-          } else if (facts.power !== 'off') {
-            await this.#powerOff(node.name, facts.toolsRunning ? 'graceful' : 'hard', shutdownTimeoutMs, options.signal);
-          }
-          step = 'wait-for-power-off';
-          await this.driver.waitForPowerOff(node.name, { ...call, timeoutMs: shutdownTimeoutMs });
-          progress.step('powered-off');
-          step = 'copy-to-template';
-          const operation = newOperation(this.settings.leaseMs);
-          const size = await this.driver.captureNode(node.name, image, { ...call, operation });
-          progress.step('image-stored', `template ${image}, ${size.allocatedBytes} bytes in files`);
-          if (endState !== 'off') {
-            step = 'power-on';
-            await this.driver.powerOn(node.name, call);
-            progress.step('powered-on');
-          }
-          progress.step('capture-done');
-          return { image, sizeBytes: size.allocatedBytes, virtualBytes: size.virtualBytes, durationMs: Date.now() - started };
-        } catch (error) {
-          progress.step('capture-failed', `at ${step}`);
-          if (ProvkitError.hasCode(error, 'IMAGE_EXISTS')) throw error;
-          throw new OperationFailedError('capture', step, error);
-        }
-      }, options.signal),
+      this.#locks.run(
+        `image:${image}`,
+        () =>
+          captureNode(
+            {
+              driver: this.driver,
+              settings: this.settings,
+              progress: (onProgress) => this.progress('capture', { node: node.name, image }, onProgress),
+              powerOff: (mode, timeoutMs, signal) => this.#powerOff(node.name, mode, timeoutMs, signal),
+            },
+            { options, node, image, endState, shutdownTimeoutMs, preCaptureTimeoutMs, osModule },
+          ),
+        options.signal,
+      ),
     options.signal);
   }
 
