@@ -40,6 +40,12 @@ export interface CaptureRequest {
   osModule: OsModuleV1 | undefined;
 }
 
+/** The steps an ESX capture can fail at: `OperationFailedError.step` of a failed capture, in order. */
+export const ESX_CAPTURE_FAILURE_STEPS = ['pre-capture', 'wait-for-power-off', 'copy-to-template', 'power-on'] as const;
+
+/** One of {@link ESX_CAPTURE_FAILURE_STEPS}. */
+export type EsxCaptureFailureStep = (typeof ESX_CAPTURE_FAILURE_STEPS)[number];
+
 /**
  * The ESX capture, with the node's and the image's locks held: the node must be provkit's,
  * finished and (to be generalized) on; the OS module generalizes it over SSH (at the given
@@ -63,7 +69,7 @@ export async function captureNode(context: CaptureContext, request: CaptureReque
   if (osModule && !address) throw new InvalidInputError('node.address', `capture of ${node.name} generalizes it over SSH, which needs its address, and VMware Tools report none (give node.address, or pass skipPreCapture: true for an ungeneralized copy)`);
   const progress = context.progress(options.onProgress);
   progress.step('started');
-  let step = 'pre-capture';
+  let step: EsxCaptureFailureStep = 'pre-capture';
   try {
     if (osModule) {
       // The shutdown bound is not the OS module's: generalizing (Sysprep) takes far longer

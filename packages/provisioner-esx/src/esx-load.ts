@@ -51,6 +51,12 @@ export interface LoadRequest {
   osModule: OsModuleV1 | undefined;
 }
 
+/** The steps an ESX load can fail at: `OperationFailedError.step` of a failed load, in order. */
+export const ESX_LOAD_FAILURE_STEPS = ['replace-node', 'clone', 'size', 'power-on', 'wait-for-tools', 'wait-for-ssh', 'post-load', 'record-ready'] as const;
+
+/** One of {@link ESX_LOAD_FAILURE_STEPS}. */
+export type EsxLoadFailureStep = (typeof ESX_LOAD_FAILURE_STEPS)[number];
+
 /**
  * The ESX load, with the node's lock held: checks that change nothing, then the old node's
  * removal (when replacing), the clone (under the image's lock) with its lease renewed while the
@@ -84,7 +90,7 @@ export async function loadNode(context: LoadContext, request: LoadRequest): Prom
 
   const progress = context.progress(options.onProgress);
   progress.step('started', `${diskMode} clone of template ${image}`);
-  let step = 'replace-node';
+  let step: EsxLoadFailureStep = 'replace-node';
   let created = false;
   let stopRenewal: (() => void) | undefined;
   try {

@@ -7,6 +7,8 @@
  * @packageDocumentation
  */
 export { EsxProvisioner } from './esx-provisioner.ts';
+export { ESX_LOAD_FAILURE_STEPS, type EsxLoadFailureStep } from './esx-load.ts';
+export { ESX_CAPTURE_FAILURE_STEPS, type EsxCaptureFailureStep } from './esx-capture.ts';
 export { createEsxProvisioner } from './create-esx-provisioner.ts';
 export { esxProvisionerConfigSchema, type EsxProvisionerConfig } from './esx-config-schema.ts';
 export type { EsxProvisionerOptions, EsxSettings } from './esx-options.ts';

@@ -36,3 +36,5 @@ export { LeftBehindError } from './left-behind-error.ts';
 export type { LeftoversOptions, LeftoversReport } from './leftovers.ts';
 export { DEFAULT_INDEPENDENT_TIMEOUT_MS, type MakeIndependentOptions, type MakeIndependentResult, type IndependentDisk, type IndependentMethod, type KvmLoadOptions } from './make-independent-options.ts';
 export type { KvmCaptureOptions } from './kvm-capture-options.ts';
+export { KVM_LOAD_FAILURE_STEPS, type KvmLoadFailureStep } from './kvm-load.ts';
+export { KVM_CAPTURE_FAILURE_STEPS, type KvmCaptureFailureStep } from './kvm-capture.ts';

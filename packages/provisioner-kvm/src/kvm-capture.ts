@@ -48,6 +48,12 @@ export interface CaptureRequest {
   choices: CaptureChoices;
 }
 
+/** The steps a KVM capture can fail at: `CaptureFailedError.step` of a failed capture, in order. */
+export const KVM_CAPTURE_FAILURE_STEPS = ['restart-for-pre-capture', 'boot-for-pre-capture', 'pre-capture', 'wait-for-power-off', 'copy-disk'] as const;
+
+/** One of {@link KVM_CAPTURE_FAILURE_STEPS}. */
+export type KvmCaptureFailureStep = (typeof KVM_CAPTURE_FAILURE_STEPS)[number];
+
 /**
  * KVM's capture, with the node's and the image's host locks held: generalize the node through
  * the OS module (or copy it as it is, `skipPreCapture`), wait until it is off, copy its disk into
@@ -75,7 +81,7 @@ export async function captureNode(context: CaptureContext, request: CaptureReque
   const progress = context.progress(options.onProgress);
   const plan = !osModule || alreadyGeneralized ? '' : record?.phase === 'generalizing' ? '; an earlier capture stopped while generalizing: the node is restarted and generalized again' : '';
   progress.step('started', `disk ${disk}${plan}`);
-  let step = 'pre-capture';
+  let step: KvmCaptureFailureStep = 'pre-capture';
   /** True once this capture may have changed the guest (its generalization started). */
   let generalizing = false;
   const temp = tempPathFor(settings.libraryDir, `${image}.qcow2`);

@@ -59,6 +59,15 @@ export interface LoadRequest {
 }
 
 /**
+ * The steps a KVM load can fail at: `OperationFailedError.step` of a failed load (the checks
+ * before anything is made, then each step of the load in order).
+ */
+export const KVM_LOAD_FAILURE_STEPS = ['check-image', 'check-node', 'record-intent', 'replace-node', 'prepare-disk', 'define-domain', 'power-on', 'start-block-pull', 'wait-for-boot', 'post-load', 'make-independent'] as const;
+
+/** One of {@link KVM_LOAD_FAILURE_STEPS}. */
+export type KvmLoadFailureStep = (typeof KVM_LOAD_FAILURE_STEPS)[number];
+
+/**
  * KVM's load, with the node's host lock held and an interrupted operation's leftovers already
  * undone: checks that change nothing, then the intent record, the old node's removal (when
  * replacing), the disk, the domain, power-on, the wait for SSH, the OS module's postLoad and,
@@ -78,7 +87,7 @@ export async function loadNode(context: LoadContext, request: LoadRequest): Prom
   const missingImage = (): ImageNotFoundError => new ImageNotFoundError(image, library.where);
   // Checks that need the host but change nothing: a failure here leaves nothing to undo, and
   // an abort during them still says which check it stopped (nothing was created).
-  let checking = 'check-image';
+  let checking: KvmLoadFailureStep = 'check-image';
   const checked = async <T>(check: () => Promise<T>): Promise<T> => {
     try {
       return await check();
@@ -105,7 +114,7 @@ export async function loadNode(context: LoadContext, request: LoadRequest): Prom
 
   const progress = context.progress('load', options.onProgress);
   progress.step('started', `${diskMode} disk from ${libraryPath}`);
-  let step = 'record-intent';
+  let step: KvmLoadFailureStep = 'record-intent';
   let created = false;
   // Written before anything is made: the next call undoes what this load made, if it dies.
   const intent = newIntentRecord({ operation: 'load', node: node.name, domain: node.name, paths: [diskPath, control.consoleLogPath(node.name)], image });
