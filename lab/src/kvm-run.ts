@@ -62,17 +62,14 @@ export async function prepareKvmRun(label: string): Promise<KvmRun> {
  * ones), and `nodes` with forwarded SSH ports. Returns the file's path.
  */
 export async function writeKvmProvkitConfig(run: KvmRun, dir: string, nodes: Record<string, number>): Promise<string> {
+  // The settings every lab run shares, with the size in the configuration file's units.
+  const { defaultSize, ...settings } = labKvmSettings(run);
   const config = {
     provisioner: {
       kind: 'kvm',
       host: { host: run.sshd.host, port: run.sshd.port, username: run.sshd.username, privateKeyPath: run.sshd.privateKeyPath, knownHostsPath: run.sshd.knownHostsPath },
-      libraryDir: run.libraryDir,
-      nodeDiskDir: run.nodeDiskDir,
-      uri: run.libvirt.uri,
-      domainType: run.libvirt.domainType,
-      network: { kind: 'user-forward' },
-      directKernelBoot: { kernel: run.guest.kernelPath, initrd: run.guest.initrdPath, cmdline: run.guest.kernelCmdline },
-      defaultSize: { cpus: 1, memory: '192 MiB' },
+      ...settings,
+      defaultSize: { cpus: defaultSize.cpus, memory: `${defaultSize.memoryBytes / 2 ** 20} MiB` },
       bootTimeoutMs: 180_000,
       shutdownTimeoutMs: 120_000,
     },
